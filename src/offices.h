@@ -1,0 +1,62 @@
+/* offices.h — office plans: CSV files read with libcsv, coordinates moved with PROJ.
+ *
+ * A plan is the concatenation of one or more CSV files. Columns are found by header
+ * name, in English or Swedish (office_id/Kontor-ID, name/Namn, type/Typ,
+ * kommunkod/Kommunkod, lat/Latitud, lon/Longitud, x, y, basis). The delimiter
+ * (',' ';' or TAB), the encoding (UTF-8 with or without BOM, else Windows-1252) and
+ * decimal commas are detected; options override. Every string in an nv_office is UTF-8.
+ *
+ * Problems with single rows (too few fields, an unparsable number, a latitude out of
+ * range, a duplicate id) do not stop the reading: each becomes an NV_PROBLEM diagnostic
+ * with file and line, and nv_plan_read returns NV_ERR_INPUT once the whole file has been
+ * read, so the user sees every bad row at once. Problems with the whole file (missing,
+ * empty, no coordinate columns, an undecodable encoding) return NV_ERR_INPUT at once. */
+#ifndef NV_OFFICES_H
+#define NV_OFFICES_H
+
+#include "error.h"
+
+typedef struct nv_offices_options {
+    char delimiter;             /* 0: detect */
+    const char *encoding;       /* NULL: detect; else "UTF-8" or "CP1252" (aliases: WINDOWS-1252, LATIN1, ISO-8859-1) */
+    const char *xy_crs;         /* CRS of x/y columns (any PROJ string, e.g. "EPSG:3006"); NULL: the analysis CRS */
+    const char *analysis_crs;   /* CRS the offices are transformed to; NULL: "EPSG:3006" */
+    const char *lat_column;     /* override header detection; NULL: detect */
+    const char *lon_column;
+    const char *id_column;
+} nv_offices_options;
+
+typedef struct nv_office {
+    const char *source;         /* the path given to nv_plan_read */
+    long line;                  /* physical line where the row starts; the header is line 1 */
+    const char *id;             /* never NULL: "line-N" when the plan has no id column */
+    const char *name;           /* "" when absent */
+    const char *type;           /* lower-case, trimmed; "staffed" when the plan has no type column */
+    const char *kommunkod;      /* as stated by the plan, "" when absent */
+    const char *basis;          /* the `basis` column, "" when absent */
+    double lat_deg, lon_deg;    /* WGS 84 as read; NAN when the plan gave x/y */
+    double x, y;                /* analysis CRS (metres for EPSG:3006) */
+    int valid;                  /* 0: the row has a problem (reported in diags) and no usable coordinates */
+} nv_office;
+
+typedef struct nv_plan nv_plan;
+
+/* An empty plan. NULL when out of memory. Free with nv_plan_destroy. */
+nv_plan *nv_plan_create(void);
+void nv_plan_destroy(nv_plan *plan); /* accepts NULL */
+
+/* Reads one CSV file and appends its rows (valid or not: every data row becomes an
+ * nv_office, so every input row can be accounted for). opts may be NULL. Returns NV_OK,
+ * NV_ERR_INPUT (see above; details in err and diags) or NV_ERR_FAIL. */
+nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options *opts,
+                       nv_diags *diags, nv_error *err);
+
+size_t nv_plan_count(const nv_plan *plan);
+/* Borrowed; valid until the plan is destroyed or read into again. */
+const nv_office *nv_plan_office(const nv_plan *plan, size_t i);
+
+/* What the last nv_plan_read detected, for messages: e.g. "UTF-8 with BOM", ';'. */
+const char *nv_plan_last_encoding(const nv_plan *plan);
+char nv_plan_last_delimiter(const nv_plan *plan);
+
+#endif

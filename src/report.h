@@ -1,0 +1,28 @@
+/* report.h — the plain-text outputs of a run: municipalities.csv, counties.csv,
+ * offices.csv and summary.json. Deterministic: rows in the order given (the caller
+ * sorts), fixed precision (km with 3 decimals = 1 m), locale-independent numbers, no
+ * timestamps. NAN numbers are written as empty CSV fields and JSON null. */
+#ifndef NV_REPORT_H
+#define NV_REPORT_H
+
+#include "error.h"
+#include "results.h"
+
+/* Columns: kommunkod,namn,lanskod,offices,presence,nearest_office_km,nearest_office_id,
+ *          rep_x,rep_y,area_km2 */
+nv_status nv_report_municipalities_csv(const char *path, const nv_muni_result *m, size_t n,
+                                       nv_error *err);
+/* Columns: lanskod,namn,municipalities,offices,municipalities_with_office,
+ *          municipalities_without_office,staffed,booked,other,none,
+ *          mean_nearest_office_km,max_nearest_office_km */
+nv_status nv_report_counties_csv(const char *path, const nv_county_result *c, size_t n,
+                                 nv_error *err);
+/* Columns: source,line,office_id,name,type,kommunkod_stated,lat,lon,x,y,status,
+ *          kommunkod,namn,snap_m,note */
+nv_status nv_report_offices_csv(const char *path, const nv_office_result *o, size_t n,
+                                nv_error *err);
+/* Keys: municipalities, offices, municipalities_with_office, municipalities_without_office
+ * first, then the rest of nv_run_summary (presence counts as an object, inputs, versions). */
+nv_status nv_report_summary_json(const char *path, const nv_run_summary *s, nv_error *err);
+
+#endif

@@ -1,0 +1,82 @@
+/* results.h — the records one analysis produces, as the writers (report, store) and
+ * later the renderer consume them. Plain structs of borrowed pointers: whoever fills
+ * them (analyze.c) owns the strings and buffers and keeps them alive while a writer
+ * runs. Distances are in kilometres, coordinates in the analysis CRS (metres). NAN
+ * marks a number that does not exist (no office anywhere, a row without coordinates). */
+#ifndef NV_RESULTS_H
+#define NV_RESULTS_H
+
+#include <stddef.h>
+
+/* Presence ranks, best first. Any type word that is neither "staffed" nor "booked"
+ * ranks as NV_PRESENCE_OTHER; the word itself is kept in the presence string. */
+typedef enum nv_presence_rank {
+    NV_PRESENCE_STAFFED = 0,
+    NV_PRESENCE_BOOKED = 1,
+    NV_PRESENCE_OTHER = 2,
+    NV_PRESENCE_NONE = 3
+} nv_presence_rank;
+
+typedef struct nv_muni_result {
+    const char *kommunkod;         /* e.g. "0180" */
+    const char *namn;              /* UTF-8 */
+    const char *lanskod;           /* e.g. "01" */
+    int offices;                   /* offices placed in it (snapped ones included) */
+    const char *presence;          /* "staffed", "booked", another type word, or "none" */
+    nv_presence_rank presence_rank;
+    double nearest_office_km;      /* from the representative point; NAN if no office at all */
+    const char *nearest_office_id; /* NULL if no office at all */
+    double rep_x, rep_y;           /* representative point (inside the polygon) */
+    double area_km2;
+    const unsigned char *wkb;      /* the (multi)polygon in the analysis CRS, ISO WKB */
+    size_t wkb_size;
+} nv_muni_result;
+
+/* One input row of an office plan, whatever became of it. */
+typedef struct nv_office_result {
+    const char *source;            /* plan file path as given */
+    long line;                     /* line of the row in that file (header is line 1) */
+    const char *office_id, *name, *type;
+    const char *kommunkod_stated;  /* what the plan says; NULL or "" if it says nothing */
+    double lat_deg, lon_deg;       /* as read; NAN if the plan gave x/y */
+    double x, y;                   /* analysis CRS; NAN if not located */
+    const char *status;            /* "placed", "snapped" or "rejected" */
+    const char *kommunkod, *namn;  /* municipality it was placed in; NULL if rejected */
+    double snap_m;                 /* distance to that municipality when snapped, else 0 */
+    const char *note;              /* why rejected, or a remark (kommunkod disagreement); may be NULL */
+} nv_office_result;
+
+typedef struct nv_county_result {
+    const char *lanskod;
+    const char *namn;              /* may be NULL when unknown */
+    int municipalities, offices;
+    int with_office, without_office;
+    int staffed, booked, other, none; /* municipalities by presence */
+    double mean_nearest_office_km;    /* mean over its municipalities' representative points */
+    double max_nearest_office_km;
+} nv_county_result;
+
+/* The run as a whole: inputs, options and national totals. */
+typedef struct nv_run_summary {
+    const char *version;           /* narvaro's */
+    const char *gdal_version, *proj_version, *sqlite_version;
+    const char *boundaries, *layer;
+    const char *const *office_files;
+    size_t n_office_files;
+    const char *crs;               /* e.g. "EPSG:3006" */
+    int srid;                      /* EPSG code of the analysis CRS */
+    double snap_km;
+    int municipalities, counties;
+    int offices_read;              /* data rows in all plans */
+    int offices;                   /* placed, snapped included */
+    int offices_snapped, offices_rejected;
+    int kommunkod_disagreements;
+    int geometries_repaired;
+    int with_office, without_office;
+    int presence_staffed, presence_booked, presence_other, presence_none;
+    double mean_nearest_office_km, max_nearest_office_km;
+    const char *max_nearest_kommunkod;
+    int illustrative;              /* some plan row has basis other than "sourced" */
+} nv_run_summary;
+
+#endif
