@@ -1,0 +1,498 @@
+#include "index.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One polygon: its non-horizontal edges, lower end first, bucketed into horizontal
+ * bands so that a point-in-polygon test looks at the few edges of one band. */
+typedef struct poly {
+    double minx, miny, maxx, maxy;
+    size_t n_edges;
+    double *e;            /* 4 per edge: x0, y0, x1, y1 with y0 < y1 */
+    size_t n_bands;
+    double band_h;
+    uint32_t *band_start; /* n_bands + 1 */
+    uint32_t *band_edges;
+    size_t n_seg;         /* every edge, horizontal ones too, for distances */
+    double *seg;          /* 4 per segment */
+} poly;
+
+struct nv_polyindex {
+    size_t n;
+    poly *polys;
+    double minx, miny, cell_w, cell_h;
+    size_t nx, ny;
+    uint32_t *cell_start; /* nx*ny + 1: polygons with an edge in the cell */
+    uint32_t *cell_polys;
+    int32_t *cover;       /* per cell: a polygon covering the cell without an edge in it, or -1 */
+};
+
+static void poly_free(poly *p)
+{
+    free(p->e);
+    free(p->band_start);
+    free(p->band_edges);
+    free(p->seg);
+}
+
+static int poly_build(poly *p, const nv_poly_view *v)
+{
+    memset(p, 0, sizeof *p);
+    size_t total = v->n_rings ? v->ring_start[v->n_rings] : 0;
+    p->minx = p->miny = DBL_MAX;
+    p->maxx = p->maxy = -DBL_MAX;
+    p->seg = malloc((total + 1) * 4 * sizeof(double));
+    p->e = malloc((total + 1) * 4 * sizeof(double));
+    if (!p->seg || !p->e)
+        return -1;
+    for (size_t r = 0; r < v->n_rings; r++) {
+        size_t a = v->ring_start[r], b = v->ring_start[r + 1];
+        if (b - a < 2)
+            continue;
+        for (size_t i = a; i < b; i++) {
+            double x0 = v->xy[2 * i], y0 = v->xy[2 * i + 1];
+            size_t j = i + 1 < b ? i + 1 : a; /* implied closing edge */
+            double x1 = v->xy[2 * j], y1 = v->xy[2 * j + 1];
+            if (x0 == x1 && y0 == y1)
+                continue;
+            p->minx = fmin(p->minx, x0);
+            p->maxx = fmax(p->maxx, x0);
+            p->miny = fmin(p->miny, y0);
+            p->maxy = fmax(p->maxy, y0);
+            double *s = &p->seg[4 * p->n_seg++];
+            s[0] = x0, s[1] = y0, s[2] = x1, s[3] = y1;
+            if (y0 == y1)
+                continue; /* never crosses a horizontal ray */
+            double *e = &p->e[4 * p->n_edges++];
+            if (y0 < y1)
+                e[0] = x0, e[1] = y0, e[2] = x1, e[3] = y1;
+            else
+                e[0] = x1, e[1] = y1, e[2] = x0, e[3] = y0;
+        }
+    }
+    if (p->n_edges == 0) {
+        p->n_bands = 0;
+        return 0;
+    }
+    p->n_bands = p->n_edges / 4 + 1;
+    p->band_h = (p->maxy - p->miny) / (double)p->n_bands;
+    if (!(p->band_h > 0))
+        p->band_h = 1;
+    p->band_start = calloc(p->n_bands + 1, sizeof(uint32_t));
+    if (!p->band_start)
+        return -1;
+    /* Two passes: count, then fill (CSR). */
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t *fill = NULL;
+        if (pass == 1) {
+            for (size_t b = 0; b < p->n_bands; b++)
+                p->band_start[b + 1] += p->band_start[b];
+            p->band_edges = malloc((p->band_start[p->n_bands] + 1) * sizeof(uint32_t));
+            fill = calloc(p->n_bands, sizeof(uint32_t));
+            if (!p->band_edges || !fill) {
+                free(fill);
+                return -1;
+            }
+        }
+        for (size_t k = 0; k < p->n_edges; k++) {
+            const double *e = &p->e[4 * k];
+            size_t b0 = (size_t)fmax(0, floor((e[1] - p->miny) / p->band_h));
+            size_t b1 = (size_t)fmax(0, floor((e[3] - p->miny) / p->band_h));
+            if (b0 >= p->n_bands)
+                b0 = p->n_bands - 1;
+            if (b1 >= p->n_bands)
+                b1 = p->n_bands - 1;
+            for (size_t b = b0; b <= b1; b++) {
+                if (pass == 0)
+                    p->band_start[b + 1]++;
+                else
+                    p->band_edges[p->band_start[b] + fill[b]++] = (uint32_t)k;
+            }
+        }
+        free(fill);
+    }
+    return 0;
+}
+
+static int poly_contains(const poly *p, double x, double y)
+{
+    if (p->n_bands == 0 || x < p->minx || x > p->maxx || y < p->miny || y > p->maxy)
+        return 0;
+    size_t b = (size_t)((y - p->miny) / p->band_h);
+    if (b >= p->n_bands)
+        b = p->n_bands - 1;
+    int inside = 0;
+    for (uint32_t k = p->band_start[b]; k < p->band_start[b + 1]; k++) {
+        const double *e = &p->e[4 * p->band_edges[k]];
+        if (e[1] <= y && y < e[3]) {
+            double xi = e[0] + (y - e[1]) * (e[2] - e[0]) / (e[3] - e[1]);
+            if (x < xi)
+                inside ^= 1;
+        }
+    }
+    return inside;
+}
+
+static double seg_dist2(const double *s, double x, double y)
+{
+    double dx = s[2] - s[0], dy = s[3] - s[1];
+    double len2 = dx * dx + dy * dy;
+    double t = len2 > 0 ? ((x - s[0]) * dx + (y - s[1]) * dy) / len2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    double px = s[0] + t * dx - x, py = s[1] + t * dy - y;
+    return px * px + py * py;
+}
+
+double nv_polyindex_boundary_distance(const nv_polyindex *idx, size_t i, double x, double y)
+{
+    const poly *p = &idx->polys[i];
+    double best = DBL_MAX;
+    for (size_t k = 0; k < p->n_seg; k++) {
+        double d2 = seg_dist2(&p->seg[4 * k], x, y);
+        if (d2 < best)
+            best = d2;
+    }
+    return sqrt(best);
+}
+
+/* Cell column range [*c0, *c1] covered by an edge within the horizontal strip [ya, yb]. */
+static void edge_cols(const nv_polyindex *idx, const double *s, double ya, double yb,
+                      size_t *c0, size_t *c1)
+{
+    double xa, xb;
+    double dy = s[3] - s[1];
+    if (dy == 0) {
+        xa = s[0];
+        xb = s[2];
+    } else {
+        double lo = fmax(ya, fmin(s[1], s[3])), hi = fmin(yb, fmax(s[1], s[3]));
+        xa = s[0] + (lo - s[1]) * (s[2] - s[0]) / dy;
+        xb = s[0] + (hi - s[1]) * (s[2] - s[0]) / dy;
+    }
+    double lx = fmin(xa, xb), hx = fmax(xa, xb);
+    double fa = floor((lx - idx->minx) / idx->cell_w) - 1; /* one cell of slack for rounding */
+    double fb = floor((hx - idx->minx) / idx->cell_w) + 1;
+    *c0 = fa < 0 ? 0 : (size_t)fa;
+    *c1 = fb >= (double)idx->nx ? idx->nx - 1 : (size_t)fb;
+}
+
+/* Visits every cell an edge passes through (with a cell of slack). */
+typedef void (*cell_fn)(nv_polyindex *idx, size_t cell, uint32_t poly_id, void *ctx);
+
+static void rasterize_poly(nv_polyindex *idx, uint32_t pid, cell_fn fn, void *ctx)
+{
+    const poly *p = &idx->polys[pid];
+    for (size_t k = 0; k < p->n_seg; k++) {
+        const double *s = &p->seg[4 * k];
+        double ylo = fmin(s[1], s[3]), yhi = fmax(s[1], s[3]);
+        double fa = floor((ylo - idx->miny) / idx->cell_h) - 1;
+        double fb = floor((yhi - idx->miny) / idx->cell_h) + 1;
+        size_t r0 = fa < 0 ? 0 : (size_t)fa;
+        size_t r1 = fb >= (double)idx->ny ? idx->ny - 1 : (size_t)fb;
+        for (size_t r = r0; r <= r1; r++) {
+            double ya = idx->miny + (double)r * idx->cell_h;
+            size_t c0, c1;
+            edge_cols(idx, s, ya - idx->cell_h, ya + 2 * idx->cell_h, &c0, &c1);
+            for (size_t c = c0; c <= c1; c++)
+                fn(idx, r * idx->nx + c, pid, ctx);
+        }
+    }
+}
+
+typedef struct build_ctx {
+    int32_t *last;   /* per cell: the last polygon counted, to count each once */
+    uint32_t *fill;
+} build_ctx;
+
+static void count_cell(nv_polyindex *idx, size_t cell, uint32_t pid, void *vctx)
+{
+    build_ctx *ctx = vctx;
+    if (ctx->last[cell] == (int32_t)pid)
+        return;
+    ctx->last[cell] = (int32_t)pid;
+    idx->cell_start[cell + 1]++;
+}
+
+static void fill_cell(nv_polyindex *idx, size_t cell, uint32_t pid, void *vctx)
+{
+    build_ctx *ctx = vctx;
+    if (ctx->last[cell] == (int32_t)pid)
+        return;
+    ctx->last[cell] = (int32_t)pid;
+    idx->cell_polys[idx->cell_start[cell] + ctx->fill[cell]++] = pid;
+}
+
+static int cell_has_poly(const nv_polyindex *idx, size_t cell, uint32_t pid)
+{
+    for (uint32_t k = idx->cell_start[cell]; k < idx->cell_start[cell + 1]; k++)
+        if (idx->cell_polys[k] == pid)
+            return 1;
+    return 0;
+}
+
+nv_polyindex *nv_polyindex_create(const nv_poly_view *polys, size_t n)
+{
+    if (n == 0 || n >= INT32_MAX)
+        return NULL;
+    nv_polyindex *idx = calloc(1, sizeof *idx);
+    build_ctx ctx = {0};
+    if (!idx)
+        return NULL;
+    idx->n = n;
+    idx->polys = calloc(n, sizeof(poly));
+    if (!idx->polys)
+        goto fail;
+    double minx = DBL_MAX, miny = DBL_MAX, maxx = -DBL_MAX, maxy = -DBL_MAX;
+    size_t total_edges = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (poly_build(&idx->polys[i], &polys[i]) != 0)
+            goto fail;
+        const poly *p = &idx->polys[i];
+        if (p->n_seg == 0)
+            continue;
+        minx = fmin(minx, p->minx), miny = fmin(miny, p->miny);
+        maxx = fmax(maxx, p->maxx), maxy = fmax(maxy, p->maxy);
+        total_edges += p->n_seg;
+    }
+    if (total_edges == 0) {
+        minx = miny = 0;
+        maxx = maxy = 1;
+    }
+    /* About two cells per edge: most cells then hold no edge at all and answer at once. */
+    double w = fmax(maxx - minx, 1e-9), h = fmax(maxy - miny, 1e-9);
+    double cells = fmax(64.0, 2.0 * (double)total_edges);
+    double side = sqrt(w * h / cells);
+    idx->nx = (size_t)fmin(4096, fmax(1, ceil(w / side)));
+    idx->ny = (size_t)fmin(4096, fmax(1, ceil(h / side)));
+    idx->minx = minx;
+    idx->miny = miny;
+    idx->cell_w = w / (double)idx->nx;
+    idx->cell_h = h / (double)idx->ny;
+    size_t ncell = idx->nx * idx->ny;
+    idx->cell_start = calloc(ncell + 1, sizeof(uint32_t));
+    idx->cover = malloc(ncell * sizeof(int32_t));
+    ctx.last = malloc(ncell * sizeof(int32_t));
+    ctx.fill = calloc(ncell, sizeof(uint32_t));
+    if (!idx->cell_start || !idx->cover || !ctx.last || !ctx.fill)
+        goto fail;
+    for (size_t c = 0; c < ncell; c++)
+        ctx.last[c] = -1, idx->cover[c] = -1;
+    for (size_t i = 0; i < n; i++)
+        rasterize_poly(idx, (uint32_t)i, count_cell, &ctx);
+    for (size_t c = 0; c < ncell; c++)
+        idx->cell_start[c + 1] += idx->cell_start[c];
+    idx->cell_polys = malloc((idx->cell_start[ncell] + 1) * sizeof(uint32_t));
+    if (!idx->cell_polys)
+        goto fail;
+    for (size_t c = 0; c < ncell; c++)
+        ctx.last[c] = -1;
+    for (size_t i = 0; i < n; i++)
+        rasterize_poly(idx, (uint32_t)i, fill_cell, &ctx);
+    /* A cell that a polygon covers without any of its edges in the cell: lies wholly
+     * inside it, so its centre decides. */
+    for (size_t i = 0; i < n; i++) {
+        const poly *p = &idx->polys[i];
+        if (p->n_edges == 0)
+            continue;
+        size_t c0 = (size_t)floor((p->minx - minx) / idx->cell_w);
+        size_t c1 = (size_t)floor((p->maxx - minx) / idx->cell_w);
+        size_t r0 = (size_t)floor((p->miny - miny) / idx->cell_h);
+        size_t r1 = (size_t)floor((p->maxy - miny) / idx->cell_h);
+        c1 = c1 >= idx->nx ? idx->nx - 1 : c1;
+        r1 = r1 >= idx->ny ? idx->ny - 1 : r1;
+        for (size_t r = r0; r <= r1; r++)
+            for (size_t c = c0; c <= c1; c++) {
+                size_t cell = r * idx->nx + c;
+                if (idx->cover[cell] >= 0 || cell_has_poly(idx, cell, (uint32_t)i))
+                    continue;
+                double cx = minx + ((double)c + 0.5) * idx->cell_w;
+                double cy = miny + ((double)r + 0.5) * idx->cell_h;
+                if (poly_contains(p, cx, cy))
+                    idx->cover[cell] = (int32_t)i;
+            }
+    }
+    free(ctx.last);
+    free(ctx.fill);
+    return idx;
+fail:
+    free(ctx.last);
+    free(ctx.fill);
+    nv_polyindex_destroy(idx);
+    return NULL;
+}
+
+void nv_polyindex_destroy(nv_polyindex *idx)
+{
+    if (!idx)
+        return;
+    for (size_t i = 0; idx->polys && i < idx->n; i++)
+        poly_free(&idx->polys[i]);
+    free(idx->polys);
+    free(idx->cell_start);
+    free(idx->cell_polys);
+    free(idx->cover);
+    free(idx);
+}
+
+long nv_polyindex_locate(const nv_polyindex *idx, double x, double y)
+{
+    double fc = floor((x - idx->minx) / idx->cell_w);
+    double fr = floor((y - idx->miny) / idx->cell_h);
+    if (!(fc >= 0 && fr >= 0 && fc < (double)idx->nx && fr < (double)idx->ny)) {
+        /* Outside the grid; the extreme edges (x == maxx) still need a check. */
+        for (size_t i = 0; i < idx->n; i++)
+            if (poly_contains(&idx->polys[i], x, y))
+                return (long)i;
+        return -1;
+    }
+    size_t cell = (size_t)fr * idx->nx + (size_t)fc;
+    for (uint32_t k = idx->cell_start[cell]; k < idx->cell_start[cell + 1]; k++) {
+        uint32_t pid = idx->cell_polys[k];
+        if (poly_contains(&idx->polys[pid], x, y))
+            return (long)pid;
+    }
+    return idx->cover[cell];
+}
+
+long nv_polyindex_nearest(const nv_polyindex *idx, double x, double y, double max_dist,
+                          double *dist_out)
+{
+    long inside = nv_polyindex_locate(idx, x, y);
+    if (inside >= 0) {
+        if (dist_out)
+            *dist_out = 0;
+        return inside;
+    }
+    long best = -1;
+    double best_d = DBL_MAX;
+    for (size_t i = 0; i < idx->n; i++) {
+        const poly *p = &idx->polys[i];
+        double dx = fmax(0, fmax(p->minx - x, x - p->maxx));
+        double dy = fmax(0, fmax(p->miny - y, y - p->maxy));
+        if (sqrt(dx * dx + dy * dy) > fmin(max_dist, best_d))
+            continue;
+        double d = nv_polyindex_boundary_distance(idx, i, x, y);
+        if (d <= max_dist && d < best_d) {
+            best_d = d;
+            best = (long)i;
+        }
+    }
+    if (dist_out)
+        *dist_out = best >= 0 ? best_d : NAN;
+    return best;
+}
+
+/* ---- k-d tree ---------------------------------------------------------------------- */
+
+struct nv_kdtree {
+    size_t n;
+    double *xy;   /* reordered so that each subtree is a contiguous range, median at mid */
+    long *orig;   /* original index of each reordered point */
+};
+
+static void kd_swap(nv_kdtree *t, size_t a, size_t b)
+{
+    double x = t->xy[2 * a], y = t->xy[2 * a + 1];
+    long o = t->orig[a];
+    t->xy[2 * a] = t->xy[2 * b], t->xy[2 * a + 1] = t->xy[2 * b + 1], t->orig[a] = t->orig[b];
+    t->xy[2 * b] = x, t->xy[2 * b + 1] = y, t->orig[b] = o;
+}
+
+/* Quickselect: puts the k-th smallest (by axis) at k within [lo, hi). */
+static void kd_select(nv_kdtree *t, size_t lo, size_t hi, size_t k, int axis)
+{
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        kd_swap(t, mid, hi - 1);
+        double pivot = t->xy[2 * (hi - 1) + axis];
+        size_t store = lo;
+        for (size_t i = lo; i < hi - 1; i++)
+            if (t->xy[2 * i + axis] < pivot)
+                kd_swap(t, i, store++);
+        kd_swap(t, store, hi - 1);
+        if (store == k)
+            return;
+        if (k < store)
+            hi = store;
+        else
+            lo = store + 1;
+    }
+}
+
+static void kd_build(nv_kdtree *t, size_t lo, size_t hi, int depth)
+{
+    if (hi - lo <= 1)
+        return;
+    size_t mid = lo + (hi - lo) / 2;
+    kd_select(t, lo, hi, mid, depth & 1);
+    kd_build(t, lo, mid, depth + 1);
+    kd_build(t, mid + 1, hi, depth + 1);
+}
+
+nv_kdtree *nv_kdtree_create(const double *xy, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    nv_kdtree *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->n = n;
+    t->xy = malloc(2 * n * sizeof(double));
+    t->orig = malloc(n * sizeof(long));
+    if (!t->xy || !t->orig) {
+        nv_kdtree_destroy(t);
+        return NULL;
+    }
+    memcpy(t->xy, xy, 2 * n * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        t->orig[i] = (long)i;
+    kd_build(t, 0, n, 0);
+    return t;
+}
+
+void nv_kdtree_destroy(nv_kdtree *t)
+{
+    if (!t)
+        return;
+    free(t->xy);
+    free(t->orig);
+    free(t);
+}
+
+static void kd_search(const nv_kdtree *t, size_t lo, size_t hi, int depth, double x, double y,
+                      long *best, double *best_d2)
+{
+    while (hi > lo) {
+        size_t mid = lo + (hi - lo) / 2;
+        double px = t->xy[2 * mid], py = t->xy[2 * mid + 1];
+        double d2 = (px - x) * (px - x) + (py - y) * (py - y);
+        if (d2 < *best_d2 || (d2 == *best_d2 && t->orig[mid] < *best)) {
+            *best_d2 = d2;
+            *best = t->orig[mid];
+        }
+        int axis = depth & 1;
+        double diff = (axis ? y : x) - t->xy[2 * mid + axis];
+        size_t nlo = diff < 0 ? lo : mid + 1, nhi = diff < 0 ? mid : hi;
+        size_t flo = diff < 0 ? mid + 1 : lo, fhi = diff < 0 ? hi : mid;
+        kd_search(t, nlo, nhi, depth + 1, x, y, best, best_d2);
+        /* <= so that an equally near point with a lower index is still found. */
+        if (diff * diff > *best_d2)
+            return;
+        lo = flo, hi = fhi, depth++;
+    }
+}
+
+long nv_kdtree_nearest(const nv_kdtree *t, double x, double y, double *dist_out)
+{
+    if (!t || t->n == 0)
+        return -1;
+    long best = -1;
+    double best_d2 = DBL_MAX;
+    kd_search(t, 0, t->n, 0, x, y, &best, &best_d2);
+    if (dist_out)
+        *dist_out = sqrt(best_d2);
+    return best;
+}

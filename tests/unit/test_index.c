@@ -1,0 +1,150 @@
+/* The hot path against answers that can be checked by hand, and against brute force. */
+#include "index.h"
+#include "nv_test.h"
+
+#include <float.h>
+#include <stdlib.h>
+
+/* Four unit squares of side 10 in a 2x2 block: 0 = [0,10]x[0,10], 1 = [10,20]x[0,10],
+ * 2 = [0,10]x[10,20], 3 = [10,20]x[10,20] with a hole [12,18]x[12,18] (not ours). */
+static const double sq0[] = {0, 0, 10, 0, 10, 10, 0, 10, 0, 0};
+static const double sq1[] = {10, 0, 20, 0, 20, 10, 10, 10, 10, 0};
+static const double sq2[] = {0, 10, 10, 10, 10, 20, 0, 20, 0, 10};
+static const double sq3[] = {10, 10, 20, 10, 20, 20, 10, 20, 10, 10,
+                             12, 12, 12, 18, 18, 18, 18, 12, 12, 12};
+static const size_t one_ring[] = {0, 5};
+static const size_t two_rings[] = {0, 5, 10};
+
+static void test_squares(void)
+{
+    nv_poly_view v[4] = {
+        {1, one_ring, sq0}, {1, one_ring, sq1}, {1, one_ring, sq2}, {2, two_rings, sq3}};
+    nv_polyindex *idx = nv_polyindex_create(v, 4);
+    NV_CHECK(idx != NULL);
+    NV_CHECK_INT(nv_polyindex_locate(idx, 5, 5), 0);
+    NV_CHECK_INT(nv_polyindex_locate(idx, 15, 5), 1);
+    NV_CHECK_INT(nv_polyindex_locate(idx, 5, 15), 2);
+    NV_CHECK_INT(nv_polyindex_locate(idx, 11, 11), 3);
+    NV_CHECK_INT(nv_polyindex_locate(idx, 15, 15), -1); /* in the hole */
+    NV_CHECK_INT(nv_polyindex_locate(idx, 25, 5), -1);
+    NV_CHECK_INT(nv_polyindex_locate(idx, -1, -1), -1);
+
+    /* Points on shared borders and corners belong to exactly one square. */
+    const double border[][2] = {{10, 5}, {5, 10}, {10, 10}, {15, 10}, {10, 15}, {10, 0}, {0, 10}};
+    for (size_t k = 0; k < sizeof border / sizeof border[0]; k++) {
+        double x = border[k][0], y = border[k][1];
+        long hit = nv_polyindex_locate(idx, x, y);
+        int owners = 0;
+        for (size_t i = 0; i < 4; i++) {
+            nv_polyindex *single = nv_polyindex_create(&v[i], 1);
+            owners += nv_polyindex_locate(single, x, y) == 0;
+            nv_polyindex_destroy(single);
+        }
+        NV_CHECK(owners <= 1);
+        if (k < 5) /* interior borders: exactly one owner, and the index agrees */
+            NV_CHECK_INT(owners, 1);
+        NV_CHECK(owners == (hit >= 0));
+    }
+
+    /* Nearest polygon for points outside every one. */
+    double d = -1;
+    NV_CHECK_INT(nv_polyindex_nearest(idx, 21.5, 5, 2.0, &d), 1);
+    NV_CHECK_NEAR(d, 1.5, 1e-12);
+    NV_CHECK_INT(nv_polyindex_nearest(idx, 23, 5, 2.0, &d), -1);
+    NV_CHECK_INT(nv_polyindex_nearest(idx, 5, 5, 2.0, &d), 0);
+    NV_CHECK_NEAR(d, 0, 0);
+    NV_CHECK_INT(nv_polyindex_nearest(idx, 15, 16, 5.0, &d), 3); /* in the hole: 2 to its ring */
+    NV_CHECK_NEAR(d, 2, 1e-12);
+    NV_CHECK_NEAR(nv_polyindex_boundary_distance(idx, 0, 5, 5), 5, 1e-12);
+    nv_polyindex_destroy(idx);
+    nv_polyindex_destroy(NULL);
+}
+
+static double rnd(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (double)((*s >> 8) & 0xffffff) / (double)0x1000000;
+}
+
+/* A grid index and a scan over all polygons must agree everywhere, also on a star-shaped
+ * polygon with long edges that cross many cells. */
+static void test_random_against_scan(void)
+{
+    enum { N = 40 };
+    double star[2 * N + 2];
+    for (int i = 0; i < N; i++) {
+        double a = 2 * M_PI * i / N, r = (i % 2) ? 30 : 100;
+        star[2 * i] = 500 + r * cos(a);
+        star[2 * i + 1] = 500 + r * sin(a);
+    }
+    star[2 * N] = star[0];
+    star[2 * N + 1] = star[1];
+    size_t rs[] = {0, N + 1};
+    nv_poly_view v[5] = {{1, rs, star}, {1, one_ring, sq0}, {1, one_ring, sq1},
+                         {1, one_ring, sq2}, {2, two_rings, sq3}};
+    nv_polyindex *idx = nv_polyindex_create(v, 5);
+    nv_polyindex *single[5];
+    for (int i = 0; i < 5; i++)
+        single[i] = nv_polyindex_create(&v[i], 1);
+    unsigned seed = 42;
+    int mismatches = 0, inside_star = 0;
+    for (int k = 0; k < 200000; k++) {
+        double x = rnd(&seed) * 620 - 10, y = rnd(&seed) * 620 - 10;
+        long expect = -1;
+        for (int i = 0; i < 5 && expect < 0; i++)
+            if (nv_polyindex_locate(single[i], x, y) == 0)
+                expect = i;
+        mismatches += nv_polyindex_locate(idx, x, y) != expect;
+        inside_star += expect == 0;
+    }
+    NV_CHECK_INT(mismatches, 0);
+    /* The star's area is N/2 kites of 100*30*sin(2pi/N): about 10% of the square sampled. */
+    double star_area = N / 2.0 * 2 * (0.5 * 100 * 30 * sin(2 * M_PI / N));
+    NV_CHECK_NEAR(inside_star / 200000.0, star_area / (620.0 * 620.0), 0.002);
+    for (int i = 0; i < 5; i++)
+        nv_polyindex_destroy(single[i]);
+    nv_polyindex_destroy(idx);
+}
+
+static void test_kdtree(void)
+{
+    enum { N = 1000 };
+    static double xy[2 * N];
+    unsigned seed = 7;
+    for (int i = 0; i < N; i++) {
+        /* Coarse coordinates so that many points coincide and ties are common. */
+        xy[2 * i] = floor(rnd(&seed) * 30);
+        xy[2 * i + 1] = floor(rnd(&seed) * 30);
+    }
+    nv_kdtree *t = nv_kdtree_create(xy, N);
+    int wrong = 0;
+    for (int k = 0; k < 20000; k++) {
+        double x = floor(rnd(&seed) * 34) - 2, y = rnd(&seed) * 34 - 2, d = -1;
+        long best = -1;
+        double bd = DBL_MAX;
+        for (int i = 0; i < N; i++) {
+            double dd = hypot(xy[2 * i] - x, xy[2 * i + 1] - y);
+            if (dd < bd)
+                bd = dd, best = i;
+        }
+        long got = nv_kdtree_nearest(t, x, y, &d);
+        wrong += got != best || fabs(d - bd) > 1e-9;
+    }
+    NV_CHECK_INT(wrong, 0);
+    double d;
+    NV_CHECK_INT(nv_kdtree_nearest(NULL, 0, 0, &d), -1);
+    nv_kdtree_destroy(t);
+    double one[] = {3, 4};
+    t = nv_kdtree_create(one, 1);
+    NV_CHECK_INT(nv_kdtree_nearest(t, 0, 0, &d), 0);
+    NV_CHECK_NEAR(d, 5, 1e-12);
+    nv_kdtree_destroy(t);
+}
+
+int main(void)
+{
+    test_squares();
+    test_random_against_scan();
+    test_kdtree();
+    return nv_test_report("test_index");
+}
