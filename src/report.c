@@ -1,0 +1,390 @@
+/* report.c — municipalities.csv, counties.csv, offices.csv and summary.json.
+ *
+ * CSV follows RFC 4180 with ',' and '\n': a field is quoted when it holds a comma, a
+ * quote, CR or LF, and quotes inside are doubled. Strings are written byte for byte
+ * (the loaders have already made them UTF-8). Numbers are printed under a private "C"
+ * locale (uselocale), so a process that ran setlocale(LC_ALL, "sv_SE.UTF-8") still gets
+ * "12.345" and not "12,345". A number that is not finite (NAN: "does not exist") becomes
+ * an empty CSV field or a JSON null; a NULL string an empty field or null.
+ *
+ * A failed write does not remove the file: it may be a device or a file the user named,
+ * and the caller reports the failure anyway. */
+#include "report.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* One output file. errnum keeps the errno of the first failed write, because by the time
+ * ferror() tells us something went wrong errno may have been overwritten. */
+typedef struct writer {
+    FILE *f;
+    const char *path;
+    int errnum;
+    int fields;            /* fields written in the current CSV row */
+    locale_t c_locale;
+    locale_t saved_locale;
+} writer;
+
+static nv_status writer_open(writer *w, const char *path, nv_error *err)
+{
+    memset(w, 0, sizeof *w);
+    w->path = path;
+    w->f = fopen(path, "wb");
+    if (!w->f)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0,
+                            "cannot create the file: %s (does the folder exist and is it writable?)",
+                            strerror(errno));
+    w->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (w->c_locale == (locale_t)0) {
+        int e = errno;
+        fclose(w->f);
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the C locale: %s",
+                            strerror(e));
+    }
+    w->saved_locale = uselocale(w->c_locale);
+    return NV_OK;
+}
+
+/* Restores the caller's locale, closes the file and reports the first error, if any. */
+static nv_status writer_close(writer *w, nv_error *err)
+{
+    uselocale(w->saved_locale);
+    freelocale(w->c_locale);
+    if (ferror(w->f) && w->errnum == 0)
+        w->errnum = EIO;
+    /* fclose flushes: a full disk often shows up only here. */
+    if (fclose(w->f) != 0 && w->errnum == 0)
+        w->errnum = errno ? errno : EIO;
+    w->f = NULL;
+    if (w->errnum)
+        return nv_error_set(err, NV_ERR_FAIL, w->path, 0, "cannot write: %s",
+                            strerror(w->errnum));
+    return NV_OK;
+}
+
+static void put_str(writer *w, const char *s)
+{
+    if (fputs(s, w->f) == EOF && w->errnum == 0)
+        w->errnum = errno ? errno : EIO;
+}
+
+static void put_char(writer *w, char c)
+{
+    if (fputc((unsigned char)c, w->f) == EOF && w->errnum == 0)
+        w->errnum = errno ? errno : EIO;
+}
+
+/* Fixed-point text of v under the current (C) locale; "-0.000" becomes "0.000" so that
+ * a tiny negative rounding error does not change a golden file. */
+static void format_fixed(char *buf, size_t size, double v, int decimals)
+{
+    snprintf(buf, size, "%.*f", decimals, v);
+    if (buf[0] == '-' && buf[1 + strspn(buf + 1, "0.")] == '\0')
+        memmove(buf, buf + 1, strlen(buf));
+}
+
+/* ---- CSV ---- */
+
+static void csv_separator(writer *w)
+{
+    if (w->fields++ > 0)
+        put_char(w, ',');
+}
+
+static void csv_str(writer *w, const char *s)
+{
+    csv_separator(w);
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        put_str(w, s);
+        return;
+    }
+    put_char(w, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            put_char(w, '"');
+        put_char(w, *p);
+    }
+    put_char(w, '"');
+}
+
+static void csv_long(writer *w, long v)
+{
+    char buf[32];
+    csv_separator(w);
+    snprintf(buf, sizeof buf, "%ld", v);
+    put_str(w, buf);
+}
+
+static void csv_fixed(writer *w, double v, int decimals)
+{
+    char buf[64];
+    csv_separator(w);
+    if (!isfinite(v))
+        return;
+    format_fixed(buf, sizeof buf, v, decimals);
+    put_str(w, buf);
+}
+
+static void csv_end_row(writer *w)
+{
+    put_char(w, '\n');
+    w->fields = 0;
+}
+
+/* Keep these in step with the column lists in report.h. */
+#define MUNI_HEADER "kommunkod,namn,lanskod,offices,presence,nearest_office_km," \
+                    "nearest_office_id,rep_x,rep_y,area_km2"
+#define COUNTY_HEADER "lanskod,namn,municipalities,offices,municipalities_with_office," \
+                      "municipalities_without_office,staffed,booked,other,none," \
+                      "mean_nearest_office_km,max_nearest_office_km"
+#define OFFICE_HEADER "source,line,office_id,name,type,kommunkod_stated,lat,lon,x,y," \
+                      "status,kommunkod,namn,snap_m,note"
+
+nv_status nv_report_municipalities_csv(const char *path, const nv_muni_result *m, size_t n,
+                                       nv_error *err)
+{
+    writer w;
+    nv_status st = writer_open(&w, path, err);
+    if (st != NV_OK)
+        return st;
+    put_str(&w, MUNI_HEADER "\n");
+    for (size_t i = 0; i < n; i++) {
+        const nv_muni_result *r = &m[i];
+        csv_str(&w, r->kommunkod);
+        csv_str(&w, r->namn);
+        csv_str(&w, r->lanskod);
+        csv_long(&w, r->offices);
+        csv_str(&w, r->presence);
+        csv_fixed(&w, r->nearest_office_km, 3);
+        csv_str(&w, r->nearest_office_id);
+        csv_fixed(&w, r->rep_x, 2);
+        csv_fixed(&w, r->rep_y, 2);
+        csv_fixed(&w, r->area_km2, 3);
+        csv_end_row(&w);
+    }
+    return writer_close(&w, err);
+}
+
+nv_status nv_report_counties_csv(const char *path, const nv_county_result *c, size_t n,
+                                 nv_error *err)
+{
+    writer w;
+    nv_status st = writer_open(&w, path, err);
+    if (st != NV_OK)
+        return st;
+    put_str(&w, COUNTY_HEADER "\n");
+    for (size_t i = 0; i < n; i++) {
+        const nv_county_result *r = &c[i];
+        csv_str(&w, r->lanskod);
+        csv_str(&w, r->namn);
+        csv_long(&w, r->municipalities);
+        csv_long(&w, r->offices);
+        csv_long(&w, r->with_office);
+        csv_long(&w, r->without_office);
+        csv_long(&w, r->staffed);
+        csv_long(&w, r->booked);
+        csv_long(&w, r->other);
+        csv_long(&w, r->none);
+        csv_fixed(&w, r->mean_nearest_office_km, 3);
+        csv_fixed(&w, r->max_nearest_office_km, 3);
+        csv_end_row(&w);
+    }
+    return writer_close(&w, err);
+}
+
+nv_status nv_report_offices_csv(const char *path, const nv_office_result *o, size_t n,
+                                nv_error *err)
+{
+    writer w;
+    nv_status st = writer_open(&w, path, err);
+    if (st != NV_OK)
+        return st;
+    put_str(&w, OFFICE_HEADER "\n");
+    for (size_t i = 0; i < n; i++) {
+        const nv_office_result *r = &o[i];
+        csv_str(&w, r->source);
+        csv_long(&w, r->line);
+        csv_str(&w, r->office_id);
+        csv_str(&w, r->name);
+        csv_str(&w, r->type);
+        csv_str(&w, r->kommunkod_stated);
+        csv_fixed(&w, r->lat_deg, 6);
+        csv_fixed(&w, r->lon_deg, 6);
+        csv_fixed(&w, r->x, 2);
+        csv_fixed(&w, r->y, 2);
+        csv_str(&w, r->status);
+        csv_str(&w, r->kommunkod);
+        csv_str(&w, r->namn);
+        csv_fixed(&w, r->snap_m, 2);
+        csv_str(&w, r->note);
+        csv_end_row(&w);
+    }
+    return writer_close(&w, err);
+}
+
+/* ---- JSON ----
+ * A tiny pretty-printer for a fixed shape: two-space indent, one member per line,
+ * "[]" / "{}" for empty containers. depth counts the open containers and count[d] the
+ * members written so far at depth d, which decides where the commas go. */
+
+enum { JSON_MAX_DEPTH = 8 };
+
+typedef struct json {
+    writer *w;
+    int depth;
+    int count[JSON_MAX_DEPTH];
+} json;
+
+static void json_string(writer *w, const char *s)
+{
+    if (!s) {
+        put_str(w, "null");
+        return;
+    }
+    put_char(w, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            put_char(w, '\\');
+            put_char(w, (char)*p);
+        } else if (*p < 0x20) {
+            char esc[8];
+            snprintf(esc, sizeof esc, "\\u%04x", (unsigned)*p);
+            put_str(w, esc);
+        } else {
+            put_char(w, (char)*p); /* UTF-8 bytes pass through */
+        }
+    }
+    put_char(w, '"');
+}
+
+/* Starts a member (key != NULL) or an array element (key == NULL) at the current depth. */
+static void json_member(json *j, const char *key)
+{
+    if (j->count[j->depth]++ > 0)
+        put_char(j->w, ',');
+    put_char(j->w, '\n');
+    for (int i = 0; i < j->depth; i++)
+        put_str(j->w, "  ");
+    if (key) {
+        json_string(j->w, key);
+        put_str(j->w, ": ");
+    }
+}
+
+static void json_open(json *j, const char *key, char brace)
+{
+    if (j->depth > 0)
+        json_member(j, key);
+    put_char(j->w, brace);
+    j->depth++;
+    j->count[j->depth] = 0;
+}
+
+static void json_close(json *j, char brace)
+{
+    int had_members = j->count[j->depth] > 0;
+    j->depth--;
+    if (had_members) {
+        put_char(j->w, '\n');
+        for (int i = 0; i < j->depth; i++)
+            put_str(j->w, "  ");
+    }
+    put_char(j->w, brace);
+}
+
+static void json_str_member(json *j, const char *key, const char *value)
+{
+    json_member(j, key);
+    json_string(j->w, value);
+}
+
+static void json_int_member(json *j, const char *key, long value)
+{
+    char buf[32];
+    json_member(j, key);
+    snprintf(buf, sizeof buf, "%ld", value);
+    put_str(j->w, buf);
+}
+
+static void json_fixed_member(json *j, const char *key, double value, int decimals)
+{
+    char buf[64];
+    json_member(j, key);
+    if (!isfinite(value)) {
+        put_str(j->w, "null");
+        return;
+    }
+    format_fixed(buf, sizeof buf, value, decimals);
+    put_str(j->w, buf);
+}
+
+static void json_bool_member(json *j, const char *key, int value)
+{
+    json_member(j, key);
+    put_str(j->w, value ? "true" : "false");
+}
+
+nv_status nv_report_summary_json(const char *path, const nv_run_summary *s, nv_error *err)
+{
+    writer w;
+    nv_status st = writer_open(&w, path, err);
+    if (st != NV_OK)
+        return st;
+    json j = {.w = &w};
+
+    json_open(&j, NULL, '{');
+    /* The four headline numbers first: they are what the CLI contract promises. */
+    json_int_member(&j, "municipalities", s->municipalities);
+    json_int_member(&j, "offices", s->offices);
+    json_int_member(&j, "municipalities_with_office", s->with_office);
+    json_int_member(&j, "municipalities_without_office", s->without_office);
+    json_int_member(&j, "offices_read", s->offices_read);
+    json_int_member(&j, "offices_snapped", s->offices_snapped);
+    json_int_member(&j, "offices_rejected", s->offices_rejected);
+    json_int_member(&j, "kommunkod_disagreements", s->kommunkod_disagreements);
+    json_int_member(&j, "geometries_repaired", s->geometries_repaired);
+    json_int_member(&j, "counties", s->counties);
+
+    json_open(&j, "presence", '{');
+    json_int_member(&j, "staffed", s->presence_staffed);
+    json_int_member(&j, "booked", s->presence_booked);
+    json_int_member(&j, "other", s->presence_other);
+    json_int_member(&j, "none", s->presence_none);
+    json_close(&j, '}');
+
+    json_fixed_member(&j, "mean_nearest_office_km", s->mean_nearest_office_km, 3);
+    json_fixed_member(&j, "max_nearest_office_km", s->max_nearest_office_km, 3);
+    json_str_member(&j, "max_nearest_kommunkod", s->max_nearest_kommunkod);
+    json_bool_member(&j, "illustrative", s->illustrative);
+
+    json_open(&j, "inputs", '{');
+    json_str_member(&j, "boundaries", s->boundaries);
+    json_str_member(&j, "layer", s->layer);
+    json_open(&j, "offices", '[');
+    for (size_t i = 0; i < s->n_office_files; i++)
+        json_str_member(&j, NULL, s->office_files[i]);
+    json_close(&j, ']');
+    json_close(&j, '}');
+
+    json_open(&j, "options", '{');
+    json_str_member(&j, "crs", s->crs);
+    json_int_member(&j, "srid", s->srid);
+    json_fixed_member(&j, "snap_km", s->snap_km, 3);
+    json_close(&j, '}');
+
+    json_open(&j, "versions", '{');
+    json_str_member(&j, "narvaro", s->version);
+    json_str_member(&j, "gdal", s->gdal_version);
+    json_str_member(&j, "proj", s->proj_version);
+    json_str_member(&j, "sqlite", s->sqlite_version);
+    json_close(&j, '}');
+
+    json_close(&j, '}');
+    put_char(&w, '\n');
+    return writer_close(&w, err);
+}
