@@ -1,0 +1,533 @@
+/* store.c — narvaro.sqlite: the results of a run as a SpatiaLite database.
+ *
+ * The file is created exclusively (O_EXCL), so an existing database is never touched,
+ * and everything after the spatial metadata goes into one transaction. Any failure
+ * closes the connection and removes the file: a half-written database is worse than
+ * none, because QGIS would open it without complaint.
+ *
+ * spatial_ref_sys holds only the SRID in use (InitSpatialMetadata(1, 'NONE') followed
+ * by InsertEpsgSrid) instead of SpatiaLite's whole EPSG table: the file stays at a few
+ * hundred kB instead of 6.6 MB, which matters for batch runs that write one database
+ * per plan. GDAL and QGIS need no more than the SRID the geometry columns use.
+ *
+ * Limit: libspatialite prints a line on stderr when asked for an SRID it does not know
+ * ("SRID=… isn't defined in the EPSG inlined dataset"); there is no quiet way to ask. */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <spatialite.h>
+
+/* One database being written. status/err hold the first failure only: later steps are
+ * skipped once it is set, and cleanup never overwrites it. */
+typedef struct store {
+    const char *path;
+    sqlite3 *db;
+    void *cache;      /* libspatialite's per-connection state */
+    nv_error *err;
+    nv_status status;
+} store;
+
+/* Records a failure with the SQLite error message of the connection appended. */
+static nv_status fail_db(store *s, const char *what)
+{
+    if (s->status == NV_OK)
+        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "%s: %s", what,
+                                 s->db ? sqlite3_errmsg(s->db) : "no connection");
+    return s->status;
+}
+
+static nv_status exec_sql(store *s, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "%s: %s", what,
+                                 msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+    }
+    return s->status;
+}
+
+/* Runs a one-row, one-column query, binding srid to ?1 when the query has a
+ * parameter, and returns the integer it yields in *out. SpatiaLite's management
+ * functions (InitSpatialMetadata, AddGeometryColumn, …) answer 1 for success. */
+static nv_status query_int(store *s, const char *sql, int srid, int *out, const char *what)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail_db(s, what);
+    if (sqlite3_bind_parameter_count(st) > 0)
+        sqlite3_bind_int(st, 1, srid);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(st, 0);
+    else
+        fail_db(s, what);
+    if (sqlite3_finalize(st) != SQLITE_OK && rc == SQLITE_ROW)
+        fail_db(s, what);
+    return s->status;
+}
+
+/* Same, for functions that must return 1. */
+static nv_status call_spatialite(store *s, const char *sql, int srid, const char *what)
+{
+    int ok = 0;
+    if (query_int(s, sql, srid, &ok, what) != NV_OK)
+        return s->status;
+    if (ok != 1)
+        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                 "%s: SpatiaLite refused (returned %d)", what, ok);
+    return s->status;
+}
+
+/* Makes sure spatial_ref_sys holds srid, taking its definition from SpatiaLite's own
+ * copy of the EPSG dataset. */
+static nv_status ensure_srid(store *s, int srid)
+{
+    int have = 0;
+    if (srid <= 0)
+        return s->status = nv_error_set(s->err, NV_ERR_INPUT, s->path, 0,
+                                        "SRID %d is not an EPSG code (give the analysis CRS as "
+                                        "EPSG:<code>, e.g. EPSG:3006)", srid);
+    if (query_int(s, "SELECT count(*) FROM spatial_ref_sys WHERE srid = ?1", srid, &have,
+                  "looking up the SRID") != NV_OK)
+        return s->status;
+    if (have)
+        return NV_OK;
+    if (query_int(s, "SELECT InsertEpsgSrid(?1)", srid, &have, "adding the SRID") != NV_OK)
+        return s->status;
+    if (have != 1)
+        s->status = nv_error_set(s->err, NV_ERR_INPUT, s->path, 0,
+                                 "SRID %d is not in SpatiaLite %s's EPSG table (use an EPSG "
+                                 "CRS it knows for the analysis, e.g. EPSG:3006)",
+                                 srid, spatialite_version());
+    return s->status;
+}
+
+static const char schema_sql[] =
+    "CREATE TABLE municipalities ("
+    " fid INTEGER PRIMARY KEY,"
+    " kommunkod TEXT NOT NULL,"
+    " namn TEXT,"
+    " lanskod TEXT,"
+    " offices INTEGER,"
+    " presence TEXT,"
+    " nearest_office_km REAL,"
+    " nearest_office_id TEXT,"
+    " rep_x REAL,"
+    " rep_y REAL,"
+    " area_km2 REAL);"
+    "CREATE INDEX municipalities_kommunkod ON municipalities (kommunkod);"
+    "CREATE TABLE offices ("
+    " fid INTEGER PRIMARY KEY,"
+    " source TEXT,"
+    " line INTEGER,"
+    " office_id TEXT,"
+    " name TEXT,"
+    " type TEXT,"
+    " kommunkod_stated TEXT,"
+    " lat REAL,"
+    " lon REAL,"
+    " x REAL,"
+    " y REAL,"
+    " status TEXT,"
+    " kommunkod TEXT,"
+    " namn TEXT,"
+    " snap_m REAL,"
+    " note TEXT);"
+    "CREATE INDEX offices_kommunkod ON offices (kommunkod);"
+    "CREATE TABLE counties ("
+    " fid INTEGER PRIMARY KEY,"
+    " lanskod TEXT NOT NULL,"
+    " namn TEXT,"
+    " municipalities INTEGER,"
+    " offices INTEGER,"
+    " municipalities_with_office INTEGER,"
+    " municipalities_without_office INTEGER,"
+    " staffed INTEGER,"
+    " booked INTEGER,"
+    " other INTEGER,"
+    " none INTEGER,"
+    " mean_nearest_office_km REAL,"
+    " max_nearest_office_km REAL);"
+    "CREATE TABLE runs ("
+    " fid INTEGER PRIMARY KEY,"
+    " narvaro_version TEXT,"
+    " gdal_version TEXT,"
+    " proj_version TEXT,"
+    " sqlite_version TEXT,"
+    " spatialite_version TEXT,"
+    " boundaries TEXT,"
+    " layer TEXT,"
+    " office_files TEXT," /* one path per line, in the order given */
+    " crs TEXT,"
+    " srid INTEGER,"
+    " snap_km REAL,"
+    " municipalities INTEGER,"
+    " counties INTEGER,"
+    " offices_read INTEGER,"
+    " offices INTEGER,"
+    " offices_snapped INTEGER,"
+    " offices_rejected INTEGER,"
+    " kommunkod_disagreements INTEGER,"
+    " geometries_repaired INTEGER,"
+    " municipalities_with_office INTEGER,"
+    " municipalities_without_office INTEGER,"
+    " presence_staffed INTEGER,"
+    " presence_booked INTEGER,"
+    " presence_other INTEGER,"
+    " presence_none INTEGER,"
+    " mean_nearest_office_km REAL,"
+    " max_nearest_office_km REAL,"
+    " max_nearest_kommunkod TEXT,"
+    " illustrative INTEGER);";
+
+static nv_status create_schema(store *s, int srid)
+{
+    if (exec_sql(s, schema_sql, "creating the tables") != NV_OK)
+        return s->status;
+    /* The municipality geometry is NOT NULL: a row without its polygon is a bug upstream,
+     * and the constraint turns a WKB that SpatiaLite cannot read into an error. */
+    call_spatialite(s, "SELECT AddGeometryColumn('municipalities', 'geom', ?1, 'MULTIPOLYGON', 'XY', 1)",
+                    srid, "adding the geometry column municipalities.geom");
+    if (s->status == NV_OK)
+        call_spatialite(s, "SELECT AddGeometryColumn('offices', 'geom', ?1, 'POINT', 'XY')",
+                        srid, "adding the geometry column offices.geom");
+    if (s->status == NV_OK)
+        call_spatialite(s, "SELECT CreateSpatialIndex('municipalities', 'geom')", srid,
+                        "creating the spatial index on municipalities.geom");
+    if (s->status == NV_OK)
+        call_spatialite(s, "SELECT CreateSpatialIndex('offices', 'geom')", srid,
+                        "creating the spatial index on offices.geom");
+    return s->status;
+}
+
+/* NULL strings and non-finite numbers become SQL NULL. The strings are bound as
+ * SQLITE_STATIC: they outlive the statement step that reads them. */
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+static int bind_real(sqlite3_stmt *st, int i, double v)
+{
+    return isfinite(v) ? sqlite3_bind_double(st, i, v) : sqlite3_bind_null(st, i);
+}
+
+/* Steps an INSERT whose parameters are bound and readies it for the next row. */
+static int step_insert(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Finalizes st; a failing finalize counts as a failure of what only if nothing failed
+ * before (an earlier step error is repeated by finalize and already reported). */
+static void finalize(store *s, sqlite3_stmt *st, const char *what)
+{
+    if (sqlite3_finalize(st) != SQLITE_OK && s->status == NV_OK)
+        fail_db(s, what);
+}
+
+static nv_status insert_municipalities(store *s, int srid, const nv_muni_result *m, size_t n)
+{
+    static const char sql[] =
+        "INSERT INTO municipalities (kommunkod, namn, lanskod, offices, presence,"
+        " nearest_office_km, nearest_office_id, rep_x, rep_y, area_km2, geom)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " CastToMultiPolygon(CastToXY(GeomFromWKB(?11, ?12))))";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail_db(s, "preparing the municipality insert");
+    for (size_t i = 0; i < n && s->status == NV_OK; i++) {
+        const nv_muni_result *r = &m[i];
+        const char *code = r->kommunkod ? r->kommunkod : "(no code)";
+        if (!r->wkb || r->wkb_size == 0 || r->wkb_size > (size_t)INT_MAX) {
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                     "municipality %s has no geometry to store", code);
+            break;
+        }
+        int rc = bind_text(st, 1, r->kommunkod);
+        rc |= bind_text(st, 2, r->namn);
+        rc |= bind_text(st, 3, r->lanskod);
+        rc |= sqlite3_bind_int(st, 4, r->offices);
+        rc |= bind_text(st, 5, r->presence);
+        rc |= bind_real(st, 6, r->nearest_office_km);
+        rc |= bind_text(st, 7, r->nearest_office_id);
+        rc |= bind_real(st, 8, r->rep_x);
+        rc |= bind_real(st, 9, r->rep_y);
+        rc |= bind_real(st, 10, r->area_km2);
+        rc |= sqlite3_bind_blob(st, 11, r->wkb, (int)r->wkb_size, SQLITE_STATIC);
+        rc |= sqlite3_bind_int(st, 12, srid);
+        if (rc == SQLITE_OK)
+            rc = step_insert(st);
+        if (rc != SQLITE_OK) {
+            int null_geom = strstr(sqlite3_errmsg(s->db), "municipalities.geom") != NULL;
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                     "storing municipality %s: %s%s", code, sqlite3_errmsg(s->db),
+                                     null_geom ? " (SpatiaLite could not read its WKB as a "
+                                                 "polygon or multipolygon)" : "");
+        }
+    }
+    finalize(s, st, "finishing the municipality insert");
+    return s->status;
+}
+
+static nv_status insert_offices(store *s, int srid, const nv_office_result *o, size_t n)
+{
+    /* Rows without coordinates (rejected ones) keep a NULL geometry: every input row is
+     * in the table, and a layer may hold features without geometry. */
+    static const char sql[] =
+        "INSERT INTO offices (source, line, office_id, name, type, kommunkod_stated, lat, lon,"
+        " x, y, status, kommunkod, namn, snap_m, note, geom)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
+        " CASE WHEN ?9 IS NOT NULL AND ?10 IS NOT NULL THEN MakePoint(?9, ?10, ?16) END)";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail_db(s, "preparing the office insert");
+    for (size_t i = 0; i < n && s->status == NV_OK; i++) {
+        const nv_office_result *r = &o[i];
+        /* "" and NULL both mean "the plan states no code"; NULL is the honest SQL for it. */
+        const char *stated = r->kommunkod_stated && *r->kommunkod_stated ? r->kommunkod_stated : NULL;
+        int rc = bind_text(st, 1, r->source);
+        rc |= sqlite3_bind_int64(st, 2, r->line);
+        rc |= bind_text(st, 3, r->office_id);
+        rc |= bind_text(st, 4, r->name);
+        rc |= bind_text(st, 5, r->type);
+        rc |= bind_text(st, 6, stated);
+        rc |= bind_real(st, 7, r->lat_deg);
+        rc |= bind_real(st, 8, r->lon_deg);
+        rc |= bind_real(st, 9, r->x);
+        rc |= bind_real(st, 10, r->y);
+        rc |= bind_text(st, 11, r->status);
+        rc |= bind_text(st, 12, r->kommunkod);
+        rc |= bind_text(st, 13, r->namn);
+        rc |= bind_real(st, 14, r->snap_m);
+        rc |= bind_text(st, 15, r->note);
+        rc |= sqlite3_bind_int(st, 16, srid);
+        if (rc == SQLITE_OK)
+            rc = step_insert(st);
+        if (rc != SQLITE_OK)
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                     "storing office row %s:%ld: %s",
+                                     r->source ? r->source : "?", r->line, sqlite3_errmsg(s->db));
+    }
+    finalize(s, st, "finishing the office insert");
+    return s->status;
+}
+
+static nv_status insert_counties(store *s, const nv_county_result *c, size_t n)
+{
+    static const char sql[] =
+        "INSERT INTO counties (lanskod, namn, municipalities, offices, municipalities_with_office,"
+        " municipalities_without_office, staffed, booked, other, none, mean_nearest_office_km,"
+        " max_nearest_office_km) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail_db(s, "preparing the county insert");
+    for (size_t i = 0; i < n && s->status == NV_OK; i++) {
+        const nv_county_result *r = &c[i];
+        int rc = bind_text(st, 1, r->lanskod);
+        rc |= bind_text(st, 2, r->namn);
+        rc |= sqlite3_bind_int(st, 3, r->municipalities);
+        rc |= sqlite3_bind_int(st, 4, r->offices);
+        rc |= sqlite3_bind_int(st, 5, r->with_office);
+        rc |= sqlite3_bind_int(st, 6, r->without_office);
+        rc |= sqlite3_bind_int(st, 7, r->staffed);
+        rc |= sqlite3_bind_int(st, 8, r->booked);
+        rc |= sqlite3_bind_int(st, 9, r->other);
+        rc |= sqlite3_bind_int(st, 10, r->none);
+        rc |= bind_real(st, 11, r->mean_nearest_office_km);
+        rc |= bind_real(st, 12, r->max_nearest_office_km);
+        if (rc == SQLITE_OK)
+            rc = step_insert(st);
+        if (rc != SQLITE_OK)
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "storing county %s: %s",
+                                     r->lanskod ? r->lanskod : "(no code)", sqlite3_errmsg(s->db));
+    }
+    finalize(s, st, "finishing the county insert");
+    return s->status;
+}
+
+/* The plan files, one per line; NULL for none. Caller frees. */
+static char *join_lines(const char *const *items, size_t n)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(items[i] ? items[i] : "") + 1;
+    char *out = malloc(len), *p = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *item = items[i] ? items[i] : "";
+        size_t k = strlen(item);
+        if (i > 0)
+            *p++ = '\n';
+        memcpy(p, item, k);
+        p += k;
+    }
+    *p = '\0';
+    return out;
+}
+
+static nv_status insert_run(store *s, int srid, const nv_run_summary *r)
+{
+    static const char sql[] =
+        "INSERT INTO runs (narvaro_version, gdal_version, proj_version, sqlite_version,"
+        " spatialite_version, boundaries, layer, office_files, crs, srid, snap_km,"
+        " municipalities, counties, offices_read, offices, offices_snapped, offices_rejected,"
+        " kommunkod_disagreements, geometries_repaired, municipalities_with_office,"
+        " municipalities_without_office, presence_staffed, presence_booked, presence_other,"
+        " presence_none, mean_nearest_office_km, max_nearest_office_km, max_nearest_kommunkod,"
+        " illustrative) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
+    char *files = NULL;
+    if (r->n_office_files > 0) {
+        files = join_lines(r->office_files, r->n_office_files);
+        if (!files)
+            return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "out of memory");
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        free(files);
+        return fail_db(s, "preparing the run insert");
+    }
+    int rc = bind_text(st, 1, r->version);
+    rc |= bind_text(st, 2, r->gdal_version);
+    rc |= bind_text(st, 3, r->proj_version);
+    rc |= bind_text(st, 4, r->sqlite_version ? r->sqlite_version : sqlite3_libversion());
+    rc |= bind_text(st, 5, spatialite_version());
+    rc |= bind_text(st, 6, r->boundaries);
+    rc |= bind_text(st, 7, r->layer);
+    rc |= bind_text(st, 8, files);
+    rc |= bind_text(st, 9, r->crs);
+    rc |= sqlite3_bind_int(st, 10, srid);
+    rc |= bind_real(st, 11, r->snap_km);
+    rc |= sqlite3_bind_int(st, 12, r->municipalities);
+    rc |= sqlite3_bind_int(st, 13, r->counties);
+    rc |= sqlite3_bind_int(st, 14, r->offices_read);
+    rc |= sqlite3_bind_int(st, 15, r->offices);
+    rc |= sqlite3_bind_int(st, 16, r->offices_snapped);
+    rc |= sqlite3_bind_int(st, 17, r->offices_rejected);
+    rc |= sqlite3_bind_int(st, 18, r->kommunkod_disagreements);
+    rc |= sqlite3_bind_int(st, 19, r->geometries_repaired);
+    rc |= sqlite3_bind_int(st, 20, r->with_office);
+    rc |= sqlite3_bind_int(st, 21, r->without_office);
+    rc |= sqlite3_bind_int(st, 22, r->presence_staffed);
+    rc |= sqlite3_bind_int(st, 23, r->presence_booked);
+    rc |= sqlite3_bind_int(st, 24, r->presence_other);
+    rc |= sqlite3_bind_int(st, 25, r->presence_none);
+    rc |= bind_real(st, 26, r->mean_nearest_office_km);
+    rc |= bind_real(st, 27, r->max_nearest_office_km);
+    rc |= bind_text(st, 28, r->max_nearest_kommunkod);
+    rc |= sqlite3_bind_int(st, 29, r->illustrative ? 1 : 0);
+    if (rc == SQLITE_OK)
+        rc = step_insert(st);
+    if (rc != SQLITE_OK)
+        fail_db(s, "storing the run");
+    finalize(s, st, "finishing the run insert");
+    free(files);
+    return s->status;
+}
+
+/* Creates path, failing if it exists. O_EXCL makes the check and the creation one step,
+ * so a file that appears in between is not overwritten either. SQLite treats the empty
+ * file as a new database. */
+static nv_status create_exclusively(store *s)
+{
+    int fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                            "already exists; narvaro does not overwrite a database "
+                                            "(remove it or choose another output folder)");
+        return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                        "cannot create the database: %s", strerror(errno));
+    }
+    if (close(fd) != 0) {
+        int e = errno;
+        unlink(s->path);
+        return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                        "cannot create the database: %s", strerror(e));
+    }
+    return NV_OK;
+}
+
+nv_status nv_store_write(const char *path, int srid,
+                         const nv_muni_result *m, size_t n_m,
+                         const nv_office_result *o, size_t n_o,
+                         const nv_county_result *c, size_t n_c,
+                         const nv_run_summary *s, nv_error *err)
+{
+    store st = {.path = path, .err = err, .status = NV_OK};
+    if (!path || !*path)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "no path given for the database");
+    if (create_exclusively(&st) != NV_OK)
+        return st.status;
+
+    spatialite_initialize();
+    st.cache = spatialite_alloc_connection();
+    if (!st.cache) {
+        st.status = nv_error_set(err, NV_ERR_FAIL, path, 0,
+                                 "cannot allocate a SpatiaLite connection (out of memory?)");
+        goto done;
+    }
+    if (sqlite3_open_v2(path, &st.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        fail_db(&st, "cannot open the database");
+        goto done;
+    }
+    spatialite_init_ex(st.db, st.cache, 0);
+    spatialite_set_silent_mode(st.cache);
+
+    /* InitSpatialMetadata(1, …) runs in its own transaction, so it comes before ours. */
+    if (call_spatialite(&st, "SELECT InitSpatialMetadata(1, 'NONE')", 0,
+                        "creating the SpatiaLite metadata") != NV_OK)
+        goto done;
+    if (exec_sql(&st, "BEGIN", "starting the transaction") != NV_OK)
+        goto done;
+    if (ensure_srid(&st, srid) != NV_OK || create_schema(&st, srid) != NV_OK)
+        goto done;
+    if (insert_municipalities(&st, srid, m, n_m) != NV_OK ||
+        insert_offices(&st, srid, o, n_o) != NV_OK ||
+        insert_counties(&st, c, n_c) != NV_OK)
+        goto done;
+    if (s && insert_run(&st, srid, s) != NV_OK)
+        goto done;
+    exec_sql(&st, "COMMIT", "committing");
+
+done:
+    if (st.db) {
+        /* A failed close leaves the handle open: report it, then let close_v2 release
+         * it whenever it can. An uncommitted transaction is rolled back here. */
+        if (sqlite3_close(st.db) != SQLITE_OK) {
+            fail_db(&st, "closing the database");
+            sqlite3_close_v2(st.db);
+        }
+        st.db = NULL;
+    }
+    if (st.cache)
+        spatialite_cleanup_ex(st.cache);
+    if (st.status != NV_OK)
+        unlink(path);
+    return st.status;
+}
+
+const char *nv_store_spatialite_version(void)
+{
+    return spatialite_version();
+}
+
+const char *nv_store_sqlite_version(void)
+{
+    return sqlite3_libversion();
+}
