@@ -37,6 +37,11 @@ typedef struct nv_office {
     double lat_deg, lon_deg;    /* WGS 84 as read; NAN when the plan gave x/y */
     double x, y;                /* analysis CRS (metres for EPSG:3006) */
     int valid;                  /* 0: the row has a problem (reported in diags) and no usable coordinates */
+    const char *problem;        /* valid == 0: the row's first problem, as in diags (for a "rejected"
+                                 * note); NULL when valid. Owned by the plan. */
+    double x_swapped, y_swapped; /* where the row would lie with lat and lon exchanged (analysis
+                                  * CRS), to recognise swapped columns; NAN when the plan gave
+                                  * x/y or the exchanged values are not valid lat/lon */
 } nv_office;
 
 typedef struct nv_plan nv_plan;

@@ -1,0 +1,1268 @@
+/* offices.c — office plans: CSV files read with libcsv, coordinates moved with PROJ.
+ *
+ * One nv_plan_read goes through five stages, each of which may stop the file:
+ *   1. read the bytes;
+ *   2. decode them to UTF-8 (BOM, else valid UTF-8, else Windows-1252);
+ *   3. pick the delimiter from the header line and split records with libcsv, noting the
+ *      physical line each record starts on;
+ *   4. map header names to roles (id, name, lat, ...);
+ *   5. turn every data row into an nv_office, reporting row problems as diagnostics.
+ * Only stage 5 appends to the plan, so a file that fails in stages 1–4 leaves it as it
+ * was. */
+#include "offices.h"
+
+#include <csv.h>
+#include <proj.h>
+
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- the plan */
+
+struct nv_plan {
+    nv_office *offices;
+    unsigned char *id_given;  /* parallel to offices: 1 when the id came from the file */
+    size_t n, cap;
+    char **sources;           /* a copy of every path read; offices point into these */
+    size_t n_sources, cap_sources;
+    size_t *id_slots;         /* open addressing over offices with a given id: index + 1, 0 = empty */
+    size_t n_slots, n_ids;
+    char encoding[32];
+    char delimiter;
+};
+
+static void office_free(nv_office *o)
+{
+    free((char *)o->id);
+    free((char *)o->name);
+    free((char *)o->type);
+    free((char *)o->kommunkod);
+    free((char *)o->basis);
+    free((char *)o->problem);
+}
+
+nv_plan *nv_plan_create(void)
+{
+    return calloc(1, sizeof(nv_plan));
+}
+
+void nv_plan_destroy(nv_plan *plan)
+{
+    if (!plan)
+        return;
+    for (size_t i = 0; i < plan->n; i++)
+        office_free(&plan->offices[i]);
+    for (size_t i = 0; i < plan->n_sources; i++)
+        free(plan->sources[i]);
+    free(plan->offices);
+    free(plan->id_given);
+    free(plan->sources);
+    free(plan->id_slots);
+    free(plan);
+}
+
+size_t nv_plan_count(const nv_plan *plan)
+{
+    return plan ? plan->n : 0;
+}
+
+const nv_office *nv_plan_office(const nv_plan *plan, size_t i)
+{
+    return plan && i < plan->n ? &plan->offices[i] : NULL;
+}
+
+const char *nv_plan_last_encoding(const nv_plan *plan)
+{
+    return plan ? plan->encoding : "";
+}
+
+char nv_plan_last_delimiter(const nv_plan *plan)
+{
+    return plan ? plan->delimiter : 0;
+}
+
+/* Ids are checked for duplicates across every file of the plan, so a hash set keeps a
+ * 10,000-row batch linear. */
+static size_t str_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211u;
+    }
+    return (size_t)h;
+}
+
+static size_t id_find(const nv_plan *p, const char *id)
+{
+    if (!p->n_slots)
+        return SIZE_MAX;
+    size_t mask = p->n_slots - 1;
+    for (size_t i = str_hash(id) & mask; p->id_slots[i]; i = (i + 1) & mask) {
+        size_t k = p->id_slots[i] - 1;
+        if (strcmp(p->offices[k].id, id) == 0)
+            return k;
+    }
+    return SIZE_MAX;
+}
+
+static void id_put(nv_plan *p, size_t k)
+{
+    size_t mask = p->n_slots - 1, i = str_hash(p->offices[k].id) & mask;
+    while (p->id_slots[i])
+        i = (i + 1) & mask;
+    p->id_slots[i] = k + 1;
+    p->n_ids++;
+}
+
+/* Refills the slots from the offices (after a resize or a rollback); allocates nothing. */
+static void id_reindex(nv_plan *p)
+{
+    if (!p->n_slots)
+        return;
+    memset(p->id_slots, 0, p->n_slots * sizeof *p->id_slots);
+    p->n_ids = 0;
+    for (size_t k = 0; k < p->n; k++)
+        if (p->id_given[k])
+            id_put(p, k);
+}
+
+static int id_insert(nv_plan *p, size_t k)
+{
+    if ((p->n_ids + 1) * 2 > p->n_slots) {
+        size_t n_slots = p->n_slots ? p->n_slots * 2 : 256;
+        size_t *slots = calloc(n_slots, sizeof *slots);
+        if (!slots)
+            return 0;
+        free(p->id_slots);
+        p->id_slots = slots;
+        p->n_slots = n_slots;
+        id_reindex(p); /* office k is not counted yet: id_given[k] is set after this */
+    }
+    id_put(p, k);
+    return 1;
+}
+
+static int plan_reserve(nv_plan *p)
+{
+    if (p->n < p->cap)
+        return 1;
+    size_t cap = p->cap ? p->cap * 2 : 128;
+    nv_office *o = realloc(p->offices, cap * sizeof *o);
+    if (!o)
+        return 0;
+    p->offices = o;
+    unsigned char *g = realloc(p->id_given, cap);
+    if (!g)
+        return 0;
+    p->id_given = g;
+    p->cap = cap;
+    return 1;
+}
+
+static void plan_truncate(nv_plan *p, size_t n)
+{
+    while (p->n > n)
+        office_free(&p->offices[--p->n]);
+    id_reindex(p);
+}
+
+/* ---------------------------------------------------------------- small helpers */
+
+static int is_ws(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+/* Trims ASCII white space in place. */
+static char *trim(char *s)
+{
+    size_t n = strlen(s), a = 0;
+    while (a < n && is_ws((unsigned char)s[a]))
+        a++;
+    while (n > a && is_ws((unsigned char)s[n - 1]))
+        n--;
+    memmove(s, s + a, n - a);
+    s[n - a] = '\0';
+    return s;
+}
+
+/* Lower-cases ASCII and the upper-case letters of Latin-1 (Å Ä Ö É …) written in UTF-8,
+ * which is what Swedish headers and type words need; other text is kept as it is. */
+static void lower_utf8(char *s)
+{
+    unsigned char *u = (unsigned char *)s;
+    for (size_t i = 0; u[i]; i++) {
+        if (u[i] >= 'A' && u[i] <= 'Z')
+            u[i] = (unsigned char)(u[i] + 32);
+        else if (u[i] == 0xC3 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9E && u[i + 1] != 0x97) {
+            u[i + 1] = (unsigned char)(u[i + 1] + 0x20);
+            i++;
+        }
+    }
+}
+
+static const char *delim_name(char d)
+{
+    switch (d) {
+    case ',': return "','";
+    case ';': return "';'";
+    case '\t': return "TAB";
+    case '|': return "'|'";
+    default: return "the delimiter";
+    }
+}
+
+/* Line number (1-based) of byte offset off; "\n", "\r\n" and a lone "\r" end a line. */
+static long line_of(const char *s, size_t off)
+{
+    long line = 1;
+    for (size_t i = 0; i < off; i++)
+        if (s[i] == '\n' || (s[i] == '\r' && s[i + 1] != '\n'))
+            line++;
+    return line;
+}
+
+/* A growable string for lists in messages. Out of memory leaves it shorter, no worse. */
+struct sbuf {
+    char *s;
+    size_t n, cap;
+};
+
+static void sbuf_add(struct sbuf *b, const char *t)
+{
+    size_t k = strlen(t);
+    if (b->n + k + 1 > b->cap) {
+        size_t cap = (b->n + k + 1) * 2;
+        char *s = realloc(b->s, cap);
+        if (!s)
+            return;
+        b->s = s;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, t, k + 1);
+    b->n += k;
+}
+
+/* ---------------------------------------------------------------- stage 1: bytes */
+
+static nv_status read_bytes(const char *path, char **out, size_t *out_len, nv_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "cannot open the office plan: %s; check the path and permissions",
+                            strerror(errno));
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int read_errno = 0;
+    for (;;) {
+        if (cap - n < 65536) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *b = realloc(buf, ncap + 1); /* + 1: room for a NUL after the text */
+            if (!b) {
+                free(buf);
+                fclose(f);
+                return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory reading the office plan");
+            }
+            buf = b;
+            cap = ncap;
+        }
+        errno = 0;
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0 || ferror(f)) {
+            read_errno = errno;
+            break;
+        }
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        read_errno = errno;
+    }
+    if (bad) {
+        free(buf);
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "cannot read the office plan: %s; is it a regular, readable file?",
+                            strerror(read_errno ? read_errno : EIO));
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *out_len = n;
+    return NV_OK;
+}
+
+/* ---------------------------------------------------------------- stage 2: encoding */
+
+enum encoding { ENC_DETECT, ENC_UTF8, ENC_CP1252 };
+
+static int ascii_ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++) {
+        int x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x += 32;
+        if (y >= 'A' && y <= 'Z')
+            y += 32;
+        if (x != y)
+            return 0;
+    }
+    return *a == *b;
+}
+
+static int encoding_from_name(const char *name, enum encoding *enc)
+{
+    static const char *const utf8[] = {"UTF-8", "UTF8"};
+    static const char *const cp1252[] = {"CP1252", "WINDOWS-1252", "WINDOWS1252", "LATIN1",
+                                         "LATIN-1", "ISO-8859-1", "ISO8859-1"};
+    for (size_t i = 0; i < sizeof utf8 / sizeof *utf8; i++)
+        if (ascii_ieq(name, utf8[i])) {
+            *enc = ENC_UTF8;
+            return 1;
+        }
+    for (size_t i = 0; i < sizeof cp1252 / sizeof *cp1252; i++)
+        if (ascii_ieq(name, cp1252[i])) {
+            *enc = ENC_CP1252;
+            return 1;
+        }
+    return 0;
+}
+
+/* Offset of the first byte that is not well-formed UTF-8 (overlongs, surrogates and
+ * code points above U+10FFFF are rejected), or n when all is well. */
+static size_t utf8_invalid_at(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i], cp;
+        size_t k;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            k = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (n - i <= k)
+            return i;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return i;
+            cp = cp << 6 | (s[i + j] & 0x3F);
+        }
+        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return i;
+        i += k + 1;
+    }
+    return n;
+}
+
+/* Windows-1252 0x80..0x9F. The five bytes it leaves undefined map to the C1 code point of
+ * the same value, as Windows itself converts them. 0xA0..0xFF equal U+00A0..U+00FF. */
+static const unsigned short cp1252_high[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
+    0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+static char *cp1252_to_utf8(const unsigned char *s, size_t n, size_t *out_len)
+{
+    char *out = malloc(3 * n + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned cp = s[i];
+        if (cp >= 0x80 && cp < 0xA0)
+            cp = cp1252_high[cp - 0x80];
+        if (cp < 0x80) {
+            out[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            out[o++] = (char)(0xC0 | cp >> 6);
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        } else {
+            out[o++] = (char)(0xE0 | cp >> 12);
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (cp & 0x3F));
+        }
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
+/* Turns the file's bytes into UTF-8 text without a BOM. *raw is taken over: either it
+ * becomes *text or it is freed. */
+static nv_status decode(char **raw, size_t raw_len, enum encoding enc, char **text, size_t *text_len,
+                        char *enc_name, size_t enc_name_size, const char *path, nv_error *err)
+{
+    const unsigned char *u = (const unsigned char *)*raw;
+    int bom = raw_len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
+
+    if (enc == ENC_DETECT && raw_len >= 2 &&
+        ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "is UTF-16 text; save it as \"CSV UTF-8\" (or plain CSV) and read it again");
+    const char *nul = memchr(*raw, '\0', raw_len);
+    if (nul)
+        return nv_error_set(err, NV_ERR_INPUT, path, line_of(*raw, (size_t)(nul - *raw)),
+                            "contains a NUL byte; is it UTF-16 or a spreadsheet file rather than "
+                            "CSV? save it as \"CSV UTF-8\"");
+
+    if (enc == ENC_DETECT)
+        enc = bom || utf8_invalid_at(u, raw_len) == raw_len ? ENC_UTF8 : ENC_CP1252;
+
+    if (enc == ENC_UTF8) {
+        size_t skip = bom ? 3 : 0;
+        size_t bad = utf8_invalid_at(u + skip, raw_len - skip);
+        if (bad != raw_len - skip)
+            return nv_error_set(err, NV_ERR_INPUT, path, line_of(*raw, skip + bad),
+                                "byte 0x%02X is not valid UTF-8; %s", u[skip + bad],
+                                bom ? "the file starts with a UTF-8 byte-order mark, so re-save it as "
+                                      "\"CSV UTF-8\""
+                                    : "read it as Windows-1252 (encoding CP1252) or re-save it as "
+                                      "\"CSV UTF-8\"");
+        memmove(*raw, *raw + skip, raw_len - skip + 1);
+        *text = *raw;
+        *text_len = raw_len - skip;
+        *raw = NULL;
+        snprintf(enc_name, enc_name_size, "%s", bom ? "UTF-8 with BOM" : "UTF-8");
+        return NV_OK;
+    }
+    *text = cp1252_to_utf8(u, raw_len, text_len);
+    if (!*text)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory converting Windows-1252 to UTF-8");
+    free(*raw);
+    *raw = NULL;
+    snprintf(enc_name, enc_name_size, "Windows-1252");
+    return NV_OK;
+}
+
+/* ---------------------------------------------------------------- stage 3: records */
+
+/* The delimiter that occurs most often, outside quotes, in the first non-blank line;
+ * ties go to ',' then ';' then TAB, and a header without any of them is ','. */
+static char detect_delimiter(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) { /* skip blank lines */
+        size_t j = i;
+        while (j < n && (s[j] == ' ' || s[j] == '\t'))
+            j++;
+        if (j < n && (s[j] == '\n' || s[j] == '\r'))
+            i = j + 1;
+        else
+            break;
+    }
+    size_t comma = 0, semi = 0, tab = 0;
+    int quoted = 0;
+    for (; i < n; i++) {
+        char c = s[i];
+        if (c == '"')
+            quoted = !quoted;
+        else if (quoted)
+            continue;
+        else if (c == '\n' || c == '\r')
+            break;
+        else if (c == ',')
+            comma++;
+        else if (c == ';')
+            semi++;
+        else if (c == '\t')
+            tab++;
+    }
+    if (comma >= semi && comma >= tab)
+        return ',';
+    return semi >= tab ? ';' : '\t';
+}
+
+struct record {
+    long line;    /* physical line where the record starts */
+    size_t nf;
+    char **f;     /* trimmed, NUL-terminated copies */
+};
+
+struct records {
+    struct record *r;
+    size_t n, cap;
+};
+
+static void record_free(struct record *r)
+{
+    for (size_t i = 0; i < r->nf; i++)
+        free(r->f[i]);
+    free(r->f);
+}
+
+static void records_free(struct records *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        record_free(&rs->r[i]);
+    free(rs->r);
+}
+
+struct parse_state {
+    struct records *out;
+    struct record cur;  /* fields of the record being read */
+    size_t cur_cap;
+    long line;          /* physical line being fed */
+    long rec_start;     /* line the record being read started on; 0 between records */
+    int oom;
+};
+
+/* libcsv's field bytes are borrowed and not NUL-terminated: copy them now. */
+static void on_field(void *bytes, size_t len, void *data)
+{
+    struct parse_state *ps = data;
+    if (ps->oom)
+        return;
+    if (ps->cur.nf == ps->cur_cap) {
+        size_t cap = ps->cur_cap ? ps->cur_cap * 2 : 16;
+        char **f = realloc(ps->cur.f, cap * sizeof *f);
+        if (!f) {
+            ps->oom = 1;
+            return;
+        }
+        ps->cur.f = f;
+        ps->cur_cap = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) {
+        ps->oom = 1;
+        return;
+    }
+    if (len)
+        memcpy(copy, bytes, len);
+    copy[len] = '\0';
+    ps->cur.f[ps->cur.nf++] = trim(copy);
+}
+
+static void on_record(int terminator, void *data)
+{
+    struct parse_state *ps = data;
+    (void)terminator;
+    ps->cur.line = ps->rec_start ? ps->rec_start : ps->line;
+    ps->rec_start = 0;
+    int blank = 1;
+    for (size_t i = 0; i < ps->cur.nf && blank; i++)
+        blank = ps->cur.f[i][0] == '\0';
+    /* A row of empty cells (";;;;" from a spreadsheet) is a blank line, not an office. */
+    if (ps->oom || blank) {
+        record_free(&ps->cur);
+    } else {
+        struct records *rs = ps->out;
+        if (rs->n == rs->cap) {
+            size_t cap = rs->cap ? rs->cap * 2 : 128;
+            struct record *r = realloc(rs->r, cap * sizeof *r);
+            if (!r) {
+                ps->oom = 1;
+                record_free(&ps->cur);
+                goto reset;
+            }
+            rs->r = r;
+            rs->cap = cap;
+        }
+        rs->r[rs->n++] = ps->cur;
+    }
+reset:
+    ps->cur.f = NULL;
+    ps->cur.nf = 0;
+    ps->cur_cap = 0;
+}
+
+static int space_not_tab(unsigned char c)
+{
+    return c == ' ';
+}
+
+static int space_or_tab(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* Splits text into records. libcsv does the quoting; the text is fed one physical line
+ * at a time so that the line a record starts on is known: a record can only start at
+ * the beginning of a line, and it starts at the first non-blank line after the
+ * previous record ended (a quoted field may carry the record over several lines). */
+static nv_status split_records(const char *text, size_t n, char delim, struct records *out,
+                               const char *path, nv_error *err)
+{
+    struct csv_parser p;
+    struct parse_state ps;
+    nv_status st = NV_OK;
+    memset(&ps, 0, sizeof ps);
+    ps.out = out;
+    /* Lenient while parsing: a stray quote inside a field (Kontor "Nord") is kept as text. */
+    if (csv_init(&p, 0) != 0)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory starting the CSV parser");
+    csv_set_delim(&p, (unsigned char)delim);
+    csv_set_space_func(&p, delim == '\t' ? space_not_tab : space_or_tab);
+
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && text[j] != '\n' && text[j] != '\r')
+            j++;
+        if (j < n)
+            j += text[j] == '\r' && j + 1 < n && text[j + 1] == '\n' ? 2 : 1;
+        ps.line++;
+        if (!ps.rec_start) {
+            for (size_t k = i; k < j; k++)
+                if (!is_ws((unsigned char)text[k])) {
+                    ps.rec_start = ps.line;
+                    break;
+                }
+        }
+        if (csv_parse(&p, text + i, j - i, on_field, on_record, &ps) != j - i || ps.oom) {
+            st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: %s",
+                              ps.oom ? "out of memory" : csv_strerror(csv_error(&p)));
+            goto done;
+        }
+        i = j;
+    }
+    /* Strict at the end, only to learn whether a quote was left open: libcsv reports that
+     * only with CSV_STRICT and CSV_STRICT_FINI both set. Leniently, the open quote would
+     * swallow every later row into one field without a word. */
+    csv_set_opts(&p, CSV_STRICT | CSV_STRICT_FINI);
+    if (csv_fini(&p, on_field, on_record, &ps) != 0) {
+        if (csv_error(&p) == CSV_EPARSE)
+            st = nv_error_set(err, NV_ERR_INPUT, path, ps.rec_start ? ps.rec_start : ps.line,
+                              "a quoted field in the row starting here is never closed; close the "
+                              "quote, or double a quote that belongs inside a field (\"\")");
+        else
+            st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: %s",
+                              csv_strerror(csv_error(&p)));
+    } else if (ps.oom) {
+        st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: out of memory");
+    }
+done:
+    record_free(&ps.cur);
+    csv_free(&p);
+    return st;
+}
+
+/* ---------------------------------------------------------------- stage 4: header */
+
+enum role { R_ID, R_NAME, R_TYPE, R_KOMMUNKOD, R_BASIS, R_LAT, R_LON, R_X, R_Y, R_COUNT };
+
+static const char *const role_aliases[R_COUNT][7] = {
+    [R_ID] = {"office_id", "id", "kontor-id", "kontor_id", "kontorsid", "kontors-id", NULL},
+    [R_NAME] = {"name", "namn", "office_name", NULL},
+    [R_TYPE] = {"type", "typ", NULL},
+    [R_KOMMUNKOD] = {"kommunkod", "kommun_code", "kommunkod_stated", "municipality_code", NULL},
+    [R_BASIS] = {"basis", NULL},
+    [R_LAT] = {"lat", "latitude", "latitud", NULL},
+    [R_LON] = {"lon", "lng", "long", "longitude", "longitud", NULL},
+    [R_X] = {"x", "easting", NULL},
+    [R_Y] = {"y", "northing", NULL},
+};
+
+static const char *const role_what[R_COUNT] = {
+    "office id", "name", "type", "kommunkod", "basis", "latitude", "longitude", "x", "y"};
+
+struct header {
+    long line;
+    size_t n;
+    char **names;  /* as written (trimmed); borrowed from the header record */
+    char **norm;   /* trimmed and lower-cased, for matching */
+    int col[R_COUNT];
+    int use_xy;
+};
+
+static void header_free(struct header *h)
+{
+    for (size_t i = 0; h->norm && i < h->n; i++)
+        free(h->norm[i]);
+    free(h->norm);
+}
+
+static char *column_list(const struct header *h)
+{
+    struct sbuf b = {0};
+    for (size_t i = 0; i < h->n; i++) {
+        if (i)
+            sbuf_add(&b, ", ");
+        sbuf_add(&b, h->names[i][0] ? h->names[i] : "(empty)");
+    }
+    if (!b.s)
+        sbuf_add(&b, "");
+    return b.s;
+}
+
+static int find_column(const struct header *h, const char *name)
+{
+    char *want = strdup(name);
+    if (!want)
+        return -2;
+    trim(want);
+    lower_utf8(want);
+    int found = -1;
+    for (size_t i = 0; i < h->n && found < 0; i++)
+        if (strcmp(h->norm[i], want) == 0)
+            found = (int)i;
+    free(want);
+    return found;
+}
+
+static nv_status read_header(struct header *h, const struct record *rec, const nv_offices_options *opts,
+                             const char *path, nv_diags *diags, nv_error *err)
+{
+    h->line = rec->line;
+    h->n = rec->nf;
+    h->names = rec->f;
+    h->norm = calloc(h->n, sizeof *h->norm);
+    if (!h->norm)
+        return nv_error_set(err, NV_ERR_FAIL, path, h->line, "out of memory reading the header");
+    for (size_t i = 0; i < h->n; i++) {
+        h->norm[i] = strdup(h->names[i]);
+        if (!h->norm[i])
+            return nv_error_set(err, NV_ERR_FAIL, path, h->line, "out of memory reading the header");
+        lower_utf8(h->norm[i]);
+    }
+    for (size_t i = 0; i < h->n; i++)
+        for (size_t j = i + 1; j < h->n; j++)
+            if (h->norm[i][0] && strcmp(h->norm[i], h->norm[j]) == 0)
+                return nv_error_set(err, NV_ERR_INPUT, path, h->line,
+                                    "the header names column \"%s\" twice (columns %zu and %zu); "
+                                    "rename or remove one of them",
+                                    h->names[i], i + 1, j + 1);
+
+    /* Each role takes the column whose name comes first in its alias list; a second
+     * column for the same role is ignored, with a warning. */
+    int rank[R_COUNT];
+    for (int r = 0; r < R_COUNT; r++)
+        h->col[r] = -1, rank[r] = 0;
+    for (size_t c = 0; c < h->n; c++)
+        for (int r = 0; r < R_COUNT; r++)
+            for (int a = 0; role_aliases[r][a]; a++) {
+                if (strcmp(h->norm[c], role_aliases[r][a]) != 0)
+                    continue;
+                if (h->col[r] >= 0) {
+                    int keep = a < rank[r] ? (int)c : h->col[r], drop = a < rank[r] ? h->col[r] : (int)c;
+                    nv_diags_add(diags, NV_WARNING, path, h->line,
+                                 "column \"%s\" is ignored: column \"%s\" already gives the %s "
+                                 "(rename one if that is the wrong choice)",
+                                 h->names[drop], h->names[keep], role_what[r]);
+                    if (keep != (int)c)
+                        break;
+                }
+                h->col[r] = (int)c;
+                rank[r] = a;
+            }
+
+    struct { const char *name; const char *option; int role; } over[] = {
+        {opts->id_column, "id_column", R_ID},
+        {opts->lat_column, "lat_column", R_LAT},
+        {opts->lon_column, "lon_column", R_LON},
+    };
+    for (size_t k = 0; k < sizeof over / sizeof *over; k++) {
+        if (!over[k].name)
+            continue;
+        int c = find_column(h, over[k].name);
+        if (c == -2)
+            return nv_error_set(err, NV_ERR_FAIL, path, h->line, "out of memory reading the header");
+        if (c < 0) {
+            char *cols = column_list(h);
+            nv_status st = nv_error_set(err, NV_ERR_INPUT, path, h->line,
+                                        "has no column \"%s\" (asked for as the %s column by %s); "
+                                        "the columns are: %s",
+                                        over[k].name, role_what[over[k].role], over[k].option,
+                                        cols ? cols : "?");
+            free(cols);
+            return st;
+        }
+        h->col[over[k].role] = c;
+    }
+
+    int lat = h->col[R_LAT] >= 0, lon = h->col[R_LON] >= 0;
+    int x = h->col[R_X] >= 0, y = h->col[R_Y] >= 0;
+    if (lat && lon) {
+        h->use_xy = 0;
+        if (x || y)
+            nv_diags_add(diags, NV_WARNING, path, h->line,
+                         "columns \"%s\" and \"%s\" give latitude and longitude, so the x/y "
+                         "columns are ignored",
+                         h->names[h->col[R_LAT]], h->names[h->col[R_LON]]);
+        return NV_OK;
+    }
+    if (lat != lon)
+        return nv_error_set(err, NV_ERR_INPUT, path, h->line,
+                            "has a %s column (\"%s\") but no %s column; name it %s (or pass %s)",
+                            lat ? "latitude" : "longitude", h->names[h->col[lat ? R_LAT : R_LON]],
+                            lat ? "longitude" : "latitude",
+                            lat ? "lon, lng, long, longitude or longitud" : "lat, latitude or latitud",
+                            lat ? "lon_column" : "lat_column");
+    if (x && y) {
+        h->use_xy = 1;
+        return NV_OK;
+    }
+    char *cols = column_list(h);
+    nv_status st = nv_error_set(
+        err, NV_ERR_INPUT, path, h->line,
+        "has no coordinate columns (columns found: %s); name them lat and lon (also latitude/"
+        "longitude, latitud/longitud, lng, long) for WGS 84 degrees, or x and y (also easting/"
+        "northing) for projected metres, or choose them with lat_column/lon_column%s",
+        cols ? cols : "?",
+        h->n == 1 ? " (the header is one column: if the delimiter is not ',' ';' or TAB, give it "
+                    "with the delimiter option)"
+                  : "");
+    free(cols);
+    return st;
+}
+
+/* ---------------------------------------------------------------- stage 5: rows */
+
+struct proj_log {
+    char last[512];
+};
+
+static void proj_log_keep(void *data, int level, const char *msg)
+{
+    struct proj_log *log = data;
+    if (level <= PJ_LOG_ERROR && msg)
+        snprintf(log->last, sizeof log->last, "%s", msg);
+}
+
+struct reader {
+    const char *path;       /* as given, for messages */
+    const char *source;     /* the plan's copy, for offices */
+    nv_diags *diags;
+    char delimiter;
+    locale_t c_locale;
+    PJ *to_analysis;        /* lon/lat (or x/y) -> analysis CRS, x = easting */
+    const char *analysis_crs;
+    PJ_CONTEXT *ctx;
+    struct proj_log *log;
+    const struct header *h;
+};
+
+static void row_problem(const struct reader *rd, nv_office *o, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void row_problem(const struct reader *rd, nv_office *o, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg = NULL;
+    va_start(ap, fmt);
+    if (vasprintf(&msg, fmt, ap) < 0)
+        msg = NULL;
+    va_end(ap);
+    o->valid = 0;
+    if (!msg)
+        return;
+    nv_diags_add(rd->diags, NV_PROBLEM, rd->path, o->line, "%s", msg);
+    if (!o->problem)
+        o->problem = msg;
+    else
+        free(msg);
+}
+
+/* Parses a decimal number whatever the process locale: one '.' or one ',' as the
+ * decimal mark (Swedish Excel writes 59,521324), optional sign and exponent, nothing
+ * else — no thousands separators, no hex, no inf/nan. */
+static int parse_number(const char *s, locale_t c_locale, double *out)
+{
+    char buf[64];
+    size_t n = strlen(s), marks = 0;
+    if (n == 0 || n >= sizeof buf)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == ',' || c == '.') {
+            marks++;
+            c = '.';
+        } else if (!is_digit((unsigned char)c) && c != '+' && c != '-' && c != 'e' && c != 'E') {
+            return 0;
+        }
+        buf[i] = c;
+    }
+    buf[n] = '\0';
+    if (marks > 1)
+        return 0;
+    char *end;
+    double v = strtod_l(buf, &end, c_locale);
+    if (end == buf || *end || !isfinite(v))
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int row_number(const struct reader *rd, nv_office *o, const struct record *r, int role, double *v)
+{
+    const char *col = rd->h->names[rd->h->col[role]];
+    const char *text = r->f[rd->h->col[role]];
+    int degrees = role == R_LAT || role == R_LON;
+    if (!text[0]) {
+        row_problem(rd, o, "empty %s (column \"%s\"); every office needs both coordinates, "
+                           "fill it in or remove the row",
+                    role_what[role], col);
+        return 0;
+    }
+    if (!parse_number(text, rd->c_locale, v)) {
+        row_problem(rd, o, "%s \"%s\" (column \"%s\") is not a number; write %s", role_what[role],
+                    text, col,
+                    degrees ? "decimal degrees such as 59.3293 (or 59,3293)"
+                            : "metres such as 674571.9 (or 674571,9)");
+        return 0;
+    }
+    return 1;
+}
+
+static void row_coordinates(const struct reader *rd, nv_office *o, const struct record *r)
+{
+    const struct header *h = rd->h;
+    double a, b;
+    if (!h->use_xy) {
+        int ok_lat = row_number(rd, o, r, R_LAT, &o->lat_deg);
+        int ok_lon = row_number(rd, o, r, R_LON, &o->lon_deg);
+        if (ok_lat && !(o->lat_deg >= -90 && o->lat_deg <= 90)) {
+            row_problem(rd, o, "latitude %s (column \"%s\") is outside -90..90; are lat and lon "
+                               "swapped, or are these projected metres (name such columns x and y)?",
+                        r->f[h->col[R_LAT]], h->names[h->col[R_LAT]]);
+            ok_lat = 0;
+        }
+        if (ok_lon && !(o->lon_deg >= -180 && o->lon_deg <= 180)) {
+            row_problem(rd, o, "longitude %s (column \"%s\") is outside -180..180; are lat and lon "
+                               "swapped, or are these projected metres (name such columns x and y)?",
+                        r->f[h->col[R_LON]], h->names[h->col[R_LON]]);
+            ok_lon = 0;
+        }
+        if (!ok_lat || !ok_lon)
+            return;
+        a = o->lon_deg; /* normalized for visualization: x = longitude */
+        b = o->lat_deg;
+    } else {
+        int ok_x = row_number(rd, o, r, R_X, &a);
+        int ok_y = row_number(rd, o, r, R_Y, &b);
+        if (!ok_x || !ok_y)
+            return;
+    }
+    rd->log->last[0] = '\0';
+    proj_errno_reset(rd->to_analysis);
+    PJ_COORD c = proj_trans(rd->to_analysis, PJ_FWD, proj_coord(a, b, 0, 0));
+    if (!isfinite(c.xy.x) || !isfinite(c.xy.y)) {
+        int e = proj_errno(rd->to_analysis);
+    const char *why = rd->log->last[0] ? rd->log->last
+                      : e              ? proj_context_errno_string(rd->ctx, e)
+                                       : "no result";
+        row_problem(rd, o, "cannot transform %s %s, %s to %s: %s; check the coordinates",
+                    h->use_xy ? "x, y" : "latitude, longitude",
+                    r->f[h->col[h->use_xy ? R_X : R_LAT]], r->f[h->col[h->use_xy ? R_Y : R_LON]],
+                    rd->analysis_crs, why);
+        return;
+    }
+    o->x = c.xy.x;
+    o->y = c.xy.y;
+}
+
+/* A copy of column col of r, "" when the plan or the row lacks it. NULL: out of memory. */
+static char *cell(const struct record *r, int col)
+{
+    return strdup(col >= 0 && (size_t)col < r->nf ? r->f[col] : "");
+}
+
+static char *normalize_type(const char *t)
+{
+    static const struct { const char *sv, *en; } words[] = {
+        {"bemannad", "staffed"}, {"bemannat", "staffed"},
+        {"bokad", "booked"}, {"bokat", "booked"}, {"bokade", "booked"},
+        {"bokade besök", "booked"}, {"bokat besök", "booked"}, {"bokad besök", "booked"},
+    };
+    char *s = strdup(t);
+    if (!s)
+        return NULL;
+    lower_utf8(s);
+    /* collapse runs of white space, so "Bokade  besök" still matches */
+    size_t o = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if (is_ws((unsigned char)s[i])) {
+            if (o && s[o - 1] == ' ')
+                continue;
+            s[o++] = ' ';
+        } else {
+            s[o++] = s[i];
+        }
+    }
+    s[o] = '\0';
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (strcmp(s, words[i].sv) == 0) {
+            free(s);
+            return strdup(words[i].en);
+        }
+    return s;
+}
+
+/* Appends one data row to the plan. *problem is set when the row has a problem. */
+static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct record *r, int *problem)
+{
+    const struct header *h = rd->h;
+    nv_office o;
+    memset(&o, 0, sizeof o);
+    o.source = rd->source;
+    o.line = r->line;
+    o.lat_deg = o.lon_deg = o.x = o.y = NAN;
+    o.valid = 1;
+    int id_given = 0, shape_ok = 1;
+
+    if (r->nf < h->n) {
+        row_problem(rd, &o, "line %ld has %zu field%s, the header has %zu (a missing delimiter, or "
+                            "fields run together by a stray quote?); give every row %zu fields, empty "
+                            "ones included",
+                    r->line, r->nf, r->nf == 1 ? "" : "s", h->n, h->n);
+        shape_ok = 0;
+    } else if (r->nf > h->n) {
+        int extra = 0; /* trailing empty cells are a spreadsheet habit, not a problem */
+        for (size_t i = h->n; i < r->nf; i++)
+            extra |= r->f[i][0] != '\0';
+        if (extra) {
+            row_problem(rd, &o, "line %ld has %zu fields, the header has %zu (an unquoted %s in a "
+                                "name?); quote fields that contain %s",
+                        r->line, r->nf, h->n, delim_name(rd->delimiter), delim_name(rd->delimiter));
+            shape_ok = 0;
+        }
+    }
+
+    char *id = NULL;
+    if (h->col[R_ID] >= 0 && !(id = cell(r, h->col[R_ID])))
+        return NV_ERR_FAIL;
+    if (id && id[0]) {
+        id_given = 1;
+    } else {
+        if (id && shape_ok)
+            row_problem(rd, &o, "empty office id (column \"%s\"); give every office a unique id",
+                        h->names[h->col[R_ID]]);
+        free(id);
+        if (asprintf(&id, "line-%ld", r->line) < 0)
+            id = NULL;
+    }
+    o.id = id;
+    o.name = cell(r, h->col[R_NAME]);
+    o.kommunkod = cell(r, h->col[R_KOMMUNKOD]);
+    o.basis = cell(r, h->col[R_BASIS]);
+    if (h->col[R_TYPE] < 0) {
+        o.type = strdup("staffed");
+    } else {
+        o.type = normalize_type((size_t)h->col[R_TYPE] < r->nf ? r->f[h->col[R_TYPE]] : "");
+        if (o.type && !o.type[0] && shape_ok)
+            row_problem(rd, &o, "empty type (column \"%s\"); write staffed, booked (bemannad, bokade "
+                                "besök) or another word for the kind of presence",
+                        h->names[h->col[R_TYPE]]);
+    }
+    if (!o.id || !o.name || !o.kommunkod || !o.basis || !o.type) {
+        office_free(&o);
+        return NV_ERR_FAIL;
+    }
+    /* Swedish Excel turns 0114 into 114; every kommunkod has four digits. */
+    if (strlen(o.kommunkod) == 3 && is_digit(o.kommunkod[0]) && is_digit(o.kommunkod[1]) &&
+        is_digit(o.kommunkod[2])) {
+        char *k = malloc(5);
+        if (!k) {
+            office_free(&o);
+            return NV_ERR_FAIL;
+        }
+        k[0] = '0';
+        memcpy(k + 1, o.kommunkod, 4);
+        free((char *)o.kommunkod);
+        o.kommunkod = k;
+    }
+
+    if (shape_ok)
+        row_coordinates(rd, &o, r);
+
+    if (id_given) {
+        size_t first = id_find(plan, o.id);
+        if (first != SIZE_MAX) {
+            row_problem(rd, &o, "duplicate office id %s (first seen at %s:%ld); ids must be unique",
+                        o.id, plan->offices[first].source, plan->offices[first].line);
+            id_given = 0; /* the first one keeps the id */
+        }
+    }
+    if (!o.valid)
+        o.x = o.y = NAN;
+
+    if (!plan_reserve(plan)) {
+        office_free(&o);
+        return NV_ERR_FAIL;
+    }
+    size_t k = plan->n;
+    plan->offices[k] = o;
+    plan->id_given[k] = 0;
+    plan->n++;
+    if (id_given) {
+        if (!id_insert(plan, k))
+            return NV_ERR_FAIL;
+        plan->id_given[k] = 1;
+    }
+    *problem = !o.valid;
+    return NV_OK;
+}
+
+static PJ *make_transform(PJ_CONTEXT *ctx, const char *from, const char *to)
+{
+    PJ *p = proj_create_crs_to_crs(ctx, from, to, NULL);
+    if (!p)
+        return NULL;
+    PJ *norm = proj_normalize_for_visualization(ctx, p);
+    proj_destroy(p);
+    return norm;
+}
+
+static int add_source(nv_plan *plan, const char *path)
+{
+    if (plan->n_sources == plan->cap_sources) {
+        size_t cap = plan->cap_sources ? plan->cap_sources * 2 : 8;
+        char **s = realloc(plan->sources, cap * sizeof *s);
+        if (!s)
+            return 0;
+        plan->sources = s;
+        plan->cap_sources = cap;
+    }
+    char *copy = strdup(path);
+    if (!copy)
+        return 0;
+    plan->sources[plan->n_sources++] = copy;
+    return 1;
+}
+
+nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options *opts,
+                       nv_diags *diags, nv_error *err)
+{
+    static const nv_offices_options defaults;
+    nv_status st = NV_OK;
+    char *raw = NULL, *text = NULL;
+    size_t raw_len = 0, text_len = 0;
+    struct records recs = {0};
+    struct header h;
+    locale_t c_locale = (locale_t)0;
+    PJ_CONTEXT *ctx = NULL;
+    PJ *to_analysis = NULL;
+    struct proj_log log = {{0}};
+    size_t start_n = plan ? plan->n : 0;
+    enum encoding enc = ENC_DETECT;
+
+    memset(&h, 0, sizeof h);
+    if (!plan || !path)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "nv_plan_read: no plan or no path");
+    if (!opts)
+        opts = &defaults;
+    const char *analysis_crs = opts->analysis_crs ? opts->analysis_crs : "EPSG:3006";
+    if (opts->encoding && !encoding_from_name(opts->encoding, &enc))
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "unknown encoding \"%s\"; use UTF-8 or CP1252 (also WINDOWS-1252, "
+                            "LATIN1, ISO-8859-1)",
+                            opts->encoding);
+    if (opts->delimiter == '"' || opts->delimiter == '\n' || opts->delimiter == '\r')
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "a quote or a line break cannot be the delimiter; use ',', ';' or TAB");
+
+    if ((st = read_bytes(path, &raw, &raw_len, err)) != NV_OK)
+        goto done;
+    if ((st = decode(&raw, raw_len, enc, &text, &text_len, plan->encoding, sizeof plan->encoding,
+                     path, err)) != NV_OK)
+        goto done;
+    plan->delimiter = opts->delimiter ? opts->delimiter : detect_delimiter(text, text_len);
+    if ((st = split_records(text, text_len, plan->delimiter, &recs, path, err)) != NV_OK)
+        goto done;
+    if (recs.n == 0) {
+        st = nv_error_set(err, NV_ERR_INPUT, path, 0,
+                          "has no data rows (the file is empty); a plan needs a header line and one "
+                          "row per office");
+        goto done;
+    }
+    if ((st = read_header(&h, &recs.r[0], opts, path, diags, err)) != NV_OK)
+        goto done;
+    if (recs.n == 1) {
+        st = nv_error_set(err, NV_ERR_INPUT, path, 0,
+                          "has no data rows, only the header (line %ld); add one row per office",
+                          h.line);
+        goto done;
+    }
+
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    ctx = proj_context_create();
+    if (!c_locale || !ctx) {
+        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory (locale or PROJ context)");
+        goto done;
+    }
+    proj_log_level(ctx, PJ_LOG_ERROR);
+    proj_log_func(ctx, &log, proj_log_keep);
+    const char *from = h.use_xy ? (opts->xy_crs ? opts->xy_crs : analysis_crs) : "EPSG:4326";
+    to_analysis = make_transform(ctx, from, analysis_crs);
+    if (!to_analysis) {
+        int e = proj_context_errno(ctx);
+        st = nv_error_set(err, NV_ERR_INPUT, path, 0,
+                          "cannot transform from %s to %s: %s; give %s as a CRS PROJ knows, such as "
+                          "EPSG:3006",
+                          from, analysis_crs,
+                          log.last[0] ? log.last : e ? proj_context_errno_string(ctx, e) : "unknown CRS",
+                          h.use_xy && opts->xy_crs ? "the x/y CRS" : "the analysis CRS");
+        goto done;
+    }
+    if (!add_source(plan, path)) {
+        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory");
+        goto done;
+    }
+
+    struct reader rd = {
+        .path = path,
+        .source = plan->sources[plan->n_sources - 1],
+        .diags = diags,
+        .delimiter = plan->delimiter,
+        .c_locale = c_locale,
+        .to_analysis = to_analysis,
+        .ctx = ctx,
+        .analysis_crs = analysis_crs,
+        .log = &log,
+        .h = &h,
+    };
+    size_t bad_rows = 0;
+    for (size_t i = 1; i < recs.n; i++) {
+        int problem = 0;
+        if (read_row(plan, &rd, &recs.r[i], &problem) != NV_OK) {
+            st = nv_error_set(err, NV_ERR_FAIL, path, recs.r[i].line, "out of memory reading the plan");
+            goto done;
+        }
+        bad_rows += problem != 0;
+    }
+    if (bad_rows)
+        st = nv_error_set(err, NV_ERR_INPUT, path, 0, "%zu row%s of %s ha%s problems; see above",
+                          bad_rows, bad_rows == 1 ? "" : "s", path, bad_rows == 1 ? "s" : "ve");
+
+done:
+    if (st == NV_ERR_FAIL && plan)
+        plan_truncate(plan, start_n);
+    proj_destroy(to_analysis);
+    proj_context_destroy(ctx);
+    if (c_locale)
+        freelocale(c_locale);
+    header_free(&h);
+    records_free(&recs);
+    free(text);
+    free(raw);
+    return st;
+}
