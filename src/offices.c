@@ -978,6 +978,15 @@ static void row_coordinates(const struct reader *rd, nv_office *o, const struct 
     }
     o->x = c.xy.x;
     o->y = c.xy.y;
+    /* Where the row would lie with lat and lon exchanged, so that the join can tell
+     * swapped columns from an office that is simply abroad. */
+    if (!h->use_xy && fabs(o->lon_deg) <= 90) {
+        PJ_COORD s = proj_trans(rd->to_analysis, PJ_FWD, proj_coord(o->lat_deg, o->lon_deg, 0, 0));
+        if (isfinite(s.xy.x) && isfinite(s.xy.y)) {
+            o->x_swapped = s.xy.x;
+            o->y_swapped = s.xy.y;
+        }
+    }
 }
 
 /* A copy of column col of r, "" when the plan or the row lacks it. NULL: out of memory. */
@@ -1025,7 +1034,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct r
     memset(&o, 0, sizeof o);
     o.source = rd->source;
     o.line = r->line;
-    o.lat_deg = o.lon_deg = o.x = o.y = NAN;
+    o.lat_deg = o.lon_deg = o.x = o.y = o.x_swapped = o.y_swapped = NAN;
     o.valid = 1;
     int id_given = 0, shape_ok = 1;
 

@@ -42,7 +42,7 @@ typedef struct nv_office_result {
     double x, y;                   /* analysis CRS; NAN if not located */
     const char *status;            /* "placed", "snapped" or "rejected" */
     const char *kommunkod, *namn;  /* municipality it was placed in; NULL if rejected */
-    double snap_m;                 /* distance to that municipality when snapped, else 0 */
+    double snap_m;                 /* distance to that municipality when snapped, 0 when inside, NAN when rejected */
     const char *note;              /* why rejected, or a remark (kommunkod disagreement); may be NULL */
 } nv_office_result;
 

@@ -1,0 +1,39 @@
+/* analyze.h — one whole run of `narvaro analyze`: load the boundaries and the plans,
+ * join and measure, write every output into a fresh folder beside DIR and swap it into
+ * place at the end, so that a failed or interrupted run leaves an earlier result in DIR
+ * untouched. */
+#ifndef NV_ANALYZE_H
+#define NV_ANALYZE_H
+
+#include "boundaries.h"
+#include "error.h"
+#include "offices.h"
+#include "results.h"
+
+typedef struct nv_analyze_options {
+    nv_boundaries_options boundaries;  /* .source NULL: <data>/shapefiles/kommuner.shp */
+    const char *const *office_files;   /* NULL/0: <data>/data/plans/af-2020-illustrative.csv */
+    size_t n_office_files;
+    nv_offices_options offices;
+    double snap_km;                    /* 0: no snapping (the CLI's default is 2) */
+    const char *out_dir;               /* required */
+} nv_analyze_options;
+
+/* The default data folder: $NARVARO_DATA, else the ../shared the build was configured
+ * with. Static or environment string. */
+const char *nv_analyze_data_dir(void);
+
+/* Runs the analysis. On success *totals (optional) gets the national counts; its string
+ * fields are NULL. Returns NV_ERR_INPUT for bad input (details in err and diags). */
+nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
+                         nv_diags *diags, nv_error *err);
+
+/* Replaces dir with the finished folder tmp in one step (rename, or an atomic exchange
+ * when dir exists), then removes what dir held before. dir must be absent, empty, or an
+ * earlier narvaro result (it holds summary.json): anything else is refused. */
+nv_status nv_analyze_publish(const char *tmp, const char *dir, nv_error *err);
+
+/* Removes a folder tree (rm -rf); 0 on success. */
+int nv_analyze_remove_tree(const char *dir);
+
+#endif

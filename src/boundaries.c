@@ -1,0 +1,571 @@
+#include "boundaries.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <proj.h>
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct muni {
+    nv_municipality m;
+    char *code, *name, *county;
+    size_t *ring_start;
+    double *xy;
+    unsigned char *wkb;
+} muni;
+
+struct nv_boundaries {
+    muni *items;
+    size_t n;
+    char *layer;
+    int srid;
+    int repaired;
+};
+
+static const char *const ID_FIELDS[] = {"kommunkod", "id", "kod", "code", "kom_kod", NULL};
+static const char *const NAME_FIELDS[] = {"namn", "kom_namn", "name", NULL};
+static const char *const COUNTY_FIELDS[] = {"lanskod", "lan_code", "lan_kod", NULL};
+
+const char *nv_boundaries_gdal_version(void)
+{
+    return GDALVersionInfo("RELEASE_NAME");
+}
+
+const char *nv_boundaries_proj_version(void)
+{
+    return proj_info().version;
+}
+
+static void muni_free(muni *m)
+{
+    free(m->code);
+    free(m->name);
+    free(m->county);
+    free(m->ring_start);
+    free(m->xy);
+    free(m->wkb);
+}
+
+void nv_boundaries_destroy(nv_boundaries *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        muni_free(&b->items[i]);
+    free(b->items);
+    free(b->layer);
+    free(b);
+}
+
+size_t nv_boundaries_count(const nv_boundaries *b)
+{
+    return b ? b->n : 0;
+}
+
+const nv_municipality *nv_boundaries_get(const nv_boundaries *b, size_t i)
+{
+    return b && i < b->n ? &b->items[i].m : NULL;
+}
+
+const char *nv_boundaries_layer_name(const nv_boundaries *b)
+{
+    return b ? b->layer : NULL;
+}
+
+int nv_boundaries_srid(const nv_boundaries *b)
+{
+    return b ? b->srid : 0;
+}
+
+int nv_boundaries_repaired(const nv_boundaries *b)
+{
+    return b ? b->repaired : 0;
+}
+
+/* "a, b, c" of the layer names, for messages. */
+static void list_layers(GDALDatasetH ds, char *buf, size_t size)
+{
+    buf[0] = 0;
+    int n = GDALDatasetGetLayerCount(ds);
+    for (int i = 0; i < n; i++) {
+        OGRLayerH l = GDALDatasetGetLayer(ds, i);
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", i ? ", " : "", OGR_L_GetName(l));
+    }
+}
+
+static void list_fields(OGRFeatureDefnH defn, char *buf, size_t size)
+{
+    buf[0] = 0;
+    int n = OGR_FD_GetFieldCount(defn);
+    for (int i = 0; i < n; i++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                 OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+    }
+    if (n == 0)
+        snprintf(buf, size, "(none)");
+}
+
+/* Finds a field: the one named by the user (an error if missing), else the first of the
+ * candidates present. Returns the index, -1 if none was found and none was required. */
+static int find_field(OGRFeatureDefnH defn, const char *given, const char *const *candidates,
+                      const char *option, const char *src, nv_error *err, int *failed)
+{
+    char fields[2048];
+    if (given) {
+        int i = OGR_FD_GetFieldIndex(defn, given);
+        if (i < 0) {
+            list_fields(defn, fields, sizeof fields);
+            nv_error_set(err, NV_ERR_INPUT, src, 0, "no field named '%s' (fields: %s; choose one with %s)",
+                         given, fields, option);
+            *failed = 1;
+        }
+        return i;
+    }
+    for (size_t k = 0; candidates[k]; k++) {
+        int i = OGR_FD_GetFieldIndex(defn, candidates[k]);
+        if (i >= 0)
+            return i;
+    }
+    return -1;
+}
+
+/* Field value as a code string; integer fields and short digit strings are zero-padded
+ * to width (4 for municipalities, 2 for counties). Caller frees. */
+static char *field_code(OGRFeatureH f, int field, OGRFieldType type, int width)
+{
+    char buf[64];
+    if (type == OFTInteger || type == OFTInteger64) {
+        snprintf(buf, sizeof buf, "%0*lld", width, (long long)OGR_F_GetFieldAsInteger64(f, field));
+        return strdup(buf);
+    }
+    const char *s = OGR_F_GetFieldAsString(f, field);
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t len = strlen(s);
+    while (len && isspace((unsigned char)s[len - 1]))
+        len--;
+    int digits = len > 0;
+    for (size_t i = 0; i < len; i++)
+        digits &= isdigit((unsigned char)s[i]) != 0;
+    if (digits && (int)len < width && len < sizeof buf) {
+        /* "114" -> "0114": zeros for the missing width, then the digits. */
+        snprintf(buf, sizeof buf, "%0*d%.*s", width - (int)len, 0, (int)len, s);
+        return strdup(buf);
+    }
+    return strndup(s, len);
+}
+
+/* Moves every vertex of g (a polygon or multipolygon, 2D) through the PROJ operation. */
+static int transform_geometry(PJ *op, OGRGeometryH g, int swap_xy)
+{
+    int n_sub = OGR_G_GetGeometryCount(g);
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbMultiPolygon || t == wkbPolygon || t == wkbGeometryCollection) {
+        for (int i = 0; i < n_sub; i++)
+            if (transform_geometry(op, OGR_G_GetGeometryRef(g, i), swap_xy) != 0)
+                return -1;
+        return 0;
+    }
+    int n = OGR_G_GetPointCount(g);
+    if (n <= 0)
+        return 0;
+    double *x = malloc((size_t)n * sizeof(double)), *y = malloc((size_t)n * sizeof(double));
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return -1;
+    }
+    OGR_G_GetPoints(g, swap_xy ? y : x, sizeof(double), swap_xy ? x : y, sizeof(double), NULL, 0);
+    proj_trans_generic(op, PJ_FWD, x, sizeof(double), (size_t)n, y, sizeof(double), (size_t)n,
+                       NULL, 0, 0, NULL, 0, 0);
+    int bad = 0;
+    for (int i = 0; i < n; i++)
+        bad |= !isfinite(x[i]) || !isfinite(y[i]);
+    if (!bad)
+        OGR_G_SetPoints(g, n, x, sizeof(double), y, sizeof(double), NULL, 0);
+    free(x);
+    free(y);
+    return bad ? -1 : 0;
+}
+
+/* Copies the rings of a (multi)polygon into the flat arrays of the index view. */
+static int copy_rings(muni *m, OGRGeometryH mp)
+{
+    size_t n_rings = 0, n_pts = 0;
+    int parts = OGR_G_GetGeometryCount(mp);
+    for (int p = 0; p < parts; p++) {
+        OGRGeometryH poly = OGR_G_GetGeometryRef(mp, p);
+        int rings = OGR_G_GetGeometryCount(poly);
+        for (int r = 0; r < rings; r++) {
+            n_rings++;
+            n_pts += (size_t)OGR_G_GetPointCount(OGR_G_GetGeometryRef(poly, r));
+        }
+    }
+    m->ring_start = malloc((n_rings + 1) * sizeof(size_t));
+    m->xy = malloc((n_pts + 1) * 2 * sizeof(double));
+    if (!m->ring_start || !m->xy)
+        return -1;
+    size_t k = 0, at = 0;
+    for (int p = 0; p < parts; p++) {
+        OGRGeometryH poly = OGR_G_GetGeometryRef(mp, p);
+        int rings = OGR_G_GetGeometryCount(poly);
+        for (int r = 0; r < rings; r++) {
+            OGRGeometryH ring = OGR_G_GetGeometryRef(poly, r);
+            int n = OGR_G_GetPointCount(ring);
+            m->ring_start[k++] = at;
+            OGR_G_GetPoints(ring, &m->xy[2 * at], 2 * sizeof(double), &m->xy[2 * at + 1],
+                            2 * sizeof(double), NULL, 0);
+            at += (size_t)n;
+        }
+    }
+    m->ring_start[k] = at;
+    m->m.poly.n_rings = n_rings;
+    m->m.poly.ring_start = m->ring_start;
+    m->m.poly.xy = m->xy;
+    return 0;
+}
+
+/* The polygonal part of a geometry as a new multipolygon, or NULL if it has none. */
+static OGRGeometryH polygonal_part(OGRGeometryH g)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbPolygon || t == wkbMultiPolygon)
+        return OGR_G_ForceToMultiPolygon(OGR_G_Clone(g));
+    if (t != wkbGeometryCollection)
+        return NULL;
+    OGRGeometryH mp = OGR_G_CreateGeometry(wkbMultiPolygon);
+    for (int i = 0; i < OGR_G_GetGeometryCount(g); i++) {
+        OGRGeometryH sub = polygonal_part(OGR_G_GetGeometryRef(g, i));
+        for (int j = 0; sub && j < OGR_G_GetGeometryCount(sub); j++)
+            OGR_G_AddGeometry(mp, OGR_G_GetGeometryRef(sub, j));
+        if (sub)
+            OGR_G_DestroyGeometry(sub);
+    }
+    if (OGR_G_GetGeometryCount(mp) == 0) {
+        OGR_G_DestroyGeometry(mp);
+        return NULL;
+    }
+    return mp;
+}
+
+static int cmp_code(const void *a, const void *b)
+{
+    return strcmp(((const muni *)a)->code, ((const muni *)b)->code);
+}
+
+/* Does the data of this layer come with the first coordinate along a north axis
+ * (latitude or northing)? PROJ's normalized operation wants east first. */
+static int data_is_north_first(OGRSpatialReferenceH srs)
+{
+    int count = 0;
+    const int *map = OSRGetDataAxisToSRSAxisMapping(srs, &count);
+    if (!map || count < 2)
+        return 0;
+    OGRAxisOrientation o = OAO_Other;
+    OSRGetAxis(srs, OSRIsProjected(srs) ? "PROJCS" : "GEOGCS", abs(map[0]) - 1, &o);
+    return o == OAO_North || o == OAO_South;
+}
+
+typedef struct feat_ctx {
+    const char *src;
+    nv_diags *diags;
+    PJ *op;
+    int swap_xy;
+    int problems;
+    int repaired;
+} feat_ctx;
+
+/* Prepares one feature's geometry: transformed, valid, polygonal. Returns 0 or -1 after
+ * reporting a problem. */
+static int prepare_feature(feat_ctx *fc, OGRFeatureH f, muni *m)
+{
+    long fid = (long)OGR_F_GetFID(f);
+    OGRGeometryH src = OGR_F_GetGeometryRef(f);
+    if (!src || OGR_G_IsEmpty(src)) {
+        nv_diags_add(fc->diags, NV_PROBLEM, fc->src, 0,
+                     "feature %ld (%s %s) has no geometry (give it one or remove the feature)", fid,
+                     m->code, m->name);
+        return -1;
+    }
+    OGRGeometryH g = OGR_G_Clone(src);
+    if (OGR_GT_IsNonLinear(OGR_G_GetGeometryType(g))) {
+        OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0, NULL);
+        OGR_G_DestroyGeometry(g);
+        g = lin;
+    }
+    OGR_G_FlattenTo2D(g);
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t != wkbPolygon && t != wkbMultiPolygon) {
+        nv_diags_add(fc->diags, NV_PROBLEM, fc->src, 0,
+                     "feature %ld (%s %s) is a %s, not a polygon (municipalities need areas)", fid,
+                     m->code, m->name, OGRGeometryTypeToName(t));
+        OGR_G_DestroyGeometry(g);
+        return -1;
+    }
+    if (transform_geometry(fc->op, g, fc->swap_xy) != 0) {
+        nv_diags_add(fc->diags, NV_PROBLEM, fc->src, 0,
+                     "feature %ld (%s %s): PROJ could not transform every vertex into the analysis CRS "
+                     "(is the source CRS right? see --boundaries-crs)", fid, m->code, m->name);
+        OGR_G_DestroyGeometry(g);
+        return -1;
+    }
+    if (!OGR_G_IsValid(g)) {
+        double before = OGR_G_Area(g) / 1e6;
+        OGRGeometryH fixed = OGR_G_MakeValid(g);
+        OGRGeometryH mp = fixed ? polygonal_part(fixed) : NULL;
+        if (fixed)
+            OGR_G_DestroyGeometry(fixed);
+        if (!mp) {
+            nv_diags_add(fc->diags, NV_PROBLEM, fc->src, 0,
+                         "feature %ld (%s %s) has an invalid geometry that GEOS could not repair "
+                         "(fix it, e.g. ogr2ogr -makevalid)", fid, m->code, m->name);
+            OGR_G_DestroyGeometry(g);
+            return -1;
+        }
+        nv_diags_add(fc->diags, NV_WARNING, fc->src, 0,
+                     "feature %ld (%s %s) had an invalid geometry; repaired with GEOS MakeValid "
+                     "(area %.3f km2 before, %.3f km2 after)", fid, m->code, m->name, before,
+                     OGR_G_Area(mp) / 1e6);
+        fc->repaired++;
+        OGR_G_DestroyGeometry(g);
+        g = mp;
+    } else {
+        g = OGR_G_ForceToMultiPolygon(g);
+    }
+    OGRGeometryH rep = OGR_G_PointOnSurface(g);
+    OGREnvelope env;
+    OGR_G_GetEnvelope(g, &env);
+    m->m.minx = env.MinX, m->m.miny = env.MinY, m->m.maxx = env.MaxX, m->m.maxy = env.MaxY;
+    m->m.area_km2 = OGR_G_Area(g) / 1e6;
+    int ok = rep != NULL && !OGR_G_IsEmpty(rep);
+    if (ok) {
+        m->m.rep_x = OGR_G_GetX(rep, 0);
+        m->m.rep_y = OGR_G_GetY(rep, 0);
+    }
+    if (rep)
+        OGR_G_DestroyGeometry(rep);
+    size_t wkb_size = (size_t)OGR_G_WkbSizeEx(g);
+    m->wkb = malloc(wkb_size);
+    ok = ok && m->wkb && OGR_G_ExportToIsoWkb(g, wkbNDR, m->wkb) == OGRERR_NONE && copy_rings(m, g) == 0;
+    OGR_G_DestroyGeometry(g);
+    if (!ok) {
+        nv_diags_add(fc->diags, NV_PROBLEM, fc->src, 0,
+                     "feature %ld (%s %s): could not compute a point inside the polygon (GEOS: %s)",
+                     fid, m->code, m->name, CPLGetLastErrorMsg());
+        return -1;
+    }
+    m->m.wkb = m->wkb;
+    m->m.wkb_size = wkb_size;
+    return 0;
+}
+
+nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **out,
+                             nv_diags *diags, nv_error *err)
+{
+    const char *src = opts->source;
+    const char *dst_crs = opts->analysis_crs ? opts->analysis_crs : "EPSG:3006";
+    nv_status st = NV_OK;
+    GDALDatasetH ds = NULL;
+    PJ_CONTEXT *ctx = NULL;
+    PJ *src_pj = NULL, *dst_pj = NULL, *op_raw = NULL, *op = NULL;
+    char *wkt = NULL;
+    nv_boundaries *b = NULL;
+    char names[4096];
+
+    *out = NULL;
+    GDALAllRegister();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+
+    ds = GDALOpenEx(src, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds) {
+        struct stat sb;
+        if (!strchr(src, ':') && stat(src, &sb) != 0)
+            st = nv_error_set(err, NV_ERR_INPUT, src, 0,
+                              "no such file (check the path; --boundaries takes any OGR source)");
+        else
+            st = nv_error_set(err, NV_ERR_INPUT, src, 0,
+                              "GDAL cannot open this as vector data (%s)",
+                              CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "no driver recognises it");
+        goto done;
+    }
+    OGRLayerH layer = NULL;
+    int n_layers = GDALDatasetGetLayerCount(ds);
+    if (opts->layer) {
+        layer = GDALDatasetGetLayerByName(ds, opts->layer);
+        if (!layer) {
+            list_layers(ds, names, sizeof names);
+            st = nv_error_set(err, NV_ERR_INPUT, src, 0, "no layer named '%s' (layers: %s; choose one with --layer)",
+                              opts->layer, names);
+            goto done;
+        }
+    } else if (n_layers == 1) {
+        layer = GDALDatasetGetLayer(ds, 0);
+    } else {
+        list_layers(ds, names, sizeof names);
+        st = nv_error_set(err, NV_ERR_INPUT, src, 0, n_layers ? "has %d layers (%s); choose one with --layer"
+                                                      : "has %d layers%s; nothing to read",
+                          n_layers, names);
+        goto done;
+    }
+
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    int failed = 0;
+    int f_id = find_field(defn, opts->id_field, ID_FIELDS, "--id-field", src, err, &failed);
+    int f_name = failed ? -1 : find_field(defn, opts->name_field, NAME_FIELDS, "--name-field", src, err, &failed);
+    int f_county = failed ? -1 : find_field(defn, opts->county_field, COUNTY_FIELDS, "--county-field", src, err, &failed);
+    if (failed) {
+        st = NV_ERR_INPUT;
+        goto done;
+    }
+    if (f_id < 0 || f_name < 0) {
+        list_fields(defn, names, sizeof names);
+        st = nv_error_set(err, NV_ERR_INPUT, src, 0,
+                          "no %s field found among: %s (name it with %s)",
+                          f_id < 0 ? "municipality code" : "municipality name", names,
+                          f_id < 0 ? "--id-field" : "--name-field");
+        goto done;
+    }
+
+    /* The CRS: the source's own, or the one the user declares. */
+    ctx = proj_context_create();
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
+    int swap_xy = 0;
+    if (opts->source_crs) {
+        src_pj = proj_create(ctx, opts->source_crs);
+        if (!src_pj) {
+            st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--boundaries-crs %s: PROJ does not know this CRS (%s)",
+                              opts->source_crs, proj_context_errno_string(ctx, proj_context_errno(ctx)));
+            goto done;
+        }
+    } else if (!srs) {
+        st = nv_error_set(err, NV_ERR_INPUT, src, 0,
+                          "layer '%s' has no coordinate reference system (declare it: --boundaries-crs EPSG:3006, "
+                          "or add a .prj with: ogr2ogr -a_srs EPSG:3006 fixed.shp %s)",
+                          OGR_L_GetName(layer), src);
+        goto done;
+    } else {
+        const char *wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
+        if (OSRExportToWktEx(srs, &wkt, wkt_opts) != OGRERR_NONE || !(src_pj = proj_create(ctx, wkt))) {
+            st = nv_error_set(err, NV_ERR_INPUT, src, 0,
+                              "its coordinate reference system is not understood by PROJ (%s; declare it with --boundaries-crs)",
+                              proj_context_errno_string(ctx, proj_context_errno(ctx)));
+            goto done;
+        }
+        swap_xy = data_is_north_first(srs);
+    }
+    dst_pj = proj_create(ctx, dst_crs);
+    if (!dst_pj || !proj_is_crs(dst_pj)) {
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--crs %s: PROJ does not know this CRS (e.g. EPSG:3006)", dst_crs);
+        goto done;
+    }
+    if (proj_get_type(dst_pj) == PJ_TYPE_GEOGRAPHIC_2D_CRS || proj_get_type(dst_pj) == PJ_TYPE_GEOGRAPHIC_3D_CRS) {
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                          "--crs %s is geographic (degrees); distances need a projected CRS in metres, e.g. EPSG:3006",
+                          dst_crs);
+        goto done;
+    }
+    op_raw = proj_create_crs_to_crs_from_pj(ctx, src_pj, dst_pj, NULL, NULL);
+    op = op_raw ? proj_normalize_for_visualization(ctx, op_raw) : NULL;
+    if (!op) {
+        st = nv_error_set(err, NV_ERR_INPUT, src, 0, "PROJ finds no transformation from its CRS to %s (%s)", dst_crs,
+                          proj_context_errno_string(ctx, proj_context_errno(ctx)));
+        goto done;
+    }
+
+    b = calloc(1, sizeof *b);
+    GIntBig count = OGR_L_GetFeatureCount(layer, 1);
+    size_t cap = count > 0 ? (size_t)count : 64;
+    if (!b || !(b->items = calloc(cap, sizeof(muni))) || !(b->layer = strdup(OGR_L_GetName(layer)))) {
+        st = nv_error_set(err, NV_ERR_FAIL, src, 0, "out of memory");
+        goto done;
+    }
+    {
+        const char *auth = proj_get_id_auth_name(dst_pj, 0), *code = proj_get_id_code(dst_pj, 0);
+        b->srid = auth && code && strcmp(auth, "EPSG") == 0 ? atoi(code) : 0;
+    }
+    OGRFieldType t_id = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, f_id));
+    OGRFieldType t_county = f_county >= 0 ? OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, f_county)) : OFTString;
+    feat_ctx fc = {src, diags, op, swap_xy, 0, 0};
+    OGR_L_ResetReading(layer);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
+        if (b->n == cap) {
+            muni *items = realloc(b->items, 2 * cap * sizeof(muni));
+            if (!items) {
+                OGR_F_Destroy(f);
+                st = nv_error_set(err, NV_ERR_FAIL, src, 0, "out of memory");
+                goto done;
+            }
+            memset(items + cap, 0, cap * sizeof(muni));
+            b->items = items;
+            cap *= 2;
+        }
+        muni *m = &b->items[b->n++];
+        m->code = field_code(f, f_id, t_id, 4);
+        m->name = strdup(OGR_F_GetFieldAsString(f, f_name));
+        if (f_county >= 0)
+            m->county = field_code(f, f_county, t_county, 2);
+        else if (strlen(m->code) == 4)
+            m->county = strndup(m->code, 2);
+        else
+            m->county = strdup("");
+        if (!m->code || !m->name || !m->county) {
+            OGR_F_Destroy(f);
+            st = nv_error_set(err, NV_ERR_FAIL, src, 0, "out of memory");
+            goto done;
+        }
+        m->m.code = m->code, m->m.name = m->name, m->m.county = m->county;
+        m->m.fid = (long)OGR_F_GetFID(f);
+        if (!m->code[0]) {
+            nv_diags_add(diags, NV_PROBLEM, src, 0, "feature %ld (%s) has an empty municipality code (field %s)",
+                         m->m.fid, m->name, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, f_id)));
+            fc.problems++;
+        } else if (prepare_feature(&fc, f, m) != 0) {
+            fc.problems++;
+        }
+        OGR_F_Destroy(f);
+    }
+    b->repaired = fc.repaired;
+    if (b->n == 0) {
+        st = nv_error_set(err, NV_ERR_INPUT, src, 0, "layer '%s' has no features", b->layer);
+        goto done;
+    }
+    qsort(b->items, b->n, sizeof(muni), cmp_code);
+    for (size_t i = 1; i < b->n; i++)
+        if (b->items[i].code[0] && strcmp(b->items[i].code, b->items[i - 1].code) == 0) {
+            nv_diags_add(diags, NV_PROBLEM, src, 0,
+                         "features %ld and %ld share the code %s (codes must be unique; is --id-field right?)",
+                         b->items[i - 1].m.fid, b->items[i].m.fid, b->items[i].code);
+            fc.problems++;
+        }
+    if (fc.problems) {
+        st = nv_error_set(err, NV_ERR_INPUT, src, 0, "%d feature%s cannot be used (see above)", fc.problems,
+                          fc.problems == 1 ? "" : "s");
+        goto done;
+    }
+    *out = b;
+    b = NULL;
+done:
+    nv_boundaries_destroy(b);
+    CPLFree(wkt);
+    proj_destroy(op);
+    proj_destroy(op_raw);
+    proj_destroy(src_pj);
+    proj_destroy(dst_pj);
+    proj_context_destroy(ctx);
+    if (ds)
+        GDALClose(ds);
+    CPLPopErrorHandler();
+    return st;
+}

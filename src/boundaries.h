@@ -1,0 +1,58 @@
+/* boundaries.h — municipality boundaries from any OGR source, reprojected with PROJ.
+ *
+ * Opens a Shapefile, GeoPackage, GeoJSON, PostGIS connection string… with GDAL, maps
+ * the id, name and county attributes, checks every geometry (invalid ones are repaired
+ * with GEOS through GDAL and reported, never skipped), transforms every vertex with
+ * PROJ into the analysis CRS and computes a representative point (guaranteed inside)
+ * and the area. OGR and PROJ types stay inside boundaries.c. */
+#ifndef NV_BOUNDARIES_H
+#define NV_BOUNDARIES_H
+
+#include "error.h"
+#include "index.h"
+
+typedef struct nv_boundaries_options {
+    const char *source;        /* any GDAL vector dataset name; required */
+    const char *layer;         /* NULL: the only layer (an error lists them if several) */
+    const char *id_field;      /* NULL: kommunkod, id, kod, code, kom_kod */
+    const char *name_field;    /* NULL: namn, kom_namn, name */
+    const char *county_field;  /* NULL: lanskod, lan_code, lan_kod; else the first two digits of a 4-digit id */
+    const char *source_crs;    /* declares the CRS of a source that has none; NULL: the source's own */
+    const char *analysis_crs;  /* NULL: "EPSG:3006" */
+} nv_boundaries_options;
+
+/* One municipality, in the analysis CRS. Everything is owned by the nv_boundaries. */
+typedef struct nv_municipality {
+    const char *code;          /* e.g. "0180"; integer ids are zero-padded to 4 digits */
+    const char *name;          /* UTF-8 */
+    const char *county;        /* e.g. "01"; "" when unknown */
+    long fid;                  /* feature number in the source, for messages */
+    double rep_x, rep_y;       /* representative point, inside the polygon */
+    double area_km2;
+    double minx, miny, maxx, maxy;
+    nv_poly_view poly;         /* every ring of every part, for the index */
+    const unsigned char *wkb;  /* ISO WKB of the (multi)polygon */
+    size_t wkb_size;
+} nv_municipality;
+
+typedef struct nv_boundaries nv_boundaries;
+
+/* Loads and prepares all features, sorted by code. Warnings (repaired geometries) go to
+ * diags. Returns NV_ERR_INPUT for a missing source, an unknown layer or field (the
+ * message lists the valid ones), a source without CRS (the message says how to declare
+ * one), duplicate codes, empty or non-polygonal geometries that cannot be repaired. */
+nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **out,
+                             nv_diags *diags, nv_error *err);
+void nv_boundaries_destroy(nv_boundaries *b); /* accepts NULL */
+
+size_t nv_boundaries_count(const nv_boundaries *b);
+const nv_municipality *nv_boundaries_get(const nv_boundaries *b, size_t i); /* borrowed */
+const char *nv_boundaries_layer_name(const nv_boundaries *b);
+int nv_boundaries_srid(const nv_boundaries *b);      /* EPSG code of the analysis CRS, 0 if none */
+int nv_boundaries_repaired(const nv_boundaries *b);  /* geometries made valid */
+
+/* Versions of the libraries this module uses, for --version. Static strings. */
+const char *nv_boundaries_gdal_version(void);
+const char *nv_boundaries_proj_version(void);
+
+#endif

@@ -1,0 +1,364 @@
+#include "coverage.h"
+
+#include "index.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct nv_coverage {
+    nv_muni_result *munis;
+    size_t n_munis;
+    nv_office_result *offices;
+    size_t n_offices;
+    nv_county_result *counties;
+    size_t n_counties;
+    char **notes;          /* one per office, owned */
+    nv_run_summary totals; /* counts only */
+};
+
+static const struct { const char *code, *name; } COUNTIES[] = {
+    {"01", "Stockholms län"}, {"03", "Uppsala län"}, {"04", "Södermanlands län"},
+    {"05", "Östergötlands län"}, {"06", "Jönköpings län"}, {"07", "Kronobergs län"},
+    {"08", "Kalmar län"}, {"09", "Gotlands län"}, {"10", "Blekinge län"},
+    {"12", "Skåne län"}, {"13", "Hallands län"}, {"14", "Västra Götalands län"},
+    {"17", "Värmlands län"}, {"18", "Örebro län"}, {"19", "Västmanlands län"},
+    {"20", "Dalarnas län"}, {"21", "Gävleborgs län"}, {"22", "Västernorrlands län"},
+    {"23", "Jämtlands län"}, {"24", "Västerbottens län"}, {"25", "Norrbottens län"},
+};
+
+const char *nv_coverage_county_name(const char *lanskod)
+{
+    for (size_t i = 0; lanskod && i < sizeof COUNTIES / sizeof COUNTIES[0]; i++)
+        if (strcmp(COUNTIES[i].code, lanskod) == 0)
+            return COUNTIES[i].name;
+    return NULL;
+}
+
+static nv_presence_rank rank_of(const char *type)
+{
+    if (strcmp(type, "staffed") == 0)
+        return NV_PRESENCE_STAFFED;
+    if (strcmp(type, "booked") == 0)
+        return NV_PRESENCE_BOOKED;
+    return NV_PRESENCE_OTHER;
+}
+
+void nv_coverage_destroy(nv_coverage *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; c->notes && i < c->n_offices; i++)
+        free(c->notes[i]);
+    free(c->notes);
+    free(c->munis);
+    free(c->offices);
+    free(c->counties);
+    free(c);
+}
+
+const nv_muni_result *nv_coverage_municipalities(const nv_coverage *c, size_t *n)
+{
+    *n = c->n_munis;
+    return c->munis;
+}
+
+const nv_office_result *nv_coverage_offices(const nv_coverage *c, size_t *n)
+{
+    *n = c->n_offices;
+    return c->offices;
+}
+
+const nv_county_result *nv_coverage_counties(const nv_coverage *c, size_t *n)
+{
+    *n = c->n_counties;
+    return c->counties;
+}
+
+void nv_coverage_totals(const nv_coverage *c, nv_run_summary *s)
+{
+    *s = c->totals;
+}
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+    va_list ap;
+    char *s = NULL;
+    va_start(ap, f);
+    if (vasprintf(&s, f, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s;
+}
+
+/* Places office i: sets its result fields and returns the municipality index or -1. */
+static long place_office(const nv_boundaries *b, const nv_polyindex *idx, double snap_m,
+                         const nv_office *in, nv_office_result *o, char **note, nv_diags *diags,
+                         int *swapped)
+{
+    long m = -1;
+    double d = 0;
+    if (!in->valid) {
+        o->status = "rejected";
+        *note = fmt("%s", in->problem ? in->problem : "the row has a problem");
+        return -1;
+    }
+    m = nv_polyindex_locate(idx, in->x, in->y);
+    if (m >= 0) {
+        o->status = "placed";
+        o->snap_m = 0;
+    } else {
+        m = nv_polyindex_nearest(idx, in->x, in->y, snap_m, &d);
+        if (m >= 0) {
+            const nv_municipality *mu = nv_boundaries_get(b, (size_t)m);
+            o->status = "snapped";
+            o->snap_m = d;
+            *note = fmt("outside every municipality; snapped %.0f m to %s %s", d, mu->code, mu->name);
+            nv_diags_add(diags, NV_WARNING, in->source, in->line,
+                         "office %s lies %.0f m outside every municipality; placed in the nearest, %s %s "
+                         "(the boundaries are simplified; --snap-km sets how far this may reach)",
+                         in->id, d, mu->code, mu->name);
+        } else {
+            long sw = isfinite(in->x_swapped) ? nv_polyindex_locate(idx, in->x_swapped, in->y_swapped) : -1;
+            o->status = "rejected";
+            if (sw >= 0) {
+                const nv_municipality *mu = nv_boundaries_get(b, (size_t)sw);
+                *note = fmt("lat %.6f, lon %.6f lie outside every municipality, but exchanged they lie in %s %s: "
+                            "are lat and lon swapped?", in->lat_deg, in->lon_deg, mu->code, mu->name);
+                nv_diags_add(diags, NV_PROBLEM, in->source, in->line,
+                             "office %s: lat %.6f, lon %.6f lie outside every municipality, but exchanged they "
+                             "lie in %s %s (are the lat and lon columns swapped? fix the header or use --lat/--lon)",
+                             in->id, in->lat_deg, in->lon_deg, mu->code, mu->name);
+                (*swapped)++;
+            } else {
+                double near_d = NAN;
+                long near = nv_polyindex_nearest(idx, in->x, in->y, INFINITY, &near_d);
+                const nv_municipality *mu = near >= 0 ? nv_boundaries_get(b, (size_t)near) : NULL;
+                *note = fmt("outside every municipality, %.1f km from the nearest (%s %s), farther than --snap-km %.3g",
+                            near_d / 1000, mu ? mu->code : "-", mu ? mu->name : "-", snap_m / 1000);
+                nv_diags_add(diags, NV_WARNING, in->source, in->line, "office %s rejected: %s", in->id, *note);
+            }
+            return -1;
+        }
+    }
+    const nv_municipality *mu = nv_boundaries_get(b, (size_t)m);
+    o->kommunkod = mu->code;
+    o->namn = mu->name;
+    if (in->kommunkod[0] && strcmp(in->kommunkod, mu->code) != 0) {
+        char *extra = fmt("plan says kommunkod %s, the coordinates lie in %s %s", in->kommunkod, mu->code, mu->name);
+        if (*note && extra) {
+            char *both = fmt("%s; %s", *note, extra);
+            free(*note);
+            free(extra);
+            *note = both;
+        } else if (extra) {
+            *note = extra;
+        }
+        nv_diags_add(diags, NV_WARNING, in->source, in->line, "office %s: the plan says kommunkod %s, but the "
+                     "coordinates lie in %s %s (the coordinates decide; check the row)",
+                     in->id, in->kommunkod, mu->code, mu->name);
+    }
+    return m;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+nv_status nv_coverage_compute(const nv_boundaries *b, const nv_plan *plan,
+                              const nv_coverage_options *opts, nv_coverage **out,
+                              nv_diags *diags, nv_error *err)
+{
+    nv_status st = NV_OK;
+    size_t nm = nv_boundaries_count(b), no = nv_plan_count(plan);
+    nv_coverage *c = calloc(1, sizeof *c);
+    nv_poly_view *views = calloc(nm ? nm : 1, sizeof *views);
+    nv_polyindex *idx = NULL;
+    nv_kdtree *kd = NULL;
+    double *pts = malloc((no ? no : 1) * 2 * sizeof(double));
+    long *pt_office = malloc((no ? no : 1) * sizeof(long));
+    long *office_muni = malloc((no ? no : 1) * sizeof(long));
+
+    *out = NULL;
+    if (!c || !views || !pts || !pt_office || !office_muni)
+        goto oom;
+    c->munis = calloc(nm ? nm : 1, sizeof *c->munis);
+    c->offices = calloc(no ? no : 1, sizeof *c->offices);
+    c->notes = calloc(no ? no : 1, sizeof *c->notes);
+    if (!c->munis || !c->offices || !c->notes)
+        goto oom;
+    c->n_munis = nm;
+    c->n_offices = no;
+    for (size_t i = 0; i < nm; i++)
+        views[i] = nv_boundaries_get(b, i)->poly;
+    idx = nv_polyindex_create(views, nm);
+    if (!idx)
+        goto oom;
+
+    /* Join: every row of the plan, placed, snapped or rejected. */
+    int swapped = 0;
+    size_t n_pts = 0;
+    nv_run_summary *t = &c->totals;
+    for (size_t i = 0; i < no; i++) {
+        const nv_office *in = nv_plan_office(plan, i);
+        nv_office_result *o = &c->offices[i];
+        o->source = in->source;
+        o->line = in->line;
+        o->office_id = in->id;
+        o->name = in->name;
+        o->type = in->type;
+        o->kommunkod_stated = in->kommunkod;
+        o->lat_deg = in->lat_deg;
+        o->lon_deg = in->lon_deg;
+        o->x = in->valid ? in->x : NAN;
+        o->y = in->valid ? in->y : NAN;
+        o->snap_m = NAN;
+        office_muni[i] = place_office(b, idx, opts->snap_km * 1000, in, o, &c->notes[i], diags, &swapped);
+        o->note = c->notes[i];
+        t->offices_read++;
+        if (office_muni[i] < 0) {
+            t->offices_rejected++;
+            continue;
+        }
+        t->offices++;
+        t->offices_snapped += strcmp(o->status, "snapped") == 0;
+        t->kommunkod_disagreements += in->kommunkod[0] && strcmp(in->kommunkod, o->kommunkod) != 0;
+        if (in->basis && in->basis[0] && strcmp(in->basis, "sourced") != 0)
+            t->illustrative = 1;
+        pts[2 * n_pts] = in->x;
+        pts[2 * n_pts + 1] = in->y;
+        pt_office[n_pts++] = (long)i;
+    }
+    if (swapped) {
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                          "%d office%s lie%s outside every municipality, but inside one with lat and lon "
+                          "exchanged (see above)", swapped, swapped == 1 ? "" : "s", swapped == 1 ? "s" : "");
+        goto done;
+    }
+
+    /* Measure: per municipality. */
+    kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
+    if (n_pts && !kd)
+        goto oom;
+    const char **other = malloc((no ? no : 1) * sizeof *other);
+    if (!other)
+        goto oom;
+    double sum_km = 0;
+    int n_km = 0;
+    t->max_nearest_office_km = NAN;
+    for (size_t m = 0; m < nm; m++) {
+        const nv_municipality *mu = nv_boundaries_get(b, m);
+        nv_muni_result *r = &c->munis[m];
+        r->kommunkod = mu->code;
+        r->namn = mu->name;
+        r->lanskod = mu->county;
+        r->rep_x = mu->rep_x;
+        r->rep_y = mu->rep_y;
+        r->area_km2 = mu->area_km2;
+        r->wkb = mu->wkb;
+        r->wkb_size = mu->wkb_size;
+        r->presence_rank = NV_PRESENCE_NONE;
+        r->presence = "none";
+        size_t n_other = 0;
+        for (size_t i = 0; i < no; i++) {
+            if (office_muni[i] != (long)m)
+                continue;
+            const char *type = c->offices[i].type;
+            nv_presence_rank rk = rank_of(type);
+            r->offices++;
+            if (rk < r->presence_rank) {
+                r->presence_rank = rk;
+                r->presence = rk == NV_PRESENCE_STAFFED ? "staffed" : rk == NV_PRESENCE_BOOKED ? "booked" : type;
+            }
+            if (rk == NV_PRESENCE_OTHER)
+                other[n_other++] = type;
+        }
+        /* Of several other kinds of presence, the alphabetically first: reproducible. */
+        if (r->presence_rank == NV_PRESENCE_OTHER) {
+            qsort(other, n_other, sizeof *other, cmp_str);
+            r->presence = other[0];
+        }
+        r->nearest_office_km = NAN;
+        if (kd) {
+            double d;
+            long k = nv_kdtree_nearest(kd, mu->rep_x, mu->rep_y, &d);
+            r->nearest_office_km = d / 1000;
+            r->nearest_office_id = c->offices[pt_office[k]].office_id;
+            sum_km += r->nearest_office_km;
+            n_km++;
+            if (!(r->nearest_office_km <= t->max_nearest_office_km)) {
+                t->max_nearest_office_km = r->nearest_office_km;
+                t->max_nearest_kommunkod = r->kommunkod;
+            }
+        }
+        t->municipalities++;
+        if (r->offices) t->with_office++; else t->without_office++;
+        t->presence_staffed += r->presence_rank == NV_PRESENCE_STAFFED;
+        t->presence_booked += r->presence_rank == NV_PRESENCE_BOOKED;
+        t->presence_other += r->presence_rank == NV_PRESENCE_OTHER;
+        t->presence_none += r->presence_rank == NV_PRESENCE_NONE;
+    }
+    free(other);
+    t->mean_nearest_office_km = n_km ? sum_km / n_km : NAN;
+
+    /* Aggregate: per county, in code order (the municipalities are sorted by code, but a
+     * county's codes need not be contiguous in other data, so group explicitly). */
+    c->counties = calloc(nm ? nm : 1, sizeof *c->counties);
+    if (!c->counties)
+        goto oom;
+    for (size_t m = 0; m < nm; m++) {
+        const nv_muni_result *r = &c->munis[m];
+        size_t k = 0;
+        while (k < c->n_counties && strcmp(c->counties[k].lanskod, r->lanskod) != 0)
+            k++;
+        nv_county_result *cr = &c->counties[k];
+        if (k == c->n_counties) {
+            c->n_counties++;
+            cr->lanskod = r->lanskod;
+            cr->namn = nv_coverage_county_name(r->lanskod);
+            cr->max_nearest_office_km = NAN;
+        }
+        cr->municipalities++;
+        cr->offices += r->offices;
+        if (r->offices) cr->with_office++; else cr->without_office++;
+        cr->staffed += r->presence_rank == NV_PRESENCE_STAFFED;
+        cr->booked += r->presence_rank == NV_PRESENCE_BOOKED;
+        cr->other += r->presence_rank == NV_PRESENCE_OTHER;
+        cr->none += r->presence_rank == NV_PRESENCE_NONE;
+        if (isfinite(r->nearest_office_km)) {
+            cr->mean_nearest_office_km += r->nearest_office_km; /* a sum until below */
+            if (!(r->nearest_office_km <= cr->max_nearest_office_km))
+                cr->max_nearest_office_km = r->nearest_office_km;
+        }
+    }
+    for (size_t k = 0; k < c->n_counties; k++) {
+        nv_county_result *cr = &c->counties[k];
+        cr->mean_nearest_office_km = kd ? cr->mean_nearest_office_km / cr->municipalities : NAN;
+    }
+    /* Insertion sort by code: 21 counties. */
+    for (size_t i = 1; i < c->n_counties; i++)
+        for (size_t j = i; j > 0 && strcmp(c->counties[j - 1].lanskod, c->counties[j].lanskod) > 0; j--) {
+            nv_county_result tmp = c->counties[j];
+            c->counties[j] = c->counties[j - 1];
+            c->counties[j - 1] = tmp;
+        }
+    t->counties = (int)c->n_counties;
+    *out = c;
+    c = NULL;
+    goto done;
+oom:
+    st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+done:
+    nv_coverage_destroy(c);
+    nv_polyindex_destroy(idx);
+    nv_kdtree_destroy(kd);
+    free(views);
+    free(pts);
+    free(pt_office);
+    free(office_muni);
+    return st;
+}

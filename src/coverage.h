@@ -1,0 +1,39 @@
+/* coverage.h — the join and the measures: each office placed in the municipality that
+ * contains it (or snapped to the nearest one within a distance, or rejected with the
+ * reason), then per municipality the number of offices, the best presence and the
+ * distance from its representative point to the nearest office; per county and for the
+ * nation the same, aggregated. Planar distances in the analysis CRS. */
+#ifndef NV_COVERAGE_H
+#define NV_COVERAGE_H
+
+#include "boundaries.h"
+#include "error.h"
+#include "offices.h"
+#include "results.h"
+
+typedef struct nv_coverage nv_coverage;
+
+typedef struct nv_coverage_options {
+    double snap_km;   /* offices outside every polygon within this distance are snapped */
+} nv_coverage_options;
+
+/* Computes everything. Warnings (snapped offices, kommunkod disagreements, rejected
+ * offices) go to diags. The result borrows from b and plan: keep both alive while it
+ * is used. Returns NV_ERR_INPUT when a row's coordinates look like swapped lat/lon. */
+nv_status nv_coverage_compute(const nv_boundaries *b, const nv_plan *plan,
+                              const nv_coverage_options *opts, nv_coverage **out,
+                              nv_diags *diags, nv_error *err);
+void nv_coverage_destroy(nv_coverage *c); /* accepts NULL */
+
+/* Borrowed arrays, valid until nv_coverage_destroy. Municipalities and counties are
+ * sorted by code, offices in input order. */
+const nv_muni_result *nv_coverage_municipalities(const nv_coverage *c, size_t *n);
+const nv_office_result *nv_coverage_offices(const nv_coverage *c, size_t *n);
+const nv_county_result *nv_coverage_counties(const nv_coverage *c, size_t *n);
+/* National totals; the input/version fields are left for the caller to fill. */
+void nv_coverage_totals(const nv_coverage *c, nv_run_summary *s);
+
+/* Swedish county name for a two-digit code ("01" -> "Stockholms län"), NULL if unknown. */
+const char *nv_coverage_county_name(const char *lanskod);
+
+#endif
