@@ -369,6 +369,11 @@ static int prepare_feature(feat_ctx *fc, OGRFeatureH f, muni *m)
     return 0;
 }
 
+static void quiet_proj_log(void *user, int level, const char *msg)
+{
+    (void)user, (void)level, (void)msg;
+}
+
 nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **out,
                              nv_diags *diags, nv_error *err)
 {
@@ -439,6 +444,7 @@ nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **
 
     /* The CRS: the source's own, or the one the user declares. */
     ctx = proj_context_create();
+    proj_log_func(ctx, NULL, quiet_proj_log); /* the library never prints */
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
     int swap_xy = 0;
     if (opts->source_crs) {

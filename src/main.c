@@ -138,7 +138,8 @@ static int cmd_analyze(int argc, char **argv)
     if (!files)
         return NV_ERR_FAIL;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+    opterr = 0; /* our own messages, prefixed like every other */
+    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         char *end;
         switch (c) {
         case OPT_BOUNDARIES: o.boundaries.source = optarg; break;
@@ -174,7 +175,8 @@ static int cmd_analyze(int argc, char **argv)
         case OPT_OUT: o.out_dir = optarg; break;
         case 'q': quiet = 1; break;
         case 'h': printf(ANALYZE_HELP, nv_analyze_data_dir()); goto done;
-        default: rc = NV_ERR_INPUT; fprintf(stderr, "narvaro: see narvaro analyze --help\n"); goto done;
+        case ':': rc = usage_error("option '%s' needs a value", argv[optind - 1]); goto done;
+        default: rc = usage_error("unknown option '%s'", argv[optind - 1]); goto done;
         }
     }
     if (optind < argc) {
