@@ -104,7 +104,7 @@ static void print_diags(const nv_diags *d, int quiet)
         shown++;
     }
     if (!quiet && warnings > 20)
-        fprintf(stderr, "narvaro: ... and %zu more warnings (offices.csv has a note on every row)\n",
+        fprintf(stderr, "narvaro: ... and %zu more warnings (offices.csv notes each one)\n",
                 warnings - 20);
 }
 
