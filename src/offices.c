@@ -11,6 +11,8 @@
  * was. */
 #include "offices.h"
 
+#include "textin.h"
+
 #include <csv.h>
 #include <proj.h>
 
@@ -185,33 +187,7 @@ static int is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-/* Trims ASCII white space in place. */
-static char *trim(char *s)
-{
-    size_t n = strlen(s), a = 0;
-    while (a < n && is_ws((unsigned char)s[a]))
-        a++;
-    while (n > a && is_ws((unsigned char)s[n - 1]))
-        n--;
-    memmove(s, s + a, n - a);
-    s[n - a] = '\0';
-    return s;
-}
 
-/* Lower-cases ASCII and the upper-case letters of Latin-1 (Å Ä Ö É …) written in UTF-8,
- * which is what Swedish headers and type words need; other text is kept as it is. */
-static void lower_utf8(char *s)
-{
-    unsigned char *u = (unsigned char *)s;
-    for (size_t i = 0; u[i]; i++) {
-        if (u[i] >= 'A' && u[i] <= 'Z')
-            u[i] = (unsigned char)(u[i] + 32);
-        else if (u[i] == 0xC3 && u[i + 1] >= 0x80 && u[i + 1] <= 0x9E && u[i + 1] != 0x97) {
-            u[i + 1] = (unsigned char)(u[i + 1] + 0x20);
-            i++;
-        }
-    }
-}
 
 static const char *delim_name(char d)
 {
@@ -306,122 +282,20 @@ static nv_status read_bytes(const char *path, char **out, size_t *out_len, nv_er
 
 /* ---------------------------------------------------------------- stage 2: encoding */
 
-enum encoding { ENC_DETECT, ENC_UTF8, ENC_CP1252 };
 
-static int ascii_ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        int x = (unsigned char)*a, y = (unsigned char)*b;
-        if (x >= 'A' && x <= 'Z')
-            x += 32;
-        if (y >= 'A' && y <= 'Z')
-            y += 32;
-        if (x != y)
-            return 0;
-    }
-    return *a == *b;
-}
 
-static int encoding_from_name(const char *name, enum encoding *enc)
-{
-    static const char *const utf8[] = {"UTF-8", "UTF8"};
-    static const char *const cp1252[] = {"CP1252", "WINDOWS-1252", "WINDOWS1252", "LATIN1",
-                                         "LATIN-1", "ISO-8859-1", "ISO8859-1"};
-    for (size_t i = 0; i < sizeof utf8 / sizeof *utf8; i++)
-        if (ascii_ieq(name, utf8[i])) {
-            *enc = ENC_UTF8;
-            return 1;
-        }
-    for (size_t i = 0; i < sizeof cp1252 / sizeof *cp1252; i++)
-        if (ascii_ieq(name, cp1252[i])) {
-            *enc = ENC_CP1252;
-            return 1;
-        }
-    return 0;
-}
 
-/* Offset of the first byte that is not well-formed UTF-8 (overlongs, surrogates and
- * code points above U+10FFFF are rejected), or n when all is well. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i], cp;
-        size_t k;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xC2 && c <= 0xDF) {
-            k = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            k = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
-            return i;
-        }
-        if (n - i <= k)
-            return i;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return i;
-            cp = cp << 6 | (s[i + j] & 0x3F);
-        }
-        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-            (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-            return i;
-        i += k + 1;
-    }
-    return n;
-}
 
-/* Windows-1252 0x80..0x9F. The five bytes it leaves undefined map to the C1 code point of
- * the same value, as Windows itself converts them. 0xA0..0xFF equal U+00A0..U+00FF. */
-static const unsigned short cp1252_high[32] = {
-    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-    0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008D, 0x017D, 0x008F,
-    0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-    0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
-
-static char *cp1252_to_utf8(const unsigned char *s, size_t n, size_t *out_len)
-{
-    char *out = malloc(3 * n + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned cp = s[i];
-        if (cp >= 0x80 && cp < 0xA0)
-            cp = cp1252_high[cp - 0x80];
-        if (cp < 0x80) {
-            out[o++] = (char)cp;
-        } else if (cp < 0x800) {
-            out[o++] = (char)(0xC0 | cp >> 6);
-            out[o++] = (char)(0x80 | (cp & 0x3F));
-        } else {
-            out[o++] = (char)(0xE0 | cp >> 12);
-            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-            out[o++] = (char)(0x80 | (cp & 0x3F));
-        }
-    }
-    out[o] = '\0';
-    *out_len = o;
-    return out;
-}
 
 /* Turns the file's bytes into UTF-8 text without a BOM. *raw is taken over: either it
  * becomes *text or it is freed. */
-static nv_status decode(char **raw, size_t raw_len, enum encoding enc, char **text, size_t *text_len,
+static nv_status decode(char **raw, size_t raw_len, nv_text_encoding enc, char **text, size_t *text_len,
                         char *enc_name, size_t enc_name_size, const char *path, nv_error *err)
 {
     const unsigned char *u = (const unsigned char *)*raw;
     int bom = raw_len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
 
-    if (enc == ENC_DETECT && raw_len >= 2 &&
+    if (enc == NV_TEXT_DETECT && raw_len >= 2 &&
         ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
         return nv_error_set(err, NV_ERR_INPUT, path, 0,
                             "is UTF-16 text; save it as \"CSV UTF-8\" (or plain CSV) and read it again");
@@ -431,12 +305,12 @@ static nv_status decode(char **raw, size_t raw_len, enum encoding enc, char **te
                             "contains a NUL byte; is it UTF-16 or a spreadsheet file rather than "
                             "CSV? save it as \"CSV UTF-8\"");
 
-    if (enc == ENC_DETECT)
-        enc = bom || utf8_invalid_at(u, raw_len) == raw_len ? ENC_UTF8 : ENC_CP1252;
+    if (enc == NV_TEXT_DETECT)
+        enc = bom || nv_text_utf8_invalid_at(u, raw_len) == raw_len ? NV_TEXT_UTF8 : NV_TEXT_CP1252;
 
-    if (enc == ENC_UTF8) {
+    if (enc == NV_TEXT_UTF8) {
         size_t skip = bom ? 3 : 0;
-        size_t bad = utf8_invalid_at(u + skip, raw_len - skip);
+        size_t bad = nv_text_utf8_invalid_at(u + skip, raw_len - skip);
         if (bad != raw_len - skip)
             return nv_error_set(err, NV_ERR_INPUT, path, line_of(*raw, skip + bad),
                                 "byte 0x%02X is not valid UTF-8; %s", u[skip + bad],
@@ -451,7 +325,7 @@ static nv_status decode(char **raw, size_t raw_len, enum encoding enc, char **te
         snprintf(enc_name, enc_name_size, "%s", bom ? "UTF-8 with BOM" : "UTF-8");
         return NV_OK;
     }
-    *text = cp1252_to_utf8(u, raw_len, text_len);
+    *text = nv_text_cp1252_to_utf8(u, raw_len, text_len);
     if (!*text)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory converting Windows-1252 to UTF-8");
     free(*raw);
@@ -462,41 +336,6 @@ static nv_status decode(char **raw, size_t raw_len, enum encoding enc, char **te
 
 /* ---------------------------------------------------------------- stage 3: records */
 
-/* The delimiter that occurs most often, outside quotes, in the first non-blank line;
- * ties go to ',' then ';' then TAB, and a header without any of them is ','. */
-static char detect_delimiter(const char *s, size_t n)
-{
-    size_t i = 0;
-    for (;;) { /* skip blank lines */
-        size_t j = i;
-        while (j < n && (s[j] == ' ' || s[j] == '\t'))
-            j++;
-        if (j < n && (s[j] == '\n' || s[j] == '\r'))
-            i = j + 1;
-        else
-            break;
-    }
-    size_t comma = 0, semi = 0, tab = 0;
-    int quoted = 0;
-    for (; i < n; i++) {
-        char c = s[i];
-        if (c == '"')
-            quoted = !quoted;
-        else if (quoted)
-            continue;
-        else if (c == '\n' || c == '\r')
-            break;
-        else if (c == ',')
-            comma++;
-        else if (c == ';')
-            semi++;
-        else if (c == '\t')
-            tab++;
-    }
-    if (comma >= semi && comma >= tab)
-        return ',';
-    return semi >= tab ? ';' : '\t';
-}
 
 struct record {
     long line;    /* physical line where the record starts */
@@ -556,7 +395,7 @@ static void on_field(void *bytes, size_t len, void *data)
     if (len)
         memcpy(copy, bytes, len);
     copy[len] = '\0';
-    ps->cur.f[ps->cur.nf++] = trim(copy);
+    ps->cur.f[ps->cur.nf++] = nv_text_trim(copy);
 }
 
 static void on_record(int terminator, void *data)
@@ -716,8 +555,8 @@ static int find_column(const struct header *h, const char *name)
     char *want = strdup(name);
     if (!want)
         return -2;
-    trim(want);
-    lower_utf8(want);
+    nv_text_trim(want);
+    nv_text_lower_utf8(want);
     int found = -1;
     for (size_t i = 0; i < h->n && found < 0; i++)
         if (strcmp(h->norm[i], want) == 0)
@@ -739,7 +578,7 @@ static nv_status read_header(struct header *h, const struct record *rec, const n
         h->norm[i] = strdup(h->names[i]);
         if (!h->norm[i])
             return nv_error_set(err, NV_ERR_FAIL, path, h->line, "out of memory reading the header");
-        lower_utf8(h->norm[i]);
+        nv_text_lower_utf8(h->norm[i]);
     }
     for (size_t i = 0; i < h->n; i++)
         for (size_t j = i + 1; j < h->n; j++)
@@ -850,7 +689,6 @@ struct reader {
     const char *source;     /* the plan's copy, for offices */
     nv_diags *diags;
     char delimiter;
-    locale_t c_locale;
     PJ *to_analysis;        /* lon/lat (or x/y) -> analysis CRS, x = easting */
     const char *analysis_crs;
     PJ_CONTEXT *ctx;
@@ -882,35 +720,6 @@ static void row_problem(const struct reader *rd, nv_office *o, const char *fmt, 
         free(msg);
 }
 
-/* Parses a decimal number whatever the process locale: one '.' or one ',' as the
- * decimal mark (Swedish Excel writes 59,521324), optional sign and exponent, nothing
- * else — no thousands separators, no hex, no inf/nan. */
-static int parse_number(const char *s, locale_t c_locale, double *out)
-{
-    char buf[64];
-    size_t n = strlen(s), marks = 0;
-    if (n == 0 || n >= sizeof buf)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == ',' || c == '.') {
-            marks++;
-            c = '.';
-        } else if (!is_digit((unsigned char)c) && c != '+' && c != '-' && c != 'e' && c != 'E') {
-            return 0;
-        }
-        buf[i] = c;
-    }
-    buf[n] = '\0';
-    if (marks > 1)
-        return 0;
-    char *end;
-    double v = strtod_l(buf, &end, c_locale);
-    if (end == buf || *end || !isfinite(v))
-        return 0;
-    *out = v;
-    return 1;
-}
 
 static int row_number(const struct reader *rd, nv_office *o, const struct record *r, int role, double *v)
 {
@@ -923,7 +732,7 @@ static int row_number(const struct reader *rd, nv_office *o, const struct record
                     role_what[role], col);
         return 0;
     }
-    if (!parse_number(text, rd->c_locale, v)) {
+    if (!nv_text_parse_number(text, strlen(text), v)) {
         row_problem(rd, o, "%s \"%s\" (column \"%s\") is not a number; write %s", role_what[role],
                     text, col,
                     degrees ? "decimal degrees such as 59.3293 (or 59,3293)"
@@ -1005,7 +814,7 @@ static char *normalize_type(const char *t)
     char *s = strdup(t);
     if (!s)
         return NULL;
-    lower_utf8(s);
+    nv_text_lower_utf8(s);
     /* collapse runs of white space, so "Bokade  besök" still matches */
     size_t o = 0;
     for (size_t i = 0; s[i]; i++) {
@@ -1167,12 +976,11 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     size_t raw_len = 0, text_len = 0;
     struct records recs = {0};
     struct header h;
-    locale_t c_locale = (locale_t)0;
     PJ_CONTEXT *ctx = NULL;
     PJ *to_analysis = NULL;
     struct proj_log log = {{0}};
     size_t start_n = plan ? plan->n : 0;
-    enum encoding enc = ENC_DETECT;
+    nv_text_encoding enc = NV_TEXT_DETECT;
 
     memset(&h, 0, sizeof h);
     if (!plan || !path)
@@ -1180,7 +988,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     if (!opts)
         opts = &defaults;
     const char *analysis_crs = opts->analysis_crs ? opts->analysis_crs : "EPSG:3006";
-    if (opts->encoding && !encoding_from_name(opts->encoding, &enc))
+    if (opts->encoding && !nv_text_encoding_from_name(opts->encoding, &enc))
         return nv_error_set(err, NV_ERR_INPUT, path, 0,
                             "unknown encoding \"%s\"; use UTF-8 or CP1252 (also WINDOWS-1252, "
                             "LATIN1, ISO-8859-1)",
@@ -1194,7 +1002,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     if ((st = decode(&raw, raw_len, enc, &text, &text_len, plan->encoding, sizeof plan->encoding,
                      path, err)) != NV_OK)
         goto done;
-    plan->delimiter = opts->delimiter ? opts->delimiter : detect_delimiter(text, text_len);
+    plan->delimiter = opts->delimiter ? opts->delimiter : nv_text_detect_delimiter(text, text_len);
     if ((st = split_records(text, text_len, plan->delimiter, &recs, path, err)) != NV_OK)
         goto done;
     if (recs.n == 0) {
@@ -1212,10 +1020,9 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         goto done;
     }
 
-    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     ctx = proj_context_create();
-    if (!c_locale || !ctx) {
-        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory (locale or PROJ context)");
+    if (!ctx) {
+        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory (PROJ context)");
         goto done;
     }
     proj_log_level(ctx, PJ_LOG_ERROR);
@@ -1242,7 +1049,6 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         .source = plan->sources[plan->n_sources - 1],
         .diags = diags,
         .delimiter = plan->delimiter,
-        .c_locale = c_locale,
         .to_analysis = to_analysis,
         .ctx = ctx,
         .analysis_crs = analysis_crs,
@@ -1267,8 +1073,6 @@ done:
         plan_truncate(plan, start_n);
     proj_destroy(to_analysis);
     proj_context_destroy(ctx);
-    if (c_locale)
-        freelocale(c_locale);
     header_free(&h);
     records_free(&recs);
     free(text);
