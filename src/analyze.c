@@ -94,10 +94,10 @@ static nv_status write_outputs(const char *tmp, const nv_coverage *cov, const nv
     const nv_county_result *c = nv_coverage_counties(cov, &nc);
     nv_status st;
     snprintf(path, sizeof path, "%s/municipalities.csv", tmp);
-    if ((st = nv_report_municipalities_csv(path, m, nm, err)) != NV_OK)
+    if ((st = nv_report_municipalities_csv(path, m, nm, &s->radii, err)) != NV_OK)
         return st;
     snprintf(path, sizeof path, "%s/counties.csv", tmp);
-    if ((st = nv_report_counties_csv(path, c, nc, err)) != NV_OK)
+    if ((st = nv_report_counties_csv(path, c, nc, &s->radii, err)) != NV_OK)
         return st;
     snprintf(path, sizeof path, "%s/offices.csv", tmp);
     if ((st = nv_report_offices_csv(path, o, no, err)) != NV_OK)
@@ -118,7 +118,7 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
     nv_plan *plan = NULL;
     nv_coverage *cov = NULL;
     char *tmp = NULL;
-    char default_boundaries[4096], default_plan[4096];
+    char default_boundaries[4096], default_plan[4096], default_population[4096];
     const char *data = nv_analyze_data_dir();
     const char *const *files = opts->office_files;
     size_t n_files = opts->n_office_files;
@@ -168,9 +168,21 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
     st = nv_coverage_compute(b, plan, &co, &cov, diags, err);
     if (st != NV_OK)
         goto done;
+    nv_population_options po = opts->population;
+    if (!po.analysis_crs)
+        po.analysis_crs = bo.analysis_crs;
+    snprintf(default_population, sizeof default_population, "%s/data/population/kommun_population_2016.csv", data);
+    nv_population_spec ps = {po.source ? &po : NULL, default_population, opts->radii};
+    if (ps.radii.n == 0)
+        ps.radii = (nv_radii){3, {10, 25, 50}};
+    st = nv_coverage_population(cov, &ps, diags, err);
+    if (st != NV_OK)
+        goto done;
 
     nv_run_summary s;
     nv_coverage_totals(cov, &s);
+    if (s.population_municipal)
+        s.population_source = default_population;
     s.version = NV_VERSION;
     s.gdal_version = nv_boundaries_gdal_version();
     s.proj_version = nv_boundaries_proj_version();

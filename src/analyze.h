@@ -8,6 +8,7 @@
 #include "boundaries.h"
 #include "error.h"
 #include "offices.h"
+#include "population.h"
 #include "results.h"
 
 typedef struct nv_analyze_options {
@@ -16,6 +17,9 @@ typedef struct nv_analyze_options {
     size_t n_office_files;
     nv_offices_options offices;
     double snap_km;                    /* 0: no snapping (the CLI's default is 2) */
+    nv_population_options population;  /* .source NULL: <data>/data/population/kommun_population_2016.csv,
+                                        * municipal totals at representative points */
+    nv_radii radii;                    /* n == 0: 10, 25, 50 km */
     const char *out_dir;               /* required */
 } nv_analyze_options;
 

@@ -374,56 +374,136 @@ static void quiet_proj_log(void *user, int level, const char *msg)
     (void)user, (void)level, (void)msg;
 }
 
+/* An OGR layer opened for reading, with the PROJ operation into the analysis CRS. */
+typedef struct layer_input {
+    GDALDatasetH ds;
+    OGRLayerH layer;
+    PJ_CONTEXT *ctx;
+    PJ *op;
+    int swap_xy;
+    int srid;          /* EPSG code of the analysis CRS, 0 if none */
+} layer_input;
+
+static void close_input(layer_input *in)
+{
+    proj_destroy(in->op);
+    proj_context_destroy(in->ctx);
+    if (in->ds)
+        GDALClose(in->ds);
+    memset(in, 0, sizeof *in);
+}
+
+/* Opens src (any OGR source), picks the layer and prepares the PROJ operation from the
+ * layer's CRS (or the declared one) to dst_crs. option names the command-line option
+ * that gave src, and crs_option the one that declares its CRS, for messages. */
+static nv_status open_input(layer_input *in, const char *src, const char *layer_name, const char *declared_crs,
+                            const char *dst_crs, const char *option, const char *crs_option, nv_error *err)
+{
+    char names[4096];
+    char *wkt = NULL;
+    PJ *src_pj = NULL, *dst_pj = NULL, *op_raw = NULL;
+    nv_status st = NV_OK;
+    memset(in, 0, sizeof *in);
+    GDALAllRegister();
+
+    in->ds = GDALOpenEx(src, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!in->ds) {
+        struct stat sb;
+        if (!strchr(src, ':') && stat(src, &sb) != 0)
+            return nv_error_set(err, NV_ERR_INPUT, src, 0, "no such file (check the path; %s takes any OGR source)",
+                                option);
+        return nv_error_set(err, NV_ERR_INPUT, src, 0, "GDAL cannot open this as vector data (%s)",
+                            CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "no driver recognises it");
+    }
+    int n_layers = GDALDatasetGetLayerCount(in->ds);
+    if (layer_name) {
+        in->layer = GDALDatasetGetLayerByName(in->ds, layer_name);
+        if (!in->layer) {
+            list_layers(in->ds, names, sizeof names);
+            return nv_error_set(err, NV_ERR_INPUT, src, 0, "no layer named '%s' (layers: %s; choose one with --layer)",
+                                layer_name, names);
+        }
+    } else if (n_layers == 1) {
+        in->layer = GDALDatasetGetLayer(in->ds, 0);
+    } else {
+        list_layers(in->ds, names, sizeof names);
+        return nv_error_set(err, NV_ERR_INPUT, src, 0, n_layers ? "has %d layers (%s); choose one with --layer"
+                                                         : "has %d layers%s; nothing to read",
+                            n_layers, names);
+    }
+
+    /* The CRS: the source's own, or the one the user declares. */
+    in->ctx = proj_context_create();
+    proj_log_func(in->ctx, NULL, quiet_proj_log); /* the library never prints */
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(in->layer);
+    if (declared_crs) {
+        src_pj = proj_create(in->ctx, declared_crs);
+        if (!src_pj) {
+            st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "%s %s: PROJ does not know this CRS (%s)", crs_option,
+                              declared_crs, proj_context_errno_string(in->ctx, proj_context_errno(in->ctx)));
+            goto done;
+        }
+    } else if (!srs) {
+        st = nv_error_set(err, NV_ERR_INPUT, src, 0,
+                          "layer '%s' has no coordinate reference system (declare it: %s EPSG:3006, "
+                          "or add a .prj with: ogr2ogr -a_srs EPSG:3006 fixed.shp %s)",
+                          OGR_L_GetName(in->layer), crs_option, src);
+        goto done;
+    } else {
+        const char *wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
+        if (OSRExportToWktEx(srs, &wkt, wkt_opts) != OGRERR_NONE || !(src_pj = proj_create(in->ctx, wkt))) {
+            st = nv_error_set(err, NV_ERR_INPUT, src, 0,
+                              "its coordinate reference system is not understood by PROJ (%s; declare it with %s)",
+                              proj_context_errno_string(in->ctx, proj_context_errno(in->ctx)), crs_option);
+            goto done;
+        }
+        in->swap_xy = data_is_north_first(srs);
+    }
+    dst_pj = proj_create(in->ctx, dst_crs);
+    if (!dst_pj || !proj_is_crs(dst_pj)) {
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--crs %s: PROJ does not know this CRS (e.g. EPSG:3006)", dst_crs);
+        goto done;
+    }
+    if (proj_get_type(dst_pj) == PJ_TYPE_GEOGRAPHIC_2D_CRS || proj_get_type(dst_pj) == PJ_TYPE_GEOGRAPHIC_3D_CRS) {
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                          "--crs %s is geographic (degrees); distances need a projected CRS in metres, e.g. EPSG:3006",
+                          dst_crs);
+        goto done;
+    }
+    {
+        const char *auth = proj_get_id_auth_name(dst_pj, 0), *code = proj_get_id_code(dst_pj, 0);
+        in->srid = auth && code && strcmp(auth, "EPSG") == 0 ? atoi(code) : 0;
+    }
+    op_raw = proj_create_crs_to_crs_from_pj(in->ctx, src_pj, dst_pj, NULL, NULL);
+    in->op = op_raw ? proj_normalize_for_visualization(in->ctx, op_raw) : NULL;
+    if (!in->op)
+        st = nv_error_set(err, NV_ERR_INPUT, src, 0, "PROJ finds no transformation from its CRS to %s (%s)", dst_crs,
+                          proj_context_errno_string(in->ctx, proj_context_errno(in->ctx)));
+done:
+    CPLFree(wkt);
+    proj_destroy(op_raw);
+    proj_destroy(src_pj);
+    proj_destroy(dst_pj);
+    return st;
+}
+
 nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **out,
                              nv_diags *diags, nv_error *err)
 {
     const char *src = opts->source;
     const char *dst_crs = opts->analysis_crs ? opts->analysis_crs : "EPSG:3006";
     nv_status st = NV_OK;
-    GDALDatasetH ds = NULL;
-    PJ_CONTEXT *ctx = NULL;
-    PJ *src_pj = NULL, *dst_pj = NULL, *op_raw = NULL, *op = NULL;
-    char *wkt = NULL;
+    layer_input in;
     nv_boundaries *b = NULL;
     char names[4096];
 
     *out = NULL;
-    GDALAllRegister();
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
-
-    ds = GDALOpenEx(src, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!ds) {
-        struct stat sb;
-        if (!strchr(src, ':') && stat(src, &sb) != 0)
-            st = nv_error_set(err, NV_ERR_INPUT, src, 0,
-                              "no such file (check the path; --boundaries takes any OGR source)");
-        else
-            st = nv_error_set(err, NV_ERR_INPUT, src, 0,
-                              "GDAL cannot open this as vector data (%s)",
-                              CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "no driver recognises it");
+    st = open_input(&in, src, opts->layer, opts->source_crs, dst_crs, "--boundaries", "--boundaries-crs", err);
+    if (st != NV_OK)
         goto done;
-    }
-    OGRLayerH layer = NULL;
-    int n_layers = GDALDatasetGetLayerCount(ds);
-    if (opts->layer) {
-        layer = GDALDatasetGetLayerByName(ds, opts->layer);
-        if (!layer) {
-            list_layers(ds, names, sizeof names);
-            st = nv_error_set(err, NV_ERR_INPUT, src, 0, "no layer named '%s' (layers: %s; choose one with --layer)",
-                              opts->layer, names);
-            goto done;
-        }
-    } else if (n_layers == 1) {
-        layer = GDALDatasetGetLayer(ds, 0);
-    } else {
-        list_layers(ds, names, sizeof names);
-        st = nv_error_set(err, NV_ERR_INPUT, src, 0, n_layers ? "has %d layers (%s); choose one with --layer"
-                                                      : "has %d layers%s; nothing to read",
-                          n_layers, names);
-        goto done;
-    }
-
+    OGRLayerH layer = in.layer;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
     int failed = 0;
     int f_id = find_field(defn, opts->id_field, ID_FIELDS, "--id-field", src, err, &failed);
@@ -442,53 +522,6 @@ nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **
         goto done;
     }
 
-    /* The CRS: the source's own, or the one the user declares. */
-    ctx = proj_context_create();
-    proj_log_func(ctx, NULL, quiet_proj_log); /* the library never prints */
-    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
-    int swap_xy = 0;
-    if (opts->source_crs) {
-        src_pj = proj_create(ctx, opts->source_crs);
-        if (!src_pj) {
-            st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--boundaries-crs %s: PROJ does not know this CRS (%s)",
-                              opts->source_crs, proj_context_errno_string(ctx, proj_context_errno(ctx)));
-            goto done;
-        }
-    } else if (!srs) {
-        st = nv_error_set(err, NV_ERR_INPUT, src, 0,
-                          "layer '%s' has no coordinate reference system (declare it: --boundaries-crs EPSG:3006, "
-                          "or add a .prj with: ogr2ogr -a_srs EPSG:3006 fixed.shp %s)",
-                          OGR_L_GetName(layer), src);
-        goto done;
-    } else {
-        const char *wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
-        if (OSRExportToWktEx(srs, &wkt, wkt_opts) != OGRERR_NONE || !(src_pj = proj_create(ctx, wkt))) {
-            st = nv_error_set(err, NV_ERR_INPUT, src, 0,
-                              "its coordinate reference system is not understood by PROJ (%s; declare it with --boundaries-crs)",
-                              proj_context_errno_string(ctx, proj_context_errno(ctx)));
-            goto done;
-        }
-        swap_xy = data_is_north_first(srs);
-    }
-    dst_pj = proj_create(ctx, dst_crs);
-    if (!dst_pj || !proj_is_crs(dst_pj)) {
-        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--crs %s: PROJ does not know this CRS (e.g. EPSG:3006)", dst_crs);
-        goto done;
-    }
-    if (proj_get_type(dst_pj) == PJ_TYPE_GEOGRAPHIC_2D_CRS || proj_get_type(dst_pj) == PJ_TYPE_GEOGRAPHIC_3D_CRS) {
-        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
-                          "--crs %s is geographic (degrees); distances need a projected CRS in metres, e.g. EPSG:3006",
-                          dst_crs);
-        goto done;
-    }
-    op_raw = proj_create_crs_to_crs_from_pj(ctx, src_pj, dst_pj, NULL, NULL);
-    op = op_raw ? proj_normalize_for_visualization(ctx, op_raw) : NULL;
-    if (!op) {
-        st = nv_error_set(err, NV_ERR_INPUT, src, 0, "PROJ finds no transformation from its CRS to %s (%s)", dst_crs,
-                          proj_context_errno_string(ctx, proj_context_errno(ctx)));
-        goto done;
-    }
-
     b = calloc(1, sizeof *b);
     GIntBig count = OGR_L_GetFeatureCount(layer, 1);
     size_t cap = count > 0 ? (size_t)count : 64;
@@ -496,13 +529,10 @@ nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **
         st = nv_error_set(err, NV_ERR_FAIL, src, 0, "out of memory");
         goto done;
     }
-    {
-        const char *auth = proj_get_id_auth_name(dst_pj, 0), *code = proj_get_id_code(dst_pj, 0);
-        b->srid = auth && code && strcmp(auth, "EPSG") == 0 ? atoi(code) : 0;
-    }
+    b->srid = in.srid;
     OGRFieldType t_id = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, f_id));
     OGRFieldType t_county = f_county >= 0 ? OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, f_county)) : OFTString;
-    feat_ctx fc = {src, diags, op, swap_xy, 0, 0};
+    feat_ctx fc = {src, diags, in.op, in.swap_xy, 0, 0};
     OGR_L_ResetReading(layer);
     OGRFeatureH f;
     while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
@@ -564,14 +594,102 @@ nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **
     b = NULL;
 done:
     nv_boundaries_destroy(b);
-    CPLFree(wkt);
-    proj_destroy(op);
-    proj_destroy(op_raw);
-    proj_destroy(src_pj);
-    proj_destroy(dst_pj);
-    proj_context_destroy(ctx);
-    if (ds)
-        GDALClose(ds);
+    close_input(&in);
+    CPLPopErrorHandler();
+    return st;
+}
+
+nv_status nv_boundaries_read_points(const nv_points_options *opts,
+                                    void (*point)(double x, double y, double weight, void *user),
+                                    void *user, nv_diags *diags, nv_error *err)
+{
+    const char *src = opts->source;
+    layer_input in;
+    char names[4096];
+    nv_status st;
+    long problems = 0;
+    enum { BATCH = 4096 };
+    double *x = malloc(BATCH * sizeof(double)), *y = malloc(BATCH * sizeof(double));
+    double *w = malloc(BATCH * sizeof(double));
+    size_t n = 0;
+
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    st = open_input(&in, src, opts->layer, opts->source_crs, opts->analysis_crs ? opts->analysis_crs : "EPSG:3006",
+                    "--population", "--population-crs", err);
+    if (st != NV_OK)
+        goto done;
+    if (!x || !y || !w) {
+        st = nv_error_set(err, NV_ERR_FAIL, src, 0, "out of memory");
+        goto done;
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(in.layer);
+    int failed = 0;
+    static const char *const none[] = {NULL};
+    int f_w = find_field(defn, opts->weight_field, opts->weight_aliases ? opts->weight_aliases : none,
+                         "--population-column", src, err, &failed);
+    if (failed) {
+        st = NV_ERR_INPUT;
+        goto done;
+    }
+    if (f_w < 0) {
+        list_fields(defn, names, sizeof names);
+        nv_diags_add(diags, NV_WARNING, src, 0, "no population field (fields: %s): every point counts as one person "
+                     "(name the field with --population-column)", names);
+    }
+    OGR_L_ResetReading(in.layer);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(in.layer)) != NULL) {
+        long fid = (long)OGR_F_GetFID(f);
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGRwkbGeometryType t = g ? wkbFlatten(OGR_G_GetGeometryType(g)) : wkbUnknown;
+        double weight = 1;
+        int ok = 1;
+        if (f_w >= 0) {
+            weight = OGR_F_IsFieldSetAndNotNull(f, f_w) ? OGR_F_GetFieldAsDouble(f, f_w) : NAN;
+            if (!(weight >= 0)) {
+                if (++problems <= 20)
+                    nv_diags_add(diags, NV_PROBLEM, src, 0, "feature %ld: population '%s' is missing, negative or "
+                                 "not a number", fid, OGR_F_GetFieldAsString(f, f_w));
+                ok = 0;
+            }
+        }
+        if (ok && t != wkbPoint && t != wkbMultiPoint) {
+            if (++problems <= 20)
+                nv_diags_add(diags, NV_PROBLEM, src, 0, "feature %ld is a %s, not a point (demand points are points)",
+                             fid, g ? OGRGeometryTypeToName(t) : "feature without geometry");
+            ok = 0;
+        }
+        int parts = ok ? (t == wkbPoint ? 1 : OGR_G_GetGeometryCount(g)) : 0;
+        for (int i = 0; i < parts; i++) {
+            OGRGeometryH pt = t == wkbPoint ? g : OGR_G_GetGeometryRef(g, i);
+            if (OGR_G_IsEmpty(pt))
+                continue;
+            x[n] = in.swap_xy ? OGR_G_GetY(pt, 0) : OGR_G_GetX(pt, 0);
+            y[n] = in.swap_xy ? OGR_G_GetX(pt, 0) : OGR_G_GetY(pt, 0);
+            w[n] = weight;
+            if (++n == BATCH) {
+                proj_trans_generic(in.op, PJ_FWD, x, sizeof(double), n, y, sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
+                for (size_t k = 0; k < n; k++)
+                    point(x[k], y[k], w[k], user);
+                n = 0;
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    if (n) {
+        proj_trans_generic(in.op, PJ_FWD, x, sizeof(double), n, y, sizeof(double), n, NULL, 0, 0, NULL, 0, 0);
+        for (size_t k = 0; k < n; k++)
+            point(x[k], y[k], w[k], user);
+    }
+    if (problems)
+        st = nv_error_set(err, NV_ERR_INPUT, src, 0, "%ld feature%s cannot be used%s", problems,
+                          problems == 1 ? "" : "s", problems > 20 ? " (the first 20 are shown)" : "");
+done:
+    free(x);
+    free(y);
+    free(w);
+    close_input(&in);
     CPLPopErrorHandler();
     return st;
 }

@@ -51,6 +51,24 @@ const char *nv_boundaries_layer_name(const nv_boundaries *b);
 int nv_boundaries_srid(const nv_boundaries *b);      /* EPSG code of the analysis CRS, 0 if none */
 int nv_boundaries_repaired(const nv_boundaries *b);  /* geometries made valid */
 
+/* Points from any OGR point layer (demand points), moved into the analysis CRS. */
+typedef struct nv_points_options {
+    const char *source;               /* any GDAL vector dataset name */
+    const char *layer;                /* NULL: the only layer */
+    const char *weight_field;         /* NULL: the first of weight_aliases present, else every point weighs 1 */
+    const char *const *weight_aliases;/* NULL-terminated, lower-case; may be NULL */
+    const char *source_crs;           /* declares the CRS of a layer that has none */
+    const char *analysis_crs;         /* NULL: "EPSG:3006" */
+} nv_points_options;
+
+/* Calls point(x, y, weight, user) for every point of every feature (a multipoint gives
+ * each of its points the feature's weight), in the analysis CRS. A feature that is not a
+ * point, or whose weight is missing, negative or not a number, is an NV_PROBLEM (the
+ * first 20 are listed) and the call returns NV_ERR_INPUT after reading the whole layer. */
+nv_status nv_boundaries_read_points(const nv_points_options *opts,
+                                    void (*point)(double x, double y, double weight, void *user),
+                                    void *user, nv_diags *diags, nv_error *err);
+
 /* Versions of the libraries this module uses, for --version. Static strings. */
 const char *nv_boundaries_gdal_version(void);
 const char *nv_boundaries_proj_version(void);

@@ -17,6 +17,8 @@ struct nv_coverage {
     size_t n_counties;
     char **notes;          /* one per office, owned */
     nv_run_summary totals; /* counts only */
+    nv_polyindex *idx;     /* kept for the population pass */
+    nv_kdtree *kd;         /* placed offices; NULL when there is none */
 };
 
 static const struct { const char *code, *name; } COUNTIES[] = {
@@ -53,6 +55,8 @@ void nv_coverage_destroy(nv_coverage *c)
     for (size_t i = 0; c->notes && i < c->n_offices; i++)
         free(c->notes[i]);
     free(c->notes);
+    nv_polyindex_destroy(c->idx);
+    nv_kdtree_destroy(c->kd);
     free(c->munis);
     free(c->offices);
     free(c->counties);
@@ -164,6 +168,15 @@ static long place_office(const nv_boundaries *b, const nv_polyindex *idx, double
     return m;
 }
 
+static nv_population_result no_population(void)
+{
+    nv_population_result p;
+    p.population = p.mean_distance_km = p.max_distance_km = NAN;
+    for (size_t r = 0; r < NV_MAX_RADII; r++)
+        p.within[r] = NAN;
+    return p;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -244,6 +257,17 @@ nv_status nv_coverage_compute(const nv_boundaries *b, const nv_plan *plan,
     kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
     if (n_pts && !kd)
         goto oom;
+    if (kd && nm) {
+        /* The grid answers the demand points inside the municipalities' extent. */
+        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+        for (size_t m = 0; m < nm; m++) {
+            const nv_municipality *mu = nv_boundaries_get(b, m);
+            x0 = fmin(x0, mu->minx), y0 = fmin(y0, mu->miny);
+            x1 = fmax(x1, mu->maxx), y1 = fmax(y1, mu->maxy);
+        }
+        if (nv_kdtree_prepare_grid(kd, x0, y0, x1, y1) < 0)
+            goto oom;
+    }
     const char **other = malloc((no ? no : 1) * sizeof *other);
     if (!other)
         goto oom;
@@ -347,6 +371,15 @@ nv_status nv_coverage_compute(const nv_boundaries *b, const nv_plan *plan,
             c->counties[j - 1] = tmp;
         }
     t->counties = (int)c->n_counties;
+    t->pop = no_population();
+    for (size_t m = 0; m < nm; m++)
+        c->munis[m].pop = no_population();
+    for (size_t k = 0; k < c->n_counties; k++)
+        c->counties[k].pop = no_population();
+    c->idx = idx;
+    c->kd = kd;
+    idx = NULL;
+    kd = NULL;
     *out = c;
     c = NULL;
     goto done;
@@ -360,5 +393,168 @@ done:
     free(pts);
     free(pt_office);
     free(office_muni);
+    return st;
+}
+
+/* ---- population ------------------------------------------------------------------- */
+
+typedef struct table_ctx {
+    const nv_coverage *c;
+    double *pop;           /* per municipality, NAN until the table gives one */
+    const char *path;
+    nv_diags *diags;
+    long unknown;
+} table_ctx;
+
+static long muni_index(const nv_coverage *c, const char *code)
+{
+    size_t lo = 0, hi = c->n_munis;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int cmp = strcmp(c->munis[mid].kommunkod, code);
+        if (cmp == 0)
+            return (long)mid;
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static void table_row(const char *code, double population, long line, void *user)
+{
+    table_ctx *tc = user;
+    long m = muni_index(tc->c, code);
+    if (m < 0) {
+        if (++tc->unknown <= 5)
+            nv_diags_add(tc->diags, NV_WARNING, tc->path, line, "population for code %s, which no municipality has",
+                         code);
+        return;
+    }
+    if (!isnan(tc->pop[m]))
+        nv_diags_add(tc->diags, NV_WARNING, tc->path, line, "a second population for %s; the later one is used", code);
+    tc->pop[m] = population;
+}
+
+/* Turns sums into the published figures: km, means, NAN where nothing is known. */
+static nv_population_result finish_pop(const nv_demand_stats *s, size_t n_radii, int have_offices)
+{
+    nv_population_result p = no_population();
+    p.population = s->population;
+    for (size_t r = 0; r < n_radii; r++)
+        p.within[r] = have_offices ? s->within[r] : 0;
+    if (have_offices && s->population > 0) {
+        p.mean_distance_km = s->dist_pop_m / s->population / 1000;
+        p.max_distance_km = s->max_dist_m / 1000;
+    }
+    return p;
+}
+
+static void sum_stats(nv_demand_stats *into, const nv_demand_stats *from)
+{
+    into->population += from->population;
+    for (size_t r = 0; r < NV_MAX_RADII; r++)
+        into->within[r] += from->within[r];
+    into->dist_pop_m += from->dist_pop_m;
+    if (from->max_dist_m > into->max_dist_m)
+        into->max_dist_m = from->max_dist_m;
+    into->points += from->points;
+}
+
+nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec, nv_diags *diags, nv_error *err)
+{
+    size_t nm = c->n_munis;
+    nv_status st = NV_OK;
+    double radii_m[NV_MAX_RADII];
+    nv_demand_stats *stats = calloc(nm + 1, sizeof *stats);
+    double *xy = NULL, *pop = NULL;
+    nv_run_summary *t = &c->totals;
+    if (!stats)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    if (spec->radii.n > NV_MAX_RADII) {
+        free(stats);
+        return nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--radius-km: at most %d radii", NV_MAX_RADII);
+    }
+    for (size_t r = 0; r < spec->radii.n; r++)
+        radii_m[r] = spec->radii.km[r] * 1000;
+    nv_demand_target target = {c->idx, nm, c->kd, radii_m, spec->radii.n};
+    t->radii = spec->radii;
+
+    if (spec->points) {
+        long n = 0;
+        st = nv_population_measure_source(spec->points, &target, stats, &n, diags, err);
+        if (st != NV_OK)
+            goto done;
+        t->population_source = spec->points->source;
+        t->population_municipal = 0;
+    } else {
+        /* Municipal totals, each placed at its municipality's representative point. */
+        xy = malloc((nm ? nm : 1) * 2 * sizeof(double));
+        pop = malloc((nm ? nm : 1) * sizeof(double));
+        if (!xy || !pop) {
+            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+            goto done;
+        }
+        for (size_t m = 0; m < nm; m++)
+            pop[m] = NAN;
+        table_ctx tc = {c, pop, spec->table, diags, 0};
+        st = nv_population_read_table(spec->table, table_row, &tc, err);
+        if (st != NV_OK)
+            goto done;
+        if (tc.unknown > 5)
+            nv_diags_add(diags, NV_WARNING, spec->table, 0, "%ld codes in all match no municipality", tc.unknown);
+        size_t n = 0, missing = 0;
+        for (size_t m = 0; m < nm; m++) {
+            if (isnan(pop[m])) {
+                missing++;
+                continue;
+            }
+            xy[2 * n] = c->munis[m].rep_x;
+            xy[2 * n + 1] = c->munis[m].rep_y;
+            pop[n++] = pop[m];
+        }
+        if (n == 0) {
+            nv_diags_add(diags, NV_WARNING, spec->table, 0,
+                         "no municipality of these boundaries has a population in this table, so the results "
+                         "have no population figures (give demand points with --population)");
+            goto done; /* figures stay NAN */
+        }
+        if (missing)
+            nv_diags_add(diags, NV_WARNING, spec->table, 0,
+                         "%zu municipalit%s no population in this table and count as 0", missing,
+                         missing == 1 ? "y has" : "ies have");
+        nv_population_measure_points(xy, pop, n, &target, stats);
+        t->population_source = spec->table;
+        t->population_municipal = 1;
+    }
+
+    int have = c->kd != NULL;
+    nv_demand_stats nation = {0};
+    for (size_t m = 0; m < nm; m++) {
+        c->munis[m].pop = finish_pop(&stats[m], spec->radii.n, have);
+        sum_stats(&nation, &stats[m]);
+    }
+    for (size_t k = 0; k < c->n_counties; k++) {
+        nv_demand_stats cs = {0};
+        for (size_t m = 0; m < nm; m++)
+            if (strcmp(c->munis[m].lanskod, c->counties[k].lanskod) == 0)
+                sum_stats(&cs, &stats[m]);
+        c->counties[k].pop = finish_pop(&cs, spec->radii.n, have);
+    }
+    sum_stats(&nation, &stats[nm]);
+    t->pop = finish_pop(&nation, spec->radii.n, have);
+    t->population_points = nation.points;
+    t->population_points_outside = stats[nm].points;
+    t->population_outside = stats[nm].population;
+    if (stats[nm].points)
+        nv_diags_add(diags, NV_WARNING, spec->points ? spec->points->source : spec->table, 0,
+                     "%ld demand point%s with %.0f people lie outside every municipality: counted in the national "
+                     "figures, in no municipality's", stats[nm].points, stats[nm].points == 1 ? "" : "s",
+                     stats[nm].population);
+done:
+    free(stats);
+    free(xy);
+    free(pop);
     return st;
 }

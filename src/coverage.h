@@ -9,6 +9,7 @@
 #include "boundaries.h"
 #include "error.h"
 #include "offices.h"
+#include "population.h"
 #include "results.h"
 
 typedef struct nv_coverage nv_coverage;
@@ -32,6 +33,20 @@ const nv_office_result *nv_coverage_offices(const nv_coverage *c, size_t *n);
 const nv_county_result *nv_coverage_counties(const nv_coverage *c, size_t *n);
 /* National totals; the input/version fields are left for the caller to fill. */
 void nv_coverage_totals(const nv_coverage *c, nv_run_summary *s);
+
+/* Where the people are: demand points from a file, or municipal totals from a table
+ * (code, population) placed at each municipality's representative point. */
+typedef struct nv_population_spec {
+    const nv_population_options *points; /* NULL: use table */
+    const char *table;
+    nv_radii radii;
+} nv_population_spec;
+
+/* Adds population figures to a computed coverage: per municipality, county and nation
+ * (see nv_population_result). Without it, every population figure is NAN. Points outside
+ * every municipality count for the nation only, and are reported in diags. */
+nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec, nv_diags *diags,
+                                 nv_error *err);
 
 /* Swedish county name for a two-digit code ("01" -> "Stockholms län"), NULL if unknown. */
 const char *nv_coverage_county_name(const char *lanskod);

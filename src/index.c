@@ -263,7 +263,7 @@ nv_polyindex *nv_polyindex_create(const nv_poly_view *polys, size_t n)
     }
     /* About two cells per edge: most cells then hold no edge at all and answer at once. */
     double w = fmax(maxx - minx, 1e-9), h = fmax(maxy - miny, 1e-9);
-    double cells = fmax(64.0, 2.0 * (double)total_edges);
+    double cells = fmax(64.0, 8.0 * (double)total_edges);
     double side = sqrt(w * h / cells);
     idx->nx = (size_t)fmin(4096, fmax(1, ceil(w / side)));
     idx->ny = (size_t)fmin(4096, fmax(1, ceil(h / side)));
@@ -391,6 +391,13 @@ struct nv_kdtree {
     size_t n;
     double *xy;   /* reordered so that each subtree is a contiguous range, median at mid */
     long *orig;   /* original index of each reordered point */
+    /* Optional grid over an extent: per cell the points that can be nearest to some
+     * place in the cell (see nv_kdtree_prepare_grid); outside it the tree answers. */
+    double gminx, gminy, gcell;
+    size_t gnx, gny;
+    uint32_t *gstart;   /* gnx*gny + 1 */
+    uint32_t *gpts;     /* original indices, ascending within a cell */
+    double *oxy;        /* points in original order */
 };
 
 static void kd_swap(nv_kdtree *t, size_t a, size_t b)
@@ -459,7 +466,92 @@ void nv_kdtree_destroy(nv_kdtree *t)
         return;
     free(t->xy);
     free(t->orig);
+    free(t->gstart);
+    free(t->gpts);
+    free(t->oxy);
     free(t);
+}
+
+/* Squared distance from (x, y) to the nearest and to the farthest point of a cell. */
+static void cell_dist2(double x0, double y0, double x1, double y1, double px, double py, double *dmin2,
+                       double *dmax2)
+{
+    double dx = px < x0 ? x0 - px : px > x1 ? px - x1 : 0;
+    double dy = py < y0 ? y0 - py : py > y1 ? py - y1 : 0;
+    *dmin2 = dx * dx + dy * dy;
+    double fx = fmax(fabs(px - x0), fabs(px - x1)), fy = fmax(fabs(py - y0), fabs(py - y1));
+    *dmax2 = fx * fx + fy * fy;
+}
+
+int nv_kdtree_prepare_grid(nv_kdtree *t, double minx, double miny, double maxx, double maxy)
+{
+    if (!t || !(maxx > minx) || !(maxy > miny))
+        return -1;
+    /* Building costs cells x points distance pairs: keep it below about 20 million, and
+     * leave large plans to the tree alone. */
+    double n = (double)t->n;
+    double cells = fmin(64 * n, 2e7 / n);
+    if (cells < 16 * n)
+        return 0;
+    double side = sqrt((maxx - minx) * (maxy - miny) / cells);
+    size_t nx = (size_t)ceil((maxx - minx) / side), ny = (size_t)ceil((maxy - miny) / side);
+    uint32_t *start = calloc(nx * ny + 1, sizeof(uint32_t));
+    double *oxy = malloc(2 * t->n * sizeof(double));
+    uint32_t *cand = malloc(t->n * sizeof(uint32_t));
+    uint32_t *pts = NULL;
+    size_t cap = 0, used = 0;
+    if (!start || !oxy || !cand)
+        goto fail;
+    for (size_t i = 0; i < t->n; i++) {
+        oxy[2 * t->orig[i]] = t->xy[2 * i];
+        oxy[2 * t->orig[i] + 1] = t->xy[2 * i + 1];
+    }
+    for (size_t r = 0; r < ny; r++)
+        for (size_t c = 0; c < nx; c++) {
+            double x0 = minx + (double)c * side, y0 = miny + (double)r * side;
+            double x1 = x0 + side, y1 = y0 + side;
+            /* u: no place in the cell is farther than u from its nearest point. */
+            double u = INFINITY, dmin2, dmax2;
+            for (size_t i = 0; i < t->n; i++) {
+                cell_dist2(x0, y0, x1, y1, oxy[2 * i], oxy[2 * i + 1], &dmin2, &dmax2);
+                u = fmin(u, dmax2);
+            }
+            /* Every point that is as near as u somewhere in the cell can be the nearest
+             * (ties too); a relative slack absorbs rounding. */
+            size_t k = 0;
+            double limit = u * (1 + 1e-9) + 1e-6;
+            for (size_t i = 0; i < t->n; i++) {
+                cell_dist2(x0, y0, x1, y1, oxy[2 * i], oxy[2 * i + 1], &dmin2, &dmax2);
+                if (dmin2 <= limit)
+                    cand[k++] = (uint32_t)i;
+            }
+            if (used + k > cap) {
+                size_t ncap = cap ? 2 * cap : 4096;
+                while (ncap < used + k)
+                    ncap *= 2;
+                uint32_t *grown = realloc(pts, ncap * sizeof(uint32_t));
+                if (!grown)
+                    goto fail;
+                pts = grown;
+                cap = ncap;
+            }
+            memcpy(pts + used, cand, k * sizeof(uint32_t));
+            used += k;
+            start[r * nx + c + 1] = (uint32_t)used;
+        }
+    free(cand);
+    free(t->gstart);
+    free(t->gpts);
+    free(t->oxy);
+    t->gstart = start, t->gpts = pts, t->oxy = oxy;
+    t->gminx = minx, t->gminy = miny, t->gcell = side, t->gnx = nx, t->gny = ny;
+    return 0;
+fail:
+    free(start);
+    free(oxy);
+    free(cand);
+    free(pts);
+    return -1;
 }
 
 static void kd_search(const nv_kdtree *t, size_t lo, size_t hi, int depth, double x, double y,
@@ -489,6 +581,27 @@ long nv_kdtree_nearest(const nv_kdtree *t, double x, double y, double *dist_out)
 {
     if (!t || t->n == 0)
         return -1;
+    if (t->gstart) {
+        double fc = floor((x - t->gminx) / t->gcell), fr = floor((y - t->gminy) / t->gcell);
+        if (fc >= 0 && fr >= 0 && fc < (double)t->gnx && fr < (double)t->gny) {
+            size_t cell = (size_t)fr * t->gnx + (size_t)fc;
+            long best = -1;
+            double best_d2 = DBL_MAX;
+            /* Ascending indices and a strict "<": on equal distances the lowest wins. */
+            for (uint32_t k = t->gstart[cell]; k < t->gstart[cell + 1]; k++) {
+                uint32_t i = t->gpts[k];
+                double dx = t->oxy[2 * i] - x, dy = t->oxy[2 * i + 1] - y;
+                double d2 = dx * dx + dy * dy;
+                if (d2 < best_d2) {
+                    best_d2 = d2;
+                    best = (long)i;
+                }
+            }
+            if (dist_out)
+                *dist_out = sqrt(best_d2);
+            return best;
+        }
+    }
     long best = -1;
     double best_d2 = DBL_MAX;
     kd_search(t, 0, t->n, 0, x, y, &best, &best_d2);

@@ -46,6 +46,13 @@ typedef struct nv_kdtree nv_kdtree;
 nv_kdtree *nv_kdtree_create(const double *xy, size_t n);
 void nv_kdtree_destroy(nv_kdtree *t); /* accepts NULL */
 
+/* Adds a grid over an extent (the area of the demand points) that answers
+ * nv_kdtree_nearest from a short list per cell: the points that can be nearest to some
+ * place in the cell. Same answers as the tree, ties included; outside the extent the
+ * tree answers. Skipped (returns 0, tree only) for plans so large that building the grid
+ * would cost more than it saves. -1 when out of memory or the extent is empty. */
+int nv_kdtree_prepare_grid(nv_kdtree *t, double minx, double miny, double maxx, double maxy);
+
 /* Index (into the xy given to create) of the point nearest to (x, y); on equal distances
  * the lowest index wins, so results do not depend on the tree's shape. *dist_out gets
  * the distance. -1 for an empty tree. Thread-safe. */

@@ -42,6 +42,18 @@ static const char ANALYZE_HELP[] =
     "  --lat COL, --lon COL  latitude/longitude columns (default: found by header)\n"
     "  --id-column COL       office id column (default: found by header)\n"
     "\n"
+    "Population (demand points):\n"
+    "  --population SRC      a CSV (x,y or lat,lon and a population column) or any OGR\n"
+    "                        point layer; default: the municipal populations of the data\n"
+    "                        folder, each at its municipality's representative point\n"
+    "  --population-crs CRS  CRS of the x/y columns (default: the analysis CRS)\n"
+    "  --population-layer L  layer of an OGR source with several\n"
+    "  --population-column C population column (default: found by header; without\n"
+    "                        one, every point counts as one person)\n"
+    "  --radius-km R[,R...]  report the people within these distances of an office\n"
+    "                        (default 10,25,50; at most 8)\n"
+    "  --threads N           worker threads for demand points (default: one per core)\n"
+    "\n"
     "Analysis:\n"
     "  --crs CRS             analysis CRS, projected, in metres (default EPSG:3006)\n"
     "  --snap-km KM          an office outside every municipality but within KM of one\n"
@@ -74,8 +86,27 @@ static const char MAIN_HELP[] =
 enum {
     OPT_BOUNDARIES = 256, OPT_LAYER, OPT_ID_FIELD, OPT_NAME_FIELD, OPT_COUNTY_FIELD, OPT_BOUNDARIES_CRS,
     OPT_OFFICES, OPT_OFFICES_CRS, OPT_DELIMITER, OPT_ENCODING, OPT_LAT, OPT_LON, OPT_ID_COLUMN,
-    OPT_CRS, OPT_SNAP_KM, OPT_OUT
+    OPT_CRS, OPT_SNAP_KM, OPT_OUT, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
+    OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS
 };
+
+/* "10,25,50" -> radii; 0 on a bad list. */
+static int parse_radii(const char *arg, nv_radii *radii)
+{
+    const char *p = arg;
+    radii->n = 0;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !(v > 0) || !isfinite(v) || radii->n == NV_MAX_RADII || (*end && *end != ','))
+            return 0;
+        radii->km[radii->n++] = v;
+        p = *end ? end + 1 : end;
+        if (*end && !*p)
+            return 0;
+    }
+    return radii->n > 0;
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -127,6 +158,12 @@ static int cmd_analyze(int argc, char **argv)
         {"crs", required_argument, NULL, OPT_CRS},
         {"snap-km", required_argument, NULL, OPT_SNAP_KM},
         {"out", required_argument, NULL, OPT_OUT},
+        {"population", required_argument, NULL, OPT_POPULATION},
+        {"population-crs", required_argument, NULL, OPT_POPULATION_CRS},
+        {"population-layer", required_argument, NULL, OPT_POPULATION_LAYER},
+        {"population-column", required_argument, NULL, OPT_POPULATION_COLUMN},
+        {"radius-km", required_argument, NULL, OPT_RADIUS_KM},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -173,6 +210,26 @@ static int cmd_analyze(int argc, char **argv)
             }
             break;
         case OPT_OUT: o.out_dir = optarg; break;
+        case OPT_POPULATION: o.population.source = optarg; break;
+        case OPT_POPULATION_CRS: o.population.crs = optarg; break;
+        case OPT_POPULATION_LAYER: o.population.layer = optarg; break;
+        case OPT_POPULATION_COLUMN: o.population.population_column = optarg; break;
+        case OPT_RADIUS_KM:
+            if (!parse_radii(optarg, &o.radii)) {
+                rc = usage_error("--radius-km '%s': give distances in km above 0, separated by commas "
+                                 "(at most 8), e.g. 10,25,50", optarg);
+                goto done;
+            }
+            break;
+        case OPT_THREADS: {
+            long n = strtol(optarg, &end, 10);
+            if (end == optarg || *end || n < 0 || n > 256) {
+                rc = usage_error("--threads '%s': give a number of threads, 0 for one per core", optarg);
+                goto done;
+            }
+            o.population.threads = (int)n;
+            break;
+        }
         case 'q': quiet = 1; break;
         case 'h': printf(ANALYZE_HELP, nv_analyze_data_dir()); goto done;
         case ':': rc = usage_error("option '%s' needs a value", argv[optind - 1]); goto done;
@@ -207,6 +264,14 @@ static int cmd_analyze(int argc, char **argv)
     if (!quiet) {
         printf("%d municipalities, %d offices: %d municipalities with an office, %d without\n",
                t.municipalities, t.offices, t.with_office, t.without_office);
+        if (t.pop.population == t.pop.population) { /* not NAN */
+            printf("%.0f people%s", t.pop.population,
+                   t.population_municipal ? " (municipal totals at representative points)" : "");
+            for (size_t r = 0; r < t.radii.n; r++)
+                printf("%s%.1f%% within %g km", r ? ", " : ": ", 100 * t.pop.within[r] / t.pop.population,
+                       t.radii.km[r]);
+            printf(" of an office\n");
+        }
         if (t.offices_snapped || t.offices_rejected)
             printf("%d offices snapped to the nearest municipality, %d rejected (see offices.csv)\n",
                    t.offices_snapped, t.offices_rejected);

@@ -145,14 +145,42 @@ static void csv_end_row(writer *w)
 #define OFFICE_HEADER "source,line,office_id,name,type,kommunkod_stated,lat,lon,x,y," \
                       "status,kommunkod,namn,snap_m,note"
 
+/* "population,population_within_10km,…,mean_distance_km,max_distance_km" after a header. */
+static void population_header(writer *w, const nv_radii *radii)
+{
+    char buf[64];
+    put_str(w, ",population");
+    for (size_t r = 0; radii && r < radii->n; r++) {
+        snprintf(buf, sizeof buf, ",population_within_%gkm", radii->km[r]);
+        put_str(w, buf);
+    }
+    put_str(w, ",mean_distance_km,max_distance_km\n");
+}
+
+/* People: whole numbers as such, fractional weights to two decimals. */
+static void csv_people(writer *w, double v)
+{
+    csv_fixed(w, v, v == floor(v) ? 0 : 2);
+}
+
+static void population_fields(writer *w, const nv_population_result *p, const nv_radii *radii)
+{
+    csv_people(w, p->population);
+    for (size_t r = 0; radii && r < radii->n; r++)
+        csv_people(w, p->within[r]);
+    csv_fixed(w, p->mean_distance_km, 3);
+    csv_fixed(w, p->max_distance_km, 3);
+}
+
 nv_status nv_report_municipalities_csv(const char *path, const nv_muni_result *m, size_t n,
-                                       nv_error *err)
+                                       const nv_radii *radii, nv_error *err)
 {
     writer w;
     nv_status st = writer_open(&w, path, err);
     if (st != NV_OK)
         return st;
-    put_str(&w, MUNI_HEADER "\n");
+    put_str(&w, MUNI_HEADER);
+    population_header(&w, radii);
     for (size_t i = 0; i < n; i++) {
         const nv_muni_result *r = &m[i];
         csv_str(&w, r->kommunkod);
@@ -165,19 +193,21 @@ nv_status nv_report_municipalities_csv(const char *path, const nv_muni_result *m
         csv_fixed(&w, r->rep_x, 2);
         csv_fixed(&w, r->rep_y, 2);
         csv_fixed(&w, r->area_km2, 3);
+        population_fields(&w, &r->pop, radii);
         csv_end_row(&w);
     }
     return writer_close(&w, err);
 }
 
 nv_status nv_report_counties_csv(const char *path, const nv_county_result *c, size_t n,
-                                 nv_error *err)
+                                 const nv_radii *radii, nv_error *err)
 {
     writer w;
     nv_status st = writer_open(&w, path, err);
     if (st != NV_OK)
         return st;
-    put_str(&w, COUNTY_HEADER "\n");
+    put_str(&w, COUNTY_HEADER);
+    population_header(&w, radii);
     for (size_t i = 0; i < n; i++) {
         const nv_county_result *r = &c[i];
         csv_str(&w, r->lanskod);
@@ -192,6 +222,7 @@ nv_status nv_report_counties_csv(const char *path, const nv_county_result *c, si
         csv_long(&w, r->none);
         csv_fixed(&w, r->mean_nearest_office_km, 3);
         csv_fixed(&w, r->max_nearest_office_km, 3);
+        population_fields(&w, &r->pop, radii);
         csv_end_row(&w);
     }
     return writer_close(&w, err);
@@ -361,6 +392,22 @@ nv_status nv_report_summary_json(const char *path, const nv_run_summary *s, nv_e
     json_fixed_member(&j, "max_nearest_office_km", s->max_nearest_office_km, 3);
     json_str_member(&j, "max_nearest_kommunkod", s->max_nearest_kommunkod);
     json_bool_member(&j, "illustrative", s->illustrative);
+
+    json_open(&j, "population", '{');
+    json_str_member(&j, "source", s->population_source);
+    json_bool_member(&j, "municipal_totals_at_representative_points", s->population_municipal);
+    json_int_member(&j, "points", s->population_points);
+    json_int_member(&j, "points_outside_municipalities", s->population_points_outside);
+    json_fixed_member(&j, "population", s->pop.population, 0);
+    json_fixed_member(&j, "population_outside_municipalities", s->population_outside, 0);
+    for (size_t r = 0; r < s->radii.n; r++) {
+        char key[64];
+        snprintf(key, sizeof key, "within_%gkm", s->radii.km[r]);
+        json_fixed_member(&j, key, s->pop.within[r], 0);
+    }
+    json_fixed_member(&j, "mean_distance_km", s->pop.mean_distance_km, 3);
+    json_fixed_member(&j, "max_distance_km", s->pop.max_distance_km, 3);
+    json_close(&j, '}');
 
     json_open(&j, "inputs", '{');
     json_str_member(&j, "boundaries", s->boundaries);

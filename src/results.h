@@ -8,6 +8,22 @@
 
 #include <stddef.h>
 
+/* Radii for "population within R km" (--radius-km). */
+#define NV_MAX_RADII 8
+typedef struct nv_radii {
+    size_t n;
+    double km[NV_MAX_RADII];
+} nv_radii;
+
+/* Where the people of an area are, relative to the offices. All NAN when the run has no
+ * population figures for the area. */
+typedef struct nv_population_result {
+    double population;
+    double within[NV_MAX_RADII];   /* people with an office within radii.km[r] */
+    double mean_distance_km;       /* population-weighted mean distance to the nearest office */
+    double max_distance_km;        /* over demand points with people */
+} nv_population_result;
+
 /* Presence ranks, best first. Any type word that is neither "staffed" nor "booked"
  * ranks as NV_PRESENCE_OTHER; the word itself is kept in the presence string. */
 typedef enum nv_presence_rank {
@@ -30,6 +46,7 @@ typedef struct nv_muni_result {
     double area_km2;
     const unsigned char *wkb;      /* the (multi)polygon in the analysis CRS, ISO WKB */
     size_t wkb_size;
+    nv_population_result pop;
 } nv_muni_result;
 
 /* One input row of an office plan, whatever became of it. */
@@ -54,6 +71,7 @@ typedef struct nv_county_result {
     int staffed, booked, other, none; /* municipalities by presence */
     double mean_nearest_office_km;    /* mean over its municipalities' representative points */
     double max_nearest_office_km;
+    nv_population_result pop;
 } nv_county_result;
 
 /* The run as a whole: inputs, options and national totals. */
@@ -77,6 +95,12 @@ typedef struct nv_run_summary {
     double mean_nearest_office_km, max_nearest_office_km;
     const char *max_nearest_kommunkod;
     int illustrative;              /* some plan row has basis other than "sourced" */
+    nv_radii radii;
+    nv_population_result pop;      /* the nation: points outside every municipality included */
+    const char *population_source; /* the file, or a description of the default */
+    int population_municipal;      /* 1: municipal totals placed at representative points */
+    long population_points, population_points_outside;
+    double population_outside;     /* people at points outside every municipality */
 } nv_run_summary;
 
 #endif

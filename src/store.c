@@ -188,7 +188,16 @@ static const char schema_sql[] =
     " mean_nearest_office_km REAL,"
     " max_nearest_office_km REAL,"
     " max_nearest_kommunkod TEXT,"
-    " illustrative INTEGER);";
+    " illustrative INTEGER,"
+    " radii_km TEXT,"            /* e.g. "10,25,50" */
+    " population_source TEXT,"
+    " population_municipal INTEGER,"
+    " population_points INTEGER,"
+    " population_points_outside INTEGER,"
+    " population REAL,"
+    " population_outside REAL,"
+    " mean_distance_km REAL,"
+    " max_distance_km REAL);";
 
 static nv_status create_schema(store *s, int srid)
 {
@@ -389,8 +398,11 @@ static nv_status insert_run(store *s, int srid, const nv_run_summary *r)
         " kommunkod_disagreements, geometries_repaired, municipalities_with_office,"
         " municipalities_without_office, presence_staffed, presence_booked, presence_other,"
         " presence_none, mean_nearest_office_km, max_nearest_office_km, max_nearest_kommunkod,"
-        " illustrative) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)";
+        " illustrative, radii_km, population_source, population_municipal, population_points,"
+        " population_points_outside, population, population_outside, mean_distance_km,"
+        " max_distance_km) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31,"
+        " ?32, ?33, ?34, ?35, ?36, ?37, ?38)";
     char *files = NULL;
     if (r->n_office_files > 0) {
         files = join_lines(r->office_files, r->n_office_files);
@@ -431,12 +443,96 @@ static nv_status insert_run(store *s, int srid, const nv_run_summary *r)
     rc |= bind_real(st, 27, r->max_nearest_office_km);
     rc |= bind_text(st, 28, r->max_nearest_kommunkod);
     rc |= sqlite3_bind_int(st, 29, r->illustrative ? 1 : 0);
+    char radii[256] = "";
+    for (size_t i = 0; i < r->radii.n; i++) {
+        size_t used = strlen(radii);
+        snprintf(radii + used, sizeof radii - used, "%s%g", i ? "," : "", r->radii.km[i]);
+    }
+    rc |= bind_text(st, 30, radii);
+    rc |= bind_text(st, 31, r->population_source);
+    rc |= sqlite3_bind_int(st, 32, r->population_municipal ? 1 : 0);
+    rc |= sqlite3_bind_int64(st, 33, r->population_points);
+    rc |= sqlite3_bind_int64(st, 34, r->population_points_outside);
+    rc |= bind_real(st, 35, r->pop.population);
+    rc |= bind_real(st, 36, r->population_outside);
+    rc |= bind_real(st, 37, r->pop.mean_distance_km);
+    rc |= bind_real(st, 38, r->pop.max_distance_km);
     if (rc == SQLITE_OK)
         rc = step_insert(st);
     if (rc != SQLITE_OK)
         fail_db(s, "storing the run");
     finalize(s, st, "finishing the run insert");
     free(files);
+    return s->status;
+}
+
+/* Adds the population columns to a table (their names depend on the radii) and fills
+ * them row by row, matching key. */
+static nv_status add_population(store *s, const char *table, const char *key, const char *const *keys,
+                                const nv_population_result *const *pops, size_t n, const nv_radii *radii)
+{
+    char sql[2048], col[96];
+    size_t nr = radii ? radii->n : 0;
+    snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN population REAL", table);
+    if (exec_sql(s, sql, "adding the population columns") != NV_OK)
+        return s->status;
+    char set[1536] = "population = ?1";
+    for (size_t r = 0; r < nr; r++) {
+        snprintf(col, sizeof col, "population_within_%gkm", radii->km[r]);
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN \"%s\" REAL", table, col);
+        if (exec_sql(s, sql, "adding the population columns") != NV_OK)
+            return s->status;
+        size_t used = strlen(set);
+        snprintf(set + used, sizeof set - used, ", \"%s\" = ?%zu", col, r + 2);
+    }
+    snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN mean_distance_km REAL", table);
+    if (exec_sql(s, sql, "adding the population columns") != NV_OK)
+        return s->status;
+    snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN max_distance_km REAL", table);
+    if (exec_sql(s, sql, "adding the population columns") != NV_OK)
+        return s->status;
+    snprintf(sql, sizeof sql, "UPDATE %s SET %s, mean_distance_km = ?%zu, max_distance_km = ?%zu WHERE %s = ?%zu",
+             table, set, nr + 2, nr + 3, key, nr + 4);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail_db(s, "preparing the population update");
+    for (size_t i = 0; i < n && s->status == NV_OK; i++) {
+        const nv_population_result *p = pops[i];
+        int rc = bind_real(st, 1, p->population);
+        for (size_t r = 0; r < nr; r++)
+            rc |= bind_real(st, (int)r + 2, p->within[r]);
+        rc |= bind_real(st, (int)nr + 2, p->mean_distance_km);
+        rc |= bind_real(st, (int)nr + 3, p->max_distance_km);
+        rc |= bind_text(st, (int)nr + 4, keys[i]);
+        if (rc == SQLITE_OK)
+            rc = step_insert(st);
+        if (rc != SQLITE_OK)
+            fail_db(s, "storing the population figures");
+    }
+    finalize(s, st, "finishing the population update");
+    return s->status;
+}
+
+static nv_status store_population(store *s, const nv_muni_result *m, size_t n_m, const nv_county_result *c,
+                                  size_t n_c, const nv_radii *radii)
+{
+    size_t n = n_m > n_c ? n_m : n_c;
+    const char **keys = malloc((n ? n : 1) * sizeof *keys);
+    const nv_population_result **pops = malloc((n ? n : 1) * sizeof *pops);
+    if (!keys || !pops) {
+        free(keys);
+        free(pops);
+        return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "out of memory");
+    }
+    for (size_t i = 0; i < n_m; i++)
+        keys[i] = m[i].kommunkod, pops[i] = &m[i].pop;
+    if (add_population(s, "municipalities", "kommunkod", keys, pops, n_m, radii) == NV_OK) {
+        for (size_t i = 0; i < n_c; i++)
+            keys[i] = c[i].lanskod, pops[i] = &c[i].pop;
+        add_population(s, "counties", "lanskod", keys, pops, n_c, radii);
+    }
+    free(keys);
+    free(pops);
     return s->status;
 }
 
@@ -499,7 +595,8 @@ nv_status nv_store_write(const char *path, int srid,
         goto done;
     if (insert_municipalities(&st, srid, m, n_m) != NV_OK ||
         insert_offices(&st, srid, o, n_o) != NV_OK ||
-        insert_counties(&st, c, n_c) != NV_OK)
+        insert_counties(&st, c, n_c) != NV_OK ||
+        store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) != NV_OK)
         goto done;
     if (s && insert_run(&st, srid, s) != NV_OK)
         goto done;

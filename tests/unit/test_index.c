@@ -117,7 +117,10 @@ static void test_kdtree(void)
         xy[2 * i + 1] = floor(rnd(&seed) * 30);
     }
     nv_kdtree *t = nv_kdtree_create(xy, N);
-    int wrong = 0;
+    nv_kdtree *g = nv_kdtree_create(xy, N);
+    /* The grid covers part of the queries' range: both paths get exercised. */
+    NV_CHECK_INT(nv_kdtree_prepare_grid(g, 0, 0, 25, 31), 0);
+    int wrong = 0, wrong_grid = 0;
     for (int k = 0; k < 20000; k++) {
         double x = floor(rnd(&seed) * 34) - 2, y = rnd(&seed) * 34 - 2, d = -1;
         long best = -1;
@@ -129,8 +132,12 @@ static void test_kdtree(void)
         }
         long got = nv_kdtree_nearest(t, x, y, &d);
         wrong += got != best || fabs(d - bd) > 1e-9;
+        got = nv_kdtree_nearest(g, x, y, &d);
+        wrong_grid += got != best || fabs(d - bd) > 1e-9;
     }
     NV_CHECK_INT(wrong, 0);
+    NV_CHECK_INT(wrong_grid, 0);
+    nv_kdtree_destroy(g);
     double d;
     NV_CHECK_INT(nv_kdtree_nearest(NULL, 0, 0, &d), -1);
     nv_kdtree_destroy(t);

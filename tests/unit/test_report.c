@@ -110,7 +110,7 @@ static void test_fail_cases(void)
 {
     nv_error e = {0};
     const char *bad = "/nonexistent-narvaro-dir/municipalities.csv";
-    NV_CHECK_INT(nv_report_municipalities_csv(bad, munis, 3, &e), NV_ERR_FAIL);
+    NV_CHECK_INT(nv_report_municipalities_csv(bad, munis, 3, NULL, &e), NV_ERR_FAIL);
     NV_CHECK_STR(e.path, bad);
     NV_CHECK_CONTAINS(e.message, strerror(ENOENT));
 
@@ -127,33 +127,33 @@ static void test_fail_cases(void)
         NV_CHECK_CONTAINS(e.message, strerror(ENOSPC));
     }
     /* err may be NULL. */
-    NV_CHECK_INT(nv_report_counties_csv(bad, counties, 2, NULL), NV_ERR_FAIL);
+    NV_CHECK_INT(nv_report_counties_csv(bad, counties, 2, NULL, NULL), NV_ERR_FAIL);
 }
 
 static void test_municipalities(void)
 {
     nv_error e = {0};
     const char *path = out_path("municipalities.csv");
-    NV_CHECK_INT(nv_report_municipalities_csv(path, munis, 3, &e), NV_OK);
+    NV_CHECK_INT(nv_report_municipalities_csv(path, munis, 3, NULL, &e), NV_OK);
     char *text = slurp(path);
     NV_CHECK(text != NULL);
     if (!text)
         return;
     NV_CHECK_STR(line_of(text, 0), "kommunkod,namn,lanskod,offices,presence,nearest_office_km,"
-                                   "nearest_office_id,rep_x,rep_y,area_km2");
-    NV_CHECK_STR(line_of(text, 1), "0180,Stockholm,01,3,staffed,0.457,AF-1,674032.35,6580821.99,215.123");
-    NV_CHECK_STR(line_of(text, 2), "2280,Härnösand,22,0,booked,31.000,AF-9,633000.00,6951000.00,1070.000");
+                                   "nearest_office_id,rep_x,rep_y,area_km2,population,mean_distance_km,max_distance_km");
+    NV_CHECK_STR(line_of(text, 1), "0180,Stockholm,01,3,staffed,0.457,AF-1,674032.35,6580821.99,215.123,0,0.000,0.000");
+    NV_CHECK_STR(line_of(text, 2), "2280,Härnösand,22,0,booked,31.000,AF-9,633000.00,6951000.00,1070.000,0,0.000,0.000");
     /* Comma and quotes force quoting; NAN and NULL are empty fields. */
-    NV_CHECK_STR(line_of(text, 3), "9999,\"Test, \"\"Norra\"\"\",99,0,none,,,,,0.000");
+    NV_CHECK_STR(line_of(text, 3), "9999,\"Test, \"\"Norra\"\"\",99,0,none,,,,,0.000,0,0.000,0.000");
     NV_CHECK_STR(line_of(text, 4), "");
     NV_CHECK(strchr(text, '\r') == NULL);
     free(text);
 
     /* No rows: the header alone. */
-    NV_CHECK_INT(nv_report_municipalities_csv(path, NULL, 0, &e), NV_OK);
+    NV_CHECK_INT(nv_report_municipalities_csv(path, NULL, 0, NULL, &e), NV_OK);
     text = slurp(path);
     NV_CHECK_STR(text, "kommunkod,namn,lanskod,offices,presence,nearest_office_km,"
-                       "nearest_office_id,rep_x,rep_y,area_km2\n");
+                       "nearest_office_id,rep_x,rep_y,area_km2,population,mean_distance_km,max_distance_km\n");
     free(text);
 }
 
@@ -161,14 +161,14 @@ static void test_counties(void)
 {
     nv_error e = {0};
     const char *path = out_path("counties.csv");
-    NV_CHECK_INT(nv_report_counties_csv(path, counties, 2, &e), NV_OK);
+    NV_CHECK_INT(nv_report_counties_csv(path, counties, 2, NULL, &e), NV_OK);
     char *text = slurp(path);
     NV_CHECK_STR(text,
         "lanskod,namn,municipalities,offices,municipalities_with_office,"
         "municipalities_without_office,staffed,booked,other,none,"
-        "mean_nearest_office_km,max_nearest_office_km\n"
-        "01,Stockholms län,26,20,18,8,18,1,0,7,4.123,40.000\n"
-        "99,,1,0,0,1,0,0,0,1,0.000,\n"); /* -0.0 prints as 0.000, NAN as empty */
+        "mean_nearest_office_km,max_nearest_office_km,population,mean_distance_km,max_distance_km\n"
+        "01,Stockholms län,26,20,18,8,18,1,0,7,4.123,40.000,0,0.000,0.000\n"
+        "99,,1,0,0,1,0,0,0,1,0.000,,0,0.000,0.000\n"); /* -0.0 prints as 0.000, NAN as empty */
     free(text);
 }
 
@@ -205,6 +205,11 @@ static nv_run_summary make_summary(void)
         .presence_staffed = 100, .presence_booked = 5, .presence_other = 1, .presence_none = 184,
         .mean_nearest_office_km = NAN, .max_nearest_office_km = 123.4567,
         .max_nearest_kommunkod = "2584", .illustrative = 1,
+        .radii = {2, {10, 2.5}}, .population_source = "kommun_population_2016.csv",
+        .population_municipal = 1, .population_points = 290, .population_points_outside = 0,
+        .population_outside = 0,
+        .pop = {.population = 9995153, .within = {5000000, 1234567.4}, .mean_distance_km = 12.3456,
+                .max_distance_km = NAN},
     };
     return s;
 }
@@ -251,6 +256,18 @@ static void test_summary(void)
         "  \"max_nearest_office_km\": 123.457,\n"
         "  \"max_nearest_kommunkod\": \"2584\",\n"
         "  \"illustrative\": true,\n"
+        "  \"population\": {\n"
+        "    \"source\": \"kommun_population_2016.csv\",\n"
+        "    \"municipal_totals_at_representative_points\": true,\n"
+        "    \"points\": 290,\n"
+        "    \"points_outside_municipalities\": 0,\n"
+        "    \"population\": 9995153,\n"
+        "    \"population_outside_municipalities\": 0,\n"
+        "    \"within_10km\": 5000000,\n"
+        "    \"within_2.5km\": 1234567,\n"
+        "    \"mean_distance_km\": 12.346,\n"
+        "    \"max_distance_km\": null\n"
+        "  },\n"
         "  \"inputs\": {\n"
         "    \"boundaries\": \"C:\\\\data\\\\\\\"kommuner\\\".gpkg\",\n"
         "    \"layer\": \"kommun\\u0009gränser\",\n"
@@ -307,9 +324,9 @@ static void test_decimal_comma_locale(void)
     NV_CHECK_STR(probe, "1,5");
     nv_error e = {0};
     const char *path = out_path("counties-sv.csv");
-    NV_CHECK_INT(nv_report_counties_csv(path, counties, 1, &e), NV_OK);
+    NV_CHECK_INT(nv_report_counties_csv(path, counties, 1, NULL, &e), NV_OK);
     char *text = slurp(path);
-    NV_CHECK_STR(line_of(text, 1), "01,Stockholms län,26,20,18,8,18,1,0,7,4.123,40.000");
+    NV_CHECK_STR(line_of(text, 1), "01,Stockholms län,26,20,18,8,18,1,0,7,4.123,40.000,0,0.000,0.000");
     free(text);
     /* The caller's locale is back in force afterwards. */
     snprintf(probe, sizeof probe, "%.1f", 1.5);
