@@ -349,12 +349,17 @@ long nv_polyindex_locate(const nv_polyindex *idx, double x, double y)
         return -1;
     }
     size_t cell = (size_t)fr * idx->nx + (size_t)fc;
+    /* Candidates come in ascending order, so where polygons overlap (simplified
+     * boundaries do) the point goes to the lowest index: one answer, always the same. */
+    long cover = idx->cover[cell];
     for (uint32_t k = idx->cell_start[cell]; k < idx->cell_start[cell + 1]; k++) {
         uint32_t pid = idx->cell_polys[k];
+        if (cover >= 0 && cover < (long)pid)
+            return cover;
         if (poly_contains(&idx->polys[pid], x, y))
             return (long)pid;
     }
-    return idx->cover[cell];
+    return cover;
 }
 
 long nv_polyindex_nearest(const nv_polyindex *idx, double x, double y, double max_dist,

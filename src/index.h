@@ -28,7 +28,8 @@ typedef struct nv_polyindex nv_polyindex;
 nv_polyindex *nv_polyindex_create(const nv_poly_view *polys, size_t n);
 void nv_polyindex_destroy(nv_polyindex *idx); /* accepts NULL */
 
-/* Index of the polygon containing (x, y), or -1. Thread-safe (read-only). */
+/* Index of the polygon containing (x, y), or -1. Where polygons overlap, the lowest
+ * index. Thread-safe (read-only). */
 long nv_polyindex_locate(const nv_polyindex *idx, double x, double y);
 
 /* Index of the polygon whose boundary is nearest to (x, y) within max_dist, or -1;

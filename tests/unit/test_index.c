@@ -148,8 +148,28 @@ static void test_kdtree(void)
     nv_kdtree_destroy(t);
 }
 
+/* Overlapping polygons (simplified boundaries overlap): the lowest index wins, whether
+ * the cell holds both polygons' edges or lies wholly inside one of them. */
+static void test_overlap_goes_to_lowest_index(void)
+{
+    static const double big[] = {0, 0, 100, 0, 100, 100, 0, 100, 0, 0};
+    static const double small[] = {40, 40, 60, 40, 60, 60, 40, 60, 40, 40};
+    nv_poly_view v[2] = {{1, one_ring, small}, {1, one_ring, big}};
+    nv_polyindex *idx = nv_polyindex_create(v, 2);
+    NV_CHECK_INT(nv_polyindex_locate(idx, 50, 50), 0);
+    NV_CHECK_INT(nv_polyindex_locate(idx, 41, 59), 0);
+    NV_CHECK_INT(nv_polyindex_locate(idx, 10, 10), 1);
+    nv_polyindex_destroy(idx);
+    nv_poly_view w[2] = {{1, one_ring, big}, {1, one_ring, small}};
+    idx = nv_polyindex_create(w, 2);
+    NV_CHECK_INT(nv_polyindex_locate(idx, 50, 50), 0);
+    NV_CHECK_INT(nv_polyindex_locate(idx, 41, 59), 0);
+    nv_polyindex_destroy(idx);
+}
+
 int main(void)
 {
+    test_overlap_goes_to_lowest_index();
     test_squares();
     test_random_against_scan();
     test_kdtree();
