@@ -684,6 +684,11 @@ static void proj_log_keep(void *data, int level, const char *msg)
         snprintf(log->last, sizeof log->last, "%s", msg);
 }
 
+static void proj_log_quiet(void *data, int level, const char *msg)
+{
+    (void)data, (void)level, (void)msg;
+}
+
 struct reader {
     const char *path;       /* as given, for messages */
     const char *source;     /* the plan's copy, for offices */
@@ -967,6 +972,64 @@ static int add_source(nv_plan *plan, const char *path)
     return 1;
 }
 
+enum { CACHE_SLOTS = 4 };
+
+struct nv_offices_cache {
+    PJ_CONTEXT *ctx;
+    struct {
+        char *from, *to;
+        PJ *op;
+    } slot[CACHE_SLOTS];
+    size_t used, next;
+};
+
+nv_offices_cache *nv_offices_cache_create(void)
+{
+    nv_offices_cache *c = calloc(1, sizeof *c);
+    if (c && !(c->ctx = proj_context_create())) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void nv_offices_cache_destroy(nv_offices_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->used; i++) {
+        free(c->slot[i].from);
+        free(c->slot[i].to);
+        proj_destroy(c->slot[i].op);
+    }
+    proj_context_destroy(c->ctx);
+    free(c);
+}
+
+/* The cached operation from -> to, made on first use; NULL if PROJ cannot make it. */
+static PJ *cached_transform(nv_offices_cache *c, const char *from, const char *to)
+{
+    for (size_t i = 0; i < c->used; i++)
+        if (strcmp(c->slot[i].from, from) == 0 && strcmp(c->slot[i].to, to) == 0)
+            return c->slot[i].op;
+    PJ *op = make_transform(c->ctx, from, to);
+    char *f = strdup(from), *t = strdup(to);
+    if (!op || !f || !t) {
+        proj_destroy(op);
+        free(f);
+        free(t);
+        return NULL;
+    }
+    size_t k = c->used < CACHE_SLOTS ? c->used++ : c->next++ % CACHE_SLOTS;
+    if (c->slot[k].op) {
+        free(c->slot[k].from);
+        free(c->slot[k].to);
+        proj_destroy(c->slot[k].op);
+    }
+    c->slot[k].from = f, c->slot[k].to = t, c->slot[k].op = op;
+    return op;
+}
+
 nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options *opts,
                        nv_diags *diags, nv_error *err)
 {
@@ -1020,7 +1083,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         goto done;
     }
 
-    ctx = proj_context_create();
+    ctx = opts->cache ? opts->cache->ctx : proj_context_create();
     if (!ctx) {
         st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory (PROJ context)");
         goto done;
@@ -1028,7 +1091,8 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     proj_log_level(ctx, PJ_LOG_ERROR);
     proj_log_func(ctx, &log, proj_log_keep);
     const char *from = h.use_xy ? (opts->xy_crs ? opts->xy_crs : analysis_crs) : "EPSG:4326";
-    to_analysis = make_transform(ctx, from, analysis_crs);
+    to_analysis = opts->cache ? cached_transform(opts->cache, from, analysis_crs)
+                              : make_transform(ctx, from, analysis_crs);
     if (!to_analysis) {
         int e = proj_context_errno(ctx);
         st = nv_error_set(err, NV_ERR_INPUT, path, 0,
@@ -1071,8 +1135,13 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
 done:
     if (st == NV_ERR_FAIL && plan)
         plan_truncate(plan, start_n);
-    proj_destroy(to_analysis);
-    proj_context_destroy(ctx);
+    if (opts && opts->cache) {
+        if (ctx) /* the log on our stack is gone after this call */
+            proj_log_func(ctx, NULL, proj_log_quiet);
+    } else {
+        proj_destroy(to_analysis);
+        proj_context_destroy(ctx);
+    }
     header_free(&h);
     records_free(&recs);
     free(text);

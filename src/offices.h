@@ -16,6 +16,13 @@
 
 #include "error.h"
 
+/* PROJ state kept between reads: creating a PROJ context and transformation costs
+ * several milliseconds, more than reading a plan of a hundred rows. A batch keeps one per
+ * thread (not thread-safe itself). */
+typedef struct nv_offices_cache nv_offices_cache;
+nv_offices_cache *nv_offices_cache_create(void);   /* NULL when out of memory */
+void nv_offices_cache_destroy(nv_offices_cache *c); /* accepts NULL */
+
 typedef struct nv_offices_options {
     char delimiter;             /* 0: detect */
     const char *encoding;       /* NULL: detect; else "UTF-8" or "CP1252" (aliases: WINDOWS-1252, LATIN1, ISO-8859-1) */
@@ -24,6 +31,7 @@ typedef struct nv_offices_options {
     const char *lat_column;     /* override header detection; NULL: detect */
     const char *lon_column;
     const char *id_column;
+    nv_offices_cache *cache;    /* NULL: PROJ state made and freed by each read */
 } nv_offices_options;
 
 typedef struct nv_office {

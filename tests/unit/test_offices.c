@@ -392,9 +392,40 @@ static void test_options_override(void)
     nv_plan_destroy(p);
 }
 
+/* A cache of PROJ state gives the same coordinates, also for a second CRS and after an
+ * unknown one. */
+static void test_cache(void)
+{
+    nv_error e = {0};
+    nv_status st;
+    nv_offices_cache *c = nv_offices_cache_create();
+    nv_offices_options opts = {0};
+    opts.cache = c;
+    for (int round = 0; round < 2; round++) {
+        nv_plan *p = read1(nv_test_data("offices/stockholm.csv"), &opts, NULL, &e, &st);
+        NV_CHECK_INT(st, NV_OK);
+        NV_CHECK_NEAR(nv_plan_office(p, 0)->x, 674571.8664, 0.01);
+        NV_CHECK_NEAR(nv_plan_office(p, 0)->y, 6580743.0083, 0.01);
+        nv_plan_destroy(p);
+    }
+    opts.analysis_crs = "EPSG:999999";
+    nv_plan *p = read1(nv_test_data("offices/stockholm.csv"), &opts, NULL, &e, &st);
+    NV_CHECK_INT(st, NV_ERR_INPUT);
+    NV_CHECK_CONTAINS(e.message, "EPSG:999999");
+    nv_plan_destroy(p);
+    opts.analysis_crs = "EPSG:3067"; /* Finland's ETRS-TM35FIN: another slot */
+    p = read1(nv_test_data("offices/stockholm.csv"), &opts, NULL, &e, &st);
+    NV_CHECK_INT(st, NV_OK);
+    NV_CHECK(nv_plan_count(p) == 1 && fabs(nv_plan_office(p, 0)->x - 674571.8664) > 1000);
+    nv_plan_destroy(p);
+    nv_offices_cache_destroy(c);
+    nv_offices_cache_destroy(NULL);
+}
+
 int main(void)
 {
     nv_plan_destroy(NULL);
+    test_cache();
     test_real_plans();
     test_forced_utf8_on_cp1252();
     test_stockholm_transform();
