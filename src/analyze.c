@@ -117,6 +117,7 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
     nv_boundaries *b = NULL;
     nv_plan *plan = NULL;
     nv_coverage *cov = NULL;
+    nv_areas *areas = NULL;
     char *tmp = NULL;
     char default_boundaries[4096], default_plan[4096], default_population[4096];
     const char *data = nv_analyze_data_dir();
@@ -165,14 +166,18 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
     if ((st = plan_st) != NV_OK)
         goto done;
     nv_coverage_options co = {opts->snap_km};
-    st = nv_coverage_compute(b, plan, &co, &cov, diags, err);
-    if (st != NV_OK)
+    if ((st = nv_areas_create(b, &areas, err)) != NV_OK)
         goto done;
     nv_population_options po = opts->population;
     if (!po.analysis_crs)
         po.analysis_crs = bo.analysis_crs;
     snprintf(default_population, sizeof default_population, "%s/data/population/kommun_population_2016.csv", data);
-    nv_population_spec ps = {po.source ? &po : NULL, default_population, opts->radii};
+    if (!po.source && (st = nv_areas_load_population(areas, default_population, diags, err)) != NV_OK)
+        goto done;
+    st = nv_coverage_compute(areas, plan, &co, &cov, diags, err);
+    if (st != NV_OK)
+        goto done;
+    nv_population_spec ps = {po.source ? &po : NULL, opts->radii};
     if (ps.radii.n == 0)
         ps.radii = (nv_radii){3, {10, 25, 50}};
     st = nv_coverage_population(cov, &ps, diags, err);
@@ -181,8 +186,6 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
 
     nv_run_summary s;
     nv_coverage_totals(cov, &s);
-    if (s.population_municipal)
-        s.population_source = default_population;
     s.version = NV_VERSION;
     s.gdal_version = nv_boundaries_gdal_version();
     s.proj_version = nv_boundaries_proj_version();
@@ -221,6 +224,7 @@ done:
         free(tmp);
     }
     nv_coverage_destroy(cov);
+    nv_areas_destroy(areas);
     nv_plan_destroy(plan);
     nv_boundaries_destroy(b);
     return st;

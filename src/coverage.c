@@ -17,9 +17,64 @@ struct nv_coverage {
     size_t n_counties;
     char **notes;          /* one per office, owned */
     nv_run_summary totals; /* counts only */
-    nv_polyindex *idx;     /* kept for the population pass */
+    const nv_areas *areas; /* borrowed: the index, for the population pass */
     nv_kdtree *kd;         /* placed offices; NULL when there is none */
 };
+
+struct nv_areas {
+    const nv_boundaries *b;
+    nv_polyindex *idx;
+    double minx, miny, maxx, maxy;
+    /* Municipal population table, once loaded: people per municipality at its
+     * representative point (xy), NAN where the table has none. */
+    double *table_pop;
+    double *table_xy;
+    size_t table_n;          /* municipalities with a figure, packed first in table_xy/table_w */
+    double *table_w;
+    char *table_path;
+};
+
+nv_status nv_areas_create(const nv_boundaries *b, nv_areas **out, nv_error *err)
+{
+    size_t nm = nv_boundaries_count(b);
+    nv_areas *a = calloc(1, sizeof *a);
+    nv_poly_view *views = calloc(nm ? nm : 1, sizeof *views);
+    *out = NULL;
+    if (!a || !views) {
+        free(a);
+        free(views);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    a->b = b;
+    a->minx = a->miny = INFINITY;
+    a->maxx = a->maxy = -INFINITY;
+    for (size_t i = 0; i < nm; i++) {
+        const nv_municipality *mu = nv_boundaries_get(b, i);
+        views[i] = mu->poly;
+        a->minx = fmin(a->minx, mu->minx), a->miny = fmin(a->miny, mu->miny);
+        a->maxx = fmax(a->maxx, mu->maxx), a->maxy = fmax(a->maxy, mu->maxy);
+    }
+    a->idx = nv_polyindex_create(views, nm);
+    free(views);
+    if (!a->idx) {
+        free(a);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory building the spatial index");
+    }
+    *out = a;
+    return NV_OK;
+}
+
+void nv_areas_destroy(nv_areas *a)
+{
+    if (!a)
+        return;
+    nv_polyindex_destroy(a->idx);
+    free(a->table_pop);
+    free(a->table_xy);
+    free(a->table_w);
+    free(a->table_path);
+    free(a);
+}
 
 static const struct { const char *code, *name; } COUNTIES[] = {
     {"01", "Stockholms län"}, {"03", "Uppsala län"}, {"04", "Södermanlands län"},
@@ -55,7 +110,6 @@ void nv_coverage_destroy(nv_coverage *c)
     for (size_t i = 0; c->notes && i < c->n_offices; i++)
         free(c->notes[i]);
     free(c->notes);
-    nv_polyindex_destroy(c->idx);
     nv_kdtree_destroy(c->kd);
     free(c->munis);
     free(c->offices);
@@ -182,22 +236,22 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-nv_status nv_coverage_compute(const nv_boundaries *b, const nv_plan *plan,
+nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
                               const nv_coverage_options *opts, nv_coverage **out,
                               nv_diags *diags, nv_error *err)
 {
+    const nv_boundaries *b = areas->b;
+    const nv_polyindex *idx = areas->idx;
     nv_status st = NV_OK;
     size_t nm = nv_boundaries_count(b), no = nv_plan_count(plan);
     nv_coverage *c = calloc(1, sizeof *c);
-    nv_poly_view *views = calloc(nm ? nm : 1, sizeof *views);
-    nv_polyindex *idx = NULL;
     nv_kdtree *kd = NULL;
     double *pts = malloc((no ? no : 1) * 2 * sizeof(double));
     long *pt_office = malloc((no ? no : 1) * sizeof(long));
     long *office_muni = malloc((no ? no : 1) * sizeof(long));
 
     *out = NULL;
-    if (!c || !views || !pts || !pt_office || !office_muni)
+    if (!c || !pts || !pt_office || !office_muni)
         goto oom;
     c->munis = calloc(nm ? nm : 1, sizeof *c->munis);
     c->offices = calloc(no ? no : 1, sizeof *c->offices);
@@ -206,11 +260,7 @@ nv_status nv_coverage_compute(const nv_boundaries *b, const nv_plan *plan,
         goto oom;
     c->n_munis = nm;
     c->n_offices = no;
-    for (size_t i = 0; i < nm; i++)
-        views[i] = nv_boundaries_get(b, i)->poly;
-    idx = nv_polyindex_create(views, nm);
-    if (!idx)
-        goto oom;
+    c->areas = areas;
 
     /* Join: every row of the plan, placed, snapped or rejected. */
     int swapped = 0;
@@ -257,17 +307,7 @@ nv_status nv_coverage_compute(const nv_boundaries *b, const nv_plan *plan,
     kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
     if (n_pts && !kd)
         goto oom;
-    if (kd && nm) {
-        /* The grid answers the demand points inside the municipalities' extent. */
-        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
-        for (size_t m = 0; m < nm; m++) {
-            const nv_municipality *mu = nv_boundaries_get(b, m);
-            x0 = fmin(x0, mu->minx), y0 = fmin(y0, mu->miny);
-            x1 = fmax(x1, mu->maxx), y1 = fmax(y1, mu->maxy);
-        }
-        if (nv_kdtree_prepare_grid(kd, x0, y0, x1, y1) < 0)
-            goto oom;
-    }
+
     const char **other = malloc((no ? no : 1) * sizeof *other);
     if (!other)
         goto oom;
@@ -376,9 +416,7 @@ nv_status nv_coverage_compute(const nv_boundaries *b, const nv_plan *plan,
         c->munis[m].pop = no_population();
     for (size_t k = 0; k < c->n_counties; k++)
         c->counties[k].pop = no_population();
-    c->idx = idx;
     c->kd = kd;
-    idx = NULL;
     kd = NULL;
     *out = c;
     c = NULL;
@@ -387,9 +425,7 @@ oom:
     st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
 done:
     nv_coverage_destroy(c);
-    nv_polyindex_destroy(idx);
     nv_kdtree_destroy(kd);
-    free(views);
     free(pts);
     free(pt_office);
     free(office_muni);
@@ -399,19 +435,19 @@ done:
 /* ---- population ------------------------------------------------------------------- */
 
 typedef struct table_ctx {
-    const nv_coverage *c;
+    const nv_boundaries *b;
     double *pop;           /* per municipality, NAN until the table gives one */
     const char *path;
     nv_diags *diags;
     long unknown;
 } table_ctx;
 
-static long muni_index(const nv_coverage *c, const char *code)
+static long muni_index(const nv_boundaries *b, const char *code)
 {
-    size_t lo = 0, hi = c->n_munis;
+    size_t lo = 0, hi = nv_boundaries_count(b);
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int cmp = strcmp(c->munis[mid].kommunkod, code);
+        int cmp = strcmp(nv_boundaries_get(b, mid)->code, code);
         if (cmp == 0)
             return (long)mid;
         if (cmp < 0)
@@ -425,7 +461,7 @@ static long muni_index(const nv_coverage *c, const char *code)
 static void table_row(const char *code, double population, long line, void *user)
 {
     table_ctx *tc = user;
-    long m = muni_index(tc->c, code);
+    long m = muni_index(tc->b, code);
     if (m < 0) {
         if (++tc->unknown <= 5)
             nv_diags_add(tc->diags, NV_WARNING, tc->path, line, "population for code %s, which no municipality has",
@@ -435,6 +471,46 @@ static void table_row(const char *code, double population, long line, void *user
     if (!isnan(tc->pop[m]))
         nv_diags_add(tc->diags, NV_WARNING, tc->path, line, "a second population for %s; the later one is used", code);
     tc->pop[m] = population;
+}
+
+nv_status nv_areas_load_population(nv_areas *a, const char *path, nv_diags *diags, nv_error *err)
+{
+    size_t nm = nv_boundaries_count(a->b);
+    free(a->table_pop), free(a->table_xy), free(a->table_w), free(a->table_path);
+    a->table_n = 0;
+    a->table_pop = malloc((nm ? nm : 1) * sizeof(double));
+    a->table_xy = malloc((nm ? nm : 1) * 2 * sizeof(double));
+    a->table_w = malloc((nm ? nm : 1) * sizeof(double));
+    a->table_path = strdup(path);
+    if (!a->table_pop || !a->table_xy || !a->table_w || !a->table_path)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    for (size_t m = 0; m < nm; m++)
+        a->table_pop[m] = NAN;
+    table_ctx tc = {a->b, a->table_pop, path, diags, 0};
+    nv_status st = nv_population_read_table(path, table_row, &tc, err);
+    if (st != NV_OK)
+        return st;
+    if (tc.unknown > 5)
+        nv_diags_add(diags, NV_WARNING, path, 0, "%ld codes in all match no municipality", tc.unknown);
+    size_t missing = 0;
+    for (size_t m = 0; m < nm; m++) {
+        if (isnan(a->table_pop[m])) {
+            missing++;
+            continue;
+        }
+        const nv_municipality *mu = nv_boundaries_get(a->b, m);
+        a->table_xy[2 * a->table_n] = mu->rep_x;
+        a->table_xy[2 * a->table_n + 1] = mu->rep_y;
+        a->table_w[a->table_n++] = a->table_pop[m];
+    }
+    if (a->table_n == 0)
+        nv_diags_add(diags, NV_WARNING, path, 0,
+                     "no municipality of these boundaries has a population in this table, so the results "
+                     "have no population figures (give demand points with --population)");
+    else if (missing)
+        nv_diags_add(diags, NV_WARNING, path, 0, "%zu municipalit%s no population in this table and count as 0",
+                     missing, missing == 1 ? "y has" : "ies have");
+    return NV_OK;
 }
 
 /* Turns sums into the published figures: km, means, NAN where nothing is known. */
@@ -464,24 +540,31 @@ static void sum_stats(nv_demand_stats *into, const nv_demand_stats *from)
 
 nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec, nv_diags *diags, nv_error *err)
 {
+    const nv_areas *a = c->areas;
     size_t nm = c->n_munis;
     nv_status st = NV_OK;
     double radii_m[NV_MAX_RADII];
-    nv_demand_stats *stats = calloc(nm + 1, sizeof *stats);
-    double *xy = NULL, *pop = NULL;
     nv_run_summary *t = &c->totals;
+    if (spec->radii.n > NV_MAX_RADII)
+        return nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--radius-km: at most %d radii", NV_MAX_RADII);
+    if (!spec->points && !a->table_pop)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "no demand points and no population table loaded");
+    if (!spec->points && a->table_n == 0)
+        return NV_OK; /* no figures: they stay NAN (load said why) */
+    nv_demand_stats *stats = calloc(nm + 1, sizeof *stats);
     if (!stats)
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
-    if (spec->radii.n > NV_MAX_RADII) {
-        free(stats);
-        return nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--radius-km: at most %d radii", NV_MAX_RADII);
-    }
     for (size_t r = 0; r < spec->radii.n; r++)
         radii_m[r] = spec->radii.km[r] * 1000;
-    nv_demand_target target = {c->idx, nm, c->kd, radii_m, spec->radii.n};
+    nv_demand_target target = {a->idx, nm, c->kd, radii_m, spec->radii.n};
     t->radii = spec->radii;
 
     if (spec->points) {
+        /* Millions of points: the nearest-office grid pays for itself. */
+        if (c->kd && nv_kdtree_prepare_grid(c->kd, a->minx, a->miny, a->maxx, a->maxy) < 0) {
+            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+            goto done;
+        }
         long n = 0;
         st = nv_population_measure_source(spec->points, &target, stats, &n, diags, err);
         if (st != NV_OK)
@@ -489,43 +572,9 @@ nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec,
         t->population_source = spec->points->source;
         t->population_municipal = 0;
     } else {
-        /* Municipal totals, each placed at its municipality's representative point. */
-        xy = malloc((nm ? nm : 1) * 2 * sizeof(double));
-        pop = malloc((nm ? nm : 1) * sizeof(double));
-        if (!xy || !pop) {
-            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
-            goto done;
-        }
-        for (size_t m = 0; m < nm; m++)
-            pop[m] = NAN;
-        table_ctx tc = {c, pop, spec->table, diags, 0};
-        st = nv_population_read_table(spec->table, table_row, &tc, err);
-        if (st != NV_OK)
-            goto done;
-        if (tc.unknown > 5)
-            nv_diags_add(diags, NV_WARNING, spec->table, 0, "%ld codes in all match no municipality", tc.unknown);
-        size_t n = 0, missing = 0;
-        for (size_t m = 0; m < nm; m++) {
-            if (isnan(pop[m])) {
-                missing++;
-                continue;
-            }
-            xy[2 * n] = c->munis[m].rep_x;
-            xy[2 * n + 1] = c->munis[m].rep_y;
-            pop[n++] = pop[m];
-        }
-        if (n == 0) {
-            nv_diags_add(diags, NV_WARNING, spec->table, 0,
-                         "no municipality of these boundaries has a population in this table, so the results "
-                         "have no population figures (give demand points with --population)");
-            goto done; /* figures stay NAN */
-        }
-        if (missing)
-            nv_diags_add(diags, NV_WARNING, spec->table, 0,
-                         "%zu municipalit%s no population in this table and count as 0", missing,
-                         missing == 1 ? "y has" : "ies have");
-        nv_population_measure_points(xy, pop, n, &target, stats);
-        t->population_source = spec->table;
+        /* Municipal totals, each at its municipality's representative point. */
+        nv_population_measure_points(a->table_xy, a->table_w, a->table_n, &target, stats);
+        t->population_source = a->table_path;
         t->population_municipal = 1;
     }
 
@@ -548,13 +597,11 @@ nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec,
     t->population_points_outside = stats[nm].points;
     t->population_outside = stats[nm].population;
     if (stats[nm].points)
-        nv_diags_add(diags, NV_WARNING, spec->points ? spec->points->source : spec->table, 0,
+        nv_diags_add(diags, NV_WARNING, t->population_source, 0,
                      "%ld demand point%s with %.0f people lie outside every municipality: counted in the national "
                      "figures, in no municipality's", stats[nm].points, stats[nm].points == 1 ? "" : "s",
                      stats[nm].population);
 done:
     free(stats);
-    free(xy);
-    free(pop);
     return st;
 }

@@ -14,14 +14,26 @@
 
 typedef struct nv_coverage nv_coverage;
 
+/* The boundaries prepared once for any number of plans: the spatial index over the
+ * polygons, and the municipal population table once loaded. Borrows b: keep it alive. */
+typedef struct nv_areas nv_areas;
+nv_status nv_areas_create(const nv_boundaries *b, nv_areas **out, nv_error *err);
+void nv_areas_destroy(nv_areas *a); /* accepts NULL */
+
+/* Loads a table of population per municipality code (see nv_population_read_table); its
+ * figures then stand at each municipality's representative point. Codes the boundaries
+ * lack, and municipalities the table lacks, are warnings. */
+nv_status nv_areas_load_population(nv_areas *a, const char *path, nv_diags *diags, nv_error *err);
+
 typedef struct nv_coverage_options {
     double snap_km;   /* offices outside every polygon within this distance are snapped */
 } nv_coverage_options;
 
 /* Computes everything. Warnings (snapped offices, kommunkod disagreements, rejected
- * offices) go to diags. The result borrows from b and plan: keep both alive while it
- * is used. Returns NV_ERR_INPUT when a row's coordinates look like swapped lat/lon. */
-nv_status nv_coverage_compute(const nv_boundaries *b, const nv_plan *plan,
+ * offices) go to diags. The result borrows from areas (and its boundaries) and plan:
+ * keep them alive while it is used. Returns NV_ERR_INPUT when a row's coordinates look
+ * like swapped lat/lon. Thread-safe for distinct plans on shared areas. */
+nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
                               const nv_coverage_options *opts, nv_coverage **out,
                               nv_diags *diags, nv_error *err);
 void nv_coverage_destroy(nv_coverage *c); /* accepts NULL */
@@ -37,8 +49,7 @@ void nv_coverage_totals(const nv_coverage *c, nv_run_summary *s);
 /* Where the people are: demand points from a file, or municipal totals from a table
  * (code, population) placed at each municipality's representative point. */
 typedef struct nv_population_spec {
-    const nv_population_options *points; /* NULL: use table */
-    const char *table;
+    const nv_population_options *points; /* NULL: the table loaded into the areas */
     nv_radii radii;
 } nv_population_spec;
 
