@@ -360,6 +360,77 @@ static void json_bool_member(json *j, const char *key, int value)
     put_str(j->w, value ? "true" : "false");
 }
 
+/* The members of one run's summary, at the current depth. */
+static void summary_members(json *jp, const nv_run_summary *s)
+{
+    /* The four headline numbers first: they are what the CLI contract promises. */
+    json_int_member(jp, "municipalities", s->municipalities);
+    json_int_member(jp, "offices", s->offices);
+    json_int_member(jp, "municipalities_with_office", s->with_office);
+    json_int_member(jp, "municipalities_without_office", s->without_office);
+    json_int_member(jp, "offices_read", s->offices_read);
+    json_int_member(jp, "offices_snapped", s->offices_snapped);
+    json_int_member(jp, "offices_rejected", s->offices_rejected);
+    json_int_member(jp, "kommunkod_disagreements", s->kommunkod_disagreements);
+    json_int_member(jp, "geometries_repaired", s->geometries_repaired);
+    json_int_member(jp, "counties", s->counties);
+
+    json_open(jp, "presence", '{');
+    json_int_member(jp, "staffed", s->presence_staffed);
+    json_int_member(jp, "booked", s->presence_booked);
+    json_int_member(jp, "other", s->presence_other);
+    json_int_member(jp, "none", s->presence_none);
+    json_close(jp, '}');
+
+    json_fixed_member(jp, "mean_nearest_office_km", s->mean_nearest_office_km, 3);
+    json_fixed_member(jp, "max_nearest_office_km", s->max_nearest_office_km, 3);
+    json_str_member(jp, "max_nearest_kommunkod", s->max_nearest_kommunkod);
+    json_bool_member(jp, "illustrative", s->illustrative);
+
+    json_open(jp, "population", '{');
+    json_str_member(jp, "source", s->population_source);
+    json_bool_member(jp, "municipal_totals_at_representative_points", s->population_municipal);
+    json_int_member(jp, "points", s->population_points);
+    json_int_member(jp, "points_outside_municipalities", s->population_points_outside);
+    json_fixed_member(jp, "population", s->pop.population, 0);
+    json_fixed_member(jp, "population_outside_municipalities", s->population_outside, 0);
+    for (size_t r = 0; r < s->radii.n; r++) {
+        char key[64];
+        snprintf(key, sizeof key, "within_%gkm", s->radii.km[r]);
+        json_fixed_member(jp, key, s->pop.within[r], 0);
+    }
+    json_fixed_member(jp, "mean_distance_km", s->pop.mean_distance_km, 3);
+    json_fixed_member(jp, "max_distance_km", s->pop.max_distance_km, 3);
+    json_close(jp, '}');
+
+    json_open(jp, "inputs", '{');
+    json_str_member(jp, "boundaries", s->boundaries);
+    json_str_member(jp, "layer", s->layer);
+    json_open(jp, "offices", '[');
+    for (size_t i = 0; i < s->n_office_files; i++)
+        json_str_member(jp, NULL, s->office_files[i]);
+    json_close(jp, ']');
+    json_close(jp, '}');
+
+    json_open(jp, "options", '{');
+    json_str_member(jp, "crs", s->crs);
+    json_int_member(jp, "srid", s->srid);
+    json_fixed_member(jp, "snap_km", s->snap_km, 3);
+    json_close(jp, '}');
+
+    json_open(jp, "versions", '{');
+    json_str_member(jp, "narvaro", s->version);
+    json_str_member(jp, "gdal", s->gdal_version);
+    json_str_member(jp, "proj", s->proj_version);
+    json_str_member(jp, "sqlite", s->sqlite_version);
+    json_close(jp, '}');
+
+    if (s->manifest_json) {
+        json_member(jp, "manifest");
+        put_str(jp->w, s->manifest_json);
+    }
+}
+
 nv_status nv_report_summary_json(const char *path, const nv_run_summary *s, nv_error *err)
 {
     writer w;
@@ -367,70 +438,131 @@ nv_status nv_report_summary_json(const char *path, const nv_run_summary *s, nv_e
     if (st != NV_OK)
         return st;
     json j = {.w = &w};
-
     json_open(&j, NULL, '{');
-    /* The four headline numbers first: they are what the CLI contract promises. */
-    json_int_member(&j, "municipalities", s->municipalities);
-    json_int_member(&j, "offices", s->offices);
-    json_int_member(&j, "municipalities_with_office", s->with_office);
-    json_int_member(&j, "municipalities_without_office", s->without_office);
-    json_int_member(&j, "offices_read", s->offices_read);
-    json_int_member(&j, "offices_snapped", s->offices_snapped);
-    json_int_member(&j, "offices_rejected", s->offices_rejected);
-    json_int_member(&j, "kommunkod_disagreements", s->kommunkod_disagreements);
-    json_int_member(&j, "geometries_repaired", s->geometries_repaired);
-    json_int_member(&j, "counties", s->counties);
-
-    json_open(&j, "presence", '{');
-    json_int_member(&j, "staffed", s->presence_staffed);
-    json_int_member(&j, "booked", s->presence_booked);
-    json_int_member(&j, "other", s->presence_other);
-    json_int_member(&j, "none", s->presence_none);
+    summary_members(&j, s);
     json_close(&j, '}');
+    put_char(&w, '\n');
+    return writer_close(&w, err);
+}
 
-    json_fixed_member(&j, "mean_nearest_office_km", s->mean_nearest_office_km, 3);
-    json_fixed_member(&j, "max_nearest_office_km", s->max_nearest_office_km, 3);
-    json_str_member(&j, "max_nearest_kommunkod", s->max_nearest_kommunkod);
-    json_bool_member(&j, "illustrative", s->illustrative);
+/* ---- comparisons ---- */
 
-    json_open(&j, "population", '{');
-    json_str_member(&j, "source", s->population_source);
-    json_bool_member(&j, "municipal_totals_at_representative_points", s->population_municipal);
-    json_int_member(&j, "points", s->population_points);
-    json_int_member(&j, "points_outside_municipalities", s->population_points_outside);
-    json_fixed_member(&j, "population", s->pop.population, 0);
-    json_fixed_member(&j, "population_outside_municipalities", s->population_outside, 0);
-    for (size_t r = 0; r < s->radii.n; r++) {
-        char key[64];
-        snprintf(key, sizeof key, "within_%gkm", s->radii.km[r]);
-        json_fixed_member(&j, key, s->pop.within[r], 0);
+static void radius_header(writer *w, const nv_radii *radii, const char *fmt)
+{
+    char buf[96];
+    for (size_t r = 0; radii && r < radii->n; r++) {
+        snprintf(buf, sizeof buf, fmt, radii->km[r]);
+        put_str(w, buf);
     }
-    json_fixed_member(&j, "mean_distance_km", s->pop.mean_distance_km, 3);
-    json_fixed_member(&j, "max_distance_km", s->pop.max_distance_km, 3);
-    json_close(&j, '}');
+}
 
-    json_open(&j, "inputs", '{');
-    json_str_member(&j, "boundaries", s->boundaries);
-    json_str_member(&j, "layer", s->layer);
-    json_open(&j, "offices", '[');
-    for (size_t i = 0; i < s->n_office_files; i++)
-        json_str_member(&j, NULL, s->office_files[i]);
-    json_close(&j, ']');
-    json_close(&j, '}');
+nv_status nv_report_changes_csv(const char *path, const nv_change *c, size_t n, const nv_radii *radii,
+                                nv_error *err)
+{
+    writer w;
+    nv_status st = writer_open(&w, path, err);
+    if (st != NV_OK)
+        return st;
+    put_str(&w, "kommunkod,namn,lanskod,change,presence_before,presence_after,offices_before,offices_after,"
+                "nearest_office_km_before,nearest_office_km_after,nearest_office_km_change,population");
+    radius_header(&w, radii, ",population_within_%gkm_before");
+    radius_header(&w, radii, ",population_within_%gkm_after");
+    put_str(&w, ",mean_distance_km_before,mean_distance_km_after,person_km_added\n");
+    for (size_t i = 0; i < n; i++) {
+        const nv_change *ch = &c[i];
+        if (!ch->changed)
+            continue;
+        const nv_muni_result *b = ch->before, *a = ch->after;
+        csv_str(&w, a->kommunkod);
+        csv_str(&w, a->namn);
+        csv_str(&w, a->lanskod);
+        csv_str(&w, nv_change_class_name(ch->cls));
+        csv_str(&w, b->presence);
+        csv_str(&w, a->presence);
+        csv_long(&w, b->offices);
+        csv_long(&w, a->offices);
+        csv_fixed(&w, b->nearest_office_km, 3);
+        csv_fixed(&w, a->nearest_office_km, 3);
+        csv_fixed(&w, ch->delta_km, 3);
+        csv_people(&w, a->pop.population);
+        for (size_t r = 0; radii && r < radii->n; r++)
+            csv_people(&w, b->pop.within[r]);
+        for (size_t r = 0; radii && r < radii->n; r++)
+            csv_people(&w, a->pop.within[r]);
+        csv_fixed(&w, b->pop.mean_distance_km, 3);
+        csv_fixed(&w, a->pop.mean_distance_km, 3);
+        csv_fixed(&w, ch->person_km_added, 0);
+        csv_end_row(&w);
+    }
+    return writer_close(&w, err);
+}
 
-    json_open(&j, "options", '{');
-    json_str_member(&j, "crs", s->crs);
-    json_int_member(&j, "srid", s->srid);
-    json_fixed_member(&j, "snap_km", s->snap_km, 3);
-    json_close(&j, '}');
+nv_status nv_report_ranking_csv(const char *path, const nv_change *c, const size_t *order, size_t n,
+                                const nv_radii *radii, nv_error *err)
+{
+    writer w;
+    nv_status st = writer_open(&w, path, err);
+    if (st != NV_OK)
+        return st;
+    put_str(&w, "rank,kommunkod,namn,change,presence_before,presence_after,nearest_office_km_before,"
+                "nearest_office_km_after,population");
+    radius_header(&w, radii, ",people_beyond_%gkm_added");
+    put_str(&w, ",person_km_added\n");
+    for (size_t k = 0; k < n; k++) {
+        const nv_change *ch = &c[order[k]];
+        csv_long(&w, (long)k + 1);
+        csv_str(&w, ch->after->kommunkod);
+        csv_str(&w, ch->after->namn);
+        csv_str(&w, nv_change_class_name(ch->cls));
+        csv_str(&w, ch->before->presence);
+        csv_str(&w, ch->after->presence);
+        csv_fixed(&w, ch->before->nearest_office_km, 3);
+        csv_fixed(&w, ch->after->nearest_office_km, 3);
+        csv_people(&w, ch->after->pop.population);
+        for (size_t r = 0; radii && r < radii->n; r++)
+            csv_people(&w, ch->beyond_added[r]);
+        csv_fixed(&w, ch->person_km_added, 0);
+        csv_end_row(&w);
+    }
+    return writer_close(&w, err);
+}
 
-    json_open(&j, "versions", '{');
-    json_str_member(&j, "narvaro", s->version);
-    json_str_member(&j, "gdal", s->gdal_version);
-    json_str_member(&j, "proj", s->proj_version);
-    json_str_member(&j, "sqlite", s->sqlite_version);
+nv_status nv_report_compare_json(const char *path, const nv_compare_totals *t, const nv_radii *radii,
+                                 const nv_run_summary *before, const nv_run_summary *after,
+                                 const char *manifest_json, nv_error *err)
+{
+    writer w;
+    char key[96];
+    nv_status st = writer_open(&w, path, err);
+    if (st != NV_OK)
+        return st;
+    json j = {.w = &w};
+    json_open(&j, NULL, '{');
+    json_int_member(&j, "municipalities_losing_presence", t->losing_presence);
+    json_int_member(&j, "municipalities_gaining_presence", t->gaining_presence);
+    json_int_member(&j, "municipalities_longer_distance", t->longer);
+    json_int_member(&j, "municipalities_shorter_distance", t->shorter);
+    json_int_member(&j, "municipalities_unchanged", t->unchanged);
+    json_int_member(&j, "municipalities_changed", t->changed);
+    for (size_t r = 0; radii && r < radii->n; r++) {
+        snprintf(key, sizeof key, "people_moving_beyond_%gkm", radii->km[r]);
+        json_fixed_member(&j, key, t->beyond_added[r], 0);
+    }
+    for (size_t r = 0; radii && r < radii->n; r++) {
+        snprintf(key, sizeof key, "people_moving_within_%gkm", radii->km[r]);
+        json_fixed_member(&j, key, t->within_added[r], 0);
+    }
+    json_fixed_member(&j, "person_km_added", t->person_km_added, 0);
+    json_open(&j, "before", '{');
+    summary_members(&j, before);
     json_close(&j, '}');
-
+    json_open(&j, "after", '{');
+    summary_members(&j, after);
+    json_close(&j, '}');
+    if (manifest_json) {
+        json_member(&j, "manifest");
+        put_str(&w, manifest_json);
+    }
     json_close(&j, '}');
     put_char(&w, '\n');
     return writer_close(&w, err);

@@ -5,6 +5,7 @@
 #ifndef NV_REPORT_H
 #define NV_REPORT_H
 
+#include "compare.h"
 #include "error.h"
 #include "results.h"
 
@@ -28,5 +29,23 @@ nv_status nv_report_offices_csv(const char *path, const nv_office_result *o, siz
 /* Keys: municipalities, offices, municipalities_with_office, municipalities_without_office
  * first, then the rest of nv_run_summary (presence counts as an object, inputs, versions). */
 nv_status nv_report_summary_json(const char *path, const nv_run_summary *s, nv_error *err);
+
+/* What a plan changes (narvaro compare). changes.csv: the municipalities whose situation
+ * changes. Columns: kommunkod,namn,lanskod,change,presence_before,presence_after,
+ * offices_before,offices_after,nearest_office_km_before,nearest_office_km_after,
+ * nearest_office_km_change,population, then population_within_<R>km_before/_after per
+ * radius, mean_distance_km_before,mean_distance_km_after,person_km_added. */
+nv_status nv_report_changes_csv(const char *path, const nv_change *c, size_t n, const nv_radii *radii,
+                                nv_error *err);
+/* ranking.csv: the municipalities that lose, the heaviest loss first (order from
+ * nv_compare_ranking). Columns: rank,kommunkod,namn,change,presence_before,presence_after,
+ * nearest_office_km_before,nearest_office_km_after,population, people_beyond_<R>km_added
+ * per radius, person_km_added. */
+nv_status nv_report_ranking_csv(const char *path, const nv_change *c, const size_t *order, size_t n,
+                                const nv_radii *radii, nv_error *err);
+/* summary.json of a comparison: the totals, then each plan's summary (as in analyze). */
+nv_status nv_report_compare_json(const char *path, const nv_compare_totals *t, const nv_radii *radii,
+                                 const nv_run_summary *before, const nv_run_summary *after,
+                                 const char *manifest_json, nv_error *err);
 
 #endif

@@ -101,6 +101,8 @@ typedef struct nv_run_summary {
     int population_municipal;      /* 1: municipal totals placed at representative points */
     long population_points, population_points_outside;
     double population_outside;     /* people at points outside every municipality */
+    const char *manifest_json;     /* the run's manifest as a JSON object (manifest.h), or NULL */
+    const char *manifest_digest;   /* its digest, or NULL */
 } nv_run_summary;
 
 #endif
