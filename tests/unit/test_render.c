@@ -1,0 +1,374 @@
+/* test_render.c — maps from a hand-made narvaro.sqlite (written through the store
+ * module, so the reader is tested against what the writer really writes), checked by
+ * probing pixels where the polygons are known to be and comparing them with the legend;
+ * then the class breaks on values checked by hand, and the failure cases.
+ *
+ * The fixture, SWEREF 99 TM metres, three 100 km squares:
+ *   0102 Gamma (county 01)  x 500..600 km, y 6600..6700 km  booked,  nearest 30 km
+ *   0101 Alfa  (county 01)  x 500..600 km, y 6500..6600 km  staffed, nearest 5 km
+ *   0201 Beta  (county 02)  x 600..700 km, y 6500..6600 km  none,    nearest 120 km,
+ *                           plus an island x 720..740 km, y 6500..6520 km
+ * Offices: staffed at (520, 6520) km in Alfa, booked at (580, 6680) km in Gamma. */
+#include "mapspec.h"
+#include "render.h"
+#include "store.h"
+#include "nv_test.h"
+
+#include <cairo.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+static char dir[] = "/tmp/nv_test_render_XXXXXX";
+
+static const char *out_path(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+/* ---- WKB by hand, little-endian ---- */
+
+typedef struct wkb {
+    unsigned char bytes[512];
+    size_t n;
+} wkb;
+
+static void put_u8(wkb *w, unsigned v)
+{
+    w->bytes[w->n++] = (unsigned char)v;
+}
+
+static void put_u32(wkb *w, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        put_u8(w, (v >> (8 * i)) & 0xff);
+}
+
+static void put_f64(wkb *w, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, sizeof v);
+    for (int i = 0; i < 8; i++)
+        put_u8(w, (unsigned)((v >> (8 * i)) & 0xff));
+}
+
+static void put_square(wkb *w, double x0, double y0, double side)
+{
+    const double xy[5][2] = {{x0, y0}, {x0 + side, y0}, {x0 + side, y0 + side}, {x0, y0 + side}, {x0, y0}};
+    put_u8(w, 1);
+    put_u32(w, 3);
+    put_u32(w, 1);
+    put_u32(w, 5);
+    for (int i = 0; i < 5; i++) {
+        put_f64(w, xy[i][0]);
+        put_f64(w, xy[i][1]);
+    }
+}
+
+static wkb alfa, beta, gamma_;
+
+static void make_db(const char *path)
+{
+    put_square(&alfa, 500000, 6500000, 100000);
+    put_square(&gamma_, 500000, 6600000, 100000);
+    put_u8(&beta, 1);
+    put_u32(&beta, 6);
+    put_u32(&beta, 2);
+    put_square(&beta, 600000, 6500000, 100000);
+    put_square(&beta, 720000, 6500000, 20000);
+    nv_muni_result m[3] = {
+        {.kommunkod = "0101", .namn = "Alfa", .lanskod = "01", .offices = 1, .presence = "staffed",
+         .presence_rank = NV_PRESENCE_STAFFED, .nearest_office_km = 5, .nearest_office_id = "S1",
+         .rep_x = 550000, .rep_y = 6550000, .area_km2 = 10000, .wkb = alfa.bytes, .wkb_size = alfa.n},
+        {.kommunkod = "0102", .namn = "Gamma", .lanskod = "01", .offices = 1, .presence = "booked",
+         .presence_rank = NV_PRESENCE_BOOKED, .nearest_office_km = 30, .nearest_office_id = "B1",
+         .rep_x = 550000, .rep_y = 6650000, .area_km2 = 10000, .wkb = gamma_.bytes, .wkb_size = gamma_.n},
+        {.kommunkod = "0201", .namn = "Beta", .lanskod = "02", .offices = 0, .presence = "none",
+         .presence_rank = NV_PRESENCE_NONE, .nearest_office_km = 120, .nearest_office_id = "S1",
+         .rep_x = 650000, .rep_y = 6550000, .area_km2 = 10400, .wkb = beta.bytes, .wkb_size = beta.n},
+    };
+    nv_office_result o[2] = {
+        {.source = "plan.csv", .line = 2, .office_id = "S1", .name = "S", .type = "staffed", .lat_deg = NAN,
+         .lon_deg = NAN, .x = 520000, .y = 6520000, .status = "placed", .kommunkod = "0101", .namn = "Alfa"},
+        {.source = "plan.csv", .line = 3, .office_id = "B1", .name = "B", .type = "booked", .lat_deg = NAN,
+         .lon_deg = NAN, .x = 580000, .y = 6680000, .status = "placed", .kommunkod = "0102", .namn = "Gamma"},
+    };
+    nv_county_result c[2] = {{.lanskod = "01", .namn = "Första län", .municipalities = 2},
+                             {.lanskod = "02", .namn = "Andra län", .municipalities = 1}};
+    const char *files[] = {"/data/plans/plan.csv"};
+    nv_run_summary s = {.version = "test", .boundaries = "/data/kommuner.shp", .layer = "kommuner",
+                        .office_files = files, .n_office_files = 1, .crs = "EPSG:3006", .srid = 3006,
+                        .municipalities = 3, .counties = 2, .offices = 2, .illustrative = 1};
+    nv_error err = {0};
+    nv_status st = nv_store_write(path, 3006, m, 3, o, 2, c, 2, &s, &err);
+    if (st != NV_OK)
+        fprintf(stderr, "fixture: %s: %s\n", err.path, err.message);
+    NV_CHECK_INT(st, NV_OK);
+}
+
+/* ---- reading pixels back ---- */
+
+static unsigned pixel(cairo_surface_t *img, double x, double y)
+{
+    int stride = cairo_image_surface_get_stride(img);
+    const unsigned char *data = cairo_image_surface_get_data(img);
+    const uint32_t *row = (const uint32_t *)(const void *)(data + (size_t)(int)y * (size_t)stride);
+    return row[(int)x] & 0xffffff;
+}
+
+static unsigned probe_crs(cairo_surface_t *img, const nv_render_info *in, double x, double y)
+{
+    return pixel(img, in->scale * x + in->x_offset, in->y_offset - in->scale * y);
+}
+
+static const nv_render_class *cls(const nv_render_info *in, const char *key)
+{
+    for (size_t i = 0; i < in->n_classes; i++)
+        if (strcmp(in->classes[i].key, key) == 0)
+            return &in->classes[i];
+    return NULL;
+}
+
+/* The colour at a municipality's point is its class colour, and the legend's swatch for
+ * that class has the same colour. */
+static void check_class_at(cairo_surface_t *img, const nv_render_info *in, double x, double y, const char *key)
+{
+    const nv_render_class *c = cls(in, key);
+    NV_CHECK(c != NULL);
+    if (!c)
+        return;
+    unsigned got = probe_crs(img, in, x, y);
+    unsigned swatch = pixel(img, c->swatch[0] + c->swatch[2] / 2, c->swatch[1] + c->swatch[3] / 2);
+    NV_CHECK_INT(got, c->color);
+    NV_CHECK_INT(swatch, c->color);
+}
+
+static nv_mapspec *spec_from(const char *text)
+{
+    nv_mapspec *s = NULL;
+    nv_error err = {0};
+    if (nv_mapspec_parse(text, strlen(text), "test.map", &s, &err) != NV_OK)
+        fprintf(stderr, "spec: %s:%ld: %s\n", err.path, err.line, err.message);
+    return s;
+}
+
+static void presence_png(const nv_map_data *d)
+{
+    nv_mapspec *s = spec_from("measure = presence\npalette = PuOr\nreverse = yes\n");
+    nv_render_options o;
+    nv_render_options_init(&o);
+    o.date = "2024-01-31";
+    nv_render_info in;
+    nv_error err = {0};
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("presence.png"), &in, &err), NV_OK);
+    NV_CHECK_INT((long)in.width, 1240); /* A4 at 150 dpi */
+    NV_CHECK_INT((long)in.height, 1754);
+    NV_CHECK_INT(in.n_classes, 3); /* staffed, booked, none: no "other" in the data */
+    NV_CHECK_INT(cls(&in, "staffed")->color, 0x5e3c99);
+    NV_CHECK_INT(cls(&in, "none")->color, 0xe66101);
+    NV_CHECK_INT(cls(&in, "staffed")->count, 1);
+    NV_CHECK_INT(cls(&in, "booked")->count, 1);
+    NV_CHECK_INT(cls(&in, "none")->count, 1);
+    NV_CHECK_INT(in.n_symbols, 2);
+    NV_CHECK_INT(in.offices, 2);
+    NV_CHECK_INT(in.municipalities, 3);
+    NV_CHECK_INT(in.labels, 0);
+    NV_CHECK_INT(in.illustrative, 1);
+    NV_CHECK_STR(in.date, "2024-01-31");
+    cairo_surface_t *img = cairo_image_surface_create_from_png(out_path("presence.png"));
+    NV_CHECK_INT(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+        NV_CHECK_INT(cairo_image_surface_get_width(img), 1240);
+        check_class_at(img, &in, 560000, 6560000, "staffed"); /* Alfa, away from its office */
+        check_class_at(img, &in, 540000, 6640000, "booked");  /* Gamma */
+        check_class_at(img, &in, 650000, 6550000, "none");    /* Beta */
+        check_class_at(img, &in, 730000, 6510000, "none");    /* Beta's island */
+        /* The offices: a dark dot, a ring with a light centre. */
+        NV_CHECK_INT(probe_crs(img, &in, 520000, 6520000), 0x1b1b1b);
+        NV_CHECK_INT(probe_crs(img, &in, 580000, 6680000), 0xffffff);
+        /* Outside every polygon: the white page. */
+        NV_CHECK_INT(probe_crs(img, &in, 710000, 6650000), 0xffffff);
+        /* The legend panel covers no polygon. */
+        double x0 = (in.panel[0] - in.x_offset) / in.scale, x1 = (in.panel[0] + in.panel[2] - in.x_offset) / in.scale;
+        double y0 = (in.y_offset - in.panel[1] - in.panel[3]) / in.scale, y1 = (in.y_offset - in.panel[1]) / in.scale;
+        const double squares[4][4] = {{500e3, 6500e3, 600e3, 6600e3}, {500e3, 6600e3, 600e3, 6700e3},
+                                      {600e3, 6500e3, 700e3, 6600e3}, {720e3, 6500e3, 740e3, 6520e3}};
+        for (int i = 0; i < 4; i++)
+            NV_CHECK(x1 <= squares[i][0] || x0 >= squares[i][2] || y1 <= squares[i][1] || y0 >= squares[i][3]);
+    }
+    cairo_surface_destroy(img);
+    nv_mapspec_destroy(s);
+}
+
+static void distance_classes(const nv_map_data *d)
+{
+    nv_mapspec *s = spec_from("measure = nearest_office_km\nfixed_breaks = 10, 25, 50, 100\npalette = YlOrRd\n");
+    nv_render_options o;
+    nv_render_options_init(&o);
+    nv_render_info in;
+    nv_error err = {0};
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("distance.png"), &in, &err), NV_OK);
+    NV_CHECK_INT(in.n_classes, 5);
+    NV_CHECK_STR(in.classes[0].label, "0–10 km");
+    NV_CHECK_STR(in.classes[4].label, "> 100 km");
+    NV_CHECK_INT(in.classes[0].count, 1); /* Alfa 5 km */
+    NV_CHECK_INT(in.classes[2].count, 1); /* Gamma 30 km */
+    NV_CHECK_INT(in.classes[4].count, 1); /* Beta 120 km */
+    cairo_surface_t *img = cairo_image_surface_create_from_png(out_path("distance.png"));
+    if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+        check_class_at(img, &in, 560000, 6560000, "class1");
+        check_class_at(img, &in, 540000, 6640000, "class3");
+        check_class_at(img, &in, 650000, 6550000, "class5");
+    }
+    cairo_surface_destroy(img);
+    /* Quantile breaks in English: decimal points, and the classes follow the data. */
+    o.lang = NV_LANG_EN;
+    o.breaks = NV_BREAKS_QUANTILE;
+    nv_mapspec_destroy(s);
+    s = spec_from("measure = nearest_office_km\nclasses = 3\n");
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("quantile.svg"), &in, &err), NV_OK);
+    NV_CHECK_INT(in.n_breaks, 2);
+    NV_CHECK_NEAR(in.breaks_km[0], 5, 0);
+    NV_CHECK_NEAR(in.breaks_km[1], 30, 0);
+    NV_CHECK_INT(in.format, NV_FORMAT_SVG);
+    NV_CHECK_NEAR(in.width, 595.2756, 0.001); /* points */
+    /* Colours that do not match the classes the data gives. */
+    nv_mapspec_destroy(s);
+    s = spec_from("measure = nearest_office_km\nbreaks = fixed\nfixed_breaks = 50\ncolors = #ffffff, #000000\n");
+    o.breaks = -1; /* the spec's: fixed, 2 classes */
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("ok.pdf"), &in, &err), NV_OK);
+    o.breaks = NV_BREAKS_JENKS; /* 5 classes now, 2 colours */
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("bad.pdf"), &in, &err), NV_ERR_INPUT);
+    NV_CHECK_CONTAINS(err.message, "colors lists 2 colours but the map has 3 classes");
+    NV_CHECK(access(out_path("bad.pdf"), F_OK) != 0); /* a failed write leaves no file */
+    nv_mapspec_destroy(s);
+}
+
+static void county_maps_and_sizes(const nv_map_data *d)
+{
+    nv_mapspec *s = spec_from("paper = a3\ndpi = 100\n");
+    nv_render_options o;
+    nv_render_options_init(&o);
+    nv_render_info in;
+    nv_error err = {0};
+    o.county = "02";
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("county.png"), &in, &err), NV_OK);
+    NV_CHECK_INT((long)in.width, 1169); /* A3 at 100 dpi: 297 x 420 mm */
+    NV_CHECK_INT((long)in.height, 1654);
+    NV_CHECK_INT(in.municipalities, 1);
+    NV_CHECK_INT(in.offices, 0);
+    NV_CHECK_INT(in.labels_wanted, 1);
+    NV_CHECK_INT(in.labels, 1);
+    NV_CHECK_INT(cls(&in, "none")->count, 1);
+    NV_CHECK_INT(cls(&in, "staffed")->count, 0);
+    o.county = "99";
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("nope.png"), &in, &err), NV_ERR_INPUT);
+    NV_CHECK_CONTAINS(err.message, "no county '99' in this run (counties: 01, 02)");
+    /* A pixel height sets the resolution; the width follows the paper's shape. */
+    o.county = NULL;
+    o.height_px = 2000;
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("tall.png"), &in, &err), NV_OK);
+    NV_CHECK_INT((long)in.height, 2000);
+    NV_CHECK_INT((long)in.width, 1414);
+    int written = 0;
+    o.height_px = 0;
+    NV_CHECK_INT(nv_render_write_by_county(d, s, &o, out_path("counties"), NV_FORMAT_PDF, &written, &err), NV_OK);
+    NV_CHECK_INT(written, 2);
+    NV_CHECK(access(out_path("counties/test-01.pdf"), F_OK) == 0);
+    NV_CHECK(access(out_path("counties/test-02.pdf"), F_OK) == 0);
+    nv_mapspec_destroy(s);
+}
+
+static void class_breaks(void)
+{
+    const double ten[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    double b[8];
+    NV_CHECK_INT(nv_render_breaks_quantile(ten, 10, 5, b), 4);
+    NV_CHECK_NEAR(b[0], 2, 0);
+    NV_CHECK_NEAR(b[3], 8, 0);
+    /* Three tight groups: natural breaks between them. */
+    const double groups[] = {1, 2, 3, 10, 11, 12, 20, 21, 22};
+    NV_CHECK_INT(nv_render_breaks_jenks(groups, 9, 3, b), 2);
+    NV_CHECK_NEAR(b[0], 3, 0);
+    NV_CHECK_NEAR(b[1], 12, 0);
+    /* An outlier gets a class of its own. */
+    const double outlier[] = {1, 1.5, 2, 2.5, 3, 100};
+    NV_CHECK_INT(nv_render_breaks_jenks(outlier, 6, 2, b), 1);
+    NV_CHECK_NEAR(b[0], 3, 0);
+    /* Repeated values: fewer limits, never one at the maximum. */
+    const double same[] = {1, 1, 1, 5};
+    NV_CHECK_INT(nv_render_breaks_quantile(same, 4, 4, b), 1);
+    NV_CHECK_NEAR(b[0], 1, 0);
+    NV_CHECK_INT(nv_render_breaks_jenks(same, 4, 3, b), 1);
+    NV_CHECK_INT(nv_render_breaks_jenks(same, 0, 3, b), 0);
+    /* Upper limits are inside their class. */
+    const double lim[] = {10, 25};
+    NV_CHECK_INT(nv_render_classify(0, lim, 2), 0);
+    NV_CHECK_INT(nv_render_classify(10, lim, 2), 0);
+    NV_CHECK_INT(nv_render_classify(10.001, lim, 2), 1);
+    NV_CHECK_INT(nv_render_classify(25, lim, 2), 1);
+    NV_CHECK_INT(nv_render_classify(26, lim, 2), 2);
+}
+
+static void failures(void)
+{
+    nv_map_data *d = NULL;
+    nv_error err = {0};
+    NV_CHECK_INT(nv_render_load(out_path("missing.sqlite"), &d, &err), NV_ERR_INPUT);
+    NV_CHECK_CONTAINS(err.message, "give the narvaro.sqlite of a finished run");
+    NV_CHECK_INT(nv_render_load(dir, &d, &err), NV_ERR_INPUT);
+    NV_CHECK_CONTAINS(err.message, "is not a file");
+    /* An SQLite file that is not a narvaro result. */
+    sqlite3 *db = NULL;
+    sqlite3_open(out_path("other.sqlite"), &db);
+    sqlite3_exec(db, "CREATE TABLE t (x)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    NV_CHECK_INT(nv_render_load(out_path("other.sqlite"), &d, &err), NV_ERR_INPUT);
+    NV_CHECK_CONTAINS(err.message, "no such table: municipalities");
+    NV_CHECK_CONTAINS(err.message, "not a narvaro result");
+    NV_CHECK(d == NULL);
+    nv_render_format f;
+    NV_CHECK_INT(nv_render_format_from_path("map.jpg", &f, &err), NV_ERR_INPUT);
+    NV_CHECK_CONTAINS(err.message, "give .png, .svg or .pdf");
+    NV_CHECK_INT(nv_render_format_from_path("maps.d/map", &f, &err), NV_ERR_INPUT);
+    NV_CHECK_INT(nv_render_format_from_path("MAP.PDF", &f, &err), NV_OK);
+    NV_CHECK_INT(f, NV_FORMAT_PDF);
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    class_breaks();
+    failures();
+    make_db(out_path("narvaro.sqlite"));
+    nv_map_data *d = NULL;
+    nv_error err = {0};
+    NV_CHECK_INT(nv_render_load(out_path("narvaro.sqlite"), &d, &err), NV_OK);
+    if (d) {
+        NV_CHECK_INT(nv_render_county_count(d), 2);
+        NV_CHECK_STR(nv_render_county_code(d, 1), "02");
+        presence_png(d);
+        distance_classes(d);
+        county_maps_and_sizes(d);
+    } else {
+        fprintf(stderr, "load: %s\n", err.message);
+    }
+    nv_render_data_destroy(d);
+    int rc = nv_test_report("test_render");
+    if (rc == 0) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", dir);
+    }
+    return rc;
+}
