@@ -978,7 +978,7 @@ static nv_status make_classes(rctx *r, const nv_render_options *o, nv_error *err
     for (size_t i = 0; i < n; i++) {
         nv_render_class *c = &r->cls[r->ncls++];
         char a[32], b[32];
-        snprintf(c->key, sizeof c->key, "class%zu", i + 1);
+        snprintf(c->key, sizeof c->key, "class%d", (int)i + 1);
         if (i == 0)
             fmt_km(a, sizeof a, 0, r->lang);
         else
