@@ -1,6 +1,8 @@
 #include "analyze.h"
 
 #include "coverage.h"
+#include "mapspec.h"
+#include "render.h"
 #include "report.h"
 #include "store.h"
 
@@ -85,7 +87,27 @@ static char *make_temp_beside(const char *dir)
     return tmpl;
 }
 
-static nv_status write_outputs(const char *tmp, const nv_coverage *cov, const nv_run_summary *s, nv_error *err)
+/* DIR/maps/presence.png, drawn from the database just written, so that it is the map
+ * `narvaro render` would draw from the finished result. */
+static nv_status write_map(const char *tmp, const nv_mapspec *spec, nv_error *err)
+{
+    char path[4096];
+    nv_map_data *d = NULL;
+    snprintf(path, sizeof path, "%s/maps", tmp);
+    if (mkdir(path, 0777) != 0)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the maps folder: %s", strerror(errno));
+    snprintf(path, sizeof path, "%s/narvaro.sqlite", tmp);
+    nv_status st = nv_render_load(path, &d, err);
+    if (st == NV_OK) {
+        snprintf(path, sizeof path, "%s/maps/%s.png", tmp, spec->name);
+        st = nv_render_write(d, spec, NULL, path, NULL, err);
+    }
+    nv_render_data_destroy(d);
+    return st;
+}
+
+static nv_status write_outputs(const char *tmp, const nv_coverage *cov, const nv_run_summary *s,
+                               const nv_mapspec *spec, nv_error *err)
 {
     char path[4096];
     size_t nm, no, nc;
@@ -105,6 +127,8 @@ static nv_status write_outputs(const char *tmp, const nv_coverage *cov, const nv
     snprintf(path, sizeof path, "%s/narvaro.sqlite", tmp);
     if ((st = nv_store_write(path, s->srid, m, nm, o, no, c, nc, s, err)) != NV_OK)
         return st;
+    if (spec && (st = write_map(tmp, spec, err)) != NV_OK)
+        return st;
     /* summary.json last: its presence marks a complete result. */
     snprintf(path, sizeof path, "%s/summary.json", tmp);
     return nv_report_summary_json(path, s, err);
@@ -118,6 +142,7 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
     nv_plan *plan = NULL;
     nv_coverage *cov = NULL;
     nv_areas *areas = NULL;
+    nv_mapspec *spec = NULL;
     char *tmp = NULL;
     char default_boundaries[4096], default_plan[4096], default_population[4096];
     const char *data = nv_analyze_data_dir();
@@ -143,7 +168,15 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
         oo.analysis_crs = bo.analysis_crs;
 
     /* Read every input before touching the output folder. Both inputs are read even
-     * when the first fails, so the user sees all problems at once. */
+     * when the first fails, so the user sees all problems at once. The map spec is an
+     * input too: a broken one fails the run before any work. */
+    if (!opts->no_maps && (st = nv_mapspec_find_and_load(opts->maps_dir, "presence", &spec, err)) != NV_OK) {
+        if (err) {
+            size_t k = strlen(err->message);
+            snprintf(err->message + k, sizeof err->message - k, "; or skip the map with --no-maps");
+        }
+        goto done;
+    }
     st = nv_boundaries_load(&bo, &b, diags, err);
     if (st != NV_OK)
         goto done;
@@ -206,7 +239,7 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
                           strerror(errno));
         goto done;
     }
-    st = write_outputs(tmp, cov, &s, err);
+    st = write_outputs(tmp, cov, &s, spec, err);
     if (st == NV_OK)
         st = nv_analyze_publish(tmp, opts->out_dir, err);
     if (st == NV_OK && totals) {
@@ -224,6 +257,7 @@ done:
         free(tmp);
     }
     nv_coverage_destroy(cov);
+    nv_mapspec_destroy(spec);
     nv_areas_destroy(areas);
     nv_plan_destroy(plan);
     nv_boundaries_destroy(b);

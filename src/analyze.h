@@ -21,6 +21,8 @@ typedef struct nv_analyze_options {
                                         * municipal totals at representative points */
     nv_radii radii;                    /* n == 0: 10, 25, 50 km */
     const char *out_dir;               /* required */
+    int no_maps;                       /* 1: no DIR/maps/presence.png */
+    const char *maps_dir;              /* folder of map specs; NULL: nv_mapspec_maps_dir() */
 } nv_analyze_options;
 
 /* The default data folder: $NARVARO_DATA, else the ../shared the build was configured

@@ -65,6 +65,8 @@ static const char ANALYZE_HELP[] =
     "                        offices.csv, summary.json, narvaro.sqlite. Written beside\n"
     "                        DIR and swapped in at the end: a failed run leaves an\n"
     "                        earlier result untouched.\n"
+    "  --no-maps             do not draw DIR/maps/presence.png (the map spec presence\n"
+    "                        of the maps folder, $NARVARO_MAPS; see narvaro render)\n"
     "  -q, --quiet           no warnings or totals, only errors\n"
     "  -h, --help            this help\n"
     "\n"
@@ -87,7 +89,7 @@ enum {
     OPT_BOUNDARIES = 256, OPT_LAYER, OPT_ID_FIELD, OPT_NAME_FIELD, OPT_COUNTY_FIELD, OPT_BOUNDARIES_CRS,
     OPT_OFFICES, OPT_OFFICES_CRS, OPT_DELIMITER, OPT_ENCODING, OPT_LAT, OPT_LON, OPT_ID_COLUMN,
     OPT_CRS, OPT_SNAP_KM, OPT_OUT, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
-    OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS
+    OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS, OPT_NO_MAPS
 };
 
 /* "10,25,50" -> radii; 0 on a bad list. */
@@ -164,6 +166,7 @@ static int cmd_analyze(int argc, char **argv)
         {"population-column", required_argument, NULL, OPT_POPULATION_COLUMN},
         {"radius-km", required_argument, NULL, OPT_RADIUS_KM},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"no-maps", no_argument, NULL, OPT_NO_MAPS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -210,6 +213,7 @@ static int cmd_analyze(int argc, char **argv)
             }
             break;
         case OPT_OUT: o.out_dir = optarg; break;
+        case OPT_NO_MAPS: o.no_maps = 1; break;
         case OPT_POPULATION: o.population.source = optarg; break;
         case OPT_POPULATION_CRS: o.population.crs = optarg; break;
         case OPT_POPULATION_LAYER: o.population.layer = optarg; break;
