@@ -3,6 +3,8 @@
 #include "analyze.h"
 #include "boundaries.h"
 #include "error.h"
+#include "mapspec.h"
+#include "render.h"
 #include "store.h"
 
 #include <getopt.h>
@@ -80,10 +82,12 @@ static const char MAIN_HELP[] =
     "\n"
     "Commands:\n"
     "  analyze     presence per municipality and county (narvaro analyze --help)\n"
+    "  render      maps of a finished run as PNG, SVG or PDF (narvaro render --help)\n"
     "\n"
     "Options:\n"
     "  -h, --help     this help\n"
-    "  -V, --version  versions of narvaro and of GDAL, PROJ, SQLite and SpatiaLite\n";
+    "  -V, --version  versions of narvaro and of GDAL, PROJ, SQLite, SpatiaLite, cairo\n"
+    "                 and pango\n";
 
 enum {
     OPT_BOUNDARIES = 256, OPT_LAYER, OPT_ID_FIELD, OPT_NAME_FIELD, OPT_COUNTY_FIELD, OPT_BOUNDARIES_CRS,
@@ -286,6 +290,249 @@ done:
     return rc;
 }
 
+/* ---- narvaro render ---- */
+
+static const char RENDER_HELP[] =
+    "Usage: narvaro render --db FILE [--map SPEC] --out FILE [OPTIONS]\n"
+    "\n"
+    "Draws a map of a finished run from its narvaro.sqlite, without recomputing\n"
+    "anything. The extension of --out picks the format: .png, .svg or .pdf.\n"
+    "\n"
+    "Input:\n"
+    "  --db FILE             narvaro.sqlite of a run (narvaro analyze --out DIR writes\n"
+    "                        DIR/narvaro.sqlite)\n"
+    "  --map SPEC            a map of the maps folder by name (presence, distance, ...)\n"
+    "                        or the path of a .map file (default: presence); maps\n"
+    "                        folder: $NARVARO_MAPS, default %s\n"
+    "  --breaks-from FILE    another run's narvaro.sqlite whose values join the\n"
+    "                        quantile or jenks class breaks (repeatable), so that maps\n"
+    "                        of several plans share their classes\n"
+    "\n"
+    "Output:\n"
+    "  --out FILE            the map, FILE.png, FILE.svg or FILE.pdf; with --by-county\n"
+    "                        a folder (created if missing)\n"
+    "  --by-county           one map per county, zoomed to it, with municipality names,\n"
+    "                        as FOLDER/MAP-LANSKOD.png (presence-01.png ...); all share\n"
+    "                        the national class breaks\n"
+    "  --format FMT          png, svg or pdf: format of the --by-county maps (default png)\n"
+    "  --info                also write a .json beside each map: its size, the transform\n"
+    "                        from CRS metres to the map, the legend's classes, colours\n"
+    "                        and counts\n"
+    "\n"
+    "Appearance (overrides the map spec):\n"
+    "  --lang L              sv or en\n"
+    "  --breaks B            fixed, quantile or jenks (Fisher's natural breaks), for\n"
+    "                        distance maps\n"
+    "  --paper P             a4 or a3, portrait\n"
+    "  --dpi N               resolution of a PNG (the spec's default: 150)\n"
+    "  --width PX, --height PX\n"
+    "                        size of a PNG in pixels; one is enough, the other follows\n"
+    "                        the paper's shape (both: the page takes their shape)\n"
+    "\n"
+    "  -q, --quiet           no summary line\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "The source line on the map carries today's date (UTC), or that of\n"
+    "$SOURCE_DATE_EPOCH when set. Text is set in DejaVu Sans (fonts-dejavu-core).\n"
+    "Exit status: 0 success, 2 bad input (file:line: what is wrong (hint)), 1 other failure.\n";
+
+enum {
+    ROPT_DB = 256, ROPT_MAP, ROPT_OUT, ROPT_BY_COUNTY, ROPT_FORMAT, ROPT_INFO, ROPT_BREAKS_FROM,
+    ROPT_LANG, ROPT_BREAKS, ROPT_PAPER, ROPT_DPI, ROPT_WIDTH, ROPT_HEIGHT
+};
+
+static int render_usage(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "narvaro: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see narvaro render --help)\n");
+    return NV_ERR_INPUT;
+}
+
+static int report_error(const nv_error *err, nv_status st)
+{
+    char msg[4096];
+    nv_error_format(err, msg, sizeof msg);
+    fprintf(stderr, "narvaro: %s\n", msg);
+    return st;
+}
+
+/* A whole number of pixels from 100 to 20000; 0 if arg is not one. */
+static int parse_pixels(const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    return end != arg && !*end && v >= 100 && v <= 20000 ? (int)v : 0;
+}
+
+static int cmd_render(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, ROPT_DB},
+        {"map", required_argument, NULL, ROPT_MAP},
+        {"out", required_argument, NULL, ROPT_OUT},
+        {"by-county", no_argument, NULL, ROPT_BY_COUNTY},
+        {"format", required_argument, NULL, ROPT_FORMAT},
+        {"info", no_argument, NULL, ROPT_INFO},
+        {"breaks-from", required_argument, NULL, ROPT_BREAKS_FROM},
+        {"lang", required_argument, NULL, ROPT_LANG},
+        {"breaks", required_argument, NULL, ROPT_BREAKS},
+        {"paper", required_argument, NULL, ROPT_PAPER},
+        {"dpi", required_argument, NULL, ROPT_DPI},
+        {"width", required_argument, NULL, ROPT_WIDTH},
+        {"height", required_argument, NULL, ROPT_HEIGHT},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *db = NULL, *map = "presence", *out = NULL, *format = NULL;
+    int by_county = 0, want_info = 0, quiet = 0, c, rc = 0;
+    nv_render_options o;
+    nv_render_options_init(&o);
+    const char **pool_paths = calloc((size_t)argc + 1, sizeof *pool_paths);
+    nv_map_data **pool = calloc((size_t)argc + 1, sizeof *pool);
+    size_t n_pool = 0;
+    nv_mapspec *spec = NULL;
+    nv_map_data *d = NULL;
+    char *info_path = NULL;
+    if (!pool_paths || !pool) {
+        rc = NV_ERR_FAIL;
+        goto done;
+    }
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+        nv_lang lang;
+        nv_breaks breaks;
+        nv_paper paper;
+        char *end;
+        switch (c) {
+        case ROPT_DB: db = optarg; break;
+        case ROPT_MAP: map = optarg; break;
+        case ROPT_OUT: out = optarg; break;
+        case ROPT_BY_COUNTY: by_county = 1; break;
+        case ROPT_FORMAT: format = optarg; break;
+        case ROPT_INFO: want_info = 1; break;
+        case ROPT_BREAKS_FROM: pool_paths[n_pool++] = optarg; break;
+        case ROPT_LANG:
+            if (nv_mapspec_parse_lang(optarg, &lang) != 0) {
+                rc = render_usage("--lang '%s': give sv or en", optarg);
+                goto done;
+            }
+            o.lang = (int)lang;
+            break;
+        case ROPT_BREAKS:
+            if (nv_mapspec_parse_breaks(optarg, &breaks) != 0) {
+                rc = render_usage("--breaks '%s': give fixed, quantile or jenks", optarg);
+                goto done;
+            }
+            o.breaks = (int)breaks;
+            break;
+        case ROPT_PAPER:
+            if (nv_mapspec_parse_paper(optarg, &paper) != 0) {
+                rc = render_usage("--paper '%s': give a4 or a3 (maps are portrait)", optarg);
+                goto done;
+            }
+            o.paper = (int)paper;
+            break;
+        case ROPT_DPI:
+            o.dpi = strtod(optarg, &end);
+            if (end == optarg || *end || !(o.dpi >= 36 && o.dpi <= 1200)) {
+                rc = render_usage("--dpi '%s': give a resolution from 36 to 1200", optarg);
+                goto done;
+            }
+            break;
+        case ROPT_WIDTH:
+        case ROPT_HEIGHT:
+            if (!(*(c == ROPT_WIDTH ? &o.width_px : &o.height_px) = parse_pixels(optarg))) {
+                rc = render_usage(c == ROPT_WIDTH ? "--width '%s': give pixels from 100 to 20000"
+                                                  : "--height '%s': give pixels from 100 to 20000", optarg);
+                goto done;
+            }
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': printf(RENDER_HELP, nv_mapspec_maps_dir()); goto done;
+        default: rc = NV_ERR_INPUT; fprintf(stderr, "narvaro: see narvaro render --help\n"); goto done;
+        }
+    }
+    if (optind < argc) {
+        rc = render_usage("unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
+    if (!db) {
+        rc = render_usage("%sno database: give the narvaro.sqlite of a run with --db FILE", "");
+        goto done;
+    }
+    if (!out) {
+        rc = render_usage("%sno output: give the map file with --out FILE.png (or .svg, .pdf)", "");
+        goto done;
+    }
+    nv_error err = {0};
+    nv_status st;
+    nv_render_format fmt = NV_FORMAT_PNG;
+    if (by_county && format) {
+        char probe[64];
+        snprintf(probe, sizeof probe, "map.%s", format);
+        if (nv_render_format_from_path(probe, &fmt, &err) != NV_OK) {
+            rc = render_usage("--format '%s': give png, svg or pdf", format);
+            goto done;
+        }
+    } else if (format) {
+        rc = render_usage("%s--format is for --by-county; for one map the extension of --out picks the format", "");
+        goto done;
+    } else if (!by_county && (st = nv_render_format_from_path(out, &fmt, &err)) != NV_OK) {
+        rc = report_error(&err, st);
+        goto done;
+    }
+    if ((st = nv_mapspec_find_and_load(NULL, map, &spec, &err)) != NV_OK ||
+        (st = nv_render_load(db, &d, &err)) != NV_OK) {
+        rc = report_error(&err, st);
+        goto done;
+    }
+    for (size_t i = 0; i < n_pool; i++)
+        if ((st = nv_render_load(pool_paths[i], &pool[i], &err)) != NV_OK) {
+            rc = report_error(&err, st);
+            goto done;
+        }
+    o.pool = (const nv_map_data *const *)pool;
+    o.n_pool = n_pool;
+    if (by_county) {
+        int written = 0;
+        o.info_path = want_info ? "" : NULL;
+        st = nv_render_write_by_county(d, spec, &o, out, fmt, &written, &err);
+        if (st != NV_OK) {
+            rc = report_error(&err, st);
+            goto done;
+        }
+        if (!quiet)
+            printf("%d maps in %s/\n", written, out);
+    } else {
+        if (want_info) {
+            const char *dot = strrchr(out, '.');
+            if (asprintf(&info_path, "%.*s.json", (int)(dot - out), out) < 0) {
+                info_path = NULL;
+                rc = NV_ERR_FAIL;
+                goto done;
+            }
+            o.info_path = info_path;
+        }
+        st = nv_render_write(d, spec, &o, out, NULL, &err);
+        if (st != NV_OK) {
+            rc = report_error(&err, st);
+            goto done;
+        }
+        if (!quiet)
+            printf("map in %s\n", out);
+    }
+done:
+    for (size_t i = 0; pool && i < n_pool; i++)
+        nv_render_data_destroy(pool[i]);
+    free(pool);
+    free(pool_paths);
+    free(info_path);
+    nv_render_data_destroy(d);
+    nv_mapspec_destroy(spec);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -299,12 +546,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
         printf("narvaro %s\n", NV_VERSION);
-        printf("GDAL %s, PROJ %s, SQLite %s, SpatiaLite %s\n", nv_boundaries_gdal_version(),
-               nv_boundaries_proj_version(), nv_store_sqlite_version(), nv_store_spatialite_version());
+        printf("GDAL %s, PROJ %s, SQLite %s, SpatiaLite %s, cairo %s, pango %s\n", nv_boundaries_gdal_version(),
+               nv_boundaries_proj_version(), nv_store_sqlite_version(), nv_store_spatialite_version(),
+               nv_render_cairo_version(), nv_render_pango_version());
         return 0;
     }
     if (strcmp(cmd, "analyze") == 0)
         return cmd_analyze(argc - 1, argv + 1);
-    fprintf(stderr, "narvaro: unknown command '%s' (commands: analyze; see narvaro --help)\n", cmd);
+    if (strcmp(cmd, "render") == 0)
+        return cmd_render(argc - 1, argv + 1);
+    fprintf(stderr, "narvaro: unknown command '%s' (commands: analyze, render; see narvaro --help)\n", cmd);
     return NV_ERR_INPUT;
 }

@@ -351,7 +351,8 @@ static int find_county(const nv_map_data *d, const char *code)
 static nv_status db_fail(sqlite3 *db, const char *path, const char *what, nv_error *err)
 {
     const char *msg = sqlite3_errmsg(db);
-    nv_status code = strstr(msg, "no such table") || strstr(msg, "no such column") ? NV_ERR_INPUT : NV_ERR_FAIL;
+    nv_status code = strstr(msg, "no such table") || strstr(msg, "no such column") ||
+                             sqlite3_errcode(db) == SQLITE_NOTADB ? NV_ERR_INPUT : NV_ERR_FAIL;
     return nv_error_set(err, code, path, 0, "%s: %s%s", what, msg,
                         code == NV_ERR_INPUT ? " (not a narvaro result: give the narvaro.sqlite that "
                                                "narvaro analyze wrote)" : "");
@@ -738,6 +739,7 @@ typedef struct rctx {
     double view[4];            /* extent in CRS metres that the frame shows */
     int labels;
     int labels_placed, labels_wanted;
+    double *label_boxes;       /* x, y, w, h of each name placed, points */
     char date[16];
     char *source;              /* pango markup of the source line */
 } rctx;
@@ -1448,8 +1450,11 @@ static int place_labels(rctx *r, int draw, double size, int *order, int n)
                     done[k++].b = b;
                 }
             }
-        if (chosen >= 0 && draw)
+        if (chosen >= 0 && draw) {
             show_text_halo(r, l, done[k - 1].b.x, done[k - 1].b.y);
+            if (r->label_boxes)
+                memcpy(r->label_boxes + 4 * (k - 1), &done[k - 1].b, 4 * sizeof(double));
+        }
         g_object_unref(l);
     }
     free(done);
@@ -1467,6 +1472,7 @@ static void draw_labels(rctx *r)
             order[n++] = (int)i;
     qsort_r(order, (size_t)n, sizeof *order, by_area_desc, (void *)r->d);
     r->labels_wanted = n;
+    r->label_boxes = calloc((size_t)n + 1, 4 * sizeof *r->label_boxes);
     double size = 7.5;
     while (size > 5.5 && place_labels(r, 0, size, order, n) < n)
         size -= 0.5;
@@ -1712,7 +1718,7 @@ static nv_status write_info(const char *path, const rctx *r, const nv_render_inf
             r->s->measure == NV_MEASURE_PRESENCE ? "presence" : "nearest_office_km");
     fprintf(f, "  \"breaks_method\": \"%s\",\n  \"breaks_km\": [", methods[r->method]);
     for (size_t i = 0; i < in->n_breaks; i++)
-        fprintf(f, "%s%.6f", i ? ", " : "", in->breaks_km[i]);
+        fprintf(f, "%s%.17g", i ? ", " : "", in->breaks_km[i]); /* exact: jenks limits are data values */
     fprintf(f, "],\n  \"classes\": [");
     for (size_t i = 0; i < in->n_classes; i++) {
         const nv_render_class *c = &in->classes[i];
@@ -1736,6 +1742,15 @@ static nv_status write_info(const char *path, const rctx *r, const nv_render_inf
     json_rect(f, in->panel);
     fprintf(f, ",\n  \"frame\": ");
     json_rect(f, in->frame);
+    fprintf(f, ",\n  \"label_boxes\": [");
+    for (int i = 0; r->label_boxes && i < r->labels_placed; i++) {
+        double b[4];
+        for (int k = 0; k < 4; k++)
+            b[k] = r->label_boxes[4 * i + k] * (in->format == NV_FORMAT_PNG ? in->dpi / 72 : 1);
+        fprintf(f, "%s", i ? ", " : "");
+        json_rect(f, b);
+    }
+    fprintf(f, "]");
     fprintf(f, ",\n  \"municipalities\": %d,\n  \"offices\": %d,\n  \"labels\": %d,\n  \"labels_wanted\": %d,\n",
             in->municipalities, in->offices, in->labels, in->labels_wanted);
     fprintf(f, "  \"title\": ");
@@ -2076,6 +2091,8 @@ done:
     free(sub);
     g_free(r->source);
     r->source = NULL;
+    free(r->label_boxes);
+    r->label_boxes = NULL;
     if (st != NV_OK)
         unlink(out_path);
     return st;
