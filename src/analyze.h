@@ -1,7 +1,6 @@
-/* analyze.h — one whole run of `narvaro analyze`: load the boundaries and the plans,
- * join and measure, write every output into a fresh folder beside DIR and swap it into
- * place at the end, so that a failed or interrupted run leaves an earlier result in DIR
- * untouched. */
+/* analyze.h — one whole run of `narvaro analyze`: one plan evaluated on a session
+ * (plan.h), written into a fresh folder beside DIR and swapped into place at the end,
+ * so that a failed or interrupted run leaves an earlier result in DIR untouched. */
 #ifndef NV_ANALYZE_H
 #define NV_ANALYZE_H
 
@@ -33,13 +32,5 @@ const char *nv_analyze_data_dir(void);
  * fields are NULL. Returns NV_ERR_INPUT for bad input (details in err and diags). */
 nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
                          nv_diags *diags, nv_error *err);
-
-/* Replaces dir with the finished folder tmp in one step (rename, or an atomic exchange
- * when dir exists), then removes what dir held before. dir must be absent, empty, or an
- * earlier narvaro result (it holds summary.json): anything else is refused. */
-nv_status nv_analyze_publish(const char *tmp, const char *dir, nv_error *err);
-
-/* Removes a folder tree (rm -rf); 0 on success. */
-int nv_analyze_remove_tree(const char *dir);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
@@ -28,6 +29,7 @@ struct nv_boundaries {
     char *layer;
     int srid;
     int repaired;
+    char **files;        /* the files the source consists of (GDAL's list), NULL-terminated */
 };
 
 static const char *const ID_FIELDS[] = {"kommunkod", "id", "kod", "code", "kom_kod", NULL};
@@ -62,6 +64,7 @@ void nv_boundaries_destroy(nv_boundaries *b)
         muni_free(&b->items[i]);
     free(b->items);
     free(b->layer);
+    CSLDestroy(b->files);
     free(b);
 }
 
@@ -83,6 +86,12 @@ const char *nv_boundaries_layer_name(const nv_boundaries *b)
 int nv_boundaries_srid(const nv_boundaries *b)
 {
     return b ? b->srid : 0;
+}
+
+const char *const *nv_boundaries_files(const nv_boundaries *b)
+{
+    static const char *const none[] = {NULL};
+    return b && b->files ? (const char *const *)b->files : none;
 }
 
 int nv_boundaries_repaired(const nv_boundaries *b)
@@ -530,6 +539,7 @@ nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **
         goto done;
     }
     b->srid = in.srid;
+    b->files = GDALGetFileList(in.ds); /* a Shapefile is .shp, .shx, .dbf, .prj, .cpg */
     OGRFieldType t_id = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, f_id));
     OGRFieldType t_county = f_county >= 0 ? OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, f_county)) : OFTString;
     feat_ctx fc = {src, diags, in.op, in.swap_xy, 0, 0};

@@ -50,6 +50,9 @@ const nv_municipality *nv_boundaries_get(const nv_boundaries *b, size_t i); /* b
 const char *nv_boundaries_layer_name(const nv_boundaries *b);
 int nv_boundaries_srid(const nv_boundaries *b);      /* EPSG code of the analysis CRS, 0 if none */
 int nv_boundaries_repaired(const nv_boundaries *b);  /* geometries made valid */
+/* The files the source consists of, sorted as GDAL lists them (empty for a database
+ * connection), NULL-terminated; borrowed. */
+const char *const *nv_boundaries_files(const nv_boundaries *b);
 
 /* Points from any OGR point layer (demand points), moved into the analysis CRS. */
 typedef struct nv_points_options {

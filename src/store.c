@@ -197,7 +197,9 @@ static const char schema_sql[] =
     " population REAL,"
     " population_outside REAL,"
     " mean_distance_km REAL,"
-    " max_distance_km REAL);";
+    " max_distance_km REAL,"
+    " manifest_digest TEXT,"    /* SHA-256 over inputs, options and versions */
+    " manifest TEXT);";         /* the manifest as JSON: every input file with its SHA-256 */
 
 static nv_status create_schema(store *s, int srid)
 {
@@ -400,9 +402,9 @@ static nv_status insert_run(store *s, int srid, const nv_run_summary *r)
         " presence_none, mean_nearest_office_km, max_nearest_office_km, max_nearest_kommunkod,"
         " illustrative, radii_km, population_source, population_municipal, population_points,"
         " population_points_outside, population, population_outside, mean_distance_km,"
-        " max_distance_km) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-        " ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31,"
-        " ?32, ?33, ?34, ?35, ?36, ?37, ?38)";
+        " max_distance_km, manifest_digest, manifest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+        " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
+        " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)";
     char *files = NULL;
     if (r->n_office_files > 0) {
         files = join_lines(r->office_files, r->n_office_files);
@@ -457,6 +459,8 @@ static nv_status insert_run(store *s, int srid, const nv_run_summary *r)
     rc |= bind_real(st, 36, r->population_outside);
     rc |= bind_real(st, 37, r->pop.mean_distance_km);
     rc |= bind_real(st, 38, r->pop.max_distance_km);
+    rc |= bind_text(st, 39, r->manifest_digest);
+    rc |= bind_text(st, 40, r->manifest_json);
     if (rc == SQLITE_OK)
         rc = step_insert(st);
     if (rc != SQLITE_OK)

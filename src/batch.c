@@ -1,0 +1,379 @@
+#include "batch.h"
+
+#include "offices.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum { ROW_DONE, ROW_SKIPPED, ROW_FAILED };
+
+/* One plan's line in plans.csv. */
+typedef struct row {
+    char *file, *name;       /* path, and the file name without .csv: the result folder */
+    int status;
+    nv_status code;
+    char error[1024];
+    nv_diags *diags;         /* this plan's diagnostics, merged in plan order at the end */
+    char digest[65];
+    long offices, with_office, without_office;
+    double population, within[NV_MAX_RADII], mean_km;
+} row;
+
+typedef struct batch {
+    nv_session *s;
+    const nv_batch_options *o;
+    row *rows;
+    size_t n;
+    atomic_size_t next;
+    size_t finished;
+    nv_radii radii;
+    pthread_mutex_t lock;
+} batch;
+
+static int ends_with_csv(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+    return strcmp(((const row *)a)->name, ((const row *)b)->name);
+}
+
+/* The plans of the folder, in name order. */
+static nv_status list_plans(batch *bt, nv_error *err)
+{
+    DIR *d = opendir(bt->o->plans_dir);
+    if (!d)
+        return nv_error_set(err, NV_ERR_INPUT, bt->o->plans_dir, 0, "cannot open the plans folder: %s",
+                            strerror(errno));
+    struct dirent *de;
+    size_t cap = 0;
+    nv_status st = NV_OK;
+    while ((de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.' || !ends_with_csv(de->d_name))
+            continue;
+        if (bt->n == cap) {
+            size_t ncap = cap ? 2 * cap : 64;
+            row *r = realloc(bt->rows, ncap * sizeof *r);
+            if (!r) {
+                st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+                break;
+            }
+            bt->rows = r;
+            cap = ncap;
+        }
+        row *r = &bt->rows[bt->n];
+        memset(r, 0, sizeof *r);
+        if (asprintf(&r->file, "%s/%s", bt->o->plans_dir, de->d_name) < 0 ||
+            !(r->name = strndup(de->d_name, strlen(de->d_name) - 4))) {
+            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+            break;
+        }
+        bt->n++;
+    }
+    closedir(d);
+    if (st == NV_OK && bt->n == 0)
+        st = nv_error_set(err, NV_ERR_INPUT, bt->o->plans_dir, 0, "holds no plan (*.csv)");
+    qsort(bt->rows, bt->n, sizeof *bt->rows, cmp_row);
+    return st;
+}
+
+/* A number after "key": in one of our summary.json files (fixed layout); NAN if absent. */
+static double json_number(const char *text, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    const char *p = strstr(text, pat);
+    if (!p)
+        return NAN;
+    p += strlen(pat);
+    if (strncmp(p, "null", 4) == 0)
+        return NAN;
+    return strtod(p, NULL);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    char chunk[8192];
+    size_t got;
+    while (mem && (got = fread(chunk, 1, sizeof chunk, f)) > 0)
+        fwrite(chunk, 1, got, mem);
+    fclose(f);
+    if (mem)
+        fclose(mem);
+    return buf;
+}
+
+/* The figures for plans.csv, from a result's summary.json. 0 when it is not a complete
+ * result with this digest. */
+static int read_result(const batch *bt, row *r, const char *dir, const char *digest)
+{
+    char path[4200], pat[128];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    char *text = slurp(path);
+    if (!text)
+        return 0;
+    snprintf(pat, sizeof pat, "\"digest\": \"%s\"", digest);
+    int current = strstr(text, pat) != NULL;
+    if (current) {
+        r->offices = (long)json_number(text, "offices");
+        r->with_office = (long)json_number(text, "municipalities_with_office");
+        r->without_office = (long)json_number(text, "municipalities_without_office");
+        const char *pop = strstr(text, "\"population\": {");
+        r->population = pop ? json_number(pop, "population") : NAN;
+        for (size_t k = 0; k < bt->radii.n; k++) {
+            char key[64];
+            snprintf(key, sizeof key, "within_%gkm", bt->radii.km[k]);
+            r->within[k] = pop ? json_number(pop, key) : NAN;
+        }
+        r->mean_km = pop ? json_number(pop, "mean_distance_km") : NAN;
+    }
+    free(text);
+    return current;
+}
+
+static void fill_row(const batch *bt, row *r, const nv_run_summary *s)
+{
+    r->offices = s->offices;
+    r->with_office = s->with_office;
+    r->without_office = s->without_office;
+    r->population = s->pop.population;
+    for (size_t k = 0; k < bt->radii.n; k++)
+        r->within[k] = s->pop.within[k];
+    r->mean_km = s->pop.mean_distance_km;
+}
+
+static void run_one(batch *bt, row *r, nv_offices_cache *cache)
+{
+    char dir[4096];
+    nv_error err = {0};
+    snprintf(dir, sizeof dir, "%s/%s", bt->o->out_dir, r->name);
+    const char *files[1] = {r->file};
+    nv_status st = nv_session_digest(bt->s, files, 1, r->digest, &err);
+    if (st == NV_OK && !bt->o->force && read_result(bt, r, dir, r->digest)) {
+        r->status = ROW_SKIPPED;
+        return;
+    }
+    nv_evaluation *e = NULL;
+    char *tmp = NULL;
+    if (st == NV_OK)
+        st = nv_session_evaluate(bt->s, files, 1, cache, &e, r->diags, &err);
+    if (st == NV_OK && !(tmp = nv_outdir_temp_beside(dir)))
+        st = nv_error_set(&err, NV_ERR_FAIL, dir, 0, "cannot create a working folder beside it: %s", strerror(errno));
+    if (st == NV_OK)
+        st = nv_evaluation_write(bt->s, e, tmp, &err);
+    if (st == NV_OK)
+        st = nv_outdir_publish(tmp, dir, &err);
+    if (st == NV_OK) {
+        fill_row(bt, r, nv_evaluation_summary(e));
+        r->status = ROW_DONE;
+    } else {
+        r->status = ROW_FAILED;
+        r->code = st;
+        nv_error_format(&err, r->error, sizeof r->error);
+        if (tmp)
+            nv_outdir_remove_tree(tmp);
+    }
+    free(tmp);
+    nv_evaluation_destroy(e);
+}
+
+static void *worker(void *arg)
+{
+    batch *bt = arg;
+    nv_offices_cache *cache = nv_offices_cache_create();
+    for (;;) {
+        size_t i = atomic_fetch_add(&bt->next, 1);
+        if (i >= bt->n)
+            break;
+        run_one(bt, &bt->rows[i], cache);
+        pthread_mutex_lock(&bt->lock);
+        bt->finished++;
+        if (bt->o->progress)
+            bt->o->progress(bt->finished, bt->n, bt->o->user);
+        pthread_mutex_unlock(&bt->lock);
+    }
+    nv_offices_cache_destroy(cache);
+    return NULL;
+}
+
+/* Working folders that a killed run left behind (".<plan>.tmp-XXXXXX"). */
+static void remove_leftovers(const char *out_dir)
+{
+    DIR *d = opendir(out_dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    char path[4096];
+    while ((de = readdir(d)) != NULL)
+        if (de->d_name[0] == '.' && strstr(de->d_name, ".tmp-")) {
+            snprintf(path, sizeof path, "%s/%s", out_dir, de->d_name);
+            nv_outdir_remove_tree(path);
+        }
+    closedir(d);
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    if (strpbrk(s, ",\"\r\n")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else {
+        fputs(s, f);
+    }
+}
+
+static void csv_number(FILE *f, double v, int decimals)
+{
+    if (isfinite(v))
+        fprintf(f, ",%.*f", decimals, v);
+    else
+        fputc(',', f);
+}
+
+/* plans.csv, written beside and renamed into place. */
+static nv_status write_plans_csv(const batch *bt, nv_error *err)
+{
+    char path[4096], tmp[4096];
+    snprintf(path, sizeof path, "%s/plans.csv", bt->o->out_dir);
+    snprintf(tmp, sizeof tmp, "%s/.plans.csv.tmp-%ld", bt->o->out_dir, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return nv_error_set(err, NV_ERR_FAIL, tmp, 0, "cannot create: %s", strerror(errno));
+    fputs("plan,file,status,offices,municipalities_with_office,municipalities_without_office,population", f);
+    for (size_t k = 0; k < bt->radii.n; k++)
+        fprintf(f, ",population_beyond_%gkm", bt->radii.km[k]);
+    fputs(",mean_distance_km,manifest_digest,error\n", f);
+    static const char *const status[] = {"done", "skipped", "failed"};
+    for (size_t i = 0; i < bt->n; i++) {
+        const row *r = &bt->rows[i];
+        csv_field(f, r->name);
+        fputc(',', f);
+        csv_field(f, r->file);
+        fprintf(f, ",%s", status[r->status]);
+        if (r->status == ROW_FAILED) {
+            for (size_t k = 0; k < 4 + bt->radii.n + 1; k++)
+                fputc(',', f);
+        } else {
+            fprintf(f, ",%ld,%ld,%ld", r->offices, r->with_office, r->without_office);
+            csv_number(f, r->population, 0);
+            for (size_t k = 0; k < bt->radii.n; k++)
+                csv_number(f, r->population - r->within[k], 0);
+            csv_number(f, r->mean_km, 3);
+        }
+        fputc(',', f);
+        csv_field(f, r->digest);
+        fputc(',', f);
+        csv_field(f, r->status == ROW_FAILED ? r->error : "");
+        fputc('\n', f);
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        unlink(tmp);
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write: %s", strerror(errno));
+    }
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot move into place: %s", strerror(errno));
+    }
+    return NV_OK;
+}
+
+nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals *totals, nv_diags *diags,
+                       nv_error *err)
+{
+    batch bt;
+    memset(&bt, 0, sizeof bt);
+    bt.s = s;
+    bt.o = o;
+    pthread_mutex_init(&bt.lock, NULL);
+    memset(totals, 0, sizeof *totals);
+    nv_status st = list_plans(&bt, err);
+    if (st != NV_OK)
+        goto done;
+    if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
+        st = nv_error_set(err, NV_ERR_FAIL, o->out_dir, 0, "cannot create the output folder: %s", strerror(errno));
+        goto done;
+    }
+    remove_leftovers(o->out_dir);
+    nv_session_radii(s, &bt.radii);
+    for (size_t i = 0; i < bt.n; i++)
+        if (!(bt.rows[i].diags = nv_diags_create())) {
+            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+            goto done;
+        }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t jobs = o->jobs > 0 ? (size_t)o->jobs : cores > 0 ? (size_t)cores : 1;
+    if (jobs > bt.n)
+        jobs = bt.n;
+    if (jobs > 64)
+        jobs = 64;
+    pthread_t tids[64];
+    size_t started = 0;
+    for (size_t i = 1; i < jobs; i++)
+        if (pthread_create(&tids[i], NULL, worker, &bt) == 0)
+            started = i;
+        else
+            break;
+    worker(&bt);
+    for (size_t i = 1; i <= started; i++)
+        pthread_join(tids[i], NULL);
+
+    /* Diagnostics in plan order, whatever order the threads finished in. */
+    nv_status worst = NV_OK;
+    totals->plans = bt.n;
+    for (size_t i = 0; i < bt.n; i++) {
+        row *r = &bt.rows[i];
+        for (size_t k = 0; k < nv_diags_count(r->diags); k++) {
+            const nv_diag *g = nv_diags_get(r->diags, k);
+            nv_diags_add(diags, g->severity, g->path, g->line, "%s", g->message);
+        }
+        if (r->status == ROW_FAILED) {
+            nv_diags_add(diags, NV_PROBLEM, NULL, 0, "plan %s failed: %s", r->name, r->error);
+            totals->failed++;
+            if (worst != NV_ERR_FAIL)
+                worst = r->code == NV_ERR_INPUT ? NV_ERR_INPUT : NV_ERR_FAIL;
+        } else if (r->status == ROW_SKIPPED) {
+            totals->skipped++;
+        } else {
+            totals->done++;
+        }
+    }
+    if ((st = write_plans_csv(&bt, err)) != NV_OK)
+        goto done;
+    if (worst != NV_OK)
+        st = nv_error_set(err, worst, o->plans_dir, 0, "%zu of %zu plans failed (see above); the others are in %s",
+                          totals->failed, totals->plans, o->out_dir);
+done:
+    for (size_t i = 0; i < bt.n; i++) {
+        free(bt.rows[i].file);
+        free(bt.rows[i].name);
+        nv_diags_destroy(bt.rows[i].diags);
+    }
+    free(bt.rows);
+    pthread_mutex_destroy(&bt.lock);
+    return st;
+}

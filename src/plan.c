@@ -1,0 +1,474 @@
+#include "plan.h"
+
+#include "compare.h"
+#include "manifest.h"
+#include "mapspec.h"
+#include "render.h"
+#include "report.h"
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <libgen.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef NV_DEFAULT_DATA
+#define NV_DEFAULT_DATA "../shared"
+#endif
+
+const char *nv_plan_data_dir(void)
+{
+    const char *env = getenv("NARVARO_DATA");
+    return env && *env ? env : NV_DEFAULT_DATA;
+}
+
+/* ---------------------------------------------------------------- output folders */
+
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+int nv_outdir_remove_tree(const char *dir)
+{
+    return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Is dir something we may replace: an earlier result or an empty folder? */
+static int replaceable(const char *dir)
+{
+    char marker[4096];
+    snprintf(marker, sizeof marker, "%s/summary.json", dir);
+    if (access(marker, F_OK) == 0)
+        return 1;
+    return rmdir(dir) == 0; /* empty: removed, so a plain rename follows */
+}
+
+nv_status nv_outdir_publish(const char *tmp, const char *dir, nv_error *err)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        if (rename(tmp, dir) != 0)
+            return nv_error_set(err, NV_ERR_FAIL, dir, 0, "cannot move the result into place: %s", strerror(errno));
+        return NV_OK;
+    }
+    if (!S_ISDIR(sb.st_mode))
+        return nv_error_set(err, NV_ERR_INPUT, dir, 0, "exists and is not a folder (choose another --out)");
+    if (!replaceable(dir))
+        return nv_error_set(err, NV_ERR_INPUT, dir, 0,
+                            "exists and does not hold an earlier narvaro result; refusing to replace it "
+                            "(choose another --out, or remove it)");
+    if (stat(dir, &sb) != 0) { /* it was empty and is gone */
+        if (rename(tmp, dir) != 0)
+            return nv_error_set(err, NV_ERR_FAIL, dir, 0, "cannot move the result into place: %s", strerror(errno));
+        return NV_OK;
+    }
+    /* Swap both folders in one step: there is never a moment without a complete result. */
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0)
+        return nv_error_set(err, NV_ERR_FAIL, dir, 0, "cannot swap the new result into place: %s", strerror(errno));
+    nv_outdir_remove_tree(tmp); /* now holds the earlier result */
+    return NV_OK;
+}
+
+char *nv_outdir_temp_beside(const char *dir)
+{
+    char *copy1 = strdup(dir), *copy2 = strdup(dir), *tmpl = NULL;
+    if (copy1 && copy2 &&
+        asprintf(&tmpl, "%s/.%s.tmp-XXXXXX", dirname(copy1), basename(copy2)) >= 0 && !mkdtemp(tmpl)) {
+        free(tmpl);
+        tmpl = NULL;
+    }
+    free(copy1);
+    free(copy2);
+    return tmpl;
+}
+
+/* ---------------------------------------------------------------- the session */
+
+struct nv_session {
+    nv_session_options o;
+    char boundaries_path[4096], plan_path[4096], population_path[4096];
+    nv_boundaries *b;
+    nv_areas *areas;
+    nv_manifest *manifest;     /* the shared inputs, options and versions */
+    nv_mapspec *map;           /* the presence map drawn with every result, or NULL */
+    pthread_mutex_t write_lock; /* SpatiaLite's and the renderer's set-up are not thread-safe */
+};
+
+static void add_option(nv_manifest *m, const char *key, const char *value)
+{
+    if (value)
+        nv_manifest_add_value(m, key, value);
+}
+
+/* Hashes a file input; a source that is no file (a database connection) is recorded by
+ * its name. */
+static nv_status add_input(nv_manifest *m, const char *role, const char *path, nv_error *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+        return nv_manifest_add_file(m, role, path, err);
+    nv_manifest_add_value(m, role, path);
+    return NV_OK;
+}
+
+static nv_status build_manifest(nv_session *s, nv_error *err)
+{
+    const nv_session_options *o = &s->o;
+    nv_manifest *m = s->manifest = nv_manifest_create();
+    char buf[256];
+    if (!m)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    nv_manifest_add_value(m, "narvaro", NV_VERSION);
+    nv_manifest_add_value(m, "gdal", nv_boundaries_gdal_version());
+    nv_manifest_add_value(m, "proj", nv_boundaries_proj_version());
+    nv_manifest_add_value(m, "sqlite", nv_store_sqlite_version());
+    nv_manifest_add_value(m, "spatialite", nv_store_spatialite_version());
+    add_option(m, "crs", o->boundaries.analysis_crs ? o->boundaries.analysis_crs : "EPSG:3006");
+    snprintf(buf, sizeof buf, "%.17g", o->snap_km);
+    add_option(m, "snap_km", buf);
+    buf[0] = 0;
+    for (size_t r = 0; r < o->radii.n; r++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, sizeof buf - used, "%s%.17g", r ? "," : "", o->radii.km[r]);
+    }
+    add_option(m, "radius_km", buf);
+    add_option(m, "layer", o->boundaries.layer);
+    add_option(m, "id_field", o->boundaries.id_field);
+    add_option(m, "name_field", o->boundaries.name_field);
+    add_option(m, "county_field", o->boundaries.county_field);
+    add_option(m, "boundaries_crs", o->boundaries.source_crs);
+    add_option(m, "offices_crs", o->offices.xy_crs);
+    if (o->offices.delimiter) {
+        snprintf(buf, sizeof buf, "%c", o->offices.delimiter);
+        add_option(m, "delimiter", buf);
+    }
+    add_option(m, "encoding", o->offices.encoding);
+    add_option(m, "lat", o->offices.lat_column);
+    add_option(m, "lon", o->offices.lon_column);
+    add_option(m, "id_column", o->offices.id_column);
+    add_option(m, "population_crs", o->population.crs);
+    add_option(m, "population_layer", o->population.layer);
+    add_option(m, "population_column", o->population.population_column);
+    add_option(m, "outputs", o->tables_only ? "tables" : o->no_maps ? "tables,database" : "tables,database,map");
+    const char *const *files = nv_boundaries_files(s->b);
+    nv_status st = NV_OK;
+    if (!files[0])
+        st = add_input(m, "boundaries", s->boundaries_path, err);
+    for (size_t i = 0; files[i] && st == NV_OK; i++)
+        st = add_input(m, "boundaries", files[i], err);
+    if (st == NV_OK)
+        st = add_input(m, "population", o->population.source ? o->population.source : s->population_path, err);
+    return st;
+}
+
+nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diags *diags, nv_error *err)
+{
+    nv_session *s = calloc(1, sizeof *s);
+    nv_status st;
+    *out = NULL;
+    if (!s)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    s->o = *o;
+    pthread_mutex_init(&s->write_lock, NULL);
+    const char *data = nv_plan_data_dir();
+    snprintf(s->boundaries_path, sizeof s->boundaries_path, "%s/shapefiles/kommuner.shp", data);
+    snprintf(s->plan_path, sizeof s->plan_path, "%s/data/plans/af-2020-illustrative.csv", data);
+    snprintf(s->population_path, sizeof s->population_path, "%s/data/population/kommun_population_2016.csv",
+             data);
+    if (!s->o.boundaries.source)
+        s->o.boundaries.source = s->boundaries_path;
+    if (s->o.radii.n == 0)
+        s->o.radii = (nv_radii){3, {10, 25, 50}};
+    if (!s->o.offices.analysis_crs)
+        s->o.offices.analysis_crs = s->o.boundaries.analysis_crs;
+    if (!s->o.population.analysis_crs)
+        s->o.population.analysis_crs = s->o.boundaries.analysis_crs;
+    /* The map spec is an input too: a broken one fails the run before any work. */
+    if (!s->o.tables_only && !s->o.no_maps &&
+        (st = nv_mapspec_find_and_load(s->o.maps_dir, "presence", &s->map, err)) != NV_OK) {
+        if (err) {
+            size_t k = strlen(err->message);
+            snprintf(err->message + k, sizeof err->message - k, " (or skip the map with --no-maps)");
+        }
+        goto fail;
+    }
+    if ((st = nv_boundaries_load(&s->o.boundaries, &s->b, diags, err)) != NV_OK)
+        goto fail;
+    if ((st = nv_areas_create(s->b, &s->areas, err)) != NV_OK)
+        goto fail;
+    if (!s->o.population.source &&
+        (st = nv_areas_load_population(s->areas, s->population_path, diags, err)) != NV_OK)
+        goto fail;
+    if ((st = build_manifest(s, err)) != NV_OK)
+        goto fail;
+    *out = s;
+    return NV_OK;
+fail:
+    nv_session_close(s);
+    return st;
+}
+
+void nv_session_close(nv_session *s)
+{
+    if (!s)
+        return;
+    nv_manifest_destroy(s->manifest);
+    nv_mapspec_destroy(s->map);
+    nv_areas_destroy(s->areas);
+    nv_boundaries_destroy(s->b);
+    pthread_mutex_destroy(&s->write_lock);
+    free(s);
+}
+
+void nv_session_radii(const nv_session *s, nv_radii *out)
+{
+    *out = s->o.radii;
+}
+
+/* ---------------------------------------------------------------- evaluations */
+
+struct nv_evaluation {
+    nv_plan *plan;
+    nv_coverage *cov;
+    nv_run_summary s;
+    nv_manifest *manifest;
+    char *manifest_json;
+    char digest[65];
+    char **files;
+    size_t n_files;
+};
+
+void nv_evaluation_destroy(nv_evaluation *e)
+{
+    if (!e)
+        return;
+    nv_coverage_destroy(e->cov);
+    nv_plan_destroy(e->plan);
+    nv_manifest_destroy(e->manifest);
+    free(e->manifest_json);
+    for (size_t i = 0; i < e->n_files; i++)
+        free(e->files[i]);
+    free(e->files);
+    free(e);
+}
+
+const nv_run_summary *nv_evaluation_summary(const nv_evaluation *e)
+{
+    return &e->s;
+}
+
+const nv_coverage *nv_evaluation_coverage(const nv_evaluation *e)
+{
+    return e->cov;
+}
+
+/* The session's manifest plus the plan files. */
+static nv_status plan_manifest(nv_session *s, const char *const *files, size_t n, nv_manifest **out, nv_error *err)
+{
+    nv_manifest *m = nv_manifest_copy(s->manifest);
+    nv_status st = m ? NV_OK : nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    for (size_t i = 0; i < n && st == NV_OK; i++)
+        st = nv_manifest_add_file(m, "plan", files[i], err);
+    if (st != NV_OK) {
+        nv_manifest_destroy(m);
+        m = NULL;
+    }
+    *out = m;
+    return st;
+}
+
+nv_status nv_session_digest(nv_session *s, const char *const *files, size_t n_files, char out[65], nv_error *err)
+{
+    nv_manifest *m = NULL;
+    const char *const defaults[] = {s->plan_path};
+    if (!files || n_files == 0)
+        files = defaults, n_files = 1;
+    nv_status st = plan_manifest(s, files, n_files, &m, err);
+    if (st == NV_OK)
+        snprintf(out, 65, "%s", nv_manifest_digest(m));
+    nv_manifest_destroy(m);
+    return st;
+}
+
+nv_status nv_session_evaluate(nv_session *s, const char *const *files, size_t n_files, nv_offices_cache *cache,
+                              nv_evaluation **out, nv_diags *diags, nv_error *err)
+{
+    nv_status st = NV_OK;
+    const char *const defaults[] = {s->plan_path};
+    nv_evaluation *e = calloc(1, sizeof *e);
+    *out = NULL;
+    if (!files || n_files == 0)
+        files = defaults, n_files = 1;
+    if (!e || !(e->plan = nv_plan_create()) || !(e->files = calloc(n_files, sizeof *e->files))) {
+        nv_evaluation_destroy(e);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; i < n_files; i++)
+        if (!(e->files[e->n_files++] = strdup(files[i]))) {
+            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+            goto done;
+        }
+    /* Every file is read even when one fails, so the user sees all problems at once. */
+    nv_offices_options oo = s->o.offices;
+    oo.cache = cache;
+    for (size_t i = 0; i < n_files; i++) {
+        nv_error e1 = {0};
+        nv_status s1 = nv_plan_read(e->plan, files[i], &oo, diags, &e1);
+        if (s1 != NV_OK && st == NV_OK) {
+            st = s1;
+            if (err)
+                *err = e1;
+        }
+        if (s1 != NV_OK && s1 != NV_ERR_INPUT)
+            break;
+    }
+    if (st != NV_OK)
+        goto done;
+    nv_coverage_options co = {s->o.snap_km};
+    if ((st = nv_coverage_compute(s->areas, e->plan, &co, &e->cov, diags, err)) != NV_OK)
+        goto done;
+    nv_population_spec ps = {s->o.population.source ? &s->o.population : NULL, s->o.radii};
+    if ((st = nv_coverage_population(e->cov, &ps, diags, err)) != NV_OK)
+        goto done;
+    if ((st = plan_manifest(s, files, n_files, &e->manifest, err)) != NV_OK)
+        goto done;
+    snprintf(e->digest, sizeof e->digest, "%s", nv_manifest_digest(e->manifest));
+    if (!(e->manifest_json = nv_manifest_json(e->manifest, 2))) {
+        st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+        goto done;
+    }
+    nv_run_summary *sum = &e->s;
+    nv_coverage_totals(e->cov, sum);
+    sum->version = NV_VERSION;
+    sum->gdal_version = nv_boundaries_gdal_version();
+    sum->proj_version = nv_boundaries_proj_version();
+    sum->sqlite_version = nv_store_sqlite_version();
+    sum->boundaries = s->o.boundaries.source;
+    sum->layer = nv_boundaries_layer_name(s->b);
+    sum->office_files = (const char *const *)e->files;
+    sum->n_office_files = e->n_files;
+    sum->crs = s->o.boundaries.analysis_crs ? s->o.boundaries.analysis_crs : "EPSG:3006";
+    sum->srid = nv_boundaries_srid(s->b);
+    sum->snap_km = s->o.snap_km;
+    sum->geometries_repaired = nv_boundaries_repaired(s->b);
+    sum->manifest_json = e->manifest_json;
+    sum->manifest_digest = e->digest;
+done:
+    if (st != NV_OK) {
+        nv_evaluation_destroy(e);
+        return st;
+    }
+    *out = e;
+    return NV_OK;
+}
+
+/* ---------------------------------------------------------------- writing */
+
+/* DIR/maps/presence.png, drawn from the database just written, so that it is the map
+ * `narvaro render` would draw from the finished result. */
+static nv_status write_map(const char *dir, const nv_mapspec *spec, nv_error *err)
+{
+    char path[4096];
+    nv_map_data *d = NULL;
+    snprintf(path, sizeof path, "%s/maps", dir);
+    if (mkdir(path, 0777) != 0)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the maps folder: %s", strerror(errno));
+    snprintf(path, sizeof path, "%s/narvaro.sqlite", dir);
+    nv_status st = nv_render_load(path, &d, err);
+    if (st == NV_OK) {
+        snprintf(path, sizeof path, "%s/maps/%s.png", dir, spec->name);
+        st = nv_render_write(d, spec, NULL, path, NULL, err);
+    }
+    nv_render_data_destroy(d);
+    return st;
+}
+
+nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char *dir, nv_error *err)
+{
+    char path[4096];
+    size_t nm, no, nc;
+    const nv_muni_result *m = nv_coverage_municipalities(e->cov, &nm);
+    const nv_office_result *o = nv_coverage_offices(e->cov, &no);
+    const nv_county_result *c = nv_coverage_counties(e->cov, &nc);
+    const nv_run_summary *sum = &e->s;
+    nv_status st;
+    snprintf(path, sizeof path, "%s/municipalities.csv", dir);
+    if ((st = nv_report_municipalities_csv(path, m, nm, &sum->radii, err)) != NV_OK)
+        return st;
+    snprintf(path, sizeof path, "%s/counties.csv", dir);
+    if ((st = nv_report_counties_csv(path, c, nc, &sum->radii, err)) != NV_OK)
+        return st;
+    snprintf(path, sizeof path, "%s/offices.csv", dir);
+    if ((st = nv_report_offices_csv(path, o, no, err)) != NV_OK)
+        return st;
+    if (!s->o.tables_only) {
+        snprintf(path, sizeof path, "%s/narvaro.sqlite", dir);
+        pthread_mutex_lock(&s->write_lock);
+        st = nv_store_write(path, sum->srid, m, nm, o, no, c, nc, sum, err);
+        if (st == NV_OK && s->map)
+            st = write_map(dir, s->map, err);
+        pthread_mutex_unlock(&s->write_lock);
+        if (st != NV_OK)
+            return st;
+    }
+    /* summary.json last: its presence marks a complete result. */
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    return nv_report_summary_json(path, sum, err);
+}
+
+nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_evaluation *after,
+                           const char *dir, nv_compare_totals *totals, nv_change *changes, size_t *ranking,
+                           size_t *n_ranked, nv_error *err)
+{
+    char path[4096];
+    size_t nb, na;
+    const nv_muni_result *mb = nv_coverage_municipalities(before->cov, &nb);
+    const nv_muni_result *ma = nv_coverage_municipalities(after->cov, &na);
+    const nv_radii *radii = &after->s.radii;
+    nv_status st;
+    if (nb != na)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "the two plans were measured on different boundaries");
+    if ((st = nv_compare_municipalities(mb, ma, na, radii, changes, totals, err)) != NV_OK)
+        return st;
+    *n_ranked = nv_compare_ranking(changes, na, radii, ranking);
+    const char *sub[2] = {"before", "after"};
+    const nv_evaluation *ev[2] = {before, after};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, sub[i]);
+        if (mkdir(path, 0777) != 0)
+            return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create: %s", strerror(errno));
+        if ((st = nv_evaluation_write(s, ev[i], path, err)) != NV_OK)
+            return st;
+    }
+    snprintf(path, sizeof path, "%s/changes.csv", dir);
+    if ((st = nv_report_changes_csv(path, changes, na, radii, err)) != NV_OK)
+        return st;
+    snprintf(path, sizeof path, "%s/ranking.csv", dir);
+    if ((st = nv_report_ranking_csv(path, changes, ranking, *n_ranked, radii, err)) != NV_OK)
+        return st;
+    /* One manifest for the comparison: the shared inputs and both plans. */
+    nv_manifest *m = nv_manifest_copy(s->manifest);
+    char *json = NULL;
+    st = m ? NV_OK : nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    for (int i = 0; i < 2 && st == NV_OK; i++)
+        for (size_t k = 0; k < ev[i]->n_files && st == NV_OK; k++)
+            st = nv_manifest_add_file(m, sub[i], ev[i]->files[k], err);
+    if (st == NV_OK && !(json = nv_manifest_json(m, 2)))
+        st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    if (st == NV_OK) {
+        snprintf(path, sizeof path, "%s/summary.json", dir);
+        st = nv_report_compare_json(path, totals, radii, &before->s, &after->s, json, err);
+    }
+    free(json);
+    nv_manifest_destroy(m);
+    return st;
+}

@@ -1,0 +1,80 @@
+/* plan.h — office plans evaluated on boundaries prepared once: one plan (analyze), two
+ * (compare) or a folder of them (batch). A session holds what all plans share (the
+ * boundaries and their index, the population, the manifest of those inputs); an
+ * evaluation is one plan's coverage, summary and manifest. Results are written into a
+ * fresh folder beside the destination and swapped into place in one step, so a result
+ * folder is always complete or absent. */
+#ifndef NV_PLAN_H
+#define NV_PLAN_H
+
+#include "boundaries.h"
+#include "compare.h"
+#include "coverage.h"
+#include "error.h"
+#include "offices.h"
+#include "population.h"
+#include "results.h"
+
+typedef struct nv_session_options {
+    nv_boundaries_options boundaries;  /* .source NULL: <data>/shapefiles/kommuner.shp */
+    nv_offices_options offices;
+    nv_population_options population;  /* .source NULL: <data>/data/population/kommun_population_2016.csv,
+                                        * municipal totals at representative points */
+    nv_radii radii;                    /* n == 0: 10, 25, 50 km */
+    double snap_km;                    /* 0: no snapping (the CLI's default is 2) */
+    int tables_only;                   /* 1: CSV and JSON only, no narvaro.sqlite, no map */
+    int no_maps;                       /* 1: no maps/presence.png */
+    const char *maps_dir;              /* folder of map specs; NULL: the default */
+} nv_session_options;
+
+typedef struct nv_session nv_session;
+
+/* The default data folder: $NARVARO_DATA, else the ../shared the build was configured
+ * with. Static or environment string. */
+const char *nv_plan_data_dir(void);
+
+/* Loads the boundaries, prepares their index and the population, and records the
+ * manifest of these inputs. */
+nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diags *diags, nv_error *err);
+void nv_session_close(nv_session *s); /* accepts NULL */
+
+typedef struct nv_evaluation nv_evaluation;
+
+/* Reads a plan (one or more CSV files; NULL/0: the default 2020 plan) and measures it.
+ * cache may be NULL (one per thread when plans are evaluated in parallel). Thread-safe
+ * for distinct evaluations on one session. */
+nv_status nv_session_evaluate(nv_session *s, const char *const *files, size_t n_files, nv_offices_cache *cache,
+                              nv_evaluation **out, nv_diags *diags, nv_error *err);
+void nv_evaluation_destroy(nv_evaluation *e); /* accepts NULL */
+const nv_run_summary *nv_evaluation_summary(const nv_evaluation *e);
+const nv_coverage *nv_evaluation_coverage(const nv_evaluation *e);
+
+/* The radii the session measures (the default applied). */
+void nv_session_radii(const nv_session *s, nv_radii *out);
+
+/* The manifest digest an evaluation of these plan files would carry, without evaluating
+ * (for batch: is the result on disk still current?). out gets 64 hex digits. */
+nv_status nv_session_digest(nv_session *s, const char *const *files, size_t n_files, char out[65], nv_error *err);
+
+/* Writes a complete result into dir, an empty folder: the CSV tables, narvaro.sqlite
+ * and the map unless the session says tables only, and summary.json last. */
+nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char *dir, nv_error *err);
+
+/* Writes the comparison of two evaluations into dir, an empty folder: before/ and
+ * after/ (each a complete result), changes.csv, ranking.csv, summary.json. *totals and
+ * the ranking (the first ranked_max indices into the municipalities, heaviest loss
+ * first; *n_ranked how many lose) are returned for the CLI. */
+nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_evaluation *after,
+                           const char *dir, nv_compare_totals *totals, nv_change *changes, size_t *ranking,
+                           size_t *n_ranked, nv_error *err);
+
+/* Output folders. A fresh folder beside dir (same file system); NULL with errno set. */
+char *nv_outdir_temp_beside(const char *dir);
+/* Replaces dir with the finished folder tmp in one step (rename, or an atomic exchange
+ * when dir exists), then removes what dir held before. dir must be absent, empty, or an
+ * earlier narvaro result (it holds summary.json): anything else is refused. */
+nv_status nv_outdir_publish(const char *tmp, const char *dir, nv_error *err);
+/* rm -rf; 0 on success. */
+int nv_outdir_remove_tree(const char *dir);
+
+#endif
