@@ -58,16 +58,17 @@ int main(int argc, char **argv)
         return 2;
     }
     while (m < 1000 && fgets(line, sizeof line, f)) {
-        /* Names may be quoted with commas: count fields from the end instead. */
+        /* Names may be quoted and hold commas: split only at commas outside quotes. */
         char *fields[64];
-        int k = 0;
-        for (char *p = line; k < 64;) {
-            fields[k++] = p;
-            char *c = strchr(p, ',');
-            if (!c)
-                break;
-            *c = 0;
-            p = c + 1;
+        int k = 0, quoted = 0;
+        fields[k++] = line;
+        for (char *p = line; *p && k < 64; p++) {
+            if (*p == '"')
+                quoted = !quoted;
+            else if (*p == ',' && !quoted) {
+                *p = 0;
+                fields[k++] = p + 1;
+            }
         }
         if (k <= col_p)
             continue;
