@@ -22,12 +22,8 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
 
     if (!opts->out_dir)
         return nv_error_set(err, NV_ERR_INPUT, NULL, 0, "no output folder (give one with --out DIR)");
-    nv_session_options so = {
-        .boundaries = opts->boundaries, .offices = opts->offices, .population = opts->population,
-        .radii = opts->radii, .snap_km = opts->snap_km, .no_maps = opts->no_maps, .maps_dir = opts->maps_dir,
-    };
     /* Every input is read before the output folder is touched. */
-    if ((st = nv_session_open(&so, &s, diags, err)) != NV_OK)
+    if ((st = nv_session_open(&opts->session, &s, diags, err)) != NV_OK)
         goto done;
     if ((st = nv_session_evaluate(s, opts->office_files, opts->n_office_files, NULL, &e, diags, err)) != NV_OK)
         goto done;

@@ -136,6 +136,8 @@ static int read_result(const batch *bt, row *r, const char *dir, const char *dig
         r->with_office = (long)json_number(text, "municipalities_with_office");
         r->without_office = (long)json_number(text, "municipalities_without_office");
         const char *pop = strstr(text, "\"population\": {");
+        if (pop)
+            pop += strlen("\"population\": {"); /* the members, not the object's own key */
         r->population = pop ? json_number(pop, "population") : NAN;
         for (size_t k = 0; k < bt->radii.n; k++) {
             char key[64];

@@ -1,13 +1,20 @@
 /* main.c — the command line: reads argv, calls the core, prints, exits. Nothing else in
  * narvaro prints or exits. */
 #include "analyze.h"
+#include "batch.h"
 #include "boundaries.h"
+#include "compare.h"
 #include "error.h"
 #include "mapspec.h"
+#include "plan.h"
 #include "render.h"
 #include "store.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +25,8 @@
 #endif
 
 /* The option table of `narvaro analyze`, grouped as in the README. */
-static const char ANALYZE_HELP[] =
-    "Usage: narvaro analyze [OPTIONS] --out DIR\n"
-    "\n"
-    "Joins municipality boundaries with an office plan and measures where local presence\n"
-    "is missing. With no input options it runs the default Swedish case: the 290\n"
-    "municipalities and Arbetsförmedlingen's 2020 plan from the data folder\n"
-    "($NARVARO_DATA, default %s).\n"
-    "\n"
+/* The options analyze, compare and batch share, grouped as in the README. */
+static const char INPUT_HELP[] =
     "Boundaries:\n"
     "  --boundaries SRC      any OGR source: Shapefile, GeoPackage, GeoJSON, \"PG:...\"\n"
     "  --layer NAME          layer of SRC (needed when SRC has several)\n"
@@ -36,7 +37,6 @@ static const char ANALYZE_HELP[] =
     "  --boundaries-crs CRS  declare the CRS of a source that has none, e.g. EPSG:3006\n"
     "\n"
     "Office plans:\n"
-    "  --offices CSV         an office plan (repeatable; the rows of all are one plan)\n"
     "  --offices-crs CRS     CRS of x/y columns (default: the analysis CRS); lat/lon\n"
     "                        columns are always WGS 84\n"
     "  --delimiter C         ',' ';' or 'tab' (default: detected)\n"
@@ -61,7 +61,19 @@ static const char ANALYZE_HELP[] =
     "  --snap-km KM          an office outside every municipality but within KM of one\n"
     "                        is placed there and reported; farther ones are rejected\n"
     "                        (default 2)\n"
+    "\n";
+
+static const char ANALYZE_HELP[] =
+    "Usage: narvaro analyze [OPTIONS] --out DIR\n"
     "\n"
+    "Joins municipality boundaries with an office plan and measures where local presence\n"
+    "is missing. With no input options it runs the default Swedish case: the 290\n"
+    "municipalities and Arbetsförmedlingen's 2020 plan from the data folder\n"
+    "($NARVARO_DATA, default %s).\n"
+    "\n"
+    "  --offices CSV         an office plan (repeatable; the rows of all are one plan)\n"
+    "\n"
+    "%s"
     "Output:\n"
     "  --out DIR             result folder: municipalities.csv, counties.csv,\n"
     "                        offices.csv, summary.json, narvaro.sqlite. Written beside\n"
@@ -74,6 +86,48 @@ static const char ANALYZE_HELP[] =
     "\n"
     "Exit status: 0 success, 2 bad input (file:line: what is wrong (hint)), 1 other failure.\n";
 
+static const char COMPARE_HELP[] =
+    "Usage: narvaro compare BASE.csv PLAN.csv [OPTIONS] --out DIR\n"
+    "\n"
+    "What does PLAN change against BASE? Both plans are measured on the same boundaries\n"
+    "and population; DIR gets changes.csv (every municipality whose situation changes),\n"
+    "ranking.csv (those that lose, the heaviest loss first), summary.json (the totals:\n"
+    "municipalities losing or gaining presence, people moving beyond each radius) and\n"
+    "before/ and after/, each a complete analyze result.\n"
+    "\n"
+    "%s"
+    "Output:\n"
+    "  --out DIR             the comparison folder, written whole or not at all\n"
+    "  --no-maps             no maps in before/ and after/\n"
+    "  --top N               rows of the ranking printed (default 10)\n"
+    "  -q, --quiet           no warnings or totals, only errors\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "Exit status: 0 success, 2 bad input, 1 other failure.\n";
+
+static const char BATCH_HELP[] =
+    "Usage: narvaro batch PLANS_DIR [OPTIONS] --out DIR\n"
+    "\n"
+    "Evaluates every plan (*.csv) in PLANS_DIR on the same boundaries and population:\n"
+    "DIR/<plan>/ holds each plan's result (as narvaro analyze writes it), DIR/plans.csv\n"
+    "one row per plan. A plan whose result in DIR was made from the same inputs, options\n"
+    "and versions (the manifest in its summary.json) is skipped; a bad plan is reported\n"
+    "and the others still run. An interrupted batch leaves each plan's result whole or\n"
+    "absent, and the next run picks up where it stopped.\n"
+    "\n"
+    "%s"
+    "Batch:\n"
+    "  --out DIR             the batch folder (created if missing)\n"
+    "  --jobs N              plans evaluated at once (default: one per core)\n"
+    "  --force               run every plan, also those whose result is current\n"
+    "  --tables-only         CSV and JSON only: no narvaro.sqlite, no map (fastest)\n"
+    "  --no-maps             no map in each result\n"
+    "  -q, --quiet           no progress bar, warnings or totals, only errors\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "Exit status: 0 when every plan is done or current, 2 when a plan was bad input\n"
+    "(the others are written), 1 on other failures.\n";
+
 static const char MAIN_HELP[] =
     "Usage: narvaro COMMAND [OPTIONS]\n"
     "\n"
@@ -82,6 +136,8 @@ static const char MAIN_HELP[] =
     "\n"
     "Commands:\n"
     "  analyze     presence per municipality and county (narvaro analyze --help)\n"
+    "  compare     what a new office plan changes (narvaro compare --help)\n"
+    "  batch       every plan in a folder, resumable (narvaro batch --help)\n"
     "  render      maps of a finished run as PNG, SVG or PDF (narvaro render --help)\n"
     "\n"
     "Options:\n"
@@ -91,10 +147,39 @@ static const char MAIN_HELP[] =
 
 enum {
     OPT_BOUNDARIES = 256, OPT_LAYER, OPT_ID_FIELD, OPT_NAME_FIELD, OPT_COUNTY_FIELD, OPT_BOUNDARIES_CRS,
-    OPT_OFFICES, OPT_OFFICES_CRS, OPT_DELIMITER, OPT_ENCODING, OPT_LAT, OPT_LON, OPT_ID_COLUMN,
-    OPT_CRS, OPT_SNAP_KM, OPT_OUT, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
-    OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS, OPT_NO_MAPS
+    OPT_OFFICES_CRS, OPT_DELIMITER, OPT_ENCODING, OPT_LAT, OPT_LON, OPT_ID_COLUMN,
+    OPT_CRS, OPT_SNAP_KM, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
+    OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS,
+    /* command-specific */
+    OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY
 };
+
+/* The long options analyze, compare and batch share (INPUT_HELP). */
+#define INPUT_LONGOPTS                                                         \
+    {"boundaries", required_argument, NULL, OPT_BOUNDARIES},                  \
+    {"layer", required_argument, NULL, OPT_LAYER},                            \
+    {"id-field", required_argument, NULL, OPT_ID_FIELD},                      \
+    {"name-field", required_argument, NULL, OPT_NAME_FIELD},                  \
+    {"county-field", required_argument, NULL, OPT_COUNTY_FIELD},              \
+    {"boundaries-crs", required_argument, NULL, OPT_BOUNDARIES_CRS},          \
+    {"offices-crs", required_argument, NULL, OPT_OFFICES_CRS},                \
+    {"delimiter", required_argument, NULL, OPT_DELIMITER},                    \
+    {"encoding", required_argument, NULL, OPT_ENCODING},                      \
+    {"lat", required_argument, NULL, OPT_LAT},                                \
+    {"lon", required_argument, NULL, OPT_LON},                                \
+    {"id-column", required_argument, NULL, OPT_ID_COLUMN},                    \
+    {"crs", required_argument, NULL, OPT_CRS},                                \
+    {"snap-km", required_argument, NULL, OPT_SNAP_KM},                        \
+    {"population", required_argument, NULL, OPT_POPULATION},                  \
+    {"population-crs", required_argument, NULL, OPT_POPULATION_CRS},          \
+    {"population-layer", required_argument, NULL, OPT_POPULATION_LAYER},      \
+    {"population-column", required_argument, NULL, OPT_POPULATION_COLUMN},    \
+    {"radius-km", required_argument, NULL, OPT_RADIUS_KM},                    \
+    {"threads", required_argument, NULL, OPT_THREADS},                        \
+    {"quiet", no_argument, NULL, 'q'},                                        \
+    {"help", no_argument, NULL, 'h'}
+
+static const char *command = "analyze"; /* for "see narvaro COMMAND --help" */
 
 /* "10,25,50" -> radii; 0 on a bad list. */
 static int parse_radii(const char *arg, nv_radii *radii)
@@ -118,13 +203,81 @@ static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "narvaro: ");
     fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see narvaro analyze --help)\n");
+    fprintf(stderr, " (see narvaro %s --help)\n", command);
     return NV_ERR_INPUT;
+}
+
+/* A whole number in [lo, hi], or -1. */
+static long parse_count(const char *arg, long lo, long hi)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    return end == arg || *end || n < lo || n > hi ? -1 : n;
+}
+
+/* Handles an option of INPUT_LONGOPTS; returns 1 if c was one. *rc is set when its value
+ * is bad. */
+static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
+{
+    char *end;
+    switch (c) {
+    case OPT_BOUNDARIES: o->boundaries.source = arg; return 1;
+    case OPT_LAYER: o->boundaries.layer = arg; return 1;
+    case OPT_ID_FIELD: o->boundaries.id_field = arg; return 1;
+    case OPT_NAME_FIELD: o->boundaries.name_field = arg; return 1;
+    case OPT_COUNTY_FIELD: o->boundaries.county_field = arg; return 1;
+    case OPT_BOUNDARIES_CRS: o->boundaries.source_crs = arg; return 1;
+    case OPT_OFFICES_CRS: o->offices.xy_crs = arg; return 1;
+    case OPT_DELIMITER:
+        if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0)
+            o->offices.delimiter = '\t';
+        else if (strlen(arg) == 1 && strchr(",;\t|", arg[0]))
+            o->offices.delimiter = arg[0];
+        else
+            *rc = usage_error("--delimiter '%s': give one of , ; | or tab", arg);
+        return 1;
+    case OPT_ENCODING: o->offices.encoding = arg; return 1;
+    case OPT_LAT: o->offices.lat_column = arg; return 1;
+    case OPT_LON: o->offices.lon_column = arg; return 1;
+    case OPT_ID_COLUMN: o->offices.id_column = arg; return 1;
+    case OPT_CRS: o->boundaries.analysis_crs = arg; return 1;
+    case OPT_SNAP_KM:
+        o->snap_km = strtod(arg, &end);
+        if (end == arg || *end || !(o->snap_km >= 0) || !isfinite(o->snap_km))
+            *rc = usage_error("--snap-km '%s': give a distance in km, 0 or more", arg);
+        return 1;
+    case OPT_POPULATION: o->population.source = arg; return 1;
+    case OPT_POPULATION_CRS: o->population.crs = arg; return 1;
+    case OPT_POPULATION_LAYER: o->population.layer = arg; return 1;
+    case OPT_POPULATION_COLUMN: o->population.population_column = arg; return 1;
+    case OPT_RADIUS_KM:
+        if (!parse_radii(arg, &o->radii))
+            *rc = usage_error("--radius-km '%s': give distances in km above 0, separated by commas "
+                              "(at most 8), e.g. 10,25,50", arg);
+        return 1;
+    case OPT_THREADS: {
+        long n = parse_count(arg, 0, 256);
+        if (n < 0)
+            *rc = usage_error("--threads '%s': give a number of threads, 0 for one per core", arg);
+        else
+            o->population.threads = (int)n;
+        return 1;
+    }
+    default: return 0;
+    }
+}
+
+/* The getopt cases every command ends with: bad options and values. */
+static int option_error(int c, char **argv)
+{
+    if (c == ':')
+        return usage_error("option '%s' needs a value", argv[optind - 1]);
+    return usage_error("unknown option '%s'", argv[optind - 1]);
 }
 
 static void print_diags(const nv_diags *d, int quiet)
 {
-    size_t shown = 0, warnings = 0;
+    size_t warnings = 0;
     for (size_t i = 0; i < nv_diags_count(d); i++) {
         const nv_diag *g = nv_diags_get(d, i);
         if (g->severity == NV_WARNING) {
@@ -138,45 +291,46 @@ static void print_diags(const nv_diags *d, int quiet)
         else if (g->path)
             snprintf(where, sizeof where, "%s: ", g->path);
         fprintf(stderr, "narvaro: %s%s%s\n", where, g->severity == NV_WARNING ? "warning: " : "", g->message);
-        shown++;
     }
     if (!quiet && warnings > 20)
         fprintf(stderr, "narvaro: ... and %zu more warnings (offices.csv notes each one)\n",
                 warnings - 20);
 }
 
+/* Prints a failed run's error; returns its status. */
+static int report_failure(nv_status st, const nv_error *err, const char *out_dir)
+{
+    char msg[4096];
+    nv_error_format(err, msg, sizeof msg);
+    fprintf(stderr, "narvaro: %s\n", msg);
+    if (st == NV_ERR_INPUT && out_dir)
+        fprintf(stderr, "narvaro: nothing was written to %s\n", out_dir);
+    return st;
+}
+
+static void print_population(const nv_run_summary *t)
+{
+    if (!(t->pop.population == t->pop.population)) /* NAN: no figures */
+        return;
+    printf("%.0f people%s", t->pop.population,
+           t->population_municipal ? " (municipal totals at representative points)" : "");
+    for (size_t r = 0; r < t->radii.n; r++)
+        printf("%s%.1f%% within %g km", r ? ", " : ": ", 100 * t->pop.within[r] / t->pop.population,
+               t->radii.km[r]);
+    printf(" of an office\n");
+}
+
 static int cmd_analyze(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"boundaries", required_argument, NULL, OPT_BOUNDARIES},
-        {"layer", required_argument, NULL, OPT_LAYER},
-        {"id-field", required_argument, NULL, OPT_ID_FIELD},
-        {"name-field", required_argument, NULL, OPT_NAME_FIELD},
-        {"county-field", required_argument, NULL, OPT_COUNTY_FIELD},
-        {"boundaries-crs", required_argument, NULL, OPT_BOUNDARIES_CRS},
+        INPUT_LONGOPTS,
         {"offices", required_argument, NULL, OPT_OFFICES},
-        {"offices-crs", required_argument, NULL, OPT_OFFICES_CRS},
-        {"delimiter", required_argument, NULL, OPT_DELIMITER},
-        {"encoding", required_argument, NULL, OPT_ENCODING},
-        {"lat", required_argument, NULL, OPT_LAT},
-        {"lon", required_argument, NULL, OPT_LON},
-        {"id-column", required_argument, NULL, OPT_ID_COLUMN},
-        {"crs", required_argument, NULL, OPT_CRS},
-        {"snap-km", required_argument, NULL, OPT_SNAP_KM},
         {"out", required_argument, NULL, OPT_OUT},
-        {"population", required_argument, NULL, OPT_POPULATION},
-        {"population-crs", required_argument, NULL, OPT_POPULATION_CRS},
-        {"population-layer", required_argument, NULL, OPT_POPULATION_LAYER},
-        {"population-column", required_argument, NULL, OPT_POPULATION_COLUMN},
-        {"radius-km", required_argument, NULL, OPT_RADIUS_KM},
-        {"threads", required_argument, NULL, OPT_THREADS},
         {"no-maps", no_argument, NULL, OPT_NO_MAPS},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     nv_analyze_options o;
     memset(&o, 0, sizeof o);
-    o.snap_km = 2.0;
+    o.session.snap_km = 2.0;
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     int quiet = 0, c, rc = 0;
     if (!files)
@@ -184,64 +338,18 @@ static int cmd_analyze(int argc, char **argv)
     optind = 1;
     opterr = 0; /* our own messages, prefixed like every other */
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        char *end;
-        switch (c) {
-        case OPT_BOUNDARIES: o.boundaries.source = optarg; break;
-        case OPT_LAYER: o.boundaries.layer = optarg; break;
-        case OPT_ID_FIELD: o.boundaries.id_field = optarg; break;
-        case OPT_NAME_FIELD: o.boundaries.name_field = optarg; break;
-        case OPT_COUNTY_FIELD: o.boundaries.county_field = optarg; break;
-        case OPT_BOUNDARIES_CRS: o.boundaries.source_crs = optarg; break;
-        case OPT_OFFICES: files[o.n_office_files++] = optarg; break;
-        case OPT_OFFICES_CRS: o.offices.xy_crs = optarg; break;
-        case OPT_DELIMITER:
-            if (strcmp(optarg, "tab") == 0 || strcmp(optarg, "\\t") == 0)
-                o.offices.delimiter = '\t';
-            else if (strlen(optarg) == 1 && strchr(",;\t|", optarg[0]))
-                o.offices.delimiter = optarg[0];
-            else {
-                rc = usage_error("--delimiter '%s': give one of , ; | or tab", optarg);
+        if (input_option(c, optarg, &o.session, &rc)) {
+            if (rc)
                 goto done;
-            }
-            break;
-        case OPT_ENCODING: o.offices.encoding = optarg; break;
-        case OPT_LAT: o.offices.lat_column = optarg; break;
-        case OPT_LON: o.offices.lon_column = optarg; break;
-        case OPT_ID_COLUMN: o.offices.id_column = optarg; break;
-        case OPT_CRS: o.boundaries.analysis_crs = optarg; break;
-        case OPT_SNAP_KM:
-            o.snap_km = strtod(optarg, &end);
-            if (end == optarg || *end || !(o.snap_km >= 0) || !isfinite(o.snap_km)) {
-                rc = usage_error("--snap-km '%s': give a distance in km, 0 or more", optarg);
-                goto done;
-            }
-            break;
-        case OPT_OUT: o.out_dir = optarg; break;
-        case OPT_NO_MAPS: o.no_maps = 1; break;
-        case OPT_POPULATION: o.population.source = optarg; break;
-        case OPT_POPULATION_CRS: o.population.crs = optarg; break;
-        case OPT_POPULATION_LAYER: o.population.layer = optarg; break;
-        case OPT_POPULATION_COLUMN: o.population.population_column = optarg; break;
-        case OPT_RADIUS_KM:
-            if (!parse_radii(optarg, &o.radii)) {
-                rc = usage_error("--radius-km '%s': give distances in km above 0, separated by commas "
-                                 "(at most 8), e.g. 10,25,50", optarg);
-                goto done;
-            }
-            break;
-        case OPT_THREADS: {
-            long n = strtol(optarg, &end, 10);
-            if (end == optarg || *end || n < 0 || n > 256) {
-                rc = usage_error("--threads '%s': give a number of threads, 0 for one per core", optarg);
-                goto done;
-            }
-            o.population.threads = (int)n;
-            break;
+            continue;
         }
+        switch (c) {
+        case OPT_OFFICES: files[o.n_office_files++] = optarg; break;
+        case OPT_OUT: o.out_dir = optarg; break;
+        case OPT_NO_MAPS: o.session.no_maps = 1; break;
         case 'q': quiet = 1; break;
-        case 'h': printf(ANALYZE_HELP, nv_analyze_data_dir()); goto done;
-        case ':': rc = usage_error("option '%s' needs a value", argv[optind - 1]); goto done;
-        default: rc = usage_error("unknown option '%s'", argv[optind - 1]); goto done;
+        case 'h': printf(ANALYZE_HELP, nv_analyze_data_dir(), INPUT_HELP); goto done;
+        default: rc = option_error(c, argv); goto done;
         }
     }
     if (optind < argc) {
@@ -261,25 +369,13 @@ static int cmd_analyze(int argc, char **argv)
     print_diags(diags, quiet);
     nv_diags_destroy(diags);
     if (st != NV_OK) {
-        char msg[4096];
-        nv_error_format(&err, msg, sizeof msg);
-        fprintf(stderr, "narvaro: %s\n", msg);
-        if (st == NV_ERR_INPUT)
-            fprintf(stderr, "narvaro: nothing was written%s%s\n", o.out_dir ? " to " : "", o.out_dir ? o.out_dir : "");
-        rc = st;
+        rc = report_failure(st, &err, o.out_dir);
         goto done;
     }
     if (!quiet) {
         printf("%d municipalities, %d offices: %d municipalities with an office, %d without\n",
                t.municipalities, t.offices, t.with_office, t.without_office);
-        if (t.pop.population == t.pop.population) { /* not NAN */
-            printf("%.0f people%s", t.pop.population,
-                   t.population_municipal ? " (municipal totals at representative points)" : "");
-            for (size_t r = 0; r < t.radii.n; r++)
-                printf("%s%.1f%% within %g km", r ? ", " : ": ", 100 * t.pop.within[r] / t.pop.population,
-                       t.radii.km[r]);
-            printf(" of an office\n");
-        }
+        print_population(&t);
         if (t.offices_snapped || t.offices_rejected)
             printf("%d offices snapped to the nearest municipality, %d rejected (see offices.csv)\n",
                    t.offices_snapped, t.offices_rejected);
@@ -287,6 +383,237 @@ static int cmd_analyze(int argc, char **argv)
     }
 done:
     free(files);
+    return rc;
+}
+
+/* ---- narvaro compare ---- */
+
+/* Prints s left-aligned in width characters: printf counts bytes, å is two. */
+static void print_padded(const char *s, int width)
+{
+    int chars = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        chars += (*p & 0xC0) != 0x80;
+    printf("%s%*s", s, chars < width ? width - chars : 0, "");
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        INPUT_LONGOPTS,
+        {"out", required_argument, NULL, OPT_OUT},
+        {"no-maps", no_argument, NULL, OPT_NO_MAPS},
+        {"top", required_argument, NULL, OPT_TOP},
+        {NULL, 0, NULL, 0}};
+    nv_session_options so;
+    memset(&so, 0, sizeof so);
+    so.snap_km = 2.0;
+    const char *out_dir = NULL;
+    int quiet = 0, c, rc = 0;
+    long top = 10;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        if (input_option(c, optarg, &so, &rc)) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        switch (c) {
+        case OPT_OUT: out_dir = optarg; break;
+        case OPT_NO_MAPS: so.no_maps = 1; break;
+        case OPT_TOP:
+            if ((top = parse_count(optarg, 0, 1000000)) < 0)
+                return usage_error("--top '%s': give a number of rows", optarg);
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': printf(COMPARE_HELP, INPUT_HELP); return 0;
+        default: return option_error(c, argv);
+        }
+    }
+    if (argc - optind != 2)
+        return usage_error("%sgive two plans: narvaro compare BASE.csv PLAN.csv --out DIR", "");
+    if (!out_dir)
+        return usage_error("%sno output folder: give one with --out DIR", "");
+    const char *base = argv[optind], *plan = argv[optind + 1];
+
+    nv_diags *diags = nv_diags_create();
+    nv_error err = {0};
+    nv_session *s = NULL;
+    nv_evaluation *before = NULL, *after = NULL;
+    char *tmp = NULL;
+    nv_change *changes = NULL;
+    size_t *ranking = NULL, n_ranked = 0;
+    nv_compare_totals t;
+    nv_status st = nv_session_open(&so, &s, diags, &err);
+    if (st == NV_OK)
+        st = nv_session_evaluate(s, &base, 1, NULL, &before, diags, &err);
+    if (st == NV_OK)
+        st = nv_session_evaluate(s, &plan, 1, NULL, &after, diags, &err);
+    size_t nm = 0;
+    if (st == NV_OK) {
+        nv_coverage_municipalities(nv_evaluation_coverage(after), &nm);
+        changes = calloc(nm ? nm : 1, sizeof *changes);
+        ranking = calloc(nm ? nm : 1, sizeof *ranking);
+        if (!changes || !ranking)
+            st = nv_error_set(&err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    if (st == NV_OK && !(tmp = nv_outdir_temp_beside(out_dir)))
+        st = nv_error_set(&err, NV_ERR_FAIL, out_dir, 0, "cannot create a working folder beside it: %s", strerror(errno));
+    if (st == NV_OK)
+        st = nv_compare_write(s, before, after, tmp, &t, changes, ranking, &n_ranked, &err);
+    if (st == NV_OK)
+        st = nv_outdir_publish(tmp, out_dir, &err);
+    print_diags(diags, quiet);
+    if (st != NV_OK) {
+        rc = report_failure(st, &err, out_dir);
+    } else if (!quiet) {
+        const nv_run_summary *b = nv_evaluation_summary(before), *a = nv_evaluation_summary(after);
+        nv_radii radii;
+        nv_session_radii(s, &radii);
+        printf("%s -> %s\n", base, plan);
+        printf("municipalities with an office: %d -> %d; %d lose their presence, %d gain one; "
+               "the nearest office is farther in %d, nearer in %d\n",
+               b->with_office, a->with_office, t.losing_presence, t.gaining_presence, t.longer, t.shorter);
+        if (b->pop.population == b->pop.population) {
+            printf("people moving beyond");
+            for (size_t r = 0; r < radii.n; r++)
+                printf("%s %g km: %.0f", r ? ";" : "", radii.km[r], t.beyond_added[r]);
+            printf(" (and within: ");
+            for (size_t r = 0; r < radii.n; r++)
+                printf("%s%.0f", r ? ", " : "", t.within_added[r]);
+            printf(")\n");
+        }
+        if (n_ranked && top > 0) {
+            printf("heaviest losses (people x km added to their trip to the nearest office):\n");
+            for (size_t k = 0; k < n_ranked && (long)k < top; k++) {
+                const nv_change *ch = &changes[ranking[k]];
+                printf("%4zu  %s ", k + 1, ch->after->kommunkod);
+                print_padded(ch->after->namn, 22);
+                printf(" %-15s %8.1f -> %6.1f km  %9.0f people  %+12.0f person-km\n", nv_change_class_name(ch->cls),
+                       ch->before->nearest_office_km, ch->after->nearest_office_km, ch->after->pop.population,
+                       ch->person_km_added);
+            }
+        }
+        printf("results in %s/ (changes.csv, ranking.csv, summary.json, before/, after/)\n", out_dir);
+    }
+    if (tmp) {
+        struct stat sb;
+        if (stat(tmp, &sb) == 0)
+            nv_outdir_remove_tree(tmp);
+        free(tmp);
+    }
+    free(changes);
+    free(ranking);
+    nv_evaluation_destroy(before);
+    nv_evaluation_destroy(after);
+    nv_session_close(s);
+    nv_diags_destroy(diags);
+    return rc;
+}
+
+/* ---- narvaro batch ---- */
+
+typedef struct progress_bar {
+    double last;      /* when it was last drawn (s) */
+    int drawn;
+} progress_bar;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* At most ten times a second, and always at the end. */
+static void draw_progress(size_t done, size_t total, void *user)
+{
+    progress_bar *p = user;
+    double t = now_s();
+    if (done < total && t - p->last < 0.1)
+        return;
+    p->last = t;
+    p->drawn = 1;
+    int width = 30, fill = total ? (int)(width * done / total) : width;
+    fprintf(stderr, "\rnarvaro: [%.*s%*s] %zu/%zu plans", fill, "##############################", width - fill, "",
+            done, total);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static int cmd_batch(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        INPUT_LONGOPTS,
+        {"out", required_argument, NULL, OPT_OUT},
+        {"no-maps", no_argument, NULL, OPT_NO_MAPS},
+        {"jobs", required_argument, NULL, OPT_JOBS},
+        {"force", no_argument, NULL, OPT_FORCE},
+        {"tables-only", no_argument, NULL, OPT_TABLES_ONLY},
+        {NULL, 0, NULL, 0}};
+    nv_session_options so;
+    memset(&so, 0, sizeof so);
+    so.snap_km = 2.0;
+    nv_batch_options bo;
+    memset(&bo, 0, sizeof bo);
+    int quiet = 0, c, rc = 0;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        if (input_option(c, optarg, &so, &rc)) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        switch (c) {
+        case OPT_OUT: bo.out_dir = optarg; break;
+        case OPT_NO_MAPS: so.no_maps = 1; break;
+        case OPT_TABLES_ONLY: so.tables_only = 1; break;
+        case OPT_FORCE: bo.force = 1; break;
+        case OPT_JOBS: {
+            long n = parse_count(optarg, 0, 64);
+            if (n < 0)
+                return usage_error("--jobs '%s': give a number of plans at once (1 to 64, 0 for one per core)",
+                                   optarg);
+            bo.jobs = (int)n;
+            break;
+        }
+        case 'q': quiet = 1; break;
+        case 'h': printf(BATCH_HELP, INPUT_HELP); return 0;
+        default: return option_error(c, argv);
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error("%sgive one folder of plans: narvaro batch PLANS_DIR --out DIR", "");
+    if (!bo.out_dir)
+        return usage_error("%sno output folder: give one with --out DIR", "");
+    bo.plans_dir = argv[optind];
+    progress_bar bar = {0, 0};
+    if (!quiet && isatty(STDERR_FILENO)) {
+        bo.progress = draw_progress;
+        bo.user = &bar;
+    }
+    nv_diags *diags = nv_diags_create();
+    nv_error err = {0};
+    nv_session *s = NULL;
+    nv_batch_totals t = {0, 0, 0, 0};
+    nv_status st = nv_session_open(&so, &s, diags, &err);
+    if (st == NV_OK)
+        st = nv_batch_run(s, &bo, &t, diags, &err);
+    print_diags(diags, quiet);
+    if (st != NV_OK) {
+        char msg[4096];
+        nv_error_format(&err, msg, sizeof msg);
+        fprintf(stderr, "narvaro: %s\n", msg);
+        rc = st;
+    }
+    if (!quiet && t.plans)
+        printf("%zu plans: %zu done, %zu skipped (inputs unchanged), %zu failed; plans.csv in %s/\n", t.plans,
+               t.done, t.skipped, t.failed, bo.out_dir);
+    nv_session_close(s);
+    nv_diags_destroy(diags);
     return rc;
 }
 
@@ -551,10 +878,15 @@ int main(int argc, char **argv)
                nv_render_cairo_version(), nv_render_pango_version());
         return 0;
     }
+    command = cmd;
     if (strcmp(cmd, "analyze") == 0)
         return cmd_analyze(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "batch") == 0)
+        return cmd_batch(argc - 1, argv + 1);
     if (strcmp(cmd, "render") == 0)
         return cmd_render(argc - 1, argv + 1);
-    fprintf(stderr, "narvaro: unknown command '%s' (commands: analyze, render; see narvaro --help)\n", cmd);
+    fprintf(stderr, "narvaro: unknown command '%s' (commands: analyze, compare, batch, render; see narvaro --help)\n", cmd);
     return NV_ERR_INPUT;
 }
