@@ -81,6 +81,7 @@ static const char ANALYZE_HELP[] =
     "                        earlier result untouched.\n"
     "  --no-maps             do not draw DIR/maps/presence.png (the map spec presence\n"
     "                        of the maps folder, $NARVARO_MAPS; see narvaro render)\n"
+    "  --tables-only         CSV and JSON only: no narvaro.sqlite, no map\n"
     "  -q, --quiet           no warnings or totals, only errors\n"
     "  -h, --help            this help\n"
     "\n"
@@ -327,6 +328,7 @@ static int cmd_analyze(int argc, char **argv)
         {"offices", required_argument, NULL, OPT_OFFICES},
         {"out", required_argument, NULL, OPT_OUT},
         {"no-maps", no_argument, NULL, OPT_NO_MAPS},
+        {"tables-only", no_argument, NULL, OPT_TABLES_ONLY},
         {NULL, 0, NULL, 0}};
     nv_analyze_options o;
     memset(&o, 0, sizeof o);
@@ -347,6 +349,7 @@ static int cmd_analyze(int argc, char **argv)
         case OPT_OFFICES: files[o.n_office_files++] = optarg; break;
         case OPT_OUT: o.out_dir = optarg; break;
         case OPT_NO_MAPS: o.session.no_maps = 1; break;
+        case OPT_TABLES_ONLY: o.session.tables_only = 1; break;
         case 'q': quiet = 1; break;
         case 'h': printf(ANALYZE_HELP, nv_analyze_data_dir(), INPUT_HELP); goto done;
         default: rc = option_error(c, argv); goto done;
