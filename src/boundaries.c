@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,9 +37,20 @@ static const char *const ID_FIELDS[] = {"kommunkod", "id", "kod", "code", "kom_k
 static const char *const NAME_FIELDS[] = {"namn", "kom_namn", "name", NULL};
 static const char *const COUNTY_FIELDS[] = {"lanskod", "lan_code", "lan_kod", NULL};
 
+static char gdal_version[64];
+static pthread_once_t gdal_version_once = PTHREAD_ONCE_INIT;
+
+static void copy_gdal_version(void)
+{
+    snprintf(gdal_version, sizeof gdal_version, "%s", GDALVersionInfo("RELEASE_NAME"));
+}
+
+/* GDALVersionInfo's string lives only until its next call (with any request): keep a
+ * copy that lives as long as the process. */
 const char *nv_boundaries_gdal_version(void)
 {
-    return GDALVersionInfo("RELEASE_NAME");
+    pthread_once(&gdal_version_once, copy_gdal_version);
+    return gdal_version;
 }
 
 const char *nv_boundaries_proj_version(void)
