@@ -4,6 +4,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -308,6 +310,7 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
                        nv_error *err)
 {
     batch bt;
+    int lock_fd = -1;
     memset(&bt, 0, sizeof bt);
     bt.s = s;
     bt.o = o;
@@ -318,6 +321,20 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
         goto done;
     if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
         st = nv_error_set(err, NV_ERR_FAIL, o->out_dir, 0, "cannot create the output folder: %s", strerror(errno));
+        goto done;
+    }
+    /* One batch at a time per folder: another would take our working folders for
+     * leftovers. The lock goes with the process, however it ends. */
+    char lock_path[4096];
+    snprintf(lock_path, sizeof lock_path, "%s/.narvaro-batch.lock", o->out_dir);
+    lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lock_fd < 0) {
+        st = nv_error_set(err, NV_ERR_FAIL, o->out_dir, 0, "cannot create a lock file in it: %s", strerror(errno));
+        goto done;
+    }
+    if (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        st = nv_error_set(err, NV_ERR_INPUT, o->out_dir, 0,
+                          "another narvaro batch is writing to this folder; wait for it or choose another --out");
         goto done;
     }
     remove_leftovers(o->out_dir);
@@ -377,5 +394,7 @@ done:
     }
     free(bt.rows);
     pthread_mutex_destroy(&bt.lock);
+    if (lock_fd >= 0)
+        close(lock_fd); /* releases the lock */
     return st;
 }

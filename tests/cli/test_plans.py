@@ -180,7 +180,21 @@ def a_killed_batch_leaves_only_complete_results_and_resumes():
     check_eq(len(rows), 40, "every plan in plans.csv")
     skipped = sum(r["status"] == "skipped" for r in rows)
     check(skipped >= len(done) - 1, f"the re-run picked up where it stopped ({skipped} skipped)")
-    check_eq(sorted(n for n in os.listdir(out) if n.startswith(".")), [], "no working folder left")
+    check_eq(sorted(n for n in os.listdir(out) if n.startswith(".") and n != ".narvaro-batch.lock"), [],
+             "no working folder left")
+
+
+@case
+def two_batches_cannot_write_one_folder_at_once():
+    out = os.path.join(tmpdir(), "batch")
+    os.makedirs(out)
+    lock = open(os.path.join(out, ".narvaro-batch.lock"), "w")
+    import fcntl
+    fcntl.flock(lock, fcntl.LOCK_EX)  # as a running batch holds it
+    code, _, err = run("batch", plans_folder(broken=False), "--no-maps", "--out", out)
+    check_eq(code, 2, "a second batch on a busy folder")
+    check("another narvaro batch is writing to this folder" in err, err)
+    lock.close()
 
 
 finish("test_plans")
