@@ -464,6 +464,19 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
             st = nv_manifest_add_file(m, sub[i], ev[i]->files[k], err);
     if (st == NV_OK && !(json = nv_manifest_json(m, 2)))
         st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    /* compare.sqlite: what the difference and side-by-side maps are drawn from. */
+    if (st == NV_OK && !s->o.tables_only) {
+        nv_store_comparison sc = {.changes = changes, .n_changes = na, .totals = totals,
+                                  .before = &before->s, .after = &after->s,
+                                  .manifest_json = json, .manifest_digest = nv_manifest_digest(m)};
+        sc.offices_before = nv_coverage_offices(before->cov, &sc.n_offices_before);
+        sc.offices_after = nv_coverage_offices(after->cov, &sc.n_offices_after);
+        sc.counties = nv_coverage_counties(after->cov, &sc.n_counties);
+        snprintf(path, sizeof path, "%s/compare.sqlite", dir);
+        pthread_mutex_lock(&s->write_lock);
+        st = nv_store_write_changes(path, after->s.srid, &sc, err);
+        pthread_mutex_unlock(&s->write_lock);
+    }
     if (st == NV_OK) {
         snprintf(path, sizeof path, "%s/summary.json", dir);
         st = nv_report_compare_json(path, totals, radii, &before->s, &after->s, json, err);

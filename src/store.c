@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@ typedef struct store {
     void *cache;      /* libspatialite's per-connection state */
     nv_error *err;
     nv_status status;
+    int created;      /* the file is ours: create_exclusively made it */
 } store;
 
 /* Records a failure with the SQLite error message of the connection appended. */
@@ -201,9 +203,11 @@ static const char schema_sql[] =
     " manifest_digest TEXT,"    /* SHA-256 over inputs, options and versions */
     " manifest TEXT);";         /* the manifest as JSON: every input file with its SHA-256 */
 
-static nv_status create_schema(store *s, int srid)
+/* The tables of tables_sql, then the geometry columns and spatial indexes of the two
+ * layers every narvaro database has: municipalities and offices. */
+static nv_status create_schema(store *s, int srid, const char *tables_sql)
 {
-    if (exec_sql(s, schema_sql, "creating the tables") != NV_OK)
+    if (exec_sql(s, tables_sql, "creating the tables") != NV_OK)
         return s->status;
     /* The municipality geometry is NOT NULL: a row without its polygon is a bug upstream,
      * and the constraint turns a WKB that SpatiaLite cannot read into an error. */
@@ -560,7 +564,59 @@ static nv_status create_exclusively(store *s)
         return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
                                         "cannot create the database: %s", strerror(e));
     }
+    s->created = 1;
     return NV_OK;
+}
+
+/* Creates the file, connects SpatiaLite, writes its metadata and the SRID, and starts
+ * the transaction that store_end commits. */
+static nv_status store_begin(store *st, int srid)
+{
+    if (!st->path || !*st->path)
+        return st->status = nv_error_set(st->err, NV_ERR_FAIL, NULL, 0, "no path given for the database");
+    if (create_exclusively(st) != NV_OK)
+        return st->status;
+    spatialite_initialize();
+    st->cache = spatialite_alloc_connection();
+    if (!st->cache)
+        return st->status = nv_error_set(st->err, NV_ERR_FAIL, st->path, 0,
+                                         "cannot allocate a SpatiaLite connection (out of memory?)");
+    if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        return fail_db(st, "cannot open the database");
+    spatialite_init_ex(st->db, st->cache, 0);
+    spatialite_set_silent_mode(st->cache);
+
+    /* InitSpatialMetadata(1, …) runs in its own transaction, so it comes before ours. */
+    if (call_spatialite(st, "SELECT InitSpatialMetadata(1, 'NONE')", 0,
+                        "creating the SpatiaLite metadata") != NV_OK)
+        return st->status;
+    if (exec_sql(st, "BEGIN", "starting the transaction") != NV_OK)
+        return st->status;
+    return ensure_srid(st, srid);
+}
+
+/* Commits if nothing failed, closes, and removes the file if anything did. Returns the
+ * first failure. */
+static nv_status store_end(store *st)
+{
+    if (st->status == NV_OK && st->db)
+        exec_sql(st, "COMMIT", "committing");
+    if (st->db) {
+        /* A failed close leaves the handle open: report it, then let close_v2 release
+         * it whenever it can. An uncommitted transaction is rolled back here. */
+        if (sqlite3_close(st->db) != SQLITE_OK) {
+            fail_db(st, "closing the database");
+            sqlite3_close_v2(st->db);
+        }
+        st->db = NULL;
+    }
+    if (st->cache)
+        spatialite_cleanup_ex(st->cache);
+    st->cache = NULL;
+    /* A file that create_exclusively did not create is never ours to remove. */
+    if (st->status != NV_OK && st->created)
+        unlink(st->path);
+    return st->status;
 }
 
 nv_status nv_store_write(const char *path, int srid,
@@ -570,57 +626,315 @@ nv_status nv_store_write(const char *path, int srid,
                          const nv_run_summary *s, nv_error *err)
 {
     store st = {.path = path, .err = err, .status = NV_OK};
-    if (!path || !*path)
-        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "no path given for the database");
-    if (create_exclusively(&st) != NV_OK)
-        return st.status;
+    if (store_begin(&st, srid) == NV_OK && create_schema(&st, srid, schema_sql) == NV_OK &&
+        insert_municipalities(&st, srid, m, n_m) == NV_OK && insert_offices(&st, srid, o, n_o) == NV_OK &&
+        insert_counties(&st, c, n_c) == NV_OK &&
+        store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) == NV_OK && s)
+        insert_run(&st, srid, s);
+    return store_end(&st);
+}
 
-    spatialite_initialize();
-    st.cache = spatialite_alloc_connection();
-    if (!st.cache) {
-        st.status = nv_error_set(err, NV_ERR_FAIL, path, 0,
-                                 "cannot allocate a SpatiaLite connection (out of memory?)");
-        goto done;
+/* ---------------------------------------------------------------- compare.sqlite */
+
+/* The offices table of analyze plus the plan each row comes from; counties by change
+ * class. The municipalities and comparison tables have columns per radius and are made
+ * by the functions below. */
+static const char compare_tables_sql[] =
+    "CREATE TABLE offices ("
+    " fid INTEGER PRIMARY KEY,"
+    " source TEXT,"
+    " line INTEGER,"
+    " office_id TEXT,"
+    " name TEXT,"
+    " type TEXT,"
+    " kommunkod_stated TEXT,"
+    " lat REAL,"
+    " lon REAL,"
+    " x REAL,"
+    " y REAL,"
+    " status TEXT,"
+    " kommunkod TEXT,"
+    " namn TEXT,"
+    " snap_m REAL,"
+    " note TEXT,"
+    " plan TEXT,"                /* "before" or "after" */
+    " closed INTEGER);"          /* 1: a before office with no after office near it */
+    "CREATE INDEX offices_plan ON offices (plan);"
+    "CREATE TABLE counties ("
+    " fid INTEGER PRIMARY KEY,"
+    " lanskod TEXT NOT NULL,"
+    " namn TEXT,"
+    " municipalities INTEGER,"
+    " lost_presence INTEGER,"
+    " longer INTEGER,"
+    " unchanged INTEGER,"
+    " shorter INTEGER,"
+    " gained_presence INTEGER,"
+    " municipalities_with_office_before INTEGER,"
+    " municipalities_with_office_after INTEGER);";
+
+/* SQL text with columns per radius, built in a fixed buffer: at most 8 radii keep it
+ * far below the size. */
+typedef struct sqltext {
+    char s[8192];
+    size_t n;
+    int overflow;
+} sqltext;
+
+static void sql_add(sqltext *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(t->s + t->n, sizeof t->s - t->n, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= sizeof t->s - t->n)
+        t->overflow = 1;
+    else
+        t->n += (size_t)k;
+}
+
+/* Adds " name TYPE," for each radius, name made from fmt and the radius in km. */
+static void sql_radius_columns(sqltext *t, const nv_radii *radii, const char *fmt, const char *type)
+{
+    char col[96];
+    for (size_t r = 0; radii && r < radii->n; r++) {
+        snprintf(col, sizeof col, fmt, radii->km[r]);
+        sql_add(t, " \"%s\" %s,", col, type);
     }
-    if (sqlite3_open_v2(path, &st.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        fail_db(&st, "cannot open the database");
-        goto done;
+}
+
+static nv_status exec_text(store *s, const sqltext *t, const char *what)
+{
+    if (t->overflow)
+        return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "%s: the SQL is too long", what);
+    return exec_sql(s, t->s, what);
+}
+
+/* Prepares "INSERT INTO table VALUES (NULL, ?1, …, ?n)" for the table's columns in their
+ * order, fid first (NULL: SQLite numbers the rows). With geom_srid > 0 the last column is
+ * the multipolygon geometry and ?n its WKB. */
+static sqlite3_stmt *prepare_insert_all(store *s, const char *table, int n, int geom_srid, const char *what)
+{
+    sqltext t = {.n = 0};
+    sqlite3_stmt *st = NULL;
+    sql_add(&t, "INSERT INTO %s VALUES (NULL", table);
+    for (int i = 1; i < n; i++)
+        sql_add(&t, ", ?%d", i);
+    if (geom_srid > 0)
+        sql_add(&t, ", CastToMultiPolygon(CastToXY(GeomFromWKB(?%d, %d))))", n, geom_srid);
+    else
+        sql_add(&t, ", ?%d)", n);
+    if (t.overflow || sqlite3_prepare_v2(s->db, t.s, -1, &st, NULL) != SQLITE_OK) {
+        fail_db(s, what);
+        sqlite3_finalize(st);
+        return NULL;
     }
-    spatialite_init_ex(st.db, st.cache, 0);
-    spatialite_set_silent_mode(st.cache);
+    return st;
+}
 
-    /* InitSpatialMetadata(1, …) runs in its own transaction, so it comes before ours. */
-    if (call_spatialite(&st, "SELECT InitSpatialMetadata(1, 'NONE')", 0,
-                        "creating the SpatiaLite metadata") != NV_OK)
-        goto done;
-    if (exec_sql(&st, "BEGIN", "starting the transaction") != NV_OK)
-        goto done;
-    if (ensure_srid(&st, srid) != NV_OK || create_schema(&st, srid) != NV_OK)
-        goto done;
-    if (insert_municipalities(&st, srid, m, n_m) != NV_OK ||
-        insert_offices(&st, srid, o, n_o) != NV_OK ||
-        insert_counties(&st, c, n_c) != NV_OK ||
-        store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) != NV_OK)
-        goto done;
-    if (s && insert_run(&st, srid, s) != NV_OK)
-        goto done;
-    exec_sql(&st, "COMMIT", "committing");
-
-done:
-    if (st.db) {
-        /* A failed close leaves the handle open: report it, then let close_v2 release
-         * it whenever it can. An uncommitted transaction is rolled back here. */
-        if (sqlite3_close(st.db) != SQLITE_OK) {
-            fail_db(&st, "closing the database");
-            sqlite3_close_v2(st.db);
+static nv_status insert_changes(store *s, int srid, const nv_store_comparison *c)
+{
+    const nv_radii *radii = &c->after->radii;
+    int nr = (int)radii->n;
+    sqltext t = {.n = 0};
+    sql_add(&t, "CREATE TABLE municipalities (fid INTEGER PRIMARY KEY, kommunkod TEXT NOT NULL, namn TEXT,"
+                " lanskod TEXT, change TEXT, presence_before TEXT, presence_after TEXT, offices_before INTEGER,"
+                " offices_after INTEGER, nearest_office_km_before REAL, nearest_office_km_after REAL,"
+                " nearest_office_km_change REAL, nearest_office_id_before TEXT, nearest_office_id_after TEXT,"
+                " rep_x REAL, rep_y REAL, area_km2 REAL, population REAL,");
+    sql_radius_columns(&t, radii, "population_within_%gkm_before", "REAL");
+    sql_radius_columns(&t, radii, "population_within_%gkm_after", "REAL");
+    sql_add(&t, " mean_distance_km_before REAL, mean_distance_km_after REAL, person_km_added REAL,");
+    sql_radius_columns(&t, radii, "people_beyond_%gkm_added", "REAL");
+    t.s[--t.n] = '\0'; /* the last comma */
+    sql_add(&t, ");CREATE INDEX municipalities_kommunkod ON municipalities (kommunkod);");
+    if (exec_text(s, &t, "creating the municipality table") != NV_OK ||
+        create_schema(s, srid, compare_tables_sql) != NV_OK)
+        return s->status;
+    /* The geometry column comes last, after the ones named above. */
+    int ncol = 17 + 3 * nr + 3 + 1;
+    sqlite3_stmt *st = prepare_insert_all(s, "municipalities", ncol, srid, "preparing the municipality insert");
+    if (!st)
+        return s->status;
+    for (size_t i = 0; i < c->n_changes && s->status == NV_OK; i++) {
+        const nv_change *ch = &c->changes[i];
+        const nv_muni_result *b = ch->before, *a = ch->after;
+        const char *code = a->kommunkod ? a->kommunkod : "(no code)";
+        if (!a->wkb || a->wkb_size == 0 || a->wkb_size > (size_t)INT_MAX) {
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                     "municipality %s has no geometry to store", code);
+            break;
         }
-        st.db = NULL;
+        int k = 1;
+        int rc = bind_text(st, k++, a->kommunkod);
+        rc |= bind_text(st, k++, a->namn);
+        rc |= bind_text(st, k++, a->lanskod);
+        rc |= bind_text(st, k++, nv_change_class_name(ch->cls));
+        rc |= bind_text(st, k++, b->presence);
+        rc |= bind_text(st, k++, a->presence);
+        rc |= sqlite3_bind_int(st, k++, b->offices);
+        rc |= sqlite3_bind_int(st, k++, a->offices);
+        rc |= bind_real(st, k++, b->nearest_office_km);
+        rc |= bind_real(st, k++, a->nearest_office_km);
+        rc |= bind_real(st, k++, ch->delta_km);
+        rc |= bind_text(st, k++, b->nearest_office_id);
+        rc |= bind_text(st, k++, a->nearest_office_id);
+        rc |= bind_real(st, k++, a->rep_x);
+        rc |= bind_real(st, k++, a->rep_y);
+        rc |= bind_real(st, k++, a->area_km2);
+        rc |= bind_real(st, k++, a->pop.population);
+        for (int r = 0; r < nr; r++)
+            rc |= bind_real(st, k++, b->pop.within[r]);
+        for (int r = 0; r < nr; r++)
+            rc |= bind_real(st, k++, a->pop.within[r]);
+        rc |= bind_real(st, k++, b->pop.mean_distance_km);
+        rc |= bind_real(st, k++, a->pop.mean_distance_km);
+        rc |= bind_real(st, k++, ch->person_km_added);
+        for (int r = 0; r < nr; r++)
+            rc |= bind_real(st, k++, ch->beyond_added[r]);
+        rc |= sqlite3_bind_blob(st, k++, a->wkb, (int)a->wkb_size, SQLITE_STATIC);
+        if (rc == SQLITE_OK)
+            rc = step_insert(st);
+        if (rc != SQLITE_OK) {
+            int null_geom = strstr(sqlite3_errmsg(s->db), "municipalities.geom") != NULL;
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "storing municipality %s: %s%s", code,
+                                     sqlite3_errmsg(s->db), null_geom ? " (SpatiaLite could not read its WKB as "
+                                                                        "a polygon or multipolygon)" : "");
+        }
     }
-    if (st.cache)
-        spatialite_cleanup_ex(st.cache);
-    if (st.status != NV_OK)
-        unlink(path);
-    return st.status;
+    finalize(s, st, "finishing the municipality insert");
+    return s->status;
+}
+
+/* Both plans' rows, told apart by plan; then which offices of the first plan the second
+ * drops (no office of it within NV_STORE_CLOSED_WITHIN_M). */
+static nv_status insert_compare_offices(store *s, int srid, const nv_store_comparison *c)
+{
+    char sql[640];
+    if (insert_offices(s, srid, c->offices_before, c->n_offices_before) != NV_OK ||
+        exec_sql(s, "UPDATE offices SET plan = 'before' WHERE plan IS NULL", "marking the offices") != NV_OK ||
+        insert_offices(s, srid, c->offices_after, c->n_offices_after) != NV_OK ||
+        exec_sql(s, "UPDATE offices SET plan = 'after' WHERE plan IS NULL", "marking the offices") != NV_OK)
+        return s->status;
+    snprintf(sql, sizeof sql,
+             "UPDATE offices SET closed = CASE WHEN plan = 'before' AND geom IS NOT NULL THEN NOT EXISTS ("
+             "SELECT 1 FROM offices a WHERE a.plan = 'after' AND a.geom IS NOT NULL AND"
+             " (a.x - offices.x) * (a.x - offices.x) + (a.y - offices.y) * (a.y - offices.y) <= %.17g)"
+             " ELSE 0 END", NV_STORE_CLOSED_WITHIN_M * NV_STORE_CLOSED_WITHIN_M);
+    return exec_sql(s, sql, "finding the closed offices");
+}
+
+/* Counties by change class, counted from the municipalities just stored; names from c. */
+static nv_status insert_compare_counties(store *s, const nv_store_comparison *c)
+{
+    if (exec_sql(s, "INSERT INTO counties (lanskod, municipalities, lost_presence, longer, unchanged, shorter,"
+                    " gained_presence, municipalities_with_office_before, municipalities_with_office_after)"
+                    " SELECT lanskod, count(*), total(change = 'lost_presence'), total(change = 'longer'),"
+                    " total(change = 'unchanged'), total(change = 'shorter'), total(change = 'gained_presence'),"
+                    " total(offices_before > 0), total(offices_after > 0)"
+                    " FROM municipalities GROUP BY lanskod ORDER BY lanskod", "counting by county") != NV_OK)
+        return s->status;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "UPDATE counties SET namn = ?1 WHERE lanskod = ?2", -1, &st, NULL) != SQLITE_OK)
+        return fail_db(s, "preparing the county names");
+    for (size_t i = 0; i < c->n_counties && s->status == NV_OK; i++) {
+        int rc = bind_text(st, 1, c->counties[i].namn);
+        rc |= bind_text(st, 2, c->counties[i].lanskod);
+        if (rc == SQLITE_OK)
+            rc = step_insert(st);
+        if (rc != SQLITE_OK)
+            fail_db(s, "storing the county names");
+    }
+    finalize(s, st, "finishing the county names");
+    return s->status;
+}
+
+static nv_status insert_comparison(store *s, int srid, const nv_store_comparison *c)
+{
+    const nv_run_summary *b = c->before, *a = c->after;
+    const nv_compare_totals *t = c->totals;
+    const nv_radii *radii = &a->radii;
+    int nr = (int)radii->n;
+    sqltext q = {.n = 0};
+    sql_add(&q, "CREATE TABLE comparison (fid INTEGER PRIMARY KEY, narvaro_version TEXT, boundaries TEXT,"
+                " layer TEXT, crs TEXT, srid INTEGER,"
+                " office_files_before TEXT," /* one path per line, in the order given */
+                " office_files_after TEXT, illustrative_before INTEGER, illustrative_after INTEGER,"
+                " municipalities INTEGER, municipalities_with_office_before INTEGER,"
+                " municipalities_with_office_after INTEGER, offices_before INTEGER, offices_after INTEGER,"
+                " municipalities_losing_presence INTEGER, municipalities_gaining_presence INTEGER,"
+                " municipalities_longer_distance INTEGER, municipalities_shorter_distance INTEGER,"
+                " municipalities_unchanged INTEGER, municipalities_changed INTEGER, radii_km TEXT,");
+    sql_radius_columns(&q, radii, "people_moving_beyond_%gkm", "REAL");
+    sql_radius_columns(&q, radii, "people_moving_within_%gkm", "REAL");
+    sql_add(&q, " person_km_added REAL, manifest_digest TEXT, manifest TEXT);");
+    if (exec_text(s, &q, "creating the comparison table") != NV_OK)
+        return s->status;
+    sqlite3_stmt *st = prepare_insert_all(s, "comparison", 24 + 2 * nr, 0, "preparing the comparison insert");
+    if (!st)
+        return s->status;
+    char *files_b = join_lines(b->office_files, b->n_office_files);
+    char *files_a = join_lines(a->office_files, a->n_office_files);
+    char radii_km[256] = "";
+    for (int r = 0; r < nr; r++) {
+        size_t used = strlen(radii_km);
+        snprintf(radii_km + used, sizeof radii_km - used, "%s%g", r ? "," : "", radii->km[r]);
+    }
+    if (!files_b || !files_a) {
+        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "out of memory");
+        free(files_b);
+        free(files_a);
+        finalize(s, st, "finishing the comparison insert");
+        return s->status;
+    }
+    int k = 1;
+    int rc = bind_text(st, k++, a->version);
+    rc |= bind_text(st, k++, a->boundaries);
+    rc |= bind_text(st, k++, a->layer);
+    rc |= bind_text(st, k++, a->crs);
+    rc |= sqlite3_bind_int(st, k++, srid);
+    rc |= bind_text(st, k++, files_b);
+    rc |= bind_text(st, k++, files_a);
+    rc |= sqlite3_bind_int(st, k++, b->illustrative ? 1 : 0);
+    rc |= sqlite3_bind_int(st, k++, a->illustrative ? 1 : 0);
+    rc |= sqlite3_bind_int(st, k++, a->municipalities);
+    rc |= sqlite3_bind_int(st, k++, b->with_office);
+    rc |= sqlite3_bind_int(st, k++, a->with_office);
+    rc |= sqlite3_bind_int(st, k++, b->offices);
+    rc |= sqlite3_bind_int(st, k++, a->offices);
+    rc |= sqlite3_bind_int(st, k++, t->losing_presence);
+    rc |= sqlite3_bind_int(st, k++, t->gaining_presence);
+    rc |= sqlite3_bind_int(st, k++, t->longer);
+    rc |= sqlite3_bind_int(st, k++, t->shorter);
+    rc |= sqlite3_bind_int(st, k++, t->unchanged);
+    rc |= sqlite3_bind_int(st, k++, t->changed);
+    rc |= bind_text(st, k++, radii_km);
+    for (int r = 0; r < nr; r++)
+        rc |= bind_real(st, k++, t->beyond_added[r]);
+    for (int r = 0; r < nr; r++)
+        rc |= bind_real(st, k++, t->within_added[r]);
+    rc |= bind_real(st, k++, t->person_km_added);
+    rc |= bind_text(st, k++, c->manifest_digest);
+    rc |= bind_text(st, k++, c->manifest_json);
+    if (rc == SQLITE_OK)
+        rc = step_insert(st);
+    if (rc != SQLITE_OK)
+        fail_db(s, "storing the comparison");
+    finalize(s, st, "finishing the comparison insert");
+    free(files_b);
+    free(files_a);
+    return s->status;
+}
+
+nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comparison *c, nv_error *err)
+{
+    store st = {.path = path, .err = err, .status = NV_OK};
+    if (!c || !c->changes || !c->totals || !c->before || !c->after)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "nothing to store: the comparison is incomplete");
+    if (store_begin(&st, srid) == NV_OK && insert_changes(&st, srid, c) == NV_OK &&
+        insert_compare_offices(&st, srid, c) == NV_OK && insert_compare_counties(&st, c) == NV_OK)
+        insert_comparison(&st, srid, c);
+    return store_end(&st);
 }
 
 const char *nv_store_spatialite_version(void)

@@ -4,10 +4,22 @@
  *   offices         POINT, srid         — every input row (rejected rows have NULL geometry)
  *   counties        (no geometry)       — the nv_county_result columns
  *   runs            (no geometry)       — one row per run: version, inputs, options, totals
- * Both geometry tables get a spatial index. */
+ * Both geometry tables get a spatial index.
+ *
+ * narvaro compare writes compare.sqlite (nv_store_write_changes), with the same layer names
+ * so that QGIS and the renderer open it the same way:
+ *   municipalities  MULTIPOLYGON, srid  — one row per municipality: its change class and
+ *                                         the figures of both plans (the changes.csv columns)
+ *   offices         POINT, srid         — the rows of both plans, told apart by `plan`
+ *                                         ("before", "after"); `closed` marks the offices
+ *                                         of the first plan that the second one drops
+ *   counties        (no geometry)       — municipalities per change class, by county
+ *   comparison      (no geometry)       — one row: both plans' files, illustrative flags,
+ *                                         the national totals and the manifest */
 #ifndef NV_STORE_H
 #define NV_STORE_H
 
+#include "compare.h"
 #include "error.h"
 #include "results.h"
 
@@ -18,6 +30,29 @@ nv_status nv_store_write(const char *path, int srid,
                          const nv_office_result *o, size_t n_o,
                          const nv_county_result *c, size_t n_c,
                          const nv_run_summary *s, nv_error *err);
+
+/* An office of the first plan counts as closed when the second plan has no office within
+ * this distance of it (a move across town is no closure). */
+#define NV_STORE_CLOSED_WITHIN_M 1000.0
+
+/* What compare.sqlite holds. Everything is borrowed for the duration of the call. */
+typedef struct nv_store_comparison {
+    const nv_change *changes;           /* one per municipality, in code order (nv_compare_municipalities) */
+    size_t n_changes;
+    const nv_compare_totals *totals;
+    const nv_office_result *offices_before, *offices_after; /* every input row of each plan */
+    size_t n_offices_before, n_offices_after;
+    const nv_county_result *counties;   /* for the county names (either plan's) */
+    size_t n_counties;
+    const nv_run_summary *before, *after; /* inputs, versions, radii, totals of each plan */
+    const char *manifest_json;          /* the comparison's manifest (both plans), or NULL */
+    const char *manifest_digest;        /* its digest, or NULL */
+} nv_store_comparison;
+
+/* Creates compare.sqlite at path (which must not exist), in one transaction; on failure
+ * the file is removed. The municipality geometry is that of c->changes[i].after. srid is
+ * the EPSG code of the analysis CRS. */
+nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comparison *c, nv_error *err);
 
 /* "5.0.1" etc. — for --version. Static strings. */
 const char *nv_store_spatialite_version(void);

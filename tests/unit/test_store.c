@@ -1,6 +1,6 @@
-/* test_store.c — narvaro.sqlite written from hand-made records and read back three
- * ways: plain SQLite, SpatiaLite SQL functions, and GDAL's SQLite driver (what QGIS
- * uses). Geometries are WKB written byte by byte: a 1 km square (area 1 000 000 m²)
+/* test_store.c — narvaro.sqlite and compare.sqlite written from hand-made records and
+ * read back three ways: plain SQLite, SpatiaLite SQL functions, and GDAL's SQLite driver
+ * (what QGIS uses). Geometries are WKB written byte by byte: a 1 km square (area 1 000 000 m²)
  * and a multipolygon of a 2 km and a 1 km square (5 000 000 m²), in SWEREF 99 TM. */
 #include "store.h"
 #include "nv_test.h"
@@ -393,6 +393,176 @@ static void test_write_and_read_back(void)
     unlink(path);
 }
 
+/* ---- compare.sqlite ----
+ * Before: 0114 staffed at 0 km, 0115 booked. After: 0114 has lost its office (12 km to the
+ * nearest), 0115 is unchanged. The before plan's A1 has no after office within 1 km:
+ * closed; its A2 moved 900 m (to the after plan's B2): not closed. */
+
+static nv_change changes[2];
+static nv_compare_totals totals;
+static nv_muni_result after_munis[2];
+static nv_office_result after_offices[1];
+static const char *const before_files[] = {"plans/af-2019.csv"};
+static const char *const after_files[] = {"plans/af-2020.csv"};
+static nv_run_summary before_summary, after_summary;
+
+static nv_store_comparison make_comparison(void)
+{
+    after_munis[0] = munis[0];
+    after_munis[0].offices = 0;
+    after_munis[0].presence = "none";
+    after_munis[0].presence_rank = NV_PRESENCE_NONE;
+    after_munis[0].nearest_office_km = 12.0;
+    after_munis[0].nearest_office_id = "B2";
+    after_munis[1] = munis[1];
+    nv_radii radii = {2, {10, 25}};
+    for (int i = 0; i < 2; i++) {
+        nv_population_result p = {.population = 1000.0 * (i + 1), .within = {1000.0 * (i + 1), 1000.0 * (i + 1)},
+                                  .mean_distance_km = 1.0, .max_distance_km = 2.0};
+        munis[i].pop = p;
+        after_munis[i].pop = p;
+    }
+    after_munis[0].pop.within[0] = 0;
+    after_munis[0].pop.mean_distance_km = 12.0;
+    nv_error e = {0};
+    NV_CHECK_INT(nv_compare_municipalities(munis, after_munis, 2, &radii, changes, &totals, &e), NV_OK);
+    after_offices[0] = offices[1];
+    after_offices[0].office_id = "B2";
+    after_offices[0].x = offices[1].x + 900.0;
+    before_summary = summary;
+    before_summary.office_files = before_files;
+    before_summary.n_office_files = 1;
+    before_summary.radii = radii;
+    after_summary = before_summary;
+    after_summary.office_files = after_files;
+    after_summary.illustrative = 0;
+    after_summary.with_office = 1;
+    return (nv_store_comparison){.changes = changes, .n_changes = 2, .totals = &totals,
+                                 .offices_before = offices, .n_offices_before = 3,
+                                 .offices_after = after_offices, .n_offices_after = 1,
+                                 .counties = counties, .n_counties = 1,
+                                 .before = &before_summary, .after = &after_summary,
+                                 .manifest_json = "{\"files\": []}", .manifest_digest = "abc"};
+}
+
+static void test_compare_failures(void)
+{
+    nv_store_comparison c = make_comparison();
+    const char *path = out_path("compare-existing.sqlite");
+    FILE *f = fopen(path, "wb");
+    NV_CHECK(f != NULL);
+    if (f) {
+        fputs("keep me\n", f);
+        fclose(f);
+    }
+    nv_error e = {0};
+    NV_CHECK_INT(nv_store_write_changes(path, 3006, &c, &e), NV_ERR_FAIL);
+    NV_CHECK_CONTAINS(e.message, "already exists");
+    NV_CHECK(exists(path));
+    unlink(path);
+
+    /* A municipality whose WKB SpatiaLite cannot read: the file goes. */
+    path = out_path("compare-bad.sqlite");
+    nv_muni_result bad = after_munis[1];
+    bad.wkb = garbage;
+    bad.wkb_size = sizeof garbage;
+    changes[1].after = &bad;
+    memset(&e, 0, sizeof e);
+    NV_CHECK_INT(nv_store_write_changes(path, 3006, &c, &e), NV_ERR_FAIL);
+    NV_CHECK_CONTAINS(e.message, "municipality 0115");
+    NV_CHECK(!exists(path));
+    changes[1].after = &after_munis[1];
+
+    memset(&e, 0, sizeof e);
+    c.totals = NULL;
+    NV_CHECK_INT(nv_store_write_changes(path, 3006, &c, &e), NV_ERR_FAIL);
+    NV_CHECK_CONTAINS(e.message, "incomplete");
+    NV_CHECK(!exists(path));
+}
+
+static void test_compare_write_and_read_back(void)
+{
+    nv_store_comparison c = make_comparison();
+    const char *path = out_path("compare.sqlite");
+    nv_error e = {0};
+    nv_status st = nv_store_write_changes(path, 3006, &c, &e);
+    NV_CHECK_INT(st, NV_OK);
+    if (st != NV_OK) {
+        fprintf(stderr, "nv_store_write_changes: %s: %s\n", e.path, e.message);
+        return;
+    }
+    cache = spatialite_alloc_connection();
+    NV_CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    spatialite_init_ex(db, cache, 0);
+
+    NV_CHECK_INT(q_int("SELECT count(*) FROM municipalities"), 2);
+    NV_CHECK_STR(q_text("SELECT change FROM municipalities WHERE kommunkod = '0114'"), "lost_presence");
+    NV_CHECK_STR(q_text("SELECT change FROM municipalities WHERE kommunkod = '0115'"), "unchanged");
+    NV_CHECK_STR(q_text("SELECT presence_before || ',' || presence_after FROM municipalities"
+                        " WHERE kommunkod = '0114'"), "staffed,none");
+    NV_CHECK_INT(q_int("SELECT offices_before * 10 + offices_after FROM municipalities WHERE kommunkod = '0114'"), 10);
+    NV_CHECK_NEAR(q_double("SELECT nearest_office_km_after FROM municipalities WHERE kommunkod = '0114'"), 12.0, 1e-12);
+    NV_CHECK_NEAR(q_double("SELECT nearest_office_km_change FROM municipalities WHERE kommunkod = '0114'"), 12.0,
+                  1e-12);
+    NV_CHECK_STR(q_text("SELECT typeof(nearest_office_km_change) FROM municipalities WHERE kommunkod = '0115'"),
+                 "real"); /* NAN before and after: no change, 0 */
+    NV_CHECK_NEAR(q_double("SELECT population_within_10km_before - population_within_10km_after FROM municipalities"
+                           " WHERE kommunkod = '0114'"), 1000.0, 1e-9);
+    NV_CHECK_NEAR(q_double("SELECT people_beyond_10km_added FROM municipalities WHERE kommunkod = '0114'"), 1000.0,
+                  1e-9);
+    NV_CHECK_NEAR(q_double("SELECT person_km_added FROM municipalities WHERE kommunkod = '0114'"), 11000.0, 1e-9);
+    NV_CHECK_NEAR(q_double("SELECT ST_Area(geom) FROM municipalities WHERE kommunkod = '0115'"), 5000000.0, 1e-6);
+    NV_CHECK_INT(q_int("SELECT count(*) FROM municipalities WHERE GeometryType(geom) = 'MULTIPOLYGON'"
+                       " AND SRID(geom) = 3006"), 2);
+
+    NV_CHECK_INT(q_int("SELECT count(*) FROM offices WHERE plan = 'before'"), 3);
+    NV_CHECK_INT(q_int("SELECT count(*) FROM offices WHERE plan = 'after'"), 1);
+    NV_CHECK_INT(q_int("SELECT closed FROM offices WHERE plan = 'before' AND office_id = 'A1'"), 1);
+    NV_CHECK_INT(q_int("SELECT closed FROM offices WHERE plan = 'before' AND office_id = 'A2'"), 0);
+    NV_CHECK_INT(q_int("SELECT closed FROM offices WHERE office_id = 'A3'"), 0); /* rejected: never placed */
+    NV_CHECK_INT(q_int("SELECT closed FROM offices WHERE plan = 'after'"), 0);
+    NV_CHECK_NEAR(q_double("SELECT ST_X(geom) FROM offices WHERE office_id = 'B2'"), 613000.0, 1e-9);
+
+    NV_CHECK_INT(q_int("SELECT count(*) FROM counties"), 1);
+    NV_CHECK_STR(q_text("SELECT namn FROM counties"), "Stockholms län");
+    NV_CHECK_STR(q_text("SELECT lost_presence || ',' || longer || ',' || unchanged || ',' || shorter || ','"
+                        " || gained_presence FROM counties"), "1,0,1,0,0");
+
+    NV_CHECK_INT(q_int("SELECT count(*) FROM comparison"), 1);
+    NV_CHECK_STR(q_text("SELECT office_files_before FROM comparison"), "plans/af-2019.csv");
+    NV_CHECK_STR(q_text("SELECT office_files_after FROM comparison"), "plans/af-2020.csv");
+    NV_CHECK_STR(q_text("SELECT illustrative_before || ',' || illustrative_after FROM comparison"), "1,0");
+    NV_CHECK_INT(q_int("SELECT municipalities_losing_presence FROM comparison"), 1);
+    NV_CHECK_INT(q_int("SELECT municipalities_unchanged FROM comparison"), 1);
+    NV_CHECK_NEAR(q_double("SELECT people_moving_beyond_10km FROM comparison"), 1000.0, 1e-9);
+    NV_CHECK_STR(q_text("SELECT radii_km FROM comparison"), "10,25");
+    NV_CHECK_STR(q_text("SELECT boundaries FROM comparison"), "kommuner.gpkg");
+    NV_CHECK_STR(q_text("SELECT manifest_digest FROM comparison"), "abc");
+    NV_CHECK_STR(q_text("PRAGMA integrity_check"), "ok");
+    NV_CHECK_INT(sqlite3_close(db), SQLITE_OK);
+    spatialite_cleanup_ex(cache);
+    db = NULL;
+    cache = NULL;
+
+    /* GDAL (QGIS) sees the two layers. */
+    GDALAllRegister();
+    const char *const drivers[] = {"SQLite", NULL};
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    NV_CHECK(ds != NULL);
+    if (ds) {
+        OGRLayerH m = GDALDatasetGetLayerByName(ds, "municipalities");
+        OGRLayerH o = GDALDatasetGetLayerByName(ds, "offices");
+        NV_CHECK(m != NULL && o != NULL);
+        if (m && o) {
+            NV_CHECK_INT(OGR_L_GetGeomType(m), wkbMultiPolygon);
+            NV_CHECK_INT(OGR_L_GetGeomType(o), wkbPoint);
+            NV_CHECK_INT(OGR_L_GetFeatureCount(o, TRUE), 4);
+        }
+        GDALClose(ds);
+    }
+    unlink(path);
+}
+
 static void test_versions(void)
 {
     NV_CHECK_STR(nv_store_sqlite_version(), sqlite3_libversion());
@@ -409,6 +579,8 @@ int main(void)
     test_existing_path_is_left_alone();
     test_failures_remove_the_file();
     test_write_and_read_back();
+    test_compare_failures();
+    test_compare_write_and_read_back();
     test_versions();
     rmdir(dir);
     return nv_test_report("test_store");
