@@ -129,6 +129,8 @@ def run_postgis(args):
     pg = f"PG:host={args.host} port={args.port} dbname={args.db} user=postgres"
     ogr = ["ogr2ogr", "-f", "PostgreSQL", pg, args.narvaro_db, "-lco", "GEOMETRY_NAME=geom", "-lco", "UNLOGGED=ON",
            "-lco", "SPATIAL_INDEX=GIST"]
+    idle_kib = sum(pss_kib(p) for p in server_pids(args.pgdata))
+    log(f"  server before the load: {len(server_pids(args.pgdata))} processes, PSS {idle_kib / 1024:.0f} MB")
     sampler = MemorySampler(args.pgdata)
     sampler.start()
     try:

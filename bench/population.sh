@@ -13,8 +13,9 @@
 #
 # Environment: RUNS (narvaro runs per N, default 5), PG_RUNS (PostGIS runs per N; default
 # 3 up to 2,000,000 points, 1 above), PG_MAX_N (no PostGIS above this N; default: none),
-# SEED (default 4), BUILD (build folder, default build-bench), KEEP=1 keeps the work
-# folder (points, outputs, the cluster's log).
+# SEED (default 4), BUILD (build folder, default build-bench), NARVARO_ARGS (more options
+# for the timed narvaro runs, e.g. --no-maps), KEEP=1 keeps the work folder (points,
+# outputs, the cluster's log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,6 +26,7 @@ RUNS=${RUNS:-5}
 SEED=${SEED:-4}
 BUILD=${BUILD:-build-bench}
 PG_MAX_N=${PG_MAX_N:-}
+read -ra NARVARO_ARGS <<<"${NARVARO_ARGS:-}"
 PGBIN=/usr/lib/postgresql/15/bin
 say() { echo "bench: $*" >&2; }
 
@@ -116,7 +118,7 @@ for N in "${SIZES[@]}"; do
   say "N=$N: narvaro, $RUNS runs after a warm-up"
   out=$WORK/narvaro-$N
   python3 bench/population.py narvaro "$RUNS" "$out" -- \
-    "$NARVARO" analyze -q --population "$points" --out "$out" |
+    "$NARVARO" analyze -q "${NARVARO_ARGS[@]}" --population "$points" --out "$out" |
     while read -r wall rss; do
       say "  narvaro: ${wall} s, peak RSS $((rss / 1024)) MB"
       echo "narvaro $N $wall $rss" >>"$RESULTS"
