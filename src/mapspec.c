@@ -285,13 +285,13 @@ int nv_mapspec_parse_paper(const char *v, nv_paper *out)
 
 /* Every key, in the order maps/README.md documents them. */
 static const char *const KEYS[] = {
-    "title", "subtitle", "legend", "measure", "breaks", "fixed_breaks", "classes", "palette",
-    "reverse", "colors", "no_data_color", "paper", "dpi", "width", "height", "lang", "offices",
-    "county_borders", "labels"};
+    "title", "subtitle", "legend", "measure", "plan", "breaks", "fixed_breaks", "classes", "palette",
+    "reverse", "colors", "no_data_color", "paper", "orientation", "dpi", "width", "height", "lang",
+    "offices", "county_borders", "labels"};
 #define N_KEYS (sizeof KEYS / sizeof KEYS[0])
 static const char KEY_LIST[] =
-    "title, subtitle, legend, measure, breaks, fixed_breaks, classes, palette, reverse, colors, "
-    "no_data_color, paper, dpi, width, height, lang, offices, county_borders, labels";
+    "title, subtitle, legend, measure, plan, breaks, fixed_breaks, classes, palette, reverse, colors, "
+    "no_data_color, paper, orientation, dpi, width, height, lang, offices, county_borders, labels";
 
 typedef struct parser {
     const char *path;
@@ -424,8 +424,20 @@ static nv_status set_key(parser *p, nv_mapspec *s, const char *key, int lang, ch
             s->measure = NV_MEASURE_PRESENCE;
         else if (strcmp(v, "nearest_office_km") == 0)
             s->measure = NV_MEASURE_NEAREST_KM;
+        else if (strcmp(v, "change") == 0)
+            s->measure = NV_MEASURE_CHANGE;
         else
-            return bad(p, "measure '%s' is unknown (give presence or nearest_office_km)", v, NULL);
+            return bad(p, "measure '%s' is unknown (give presence or nearest_office_km; change for the "
+                          "compare.sqlite of narvaro compare)", v, NULL);
+    } else if (strcmp(key, "plan") == 0) {
+        if (strcmp(v, "after") == 0)
+            s->plan = NV_PLAN_AFTER;
+        else if (strcmp(v, "before") == 0)
+            s->plan = NV_PLAN_BEFORE;
+        else if (strcmp(v, "both") == 0)
+            s->plan = NV_PLAN_BOTH;
+        else
+            return bad(p, "plan '%s' is unknown (give after, before, or both for the two side by side)", v, NULL);
     } else if (strcmp(key, "breaks") == 0) {
         if (nv_mapspec_parse_breaks(v, &s->breaks) != 0)
             return bad(p, "breaks '%s' is unknown (give fixed, quantile or jenks)", v, NULL);
@@ -478,7 +490,14 @@ static nv_status set_key(parser *p, nv_mapspec *s, const char *key, int lang, ch
         s->no_data_color = (unsigned)c;
     } else if (strcmp(key, "paper") == 0) {
         if (nv_mapspec_parse_paper(v, &s->paper) != 0)
-            return bad(p, "paper '%s' is unknown (give a4 or a3; maps are portrait)", v, NULL);
+            return bad(p, "paper '%s' is unknown (give a4 or a3; orientation turns the page)", v, NULL);
+    } else if (strcmp(key, "orientation") == 0) {
+        if (strcmp(v, "portrait") == 0)
+            s->orientation = NV_PORTRAIT;
+        else if (strcmp(v, "landscape") == 0)
+            s->orientation = NV_LANDSCAPE;
+        else
+            return bad(p, "orientation '%s' is unknown (give portrait or landscape)", v, NULL);
     } else if (strcmp(key, "dpi") == 0) {
         if (parse_number(v, &d) != 0 || d < 36 || d > 1200)
             return bad(p, "dpi '%s': give a resolution from 36 to 1200", v, NULL);
@@ -618,9 +637,19 @@ nv_status nv_mapspec_parse(const char *text, size_t len, const char *path, nv_ma
         if ((st = set_key(&p, s, key, lang, value)) != NV_OK)
             goto done;
     }
-    /* Checks across keys: colours must match the classes they colour. */
+    /* Checks across keys: colours must match the classes they colour; a change map is
+     * already both plans in one. */
+    if (s->measure == NV_MEASURE_CHANGE && s->plan != NV_PLAN_AFTER) {
+        for (size_t i = 0; i < N_KEYS; i++)
+            if (strcmp(KEYS[i], "plan") == 0)
+                p.line = seen[i][2];
+        st = bad(&p, "plan = before or both does not go with measure = change (a change map shows both "
+                     "plans in one: delete the plan line)%s%s", "", NULL);
+        goto done;
+    }
     if (s->n_colors > 0) {
         size_t need = s->measure == NV_MEASURE_PRESENCE ? 4
+                      : s->measure == NV_MEASURE_CHANGE ? 5
                       : s->breaks == NV_BREAKS_FIXED    ? s->n_fixed_breaks + 1
                                                         : (size_t)s->classes;
         if (s->n_colors != need) {
@@ -631,7 +660,8 @@ nv_status nv_mapspec_parse(const char *text, size_t len, const char *path, nv_ma
                 if (strcmp(KEYS[i], "colors") == 0)
                     p.line = seen[i][2];
             st = bad(&p, "colors lists %s colours but the map has %s classes (presence: staffed, booked, "
-                         "other, none; distance: one per class)", a, b);
+                         "other, none; distance: one per class; change: lost presence, longer, unchanged, "
+                         "shorter, gained presence)", a, b);
             goto done;
         }
     }

@@ -16,8 +16,17 @@ typedef enum nv_lang { NV_LANG_SV = 0, NV_LANG_EN = 1 } nv_lang;
 
 typedef enum nv_measure {
     NV_MEASURE_PRESENCE = 0,    /* classes staffed, booked, other, none */
-    NV_MEASURE_NEAREST_KM = 1   /* nearest_office_km in classes */
+    NV_MEASURE_NEAREST_KM = 1,  /* nearest_office_km in classes */
+    NV_MEASURE_CHANGE = 2       /* a comparison's five change classes (compare.h), lost presence first */
 } nv_measure;
+
+/* Which plan of a comparison (compare.sqlite) a map shows. A single run's database holds
+ * one plan, which counts as the after plan. */
+typedef enum nv_map_plan {
+    NV_PLAN_AFTER = 0,          /* the new plan (and the only plan of a single run) */
+    NV_PLAN_BEFORE = 1,         /* the base plan */
+    NV_PLAN_BOTH = 2            /* the two side by side, with the same classes and one legend */
+} nv_map_plan;
 
 typedef enum nv_breaks {
     NV_BREAKS_FIXED = 0,        /* the spec's fixed_breaks */
@@ -28,6 +37,8 @@ typedef enum nv_breaks {
 typedef enum nv_labels { NV_LABELS_AUTO = 0, NV_LABELS_NAMES = 1, NV_LABELS_NONE = 2 } nv_labels;
 
 typedef enum nv_paper { NV_PAPER_A4 = 0, NV_PAPER_A3 = 1 } nv_paper;
+
+typedef enum nv_orientation { NV_PORTRAIT = 0, NV_LANDSCAPE = 1 } nv_orientation;
 
 /* The texts a spec may give per language (`title.sv`, `title.en`, or `title` for all). */
 typedef enum nv_mapspec_text_key {
@@ -46,6 +57,7 @@ typedef struct nv_mapspec {
     char *name;                 /* file name without folder and ".map", e.g. "presence" */
     char *text[NV_TEXT_COUNT][3]; /* [key][NV_LANG_SV, NV_LANG_EN, 2 = no language]; NULL if absent */
     nv_measure measure;
+    nv_map_plan plan;           /* which plan of a comparison; after for a single run */
     nv_breaks breaks;
     double fixed_breaks[NV_MAPSPEC_MAX_CLASSES - 1]; /* ascending upper class limits, km */
     size_t n_fixed_breaks;
@@ -56,6 +68,7 @@ typedef struct nv_mapspec {
     size_t n_colors;
     unsigned no_data_color;     /* municipalities without a value (no office anywhere) */
     nv_paper paper;
+    nv_orientation orientation; /* the page's; kept when the command line sets the paper */
     double dpi;                 /* PNG resolution */
     int width_px, height_px;    /* PNG size; 0: from paper and dpi */
     nv_lang lang;

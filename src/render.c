@@ -9,6 +9,7 @@
  * DejaVu fonts. */
 #include "render.h"
 
+#include "compare.h"
 #include "results.h"
 
 #include <cairo-pdf.h>
@@ -18,6 +19,7 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
@@ -49,11 +51,19 @@ typedef struct muni {
     double bbox[4];            /* min x, min y, max x, max y */
     size_t ring0, nrings;
     int county;                /* index into nv_map_data.c */
+    /* A comparison's: the change class (an nv_change_class, -1 for a single run) and the
+     * figures of the before plan (the fields above are the after plan's). */
+    int change;
+    int presence_before, offices_before;
+    double nearest_km_before;
 } muni;
+
+enum { N_TYPES = 4 };          /* office symbols: staffed, booked, other, closed */
 
 typedef struct office {
     double x, y;
-    int type;                  /* 0 staffed, 1 booked, 2 any other type word */
+    int type;                  /* 0 staffed, 1 booked, 2 any other type word; 3 closed: an
+                                * office of a comparison's before plan that the after plan drops */
     int county;                /* -1 when the municipality is unknown */
 } office;
 
@@ -79,6 +89,13 @@ struct nv_map_data {
     double bbox[4];
     char *boundaries, *office_files, *crs, *version;
     int illustrative;
+    /* From a comparison (compare.sqlite): o holds the after plan's offices and the closed
+     * ones, ob the before plan's; office_files and illustrative above are the after plan's. */
+    int compare;
+    office *ob;
+    size_t nob;
+    char *office_files_before;
+    int illustrative_before;
 };
 
 static char *dup_col(sqlite3_stmt *st, int i)
@@ -109,6 +126,8 @@ void nv_render_data_destroy(nv_map_data *d)
     free(d->rings);
     free(d->xy);
     free(d->o);
+    free(d->ob);
+    free(d->office_files_before);
     free(d->c);
     free(d->edge);
     free(d->boundaries);
@@ -358,15 +377,29 @@ static nv_status db_fail(sqlite3 *db, const char *path, const char *what, nv_err
                                                "narvaro analyze wrote)" : "");
 }
 
+static int presence_rank(const char *pr)
+{
+    return !pr || strcmp(pr, "none") == 0 ? NV_PRESENCE_NONE
+           : strcmp(pr, "staffed") == 0   ? NV_PRESENCE_STAFFED
+           : strcmp(pr, "booked") == 0    ? NV_PRESENCE_BOOKED
+                                          : NV_PRESENCE_OTHER;
+}
+
 static nv_status load_munis(nv_map_data *d, sqlite3 *db, nv_error *err)
 {
     static const char sql[] =
         "SELECT kommunkod, namn, lanskod, offices, presence, nearest_office_km, rep_x, rep_y,"
         " area_km2, geom FROM municipalities WHERE geom IS NOT NULL";
+    /* compare.sqlite: the after plan's figures in the same places, then the change and
+     * the before plan's. */
+    static const char sql_compare[] =
+        "SELECT kommunkod, namn, lanskod, offices_after, presence_after, nearest_office_km_after, rep_x, rep_y,"
+        " area_km2, geom, change, offices_before, presence_before, nearest_office_km_before"
+        " FROM municipalities WHERE geom IS NOT NULL";
     sqlite3_stmt *st = NULL;
     nv_status status = NV_OK;
     size_t cap = 0;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, d->compare ? sql_compare : sql, -1, &st, NULL) != SQLITE_OK)
         return db_fail(db, d->path, "reading municipalities", err);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -385,17 +418,31 @@ static nv_status load_munis(nv_map_data *d, sqlite3 *db, nv_error *err)
         if (!m->lanskod)
             m->lanskod = strndup(m->kommunkod, 2);
         m->offices = sqlite3_column_int(st, 3);
-        const char *pr = (const char *)sqlite3_column_text(st, 4);
-        m->presence = !pr || strcmp(pr, "none") == 0 ? NV_PRESENCE_NONE
-                      : strcmp(pr, "staffed") == 0   ? NV_PRESENCE_STAFFED
-                      : strcmp(pr, "booked") == 0    ? NV_PRESENCE_BOOKED
-                                                     : NV_PRESENCE_OTHER;
+        m->presence = presence_rank((const char *)sqlite3_column_text(st, 4));
         m->nearest_km = real_col(st, 5);
+        m->change = -1;
+        if (d->compare) {
+            const char *ch = (const char *)sqlite3_column_text(st, 10);
+            for (int k = NV_CHANGE_LOST_PRESENCE; ch && k <= NV_CHANGE_GAINED_PRESENCE; k++)
+                if (strcmp(ch, nv_change_class_name((nv_change_class)k)) == 0)
+                    m->change = k;
+            m->offices_before = sqlite3_column_int(st, 11);
+            m->presence_before = presence_rank((const char *)sqlite3_column_text(st, 12));
+            m->nearest_km_before = real_col(st, 13);
+        }
         m->rep_x = real_col(st, 6);
         m->rep_y = real_col(st, 7);
         m->area_km2 = real_col(st, 8);
         if (!m->kommunkod || !m->lanskod) {
             status = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+            break;
+        }
+        if (d->compare && m->change < 0) {
+            const char *ch = (const char *)sqlite3_column_text(st, 10);
+            status = nv_error_set(err, NV_ERR_INPUT, d->path, 0,
+                                  "municipality %s: change '%s' is not a change class (lost_presence, longer, "
+                                  "unchanged, shorter, gained_presence; write compare.sqlite with narvaro compare)",
+                                  m->kommunkod, ch ? ch : "NULL");
             break;
         }
         const char *why = read_blob(d, m, sqlite3_column_blob(st, 9), (size_t)sqlite3_column_bytes(st, 9));
@@ -471,26 +518,32 @@ static nv_status load_counties(nv_map_data *d, sqlite3 *db, nv_error *err)
     return NV_OK;
 }
 
-static nv_status load_offices(nv_map_data *d, sqlite3 *db, nv_error *err)
+/* Appends the located offices that where (an SQL condition, or "1") selects to *arr;
+ * as_closed gives them the type "closed". */
+static nv_status load_offices(nv_map_data *d, sqlite3 *db, const char *where, int as_closed, office **arr,
+                              size_t *n, nv_error *err)
 {
-    static const char sql[] =
-        "SELECT x, y, type, kommunkod FROM offices WHERE x IS NOT NULL AND y IS NOT NULL"
-        " AND (status IS NULL OR status <> 'rejected') ORDER BY fid";
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT x, y, type, kommunkod FROM offices WHERE x IS NOT NULL AND y IS NOT NULL"
+             " AND (status IS NULL OR status <> 'rejected') AND (%s) ORDER BY fid", where);
     sqlite3_stmt *st = NULL;
-    size_t cap = 0;
+    size_t cap = *n;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return db_fail(db, d->path, "reading offices", err);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (grow((void **)&d->o, &cap, d->no + 1, sizeof *d->o) != 0) {
+        if (grow((void **)arr, &cap, *n + 1, sizeof **arr) != 0) {
             sqlite3_finalize(st);
             return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
         }
-        office *o = &d->o[d->no++];
+        office *o = &(*arr)[(*n)++];
         o->x = sqlite3_column_double(st, 0);
         o->y = sqlite3_column_double(st, 1);
         const char *type = (const char *)sqlite3_column_text(st, 2);
         o->type = type && strcmp(type, "staffed") == 0 ? 0 : type && strcmp(type, "booked") == 0 ? 1 : 2;
+        if (as_closed)
+            o->type = 3;
         int mi = find_muni(d, (const char *)sqlite3_column_text(st, 3));
         o->county = mi >= 0 ? d->m[mi].county : -1;
     }
@@ -504,9 +557,12 @@ static nv_status load_run(nv_map_data *d, sqlite3 *db, nv_error *err)
 {
     static const char sql[] =
         "SELECT boundaries, office_files, crs, illustrative, narvaro_version FROM runs ORDER BY fid DESC LIMIT 1";
+    static const char sql_compare[] =
+        "SELECT boundaries, office_files_after, crs, illustrative_after, narvaro_version, office_files_before,"
+        " illustrative_before FROM comparison ORDER BY fid DESC LIMIT 1";
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(db, d->path, "reading runs", err);
+    if (sqlite3_prepare_v2(db, d->compare ? sql_compare : sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, d->path, d->compare ? "reading comparison" : "reading runs", err);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         d->boundaries = dup_col(st, 0);
@@ -514,10 +570,14 @@ static nv_status load_run(nv_map_data *d, sqlite3 *db, nv_error *err)
         d->crs = dup_col(st, 2);
         d->illustrative = sqlite3_column_int(st, 3) != 0;
         d->version = dup_col(st, 4);
+        if (d->compare) {
+            d->office_files_before = dup_col(st, 5);
+            d->illustrative_before = sqlite3_column_int(st, 6) != 0;
+        }
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(db, d->path, "reading runs", err);
+        return db_fail(db, d->path, d->compare ? "reading comparison" : "reading runs", err);
     return NV_OK;
 }
 
@@ -543,8 +603,22 @@ nv_status nv_render_load(const char *db_path, nv_map_data **out, nv_error *err)
                           db ? sqlite3_errmsg(db) : "out of memory");
         goto done;
     }
-    if ((st = load_munis(d, db, err)) != NV_OK || (st = load_counties(d, db, err)) != NV_OK ||
-        (st = load_offices(d, db, err)) != NV_OK || (st = load_run(d, db, err)) != NV_OK)
+    /* compare.sqlite is told by its comparison table. */
+    sqlite3_stmt *probe = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'comparison'", -1,
+                           &probe, NULL) == SQLITE_OK)
+        d->compare = sqlite3_step(probe) == SQLITE_ROW;
+    sqlite3_finalize(probe);
+    if ((st = load_munis(d, db, err)) != NV_OK || (st = load_counties(d, db, err)) != NV_OK)
+        goto done;
+    if (d->compare)
+        st = load_offices(d, db, "plan = 'after'", 0, &d->o, &d->no, err);
+    else
+        st = load_offices(d, db, "1", 0, &d->o, &d->no, err);
+    if (st == NV_OK && d->compare && (st = load_offices(d, db, "plan = 'before' AND closed = 1", 1, &d->o, &d->no,
+                                                        err)) == NV_OK)
+        st = load_offices(d, db, "plan = 'before'", 0, &d->ob, &d->nob, err);
+    if (st != NV_OK || (st = load_run(d, db, err)) != NV_OK)
         goto done;
     if (find_edges(d) != 0) {
         st = nv_error_set(err, NV_ERR_FAIL, db_path, 0, "out of memory");
@@ -712,7 +786,8 @@ typedef struct xform {
 enum { MAX_CLS = NV_RENDER_MAX_CLASSES };
 
 typedef struct rctx {
-    const nv_map_data *d;
+    const nv_map_data *d;      /* what is drawn: the run, or one plan of a comparison */
+    const nv_map_data *base;   /* the data as loaded (a comparison: both plans) */
     const nv_mapspec *s;
     nv_lang lang;
     int county;                /* -1: the whole country */
@@ -729,17 +804,27 @@ typedef struct rctx {
     double breaks[NV_MAPSPEC_MAX_CLASSES];
     size_t nbreaks;
     nv_breaks method;
+    const nv_map_data *extra_pool; /* more values for the breaks (plan = both: the before plan) */
     /* symbols */
-    int show_type[3];
-    int type_count[3];
+    int show_type[N_TYPES];
+    int type_count[N_TYPES];
     double sym_r;              /* symbol radius on the map, points */
+    /* plan = both: two panels, [0] the before plan, [1] the after plan */
+    int pair;
+    const nv_map_data *pv[2];
+    int pcount[2][MAX_CLS];
+    int ptype_count[2][N_TYPES];
+    rect pframe[2];
+    xform pt[2];
+    char plabel[2][48];        /* the plans' years ("2019") or "Före"/"Efter" */
     /* layout */
     xform t;
     rect frame, panel;
     double view[4];            /* extent in CRS metres that the frame shows */
     int labels;
     int labels_placed, labels_wanted;
-    double *label_boxes;       /* x, y, w, h of each name placed, points */
+    double *label_boxes;       /* x, y, w, h of each name placed, points (both panels' with plan = both) */
+    size_t label_base;         /* where the names of the panel being drawn start in label_boxes */
     char date[16];
     char *source;              /* pango markup of the source line */
 } rctx;
@@ -939,6 +1024,8 @@ static nv_status make_classes(rctx *r, const nv_render_options *o, nv_error *err
         int national[4] = {0};
         for (size_t i = 0; i < d->nm; i++)
             national[d->m[i].presence]++;
+        for (size_t i = 0; r->extra_pool && i < r->extra_pool->nm; i++)
+            national[r->extra_pool->m[i].presence]++;
         if ((st = colors_for(r, 4, colors, err)) != NV_OK)
             return st;
         for (int k = 0; k < 4; k++) {
@@ -952,13 +1039,29 @@ static nv_status make_classes(rctx *r, const nv_render_options *o, nv_error *err
         }
         return NV_OK;
     }
+    if (r->s->measure == NV_MEASURE_CHANGE) {
+        /* All five classes, also empty ones: the scale reads the same on every map. */
+        const char *labels[2][5] = {{"Förlorar sin närvaro", "Längre avstånd", "Oförändrad", "Kortare avstånd",
+                                     "Får närvaro"},
+                                    {"Lost presence", "Longer distance", "Unchanged", "Shorter distance",
+                                     "Gained presence"}};
+        if ((st = colors_for(r, 5, colors, err)) != NV_OK)
+            return st;
+        for (int k = 0; k < 5; k++) {
+            nv_render_class *c = &r->cls[r->ncls++];
+            snprintf(c->key, sizeof c->key, "%s", nv_change_class_name((nv_change_class)k));
+            snprintf(c->label, sizeof c->label, "%s", labels[r->lang][k]);
+            c->color = colors[k];
+        }
+        return NV_OK;
+    }
     /* Distance: the limits come from all municipalities of the run (and of the pool), not
      * from the county drawn, so that every map of a batch has the same classes. */
     if (r->method == NV_BREAKS_FIXED) {
         r->nbreaks = r->s->n_fixed_breaks;
         memcpy(r->breaks, r->s->fixed_breaks, r->nbreaks * sizeof *r->breaks);
     } else {
-        size_t total = d->nm;
+        size_t total = d->nm + (r->extra_pool ? r->extra_pool->nm : 0);
         for (size_t i = 0; i < o->n_pool; i++)
             total += o->pool[i] ? o->pool[i]->nm : 0;
         double *v = malloc((total ? total : 1) * sizeof *v);
@@ -966,6 +1069,8 @@ static nv_status make_classes(rctx *r, const nv_render_options *o, nv_error *err
         if (!v)
             return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
         add_values(d, v, &n);
+        if (r->extra_pool)
+            add_values(r->extra_pool, v, &n);
         for (size_t i = 0; i < o->n_pool; i++)
             if (o->pool[i])
                 add_values(o->pool[i], v, &n);
@@ -998,6 +1103,8 @@ static nv_status make_classes(rctx *r, const nv_render_options *o, nv_error *err
     int nodata = 0;
     for (size_t i = 0; i < d->nm; i++)
         nodata += !isfinite(d->m[i].nearest_km);
+    for (size_t i = 0; r->extra_pool && i < r->extra_pool->nm; i++)
+        nodata += !isfinite(r->extra_pool->m[i].nearest_km);
     if (nodata) {
         nv_render_class *c = &r->cls[r->ncls];
         snprintf(c->key, sizeof c->key, "no_data");
@@ -1012,6 +1119,8 @@ static int class_of(const rctx *r, const muni *m)
 {
     if (r->s->measure == NV_MEASURE_PRESENCE)
         return r->rank_cls[m->presence];
+    if (r->s->measure == NV_MEASURE_CHANGE)
+        return m->change;
     if (!isfinite(m->nearest_km))
         return r->nodata_cls;
     return nv_render_classify(m->nearest_km, r->breaks, r->nbreaks);
@@ -1022,7 +1131,13 @@ static int class_of(const rctx *r, const muni *m)
 static void symbol_path(cairo_t *cr, int type, double x, double y, double rad)
 {
     cairo_new_sub_path(cr);
-    if (type == 2) { /* diamond */
+    if (type == 3) { /* a cross: stroked, not filled */
+        double k = rad * 0.95;
+        cairo_move_to(cr, x - k, y - k);
+        cairo_line_to(cr, x + k, y + k);
+        cairo_move_to(cr, x + k, y - k);
+        cairo_line_to(cr, x - k, y + k);
+    } else if (type == 2) { /* diamond */
         cairo_move_to(cr, x, y - rad * 1.25);
         cairo_line_to(cr, x + rad * 1.25, y);
         cairo_line_to(cr, x, y + rad * 1.25);
@@ -1036,9 +1151,10 @@ static void symbol_path(cairo_t *cr, int type, double x, double y, double rad)
 
 static void symbol_colors(int type, unsigned *fill, unsigned *stroke)
 {
-    /* Staffed: a solid dot; booked visits only: a hollow ring; other types: a diamond. */
-    *fill = type == 1 ? 0xffffff : SYMBOL_INK;
-    *stroke = type == 1 ? SYMBOL_INK : 0xffffff;
+    /* Staffed: a solid dot; booked visits only: a hollow ring; other types: a diamond;
+     * closed: a dark cross with a white halo (fill names the halo). */
+    *fill = type == 1 || type == 3 ? 0xffffff : SYMBOL_INK;
+    *stroke = type == 1 || type == 3 ? SYMBOL_INK : 0xffffff;
 }
 
 static void draw_symbol(cairo_t *cr, int type, double x, double y, double rad)
@@ -1046,6 +1162,17 @@ static void draw_symbol(cairo_t *cr, int type, double x, double y, double rad)
     unsigned fill, stroke;
     symbol_colors(type, &fill, &stroke);
     cairo_new_path(cr);
+    if (type == 3) {
+        symbol_path(cr, type, x, y, rad);
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+        set_color(cr, fill);
+        cairo_set_line_width(cr, rad * 0.95);
+        cairo_stroke_preserve(cr);
+        set_color(cr, stroke);
+        cairo_set_line_width(cr, rad * 0.45);
+        cairo_stroke(cr);
+        return;
+    }
     symbol_path(cr, type, x, y, rad);
     set_color(cr, fill);
     cairo_fill_preserve(cr);
@@ -1059,7 +1186,10 @@ static void draw_symbol(cairo_t *cr, int type, double x, double y, double rad)
 typedef struct panel_metrics {
     double w, h;
     double pad, row, swatch_w, swatch_h, count_w, head_h, sym_head_h, scale_h;
+    double col_w, cols_h;      /* plan = both: a count column per plan, and their heading row */
 } panel_metrics;
+
+static const double COL_GAP = 8;
 
 static const double LEGEND_HEAD = 9.5, LEGEND_TEXT = 8.2, SCALE_TEXT = 7.0;
 static const double SCALE_MAX = 100.0, ARROW_W = 14.0;
@@ -1069,14 +1199,18 @@ static const char *legend_heading(const rctx *r)
     const char *h = nv_mapspec_text(r->s, NV_TEXT_LEGEND, r->lang);
     if (h)
         return h;
+    if (r->s->measure == NV_MEASURE_CHANGE)
+        return tr(r, "Förändring i kommunen", "Change in the municipality");
     return r->s->measure == NV_MEASURE_PRESENCE ? tr(r, "Lokal närvaro i kommunen", "Local presence in the municipality")
                                                 : tr(r, "Avstånd till närmaste kontor", "Distance to the nearest office");
 }
 
 static const char *type_label(const rctx *r, int type)
 {
-    static const char *const sv[3] = {"Bemannat kontor", "Endast bokade besök", "Annan typ"};
-    static const char *const en[3] = {"Staffed office", "Booked visits only", "Other type"};
+    static const char *const sv[N_TYPES] = {"Bemannat kontor", "Endast bokade besök", "Annan typ",
+                                            "Stängt (bara i förra planen)"};
+    static const char *const en[N_TYPES] = {"Staffed office", "Booked visits only", "Other type",
+                                            "Closed (earlier plan only)"};
     return r->lang == NV_LANG_EN ? en[type] : sv[type];
 }
 
@@ -1099,15 +1233,26 @@ static panel_metrics measure_panel(rctx *r)
         label_w = fmax(label_w, text_width(r, r->cls[i].label, LEGEND_TEXT, 0));
         snprintf(num, sizeof num, "%d", r->cls[i].count);
         p.count_w = fmax(p.count_w, text_width(r, num, LEGEND_TEXT, 0));
+        snprintf(num, sizeof num, "%d", r->pcount[0][i]);
+        p.count_w = fmax(p.count_w, text_width(r, num, LEGEND_TEXT, 0));
     }
     int any_symbol = 0;
-    for (int t = 0; t < 3; t++) {
+    for (int t = 0; t < N_TYPES; t++) {
         if (!r->show_type[t])
             continue;
         any_symbol = 1;
         label_w = fmax(label_w, text_width(r, type_label(r, t), LEGEND_TEXT, 0));
         snprintf(num, sizeof num, "%d", r->type_count[t]);
         p.count_w = fmax(p.count_w, text_width(r, num, LEGEND_TEXT, 0));
+        snprintf(num, sizeof num, "%d", r->ptype_count[0][t]);
+        p.count_w = fmax(p.count_w, text_width(r, num, LEGEND_TEXT, 0));
+    }
+    if (r->pair) {
+        p.col_w = p.count_w;
+        for (int k = 0; k < 2; k++)
+            p.col_w = fmax(p.col_w, text_width(r, r->plabel[k], LEGEND_TEXT, 1));
+        p.count_w = 2 * p.col_w + COL_GAP;
+        p.cols_h = p.row;
     }
     wmax = fmax(wmax, p.swatch_w + 6 + label_w + 12 + p.count_w);
     if (any_symbol) {
@@ -1120,9 +1265,11 @@ static panel_metrics measure_panel(rctx *r)
     p.scale_h = 30;
     wmax = fmax(wmax, SCALE_MAX + 16 + ARROW_W + 12);
     p.w = wmax + 2 * p.pad;
-    p.h = p.pad + p.head_h + (double)r->ncls * p.row;
+    p.h = p.pad + p.head_h + p.cols_h + (double)r->ncls * p.row;
     if (any_symbol) {
-        int types = r->show_type[0] + r->show_type[1] + r->show_type[2];
+        int types = 0;
+        for (int t = 0; t < N_TYPES; t++)
+            types += r->show_type[t];
         p.h += 6 + p.sym_head_h + types * p.row;
     }
     p.h += 8 + p.scale_h + p.pad;
@@ -1198,6 +1345,20 @@ static void draw_scale_bar(rctx *r, double x, double y)
     }
 }
 
+/* A count, right-aligned at right; with plan = both the before plan's in the column
+ * left of the after plan's. */
+static void draw_counts(rctx *r, const panel_metrics *p, int before, int after, double right, double y)
+{
+    char num[32];
+    for (int k = r->pair ? 0 : 1; k < 2; k++) {
+        snprintf(num, sizeof num, "%d", k == 0 ? before : after);
+        double w = text_width(r, num, LEGEND_TEXT, 0);
+        PangoLayout *l = layout_text(r, num, LEGEND_TEXT, 0, 0, 0);
+        show_text(r, l, (k == 0 ? right - p->col_w - COL_GAP : right) - w, y, INK_SOFT);
+        g_object_unref(l);
+    }
+}
+
 static void draw_panel(rctx *r, const panel_metrics *p, nv_render_info *info, double px)
 {
     cairo_t *cr = r->cr;
@@ -1214,7 +1375,15 @@ static void draw_panel(rctx *r, const panel_metrics *p, nv_render_info *info, do
     show_text(r, l, x, y, INK);
     g_object_unref(l);
     y += p->head_h;
-    char num[32];
+    if (r->pair) { /* the count columns' headings: the plans */
+        for (int k = 0; k < 2; k++) {
+            double w = text_width(r, r->plabel[k], LEGEND_TEXT, 1);
+            l = layout_text(r, r->plabel[k], LEGEND_TEXT, 1, 0, 0);
+            show_text(r, l, (k == 0 ? right - p->col_w - COL_GAP : right) - w, y, INK);
+            g_object_unref(l);
+        }
+        y += p->cols_h;
+    }
     for (size_t i = 0; i < r->ncls; i++) {
         nv_render_class *c = &r->cls[i];
         double sy = y + (p->row - p->swatch_h) / 2 - 1;
@@ -1235,11 +1404,7 @@ static void draw_panel(rctx *r, const panel_metrics *p, nv_render_info *info, do
         text_size(l, NULL, &th);
         show_text(r, l, x + p->swatch_w + 6, y + (p->row - th) / 2 - 1, INK);
         g_object_unref(l);
-        snprintf(num, sizeof num, "%d", c->count);
-        double w = text_width(r, num, LEGEND_TEXT, 0);
-        l = layout_text(r, num, LEGEND_TEXT, 0, 0, 0);
-        show_text(r, l, right - w, y + (p->row - th) / 2 - 1, INK_SOFT);
-        g_object_unref(l);
+        draw_counts(r, p, r->pcount[0][i], c->count, right, y + (p->row - th) / 2 - 1);
         y += p->row;
     }
     if (p->sym_head_h > 0) {
@@ -1249,7 +1414,7 @@ static void draw_panel(rctx *r, const panel_metrics *p, nv_render_info *info, do
         g_object_unref(l);
         y += p->sym_head_h;
         size_t k = 0;
-        for (int t = 0; t < 3; t++) {
+        for (int t = 0; t < N_TYPES; t++) {
             if (!r->show_type[t])
                 continue;
             double cx = x + p->swatch_w / 2, cy = y + p->row / 2 - 1, rad = 3.0;
@@ -1264,11 +1429,7 @@ static void draw_panel(rctx *r, const panel_metrics *p, nv_render_info *info, do
             text_size(l, NULL, &th);
             show_text(r, l, x + p->swatch_w + 6, y + (p->row - th) / 2 - 1, INK);
             g_object_unref(l);
-            snprintf(num, sizeof num, "%d", r->type_count[t]);
-            double w = text_width(r, num, LEGEND_TEXT, 0);
-            l = layout_text(r, num, LEGEND_TEXT, 0, 0, 0);
-            show_text(r, l, right - w, y + (p->row - th) / 2 - 1, INK_SOFT);
-            g_object_unref(l);
+            draw_counts(r, p, r->ptype_count[0][t], r->type_count[t], right, y + (p->row - th) / 2 - 1);
             y += p->row;
         }
     }
@@ -1352,6 +1513,16 @@ static int mask_hits(const mask *mk, rect b, double left, double top, double mar
     return 0;
 }
 
+/* The view: what the frame shows around the extent, in CRS metres. */
+static void set_view(rctx *r)
+{
+    rect f = r->frame;
+    r->view[0] = (f.x - r->t.tx) / r->t.s;
+    r->view[2] = (f.x + f.w - r->t.tx) / r->t.s;
+    r->view[3] = (r->t.ty - f.y) / r->t.s;
+    r->view[1] = (r->t.ty - f.y - f.h) / r->t.s;
+}
+
 /* Places the map and the panel: in a free corner of the frame at the largest scale if
  * one exists, else beside or below the map, whichever keeps the map larger. */
 static int place(rctx *r, const double *ext, const panel_metrics *p)
@@ -1385,12 +1556,48 @@ static int place(rctx *r, const double *ext, const panel_metrics *p)
         r->panel = (rect){f.x + f.w - p->w, f.y + f.h - p->h, p->w, p->h};
         r->t = side.w > 0 && (below.h <= 0 || ts.s >= tb.s) ? ts : tb;
     }
-    /* The view: what the frame shows around the extent, in CRS metres. */
-    r->view[0] = (f.x - r->t.tx) / r->t.s;
-    r->view[2] = (f.x + f.w - r->t.tx) / r->t.s;
-    r->view[3] = (r->t.ty - f.y) / r->t.s;
-    r->view[1] = (r->t.ty - f.y - f.h) / r->t.s;
+    set_view(r);
     return 0;
+}
+
+static const double PANEL_HEAD_GAP = 4; /* plan = both: between a map's heading and the map */
+
+/* plan = both: the two maps side by side at one scale, each under its heading (head and
+ * sum, wrapped to the map's width), the legend to the right of the second, and the group
+ * centred across the frame. */
+static void place_pair(rctx *r, const double *ext, const panel_metrics *p, PangoLayout *const *head,
+                       PangoLayout *const *sum)
+{
+    rect f = r->frame;
+    double gap = 6 * MM, ew = ext[2] - ext[0], eh = ext[3] - ext[1], s = 0, head_h = 0;
+    /* Narrower maps wrap the headings into more lines, which makes the maps smaller. */
+    for (int pass = 0; pass < 4; pass++) {
+        s = fmin((f.w - p->w - 2 * gap) / 2 / ew, (f.h - head_h) / eh);
+        double h = 0;
+        for (int k = 0; k < 2; k++) {
+            double a, b;
+            PangoLayout *l[2] = {head[k], sum[k]};
+            for (int i = 0; i < 2; i++) {
+                pango_layout_set_width(l[i], (int)(s * ew * PANGO_SCALE));
+                pango_layout_set_wrap(l[i], PANGO_WRAP_WORD_CHAR);
+            }
+            text_size(head[k], NULL, &a);
+            text_size(sum[k], NULL, &b);
+            h = fmax(h, a + 1 + b + PANEL_HEAD_GAP);
+        }
+        if (h <= head_h)
+            break;
+        head_h = h;
+    }
+    double mw = s * ew, mh = s * eh, x0 = f.x + (f.w - (2 * mw + 2 * gap + p->w)) / 2;
+    for (int k = 0; k < 2; k++) {
+        r->pframe[k] = (rect){x0 + k * (mw + gap), f.y + head_h, mw, mh};
+        r->pt[k] = fit(r->pframe[k], ext, 0, 0);
+    }
+    r->panel = (rect){x0 + 2 * (mw + gap), fmax(f.y, f.y + head_h + mh - p->h), p->w, p->h};
+    r->frame = r->pframe[1];
+    r->t = r->pt[1];
+    set_view(r);
 }
 
 /* ---- municipality names ---- */
@@ -1453,7 +1660,7 @@ static int place_labels(rctx *r, int draw, double size, int *order, int n)
         if (chosen >= 0 && draw) {
             show_text_halo(r, l, done[k - 1].b.x, done[k - 1].b.y);
             if (r->label_boxes)
-                memcpy(r->label_boxes + 4 * (k - 1), &done[k - 1].b, 4 * sizeof(double));
+                memcpy(r->label_boxes + 4 * (r->label_base + (size_t)k - 1), &done[k - 1].b, 4 * sizeof(double));
         }
         g_object_unref(l);
     }
@@ -1471,12 +1678,20 @@ static void draw_labels(rctx *r)
         if (in_focus(r, &r->d->m[i]) && r->d->m[i].namn)
             order[n++] = (int)i;
     qsort_r(order, (size_t)n, sizeof *order, by_area_desc, (void *)r->d);
-    r->labels_wanted = n;
-    r->label_boxes = calloc((size_t)n + 1, 4 * sizeof *r->label_boxes);
+    /* With plan = both the second panel's names follow the first's. */
+    r->labels_wanted += n;
+    r->label_base = (size_t)r->labels_placed;
+    double *boxes = realloc(r->label_boxes, (r->label_base + (size_t)n + 1) * 4 * sizeof *boxes);
+    if (!boxes) {
+        free(r->label_boxes);
+        r->labels_placed = 0;
+        r->label_base = 0;
+    }
+    r->label_boxes = boxes;
     double size = 7.5;
     while (size > 5.5 && place_labels(r, 0, size, order, n) < n)
         size -= 0.5;
-    r->labels_placed = place_labels(r, 1, size, order, n);
+    r->labels_placed = (int)r->label_base + place_labels(r, 1, size, order, n);
     free(order);
 }
 
@@ -1488,9 +1703,65 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path ? path : "?";
 }
 
+/* A comparison's plans are shown by both, or by one and the change between them. */
+static int shows_both_plans(const rctx *r)
+{
+    return r->base->compare && (r->pair || r->s->measure == NV_MEASURE_CHANGE);
+}
+
+/* Appends the base names of files (one path per line), comma-separated; escaped for
+ * pango markup if markup. */
+static void append_files(GString *g, const char *files, int markup)
+{
+    for (int first = 1; files && *files; first = 0) {
+        size_t k = strcspn(files, "\n");
+        char *one = strndup(files, k);
+        const char *name = base_name(one ? one : "?");
+        char *esc = markup ? g_markup_escape_text(name, -1) : g_strdup(name);
+        g_string_append_printf(g, "%s%s", first ? "" : ", ", esc);
+        g_free(esc);
+        free(one);
+        files += k;
+        if (*files == '\n')
+            files++;
+    }
+}
+
+/* The year in a plan's first file name (a 19xx or 20xx standing alone), or 0. */
+static int file_year(const char *files)
+{
+    char first[512];
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(files ? files : "", "\n"), files ? files : "");
+    const char *b = base_name(first);
+    size_t n = strlen(b);
+    for (size_t i = 0; i + 4 <= n; i++) {
+        const char *p = b + i;
+        int century = (p[0] == '1' && p[1] == '9') || (p[0] == '2' && p[1] == '0');
+        if (century && isdigit((unsigned char)p[2]) && isdigit((unsigned char)p[3]) &&
+            (i == 0 || !isdigit((unsigned char)b[i - 1])) && !isdigit((unsigned char)p[4]))
+            return (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+    }
+    return 0;
+}
+
+/* The two plans' names in the legend and over the panels: their years when the file
+ * names give two different ones, else before and after. */
+static void plan_labels(rctx *r)
+{
+    int y0 = file_year(r->base->office_files_before), y1 = file_year(r->base->office_files);
+    for (int k = 0; k < 2; k++) {
+        if (y0 && y1 && y0 != y1)
+            snprintf(r->plabel[k], sizeof r->plabel[k], "%d", k ? y1 : y0);
+        else
+            snprintf(r->plabel[k], sizeof r->plabel[k], "%s", k ? tr(r, "Efter", "After") : tr(r, "Före", "Before"));
+    }
+}
+
 static char *make_title(const rctx *r)
 {
     const char *t = nv_mapspec_text(r->s, NV_TEXT_TITLE, r->lang);
+    if (!t && r->s->measure == NV_MEASURE_CHANGE)
+        t = tr(r, "Vad den nya kontorsplanen förändrar", "What the new office plan changes");
     if (!t)
         t = r->s->measure == NV_MEASURE_PRESENCE ? tr(r, "Lokal närvaro per kommun", "Local presence by municipality")
                                                  : tr(r, "Avstånd till närmaste kontor", "Distance to the nearest office");
@@ -1505,11 +1776,38 @@ static char *make_title(const rctx *r)
     return out;
 }
 
-static char *make_subtitle(const rctx *r)
+/* The change map's summary: from which plan to which, and how many municipalities change how. */
+static char *change_subtitle(const rctx *r)
 {
-    const char *given = nv_mapspec_text(r->s, NV_TEXT_SUBTITLE, r->lang);
-    if (given)
-        return strcmp(given, "none") == 0 ? NULL : strdup(given);
+    int n[5] = {0};
+    for (size_t i = 0; i < r->d->nm; i++)
+        if (in_focus(r, &r->d->m[i]) && r->d->m[i].change >= 0)
+            n[r->d->m[i].change]++;
+    GString *g = g_string_new(NULL);
+    g_string_append(g, tr(r, "Från ", "From "));
+    append_files(g, r->base->office_files_before, 0);
+    g_string_append(g, tr(r, " till ", " to "));
+    append_files(g, r->base->office_files, 0);
+    if (r->lang == NV_LANG_EN)
+        g_string_append_printf(g, ": %d %s lose their presence and %d gain presence; the nearest office is farther "
+                                  "in %d and nearer in %d; %d unchanged.", n[NV_CHANGE_LOST_PRESENCE],
+                               n[NV_CHANGE_LOST_PRESENCE] == 1 ? "municipality" : "municipalities",
+                               n[NV_CHANGE_GAINED_PRESENCE], n[NV_CHANGE_LONGER], n[NV_CHANGE_SHORTER],
+                               n[NV_CHANGE_UNCHANGED]);
+    else
+        g_string_append_printf(g, ": %d %s sin närvaro och %d får närvaro; närmaste kontor blir längre bort i %d "
+                                  "och närmare i %d; %d oförändrade.", n[NV_CHANGE_LOST_PRESENCE],
+                               n[NV_CHANGE_LOST_PRESENCE] == 1 ? "kommun förlorar" : "kommuner förlorar",
+                               n[NV_CHANGE_GAINED_PRESENCE], n[NV_CHANGE_LONGER], n[NV_CHANGE_SHORTER],
+                               n[NV_CHANGE_UNCHANGED]);
+    char *text = g_string_free(g, FALSE), *out = strdup(text);
+    g_free(text);
+    return out;
+}
+
+/* One plan's figures, over its panel (plan = both). */
+static char *panel_summary(const rctx *r)
+{
     int n = 0, with = 0, offices = 0, far_i = -1;
     double sum = 0, nsum = 0;
     for (size_t i = 0; i < r->d->nm; i++) {
@@ -1526,7 +1824,59 @@ static char *make_subtitle(const rctx *r)
         }
     }
     for (size_t i = 0; i < r->d->no; i++)
-        offices += office_in_focus(r, &r->d->o[i]);
+        offices += office_in_focus(r, &r->d->o[i]) && r->d->o[i].type != 3;
+    char *out = NULL, mean[32] = "", far[32] = "";
+    int rc;
+    if (far_i >= 0) {
+        fmt_km(mean, sizeof mean, sum / nsum, r->lang);
+        fmt_km(far, sizeof far, r->d->m[far_i].nearest_km, r->lang);
+    }
+    const char *who = far_i < 0 ? "" : r->d->m[far_i].namn ? r->d->m[far_i].namn : r->d->m[far_i].kommunkod;
+    if (r->s->measure == NV_MEASURE_PRESENCE || far_i < 0)
+        rc = r->lang == NV_LANG_EN ? asprintf(&out, "%d of %d municipalities have an office, %d %s.", with, n, offices,
+                                              offices == 1 ? "office" : "offices")
+                                   : asprintf(&out, "%d av %d kommuner har kontor, %d kontor.", with, n, offices);
+    else
+        rc = r->lang == NV_LANG_EN
+                 ? asprintf(&out, "Mean %s km, longest %s km (%s); %d of %d municipalities have an office.", mean,
+                            far, who, with, n)
+                 : asprintf(&out, "Medel %s km, längst %s km (%s); %d av %d kommuner har kontor.", mean, far, who,
+                            with, n);
+    return rc < 0 ? NULL : out;
+}
+
+static char *make_subtitle(const rctx *r)
+{
+    const char *given = nv_mapspec_text(r->s, NV_TEXT_SUBTITLE, r->lang);
+    if (given)
+        return strcmp(given, "none") == 0 ? NULL : strdup(given);
+    if (r->s->measure == NV_MEASURE_CHANGE)
+        return change_subtitle(r);
+    if (r->pair)
+        return strdup(r->s->measure == NV_MEASURE_PRESENCE
+                          ? tr(r, "Kommunernas bästa form av lokal närvaro i de två planerna.",
+                               "Each municipality's best form of local presence in the two plans.")
+                          : tr(r, "Avstånd fågelvägen från kommunens representativa punkt till närmaste kontor, "
+                                  "med samma klassgränser i båda kartorna.",
+                               "Straight-line distance from each municipality's representative point to the "
+                               "nearest office, with the same classes in both maps."));
+    int n = 0, with = 0, offices = 0, far_i = -1;
+    double sum = 0, nsum = 0;
+    for (size_t i = 0; i < r->d->nm; i++) {
+        const muni *m = &r->d->m[i];
+        if (!in_focus(r, m))
+            continue;
+        n++;
+        with += m->offices > 0;
+        if (isfinite(m->nearest_km)) {
+            sum += m->nearest_km;
+            nsum++;
+            if (far_i < 0 || m->nearest_km > r->d->m[far_i].nearest_km)
+                far_i = (int)i;
+        }
+    }
+    for (size_t i = 0; i < r->d->no; i++)
+        offices += office_in_focus(r, &r->d->o[i]) && r->d->o[i].type != 3;
     char *out = NULL;
     int rc;
     if (r->s->measure == NV_MEASURE_PRESENCE || far_i < 0) {
@@ -1555,21 +1905,28 @@ static char *make_source(const rctx *r)
 {
     GString *g = g_string_new(NULL);
     char *b = g_markup_escape_text(base_name(r->d->boundaries), -1);
-    g_string_append_printf(g, "%s %s; %s ", tr(r, "Källor: kommungränser", "Sources: boundaries"), b,
-                           tr(r, "kontorsplan", "office plan"));
+    g_string_append_printf(g, "%s %s; ", tr(r, "Källor: kommungränser", "Sources: boundaries"), b);
     g_free(b);
-    const char *files = r->d->office_files ? r->d->office_files : "?";
-    for (int first = 1; *files; first = 0) {
-        size_t k = strcspn(files, "\n");
-        char *one = strndup(files, k);
-        char *esc = g_markup_escape_text(base_name(one ? one : "?"), -1);
-        g_string_append_printf(g, "%s%s", first ? "" : ", ", esc);
-        g_free(esc);
-        free(one);
-        files += k;
-        if (*files == '\n')
-            files++;
+    if (shows_both_plans(r)) {
+        /* A comparison names both plans, and says which of them is illustrative. */
+        const nv_map_data *d = r->base;
+        g_string_append(g, tr(r, "kontorsplaner före ", "office plans before "));
+        append_files(g, d->office_files_before ? d->office_files_before : "?", 1);
+        g_string_append(g, tr(r, ", efter ", ", after "));
+        append_files(g, d->office_files ? d->office_files : "?", 1);
+        g_string_append_printf(g, "; %s %s; narvaro %s.", tr(r, "datum", "date"), r->date,
+                               d->version ? d->version : NV_VERSION);
+        if (d->illustrative_before && d->illustrative)
+            g_string_append(g, tr(r, " <b>Illustrativa:</b> båda planerna har rader som inte är källbelagda.",
+                                  " <b>Illustrative:</b> both plans have rows that are not sourced."));
+        else if (d->illustrative_before || d->illustrative)
+            g_string_append_printf(g, tr(r, " <b>Illustrativ:</b> planen %s har rader som inte är källbelagda.",
+                                         " <b>Illustrative:</b> the %s plan has rows that are not sourced."),
+                                   d->illustrative ? tr(r, "efter", "after") : tr(r, "före", "before"));
+        return g_string_free(g, FALSE);
     }
+    g_string_append_printf(g, "%s ", tr(r, "kontorsplan", "office plan"));
+    append_files(g, r->d->office_files ? r->d->office_files : "?", 1);
     g_string_append_printf(g, "; %s %s; narvaro %s.", tr(r, "datum", "date"), r->date,
                            r->d->version ? r->d->version : NV_VERSION);
     if (r->d->illustrative)
@@ -1650,7 +2007,7 @@ static void draw_map(rctx *r)
         cairo_stroke(cr);
     }
     if (r->s->offices)
-        for (int type = 2; type >= 0; type--) /* staffed dots on top */
+        for (int type = N_TYPES - 1; type >= 0; type--) /* closed crosses under, staffed dots on top */
             for (size_t i = 0; i < d->no; i++) {
                 const office *o = &d->o[i];
                 if (o->type != type || !r->show_type[type])
@@ -1714,8 +2071,11 @@ static nv_status write_info(const char *path, const rctx *r, const nv_render_inf
         json_string(f, r->d->c[r->county].lanskod);
     else
         fprintf(f, "null");
-    fprintf(f, ",\n  \"lang\": \"%s\",\n  \"measure\": \"%s\",\n", r->lang == NV_LANG_EN ? "en" : "sv",
-            r->s->measure == NV_MEASURE_PRESENCE ? "presence" : "nearest_office_km");
+    fprintf(f, ",\n  \"lang\": \"%s\",\n  \"measure\": \"%s\",\n  \"plan\": \"%s\",\n",
+            r->lang == NV_LANG_EN ? "en" : "sv",
+            r->s->measure == NV_MEASURE_PRESENCE ? "presence" : r->s->measure == NV_MEASURE_CHANGE ? "change"
+                                                                                                 : "nearest_office_km",
+            r->s->plan == NV_PLAN_BOTH ? "both" : r->s->plan == NV_PLAN_BEFORE ? "before" : "after");
     fprintf(f, "  \"breaks_method\": \"%s\",\n  \"breaks_km\": [", methods[r->method]);
     for (size_t i = 0; i < in->n_breaks; i++)
         fprintf(f, "%s%.17g", i ? ", " : "", in->breaks_km[i]); /* exact: jenks limits are data values */
@@ -1726,15 +2086,21 @@ static nv_status write_info(const char *path, const rctx *r, const nv_render_inf
         json_string(f, c->key);
         fprintf(f, ", \"label\": ");
         json_string(f, c->label);
-        fprintf(f, ", \"color\": \"#%06x\", \"count\": %d, \"swatch\": ", c->color, c->count);
+        fprintf(f, ", \"color\": \"#%06x\", \"count\": %d, ", c->color, c->count);
+        if (in->n_panels)
+            fprintf(f, "\"count_before\": %d, ", c->count_before);
+        fprintf(f, "\"swatch\": ");
         json_rect(f, c->swatch);
         fprintf(f, "}");
     }
     fprintf(f, "\n  ],\n  \"symbols\": [");
     for (size_t i = 0; i < in->n_symbols; i++) {
         const nv_render_symbol *s = &in->symbols[i];
-        fprintf(f, "%s\n    {\"type\": \"%s\", \"count\": %d, \"fill\": \"#%06x\", \"stroke\": \"#%06x\", "
-                   "\"radius\": %.3f, \"swatch\": ", i ? "," : "", s->type, s->count, s->fill, s->stroke, s->radius);
+        fprintf(f, "%s\n    {\"type\": \"%s\", \"count\": %d, ", i ? "," : "", s->type, s->count);
+        if (in->n_panels)
+            fprintf(f, "\"count_before\": %d, ", s->count_before);
+        fprintf(f, "\"fill\": \"#%06x\", \"stroke\": \"#%06x\", \"radius\": %.3f, \"swatch\": ", s->fill,
+                s->stroke, s->radius);
         json_rect(f, s->swatch);
         fprintf(f, "}");
     }
@@ -1742,6 +2108,17 @@ static nv_status write_info(const char *path, const rctx *r, const nv_render_inf
     json_rect(f, in->panel);
     fprintf(f, ",\n  \"frame\": ");
     json_rect(f, in->frame);
+    fprintf(f, ",\n  \"panels\": [");
+    for (size_t i = 0; i < in->n_panels; i++) {
+        const nv_render_panel *p = &in->panels[i];
+        fprintf(f, "%s\n    {\"plan\": \"%s\", \"label\": ", i ? "," : "", p->plan);
+        json_string(f, p->label);
+        fprintf(f, ", \"transform\": {\"scale\": %.12g, \"x_offset\": %.6f, \"y_offset\": %.6f}, \"offices\": %d, "
+                   "\"frame\": ", p->scale, p->x_offset, p->y_offset, p->offices);
+        json_rect(f, p->frame);
+        fprintf(f, "}");
+    }
+    fprintf(f, "%s]", in->n_panels ? "\n  " : "");
     fprintf(f, ",\n  \"label_boxes\": [");
     for (int i = 0; r->label_boxes && i < r->labels_placed; i++) {
         double b[4];
@@ -1926,20 +2303,31 @@ static nv_status render_page(rctx *r, const nv_render_options *o, const char *ou
     int px_w = 0, px_h = 0;
     double px = 1; /* output units per point */
 
+    PangoLayout *head_l[2] = {NULL, NULL}, *psum_l[2] = {NULL, NULL};
+
     if ((st = make_classes(r, o, err)) != NV_OK)
         return st;
-    for (size_t i = 0; i < r->d->nm; i++)
-        if (in_focus(r, &r->d->m[i])) {
-            int c = class_of(r, &r->d->m[i]);
-            if (c >= 0)
-                r->cls[c].count++;
+    /* Class and office counts, per plan with plan = both (the legend has a column each). */
+    for (int k = r->pair ? 0 : 1; k < 2; k++) {
+        const nv_map_data *d = r->pair ? r->pv[k] : r->d;
+        int *counts = k == 0 ? r->pcount[0] : r->pcount[1], *types = r->ptype_count[k];
+        for (size_t i = 0; i < d->nm; i++)
+            if (in_focus(r, &d->m[i])) {
+                int c = class_of(r, &d->m[i]);
+                if (c >= 0)
+                    counts[c]++;
+            }
+        for (size_t i = 0; i < d->no; i++) {
+            /* Closed offices are shown on change maps only. */
+            if (s->offices && (d->o[i].type != 3 || s->measure == NV_MEASURE_CHANGE))
+                r->show_type[d->o[i].type] = 1;
+            if (office_in_focus(r, &d->o[i]))
+                types[d->o[i].type]++;
         }
-    for (size_t i = 0; i < r->d->no; i++) {
-        if (s->offices)
-            r->show_type[r->d->o[i].type] = 1;
-        if (office_in_focus(r, &r->d->o[i]))
-            r->type_count[r->d->o[i].type]++;
     }
+    for (size_t c = 0; c < r->ncls; c++)
+        r->cls[c].count = r->pcount[1][c];
+    memcpy(r->type_count, r->ptype_count[1], sizeof r->type_count);
     r->sym_r = r->county >= 0 ? 3.4 : 2.3;
     r->labels = s->labels == NV_LABELS_NAMES || (s->labels == NV_LABELS_AUTO && r->county >= 0);
     map_date(o->date, r->date, sizeof r->date);
@@ -2008,7 +2396,25 @@ static nv_status render_page(rctx *r, const nv_render_options *o, const char *ou
         goto done;
     }
     panel_metrics pm = measure_panel(r);
-    if (place(r, ext, &pm) != 0) {
+    if (r->pair) {
+        /* Each plan's heading over its map: its name and files, then its figures. */
+        for (int k = 0; k < 2; k++) {
+            GString *g = g_string_new(NULL);
+            char *label = g_markup_escape_text(r->plabel[k], -1);
+            g_string_append_printf(g, "<b>%s</b>  ", label);
+            g_free(label);
+            append_files(g, k ? r->base->office_files : r->base->office_files_before, 1);
+            char *markup = g_string_free(g, FALSE);
+            r->d = r->pv[k];
+            char *sum = panel_summary(r);
+            head_l[k] = layout_text(r, markup, 10, 0, 0, 1);
+            psum_l[k] = layout_text(r, sum ? sum : "", 7.5, 0, 0, 0);
+            g_free(markup);
+            free(sum);
+        }
+        r->d = r->pv[1];
+        place_pair(r, ext, &pm, head_l, psum_l);
+    } else if (place(r, ext, &pm) != 0) {
         st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory (layout)");
         goto done;
     }
@@ -2016,11 +2422,28 @@ static nv_status render_page(rctx *r, const nv_render_options *o, const char *ou
     cairo_t *cr = r->cr;
     set_color(cr, 0xffffff);
     cairo_paint(cr);
-    draw_map(r);
+    if (r->pair) {
+        for (int k = 0; k < 2; k++) {
+            double hh, sh2;
+            text_size(head_l[k], NULL, &hh);
+            text_size(psum_l[k], NULL, &sh2);
+            r->d = r->pv[k];
+            r->t = r->pt[k];
+            r->frame = r->pframe[k];
+            set_view(r);
+            draw_map(r);
+            show_text(r, head_l[k], r->frame.x, r->frame.y - PANEL_HEAD_GAP - sh2 - 1 - hh, INK);
+            show_text(r, psum_l[k], r->frame.x, r->frame.y - PANEL_HEAD_GAP - sh2, INK_SOFT);
+        }
+    } else {
+        draw_map(r);
+    }
     if (info) {
         memset(info, 0, sizeof *info);
         info->n_classes = r->ncls;
         memcpy(info->classes, r->cls, r->ncls * sizeof *r->cls);
+        for (size_t c = 0; r->pair && c < r->ncls; c++)
+            info->classes[c].count_before = r->pcount[0][c];
     }
     draw_panel(r, &pm, info, px);
     show_text(r, title_l, margin, margin, INK);
@@ -2048,12 +2471,14 @@ static nv_status render_page(rctx *r, const nv_render_options *o, const char *ou
         info->y_offset = r->t.ty * px;
         info->n_breaks = r->nbreaks;
         memcpy(info->breaks_km, r->breaks, r->nbreaks * sizeof *r->breaks);
-        for (int t = 0; t < 3; t++) {
+        static const char *const type_names[N_TYPES] = {"staffed", "booked", "other", "closed"};
+        for (int t = 0; t < N_TYPES; t++) {
             if (!r->show_type[t])
                 continue;
             nv_render_symbol *is = &info->symbols[info->n_symbols++];
-            snprintf(is->type, sizeof is->type, "%s", t == 0 ? "staffed" : t == 1 ? "booked" : "other");
+            snprintf(is->type, sizeof is->type, "%s", type_names[t]);
             is->count = r->type_count[t];
+            is->count_before = r->pair ? r->ptype_count[0][t] : 0;
             symbol_colors(t, &is->fill, &is->stroke);
             is->radius = r->sym_r * px;
         }
@@ -2063,8 +2488,20 @@ static nv_status render_page(rctx *r, const nv_render_options *o, const char *ou
         memcpy(info->frame, fr, sizeof fr);
         for (size_t i = 0; i < r->ncls; i++)
             info->municipalities += r->cls[i].count;
-        for (int t = 0; t < 3; t++)
+        for (int t = 0; t < N_TYPES; t++)
             info->offices += r->show_type[t] ? r->type_count[t] : 0;
+        for (int k = 0; r->pair && k < 2; k++) {
+            nv_render_panel *ip = &info->panels[info->n_panels++];
+            snprintf(ip->plan, sizeof ip->plan, "%s", k ? "after" : "before");
+            snprintf(ip->label, sizeof ip->label, "%s", r->plabel[k]);
+            ip->scale = r->pt[k].s * px;
+            ip->x_offset = r->pt[k].tx * px;
+            ip->y_offset = r->pt[k].ty * px;
+            double f[4] = {r->pframe[k].x * px, r->pframe[k].y * px, r->pframe[k].w * px, r->pframe[k].h * px};
+            memcpy(ip->frame, f, sizeof f);
+            for (int t = 0; t < N_TYPES; t++)
+                ip->offices += r->show_type[t] ? r->ptype_count[k][t] : 0;
+        }
         info->labels = r->labels_placed;
         info->labels_wanted = r->labels_wanted;
         info->illustrative = r->d->illustrative;
@@ -2073,6 +2510,12 @@ static nv_status render_page(rctx *r, const nv_render_options *o, const char *ou
             st = write_info(o->info_path, r, info, title, err);
     }
 done:
+    for (int k = 0; k < 2; k++) {
+        if (head_l[k])
+            g_object_unref(head_l[k]);
+        if (psum_l[k])
+            g_object_unref(psum_l[k]);
+    }
     if (title_l)
         g_object_unref(title_l);
     if (sub_l)
@@ -2106,6 +2549,11 @@ static void page_size(const nv_mapspec *s, const nv_render_options *o, double *w
     int wpx = cli ? o->width_px : s->width_px, hpx = cli ? o->height_px : s->height_px;
     *w_pt = (paper == NV_PAPER_A3 ? 297 : 210) * MM;
     *h_pt = (paper == NV_PAPER_A3 ? 420 : 297) * MM;
+    if (s->orientation == NV_LANDSCAPE) {
+        double t = *w_pt;
+        *w_pt = *h_pt;
+        *h_pt = t;
+    }
     *dpi = o->dpi > 0 ? o->dpi : s->dpi;
     if (wpx > 0 && hpx > 0) {
         *w_pt = *h_pt * wpx / hpx; /* the paper's height, the pixels' shape */
@@ -2117,13 +2565,58 @@ static void page_size(const nv_mapspec *s, const nv_render_options *o, double *w
     }
 }
 
+/* The before plan of a comparison as a run of its own: the same polygons, counties and
+ * names, that plan's figures and offices. Shares all but the municipality array with d;
+ * *owned gets that array, which the caller frees (not the view). NULL when out of memory. */
+static const nv_map_data *before_view(const nv_map_data *d, nv_map_data *v, muni **owned)
+{
+    muni *m = malloc((d->nm ? d->nm : 1) * sizeof *m);
+    *owned = m;
+    if (!m)
+        return NULL;
+    memcpy(m, d->m, d->nm * sizeof *m);
+    for (size_t i = 0; i < d->nm; i++) {
+        m[i].presence = m[i].presence_before;
+        m[i].offices = m[i].offices_before;
+        m[i].nearest_km = m[i].nearest_km_before;
+    }
+    *v = *d;
+    v->m = m;
+    v->o = d->ob;
+    v->no = d->nob;
+    v->office_files = d->office_files_before;
+    v->illustrative = d->illustrative_before;
+    return v;
+}
+
 static nv_status render_one(const nv_map_data *d, const nv_mapspec *spec, const nv_render_options *o,
                             const char *out_path, nv_render_format fmt, nv_render_info *info, PangoFontMap *fm,
                             nv_error *err)
 {
     rctx r;
     memset(&r, 0, sizeof r);
-    r.d = d;
+    if (!d->compare && (spec->measure == NV_MEASURE_CHANGE || spec->plan != NV_PLAN_AFTER))
+        return nv_error_set(err, NV_ERR_INPUT, d->path, 0,
+                            "holds the result of one plan, and the map '%s' shows %s: draw it from the "
+                            "compare.sqlite that narvaro compare BASE.csv PLAN.csv --out DIR writes",
+                            spec->name, spec->measure == NV_MEASURE_CHANGE ? "what changes between two plans"
+                                        : spec->plan == NV_PLAN_BOTH ? "two plans side by side"
+                                                                     : "the before plan of a comparison");
+    nv_map_data view;
+    muni *owned = NULL;
+    const nv_map_data *before = NULL;
+    if (spec->plan != NV_PLAN_AFTER && !(before = before_view(d, &view, &owned))) {
+        free(owned);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    r.base = d;
+    r.d = spec->plan == NV_PLAN_BEFORE ? before : d;
+    if (spec->plan == NV_PLAN_BOTH) {
+        r.pair = 1;
+        r.pv[0] = before;
+        r.pv[1] = d;
+        r.extra_pool = before;
+    }
     r.s = spec;
     r.fmt = fmt;
     r.lang = o->lang >= 0 ? (nv_lang)o->lang : spec->lang;
@@ -2136,13 +2629,18 @@ static nv_status render_one(const nv_map_data *d, const nv_mapspec *spec, const 
             size_t len = 0;
             for (size_t i = 0; i < d->nc && len < sizeof codes; i++)
                 len += (size_t)snprintf(codes + len, sizeof codes - len, "%s%s", i ? ", " : "", d->c[i].lanskod);
+            free(owned);
             return nv_error_set(err, NV_ERR_INPUT, d->path, 0, "no county '%s' in this run (counties: %s)",
                                 o->county, codes);
         }
     }
     page_size(spec, o, &r.page_w, &r.page_h, &r.dpi);
+    if (d->compare)
+        plan_labels(&r);
     nv_render_info local;
-    return render_page(&r, o, out_path, info ? info : &local, fm, err);
+    nv_status st = render_page(&r, o, out_path, info ? info : &local, fm, err);
+    free(owned);
+    return st;
 }
 
 nv_status nv_render_write(const nv_map_data *d, const nv_mapspec *spec, const nv_render_options *o,

@@ -4,14 +4,17 @@
  * Everything a map needs is read back from the run's narvaro.sqlite (nothing is
  * recomputed): municipality polygons and their presence and nearest_office_km, office
  * points and types, county names, and from the runs table the input files and whether
- * the plan is illustrative. A map has a title, a subtitle, the choropleth with county
+ * the plan is illustrative. The compare.sqlite of narvaro compare is read the same way;
+ * it adds each municipality's change class and the before plan's figures and offices,
+ * for the difference map (measure change) and the two plans side by side (plan both). A map has a title, a subtitle, the choropleth with county
  * borders over municipality borders, office symbols, a legend with class counts, a
  * scale bar in km, a north arrow and a source line (boundary and plan files, the date,
  * "illustrative" where the plan's rows are not sourced).
  *
- * Layout is in points (1/72 inch) on a portrait A4 or A3 page; PNG output is that page
- * at a resolution. The legend panel goes into a corner of the map frame where it covers
- * no part of the mapped area; if no corner is free the map is shrunk beside or above it.
+ * Layout is in points (1/72 inch) on an A4 or A3 page, portrait or landscape; PNG output
+ * is that page at a resolution. The legend panel goes into a corner of the map frame where
+ * it covers no part of the mapped area; if no corner is free the map is shrunk beside or
+ * above it. Two plans side by side share one scale and the legend goes to their right.
  *
  * Limits: county borders are found as municipality edges shared by two counties (or by
  * none: the coast and the national border); boundaries whose neighbours do not share
@@ -67,34 +70,49 @@ void nv_render_options_init(nv_render_options *o);
 #define NV_RENDER_MAX_CLASSES (NV_MAPSPEC_MAX_CLASSES + 1)
 typedef struct nv_render_class {
     char key[24];              /* presence: "staffed", "booked", "other", "none";
-                                * distance: "class1".., "no_data" */
+                                * distance: "class1".., "no_data";
+                                * change: "lost_presence", "longer", "unchanged", "shorter", "gained_presence" */
     char label[96];            /* as printed in the legend (UTF-8) */
     unsigned color;            /* 0xRRGGBB */
-    int count;                 /* municipalities of the map in the class */
+    int count;                 /* municipalities of the map in the class (plan both: of the after panel) */
+    int count_before;          /* plan both: of the before panel; otherwise 0 */
     double swatch[4];          /* legend swatch x, y, w, h */
 } nv_render_class;
 
 typedef struct nv_render_symbol {
-    char type[16];             /* "staffed", "booked", "other" */
-    int count;                 /* offices of the map of that type */
+    char type[16];             /* "staffed", "booked", "other"; "closed" on change maps: offices of the
+                                * before plan with none of the after plan near them */
+    int count;                 /* offices of the map of that type (plan both: of the after panel) */
+    int count_before;          /* plan both: of the before panel; otherwise 0 */
     unsigned fill, stroke;     /* 0xRRGGBB */
     double radius;             /* on the map, in output units */
     double swatch[4];          /* the legend's symbol, x, y, w, h */
 } nv_render_symbol;
 
+/* Plan both: one of the two maps. */
+typedef struct nv_render_panel {
+    char plan[8];              /* "before", "after" */
+    char label[48];            /* the plan's name in the legend: its year, or before/after */
+    double scale, x_offset, y_offset; /* its transform, as below */
+    double frame[4];
+    int offices;               /* symbols drawn */
+} nv_render_panel;
+
 typedef struct nv_render_info {
     nv_render_format format;
     double width, height;      /* of the output */
     double dpi;                /* PNG: pixels per inch; SVG/PDF: 72 */
-    double scale, x_offset, y_offset;
+    double scale, x_offset, y_offset; /* plan both: of the after panel */
     double breaks_km[NV_MAPSPEC_MAX_CLASSES]; /* upper class limits (upper limit included) */
     size_t n_breaks;
     nv_render_class classes[NV_RENDER_MAX_CLASSES];
     size_t n_classes;
-    nv_render_symbol symbols[3];
+    nv_render_symbol symbols[4];
     size_t n_symbols;
     double panel[4];           /* the legend panel */
-    double frame[4];           /* the map frame */
+    double frame[4];           /* the map frame (plan both: of the after panel) */
+    nv_render_panel panels[2]; /* plan both: before, after */
+    size_t n_panels;           /* 2 for plan both, else 0 */
     int municipalities;        /* drawn in class colours */
     int offices;               /* symbols drawn */
     int labels, labels_wanted; /* municipality names placed / to place */
@@ -104,8 +122,9 @@ typedef struct nv_render_info {
 
 /* Draws one map of d as spec says (options override it) into out_path, whose extension
  * picks the format. info (optional) is filled in. NV_ERR_INPUT for an unknown extension or
- * county, or colours that do not match the classes; NV_ERR_FAIL when the font family
- * "DejaVu Sans" is missing or cairo cannot write. A failed write removes out_path. */
+ * county, colours that do not match the classes, or a spec that needs a comparison
+ * (measure change, plan before or both) given a single run; NV_ERR_FAIL when the font
+ * family "DejaVu Sans" is missing or cairo cannot write. A failed write removes out_path. */
 nv_status nv_render_write(const nv_map_data *d, const nv_mapspec *spec, const nv_render_options *o,
                           const char *out_path, nv_render_info *info, nv_error *err);
 

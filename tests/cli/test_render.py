@@ -449,7 +449,7 @@ def a_spec_file_by_path_and_labels_everywhere():
 def failures_exit_2_with_a_hint():
     cases = [
         (["render", "--db", DB, "--map", "nonesuch", "--out", "x.png"], "no map named 'nonesuch'",
-         "available: distance, presence"),
+         "available: difference, distance, presence, side-by-side"),
         (["render", "--db", DB, "--out", os.path.join(MAPS, "x.jpg")], "x.jpg: the file name's extension",
          "give .png, .svg or .pdf"),
         (["render", "--db", DB, "--map", os.path.join(RENDER_DATA, "unknown_key.map"), "--out", "x.png"],

@@ -8,7 +8,12 @@
  *   0101 Alfa  (county 01)  x 500..600 km, y 6500..6600 km  staffed, nearest 5 km
  *   0201 Beta  (county 02)  x 600..700 km, y 6500..6600 km  none,    nearest 120 km,
  *                           plus an island x 720..740 km, y 6500..6520 km
- * Offices: staffed at (520, 6520) km in Alfa, booked at (580, 6680) km in Gamma. */
+ * Offices: staffed at (520, 6520) km in Alfa, booked at (580, 6680) km in Gamma.
+ *
+ * The comparison (compare.sqlite) takes that plan as its before plan; in the after plan
+ * Alfa loses its office (40 km), Gamma is unchanged and Beta gains a staffed office at
+ * (680, 6580) km (2 km): lost presence, unchanged, gained presence; Alfa's office is
+ * closed. */
 #include "mapspec.h"
 #include "render.h"
 #include "store.h"
@@ -112,6 +117,56 @@ static void make_db(const char *path)
     NV_CHECK_INT(st, NV_OK);
 }
 
+static void make_compare_db(const char *path)
+{
+    nv_muni_result b[3] = {
+        {.kommunkod = "0101", .namn = "Alfa", .lanskod = "01", .offices = 1, .presence = "staffed",
+         .presence_rank = NV_PRESENCE_STAFFED, .nearest_office_km = 5, .nearest_office_id = "S1",
+         .rep_x = 550000, .rep_y = 6550000, .area_km2 = 10000, .wkb = alfa.bytes, .wkb_size = alfa.n},
+        {.kommunkod = "0102", .namn = "Gamma", .lanskod = "01", .offices = 1, .presence = "booked",
+         .presence_rank = NV_PRESENCE_BOOKED, .nearest_office_km = 30, .nearest_office_id = "B1",
+         .rep_x = 550000, .rep_y = 6650000, .area_km2 = 10000, .wkb = gamma_.bytes, .wkb_size = gamma_.n},
+        {.kommunkod = "0201", .namn = "Beta", .lanskod = "02", .offices = 0, .presence = "none",
+         .presence_rank = NV_PRESENCE_NONE, .nearest_office_km = 120, .nearest_office_id = "S1",
+         .rep_x = 650000, .rep_y = 6550000, .area_km2 = 10400, .wkb = beta.bytes, .wkb_size = beta.n},
+    };
+    nv_muni_result a[3] = {b[0], b[1], b[2]};
+    a[0].offices = 0, a[0].presence = "none", a[0].presence_rank = NV_PRESENCE_NONE, a[0].nearest_office_km = 40;
+    a[2].offices = 1, a[2].presence = "staffed", a[2].presence_rank = NV_PRESENCE_STAFFED, a[2].nearest_office_km = 2;
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 2; k++) {
+            nv_muni_result *m = k ? &a[i] : &b[i];
+            m->pop = (nv_population_result){NAN, {NAN}, NAN, NAN};
+        }
+    nv_office_result ob[2] = {
+        {.source = "plan-2019.csv", .line = 2, .office_id = "S1", .type = "staffed", .lat_deg = NAN, .lon_deg = NAN,
+         .x = 520000, .y = 6520000, .status = "placed", .kommunkod = "0101"},
+        {.source = "plan-2019.csv", .line = 3, .office_id = "B1", .type = "booked", .lat_deg = NAN, .lon_deg = NAN,
+         .x = 580000, .y = 6680000, .status = "placed", .kommunkod = "0102"},
+    };
+    nv_office_result oa[2] = {ob[1], ob[0]};
+    oa[1].office_id = "S9", oa[1].x = 680000, oa[1].y = 6580000, oa[1].kommunkod = "0201";
+    nv_county_result c[2] = {{.lanskod = "01", .namn = "Första län"}, {.lanskod = "02", .namn = "Andra län"}};
+    const char *fb[] = {"/data/plans/plan-2019.csv"}, *fa[] = {"/data/plans/plan-2020.csv"};
+    nv_run_summary sb = {.version = "test", .boundaries = "/data/kommuner.shp", .office_files = fb,
+                         .n_office_files = 1, .crs = "EPSG:3006", .srid = 3006, .municipalities = 3,
+                         .illustrative = 0};
+    nv_run_summary sa = sb;
+    sa.office_files = fa;
+    sa.illustrative = 1;
+    nv_change ch[3];
+    nv_compare_totals t;
+    nv_error err = {0};
+    NV_CHECK_INT(nv_compare_municipalities(b, a, 3, NULL, ch, &t, &err), NV_OK);
+    nv_store_comparison sc = {.changes = ch, .n_changes = 3, .totals = &t, .offices_before = ob, .n_offices_before = 2,
+                              .offices_after = oa, .n_offices_after = 2, .counties = c, .n_counties = 2,
+                              .before = &sb, .after = &sa};
+    nv_status st = nv_store_write_changes(path, 3006, &sc, &err);
+    if (st != NV_OK)
+        fprintf(stderr, "compare fixture: %s: %s\n", err.path, err.message);
+    NV_CHECK_INT(st, NV_OK);
+}
+
 /* ---- reading pixels back ---- */
 
 static unsigned pixel(cairo_surface_t *img, double x, double y)
@@ -147,6 +202,17 @@ static void check_class_at(cairo_surface_t *img, const nv_render_info *in, doubl
     unsigned swatch = pixel(img, c->swatch[0] + c->swatch[2] / 2, c->swatch[1] + c->swatch[3] / 2);
     NV_CHECK_INT(got, c->color);
     NV_CHECK_INT(swatch, c->color);
+}
+
+/* The colour at (x, y) in the panel's map, and its legend swatch, are the class colour. */
+static void check_panel_class_at(cairo_surface_t *img, const nv_render_info *in, int k, double x, double y,
+                                 const char *key)
+{
+    const nv_render_class *c = cls(in, key);
+    const nv_render_panel *p = &in->panels[k];
+    NV_CHECK(c != NULL);
+    if (c)
+        NV_CHECK_INT(pixel(img, p->scale * x + p->x_offset, p->y_offset - p->scale * y), c->color);
 }
 
 static nv_mapspec *spec_from(const char *text)
@@ -285,6 +351,127 @@ static void county_maps_and_sizes(const nv_map_data *d)
     nv_mapspec_destroy(s);
 }
 
+static void difference_map(const nv_map_data *d)
+{
+    nv_mapspec *s = spec_from("measure = change\npalette = PuOr\n");
+    nv_render_options o;
+    nv_render_options_init(&o);
+    o.date = "2024-01-31";
+    nv_render_info in;
+    nv_error err = {0};
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("difference.png"), &in, &err), NV_OK);
+    NV_CHECK_INT(in.n_classes, 5); /* all five, the empty ones too */
+    static const char *const keys[5] = {"lost_presence", "longer", "unchanged", "shorter", "gained_presence"};
+    static const int counts[5] = {1, 0, 1, 0, 1};
+    static const unsigned colors[5] = {0xe66101, 0xfdb863, 0xf7f7f7, 0xb2abd2, 0x5e3c99};
+    for (int k = 0; k < 5; k++) {
+        NV_CHECK_STR(in.classes[k].key, keys[k]);
+        NV_CHECK_INT(in.classes[k].count, counts[k]);
+        NV_CHECK_INT(in.classes[k].color, colors[k]);
+    }
+    NV_CHECK_STR(in.classes[0].label, "Förlorar sin närvaro");
+    NV_CHECK_INT(in.n_symbols, 3); /* staffed, booked, closed */
+    NV_CHECK_STR(in.symbols[2].type, "closed");
+    NV_CHECK_INT(in.symbols[2].count, 1);
+    NV_CHECK_INT(in.symbols[0].count, 1); /* the after plan's staffed office */
+    NV_CHECK_INT(in.offices, 3);
+    NV_CHECK_INT(in.illustrative, 1);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(out_path("difference.png"));
+    NV_CHECK_INT(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+        check_class_at(img, &in, 560000, 6560000, "lost_presence");   /* Alfa */
+        check_class_at(img, &in, 540000, 6640000, "unchanged");       /* Gamma */
+        check_class_at(img, &in, 650000, 6550000, "gained_presence"); /* Beta */
+        check_class_at(img, &in, 730000, 6510000, "gained_presence"); /* Beta's island */
+        NV_CHECK_INT(probe_crs(img, &in, 520000, 6520000), 0x1b1b1b); /* the closed office's cross */
+        NV_CHECK_INT(probe_crs(img, &in, 680000, 6580000), 0x1b1b1b); /* the new staffed office */
+    }
+    cairo_surface_destroy(img);
+    nv_mapspec_destroy(s);
+}
+
+static void side_by_side(const nv_map_data *d)
+{
+    nv_mapspec *s = spec_from("measure = nearest_office_km\nplan = both\npaper = a4\norientation = landscape\n"
+                              "dpi = 100\n");
+    nv_render_options o;
+    nv_render_options_init(&o);
+    nv_render_info in;
+    nv_error err = {0};
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("side.png"), &in, &err), NV_OK);
+    NV_CHECK_INT((long)in.width, 1169); /* A4 landscape at 100 dpi */
+    NV_CHECK_INT((long)in.height, 827);
+    NV_CHECK_INT(in.n_panels, 2);
+    NV_CHECK_STR(in.panels[0].plan, "before");
+    NV_CHECK_STR(in.panels[0].label, "2019"); /* the years of the file names */
+    NV_CHECK_STR(in.panels[1].label, "2020");
+    NV_CHECK_NEAR(in.panels[0].scale, in.panels[1].scale, 1e-12);
+    NV_CHECK(in.panels[0].frame[0] + in.panels[0].frame[2] < in.panels[1].frame[0]); /* side by side */
+    NV_CHECK(in.panels[1].frame[0] + in.panels[1].frame[2] < in.panel[0]);          /* the legend right */
+    NV_CHECK_INT(in.panels[0].offices, 2);
+    NV_CHECK_INT(in.panels[1].offices, 2);
+    /* Before: Alfa 5, Gamma 30, Beta 120 km; after: Alfa 40, Gamma 30, Beta 2 km. */
+    NV_CHECK_INT(cls(&in, "class1")->count_before, 1);
+    NV_CHECK_INT(cls(&in, "class1")->count, 1);
+    NV_CHECK_INT(cls(&in, "class3")->count_before, 1);
+    NV_CHECK_INT(cls(&in, "class3")->count, 2);
+    NV_CHECK_INT(cls(&in, "class5")->count_before, 1);
+    NV_CHECK_INT(cls(&in, "class5")->count, 0);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(out_path("side.png"));
+    if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+        check_panel_class_at(img, &in, 0, 560000, 6560000, "class1");
+        check_panel_class_at(img, &in, 1, 560000, 6560000, "class3");
+        check_panel_class_at(img, &in, 0, 650000, 6550000, "class5");
+        check_panel_class_at(img, &in, 1, 650000, 6550000, "class1");
+        check_panel_class_at(img, &in, 0, 540000, 6640000, "class3");
+        check_panel_class_at(img, &in, 1, 540000, 6640000, "class3");
+    }
+    cairo_surface_destroy(img);
+    /* Quantile limits from both plans pooled: 2 5 30 30 40 120 in thirds is 5, 30 (the
+     * after plan alone would give 2, 30). */
+    nv_mapspec_destroy(s);
+    s = spec_from("measure = nearest_office_km\nplan = both\nbreaks = quantile\nclasses = 3\n");
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("side.svg"), &in, &err), NV_OK);
+    NV_CHECK_INT(in.n_breaks, 2);
+    NV_CHECK_NEAR(in.breaks_km[0], 5, 0);
+    NV_CHECK_NEAR(in.breaks_km[1], 30, 0);
+    /* The before plan alone, as its own map. */
+    nv_mapspec_destroy(s);
+    s = spec_from("measure = presence\nplan = before\n");
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("before.png"), &in, &err), NV_OK);
+    NV_CHECK_INT(cls(&in, "staffed")->count, 1);
+    NV_CHECK_INT(cls(&in, "none")->count, 1);
+    NV_CHECK_INT(in.offices, 2);
+    NV_CHECK_INT(in.n_panels, 0);
+    nv_mapspec_destroy(s);
+}
+
+static void comparison_specs_need_a_comparison(const nv_map_data *single)
+{
+    const char *texts[] = {"measure = change\n", "plan = both\n", "plan = before\n"};
+    for (int i = 0; i < 3; i++) {
+        nv_mapspec *s = spec_from(texts[i]);
+        nv_error err = {0};
+        NV_CHECK_INT(nv_render_write(single, s, NULL, out_path("no.png"), NULL, &err), NV_ERR_INPUT);
+        NV_CHECK_CONTAINS(err.message, "holds the result of one plan");
+        NV_CHECK_CONTAINS(err.message, "compare.sqlite");
+        NV_CHECK(access(out_path("no.png"), F_OK) != 0);
+        nv_mapspec_destroy(s);
+    }
+    nv_mapspec *s = NULL;
+    nv_error err = {0};
+    const char *bad = "measure = change\nplan = both\n";
+    NV_CHECK_INT(nv_mapspec_parse(bad, strlen(bad), "x.map", &s, &err), NV_ERR_INPUT);
+    NV_CHECK_INT(err.line, 2);
+    NV_CHECK_CONTAINS(err.message, "does not go with measure = change");
+    const char *colors = "measure = change\ncolors = #000000, #ffffff\n";
+    NV_CHECK_INT(nv_mapspec_parse(colors, strlen(colors), "x.map", &s, &err), NV_ERR_INPUT);
+    NV_CHECK_CONTAINS(err.message, "colors lists 2 colours but the map has 5 classes");
+    const char *orient = "orientation = sideways\n";
+    NV_CHECK_INT(nv_mapspec_parse(orient, strlen(orient), "x.map", &s, &err), NV_ERR_INPUT);
+    NV_CHECK_CONTAINS(err.message, "give portrait or landscape");
+}
+
 static void class_breaks(void)
 {
     const double ten[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -359,10 +546,21 @@ int main(void)
         presence_png(d);
         distance_classes(d);
         county_maps_and_sizes(d);
+        comparison_specs_need_a_comparison(d);
     } else {
         fprintf(stderr, "load: %s\n", err.message);
     }
     nv_render_data_destroy(d);
+    make_compare_db(out_path("compare.sqlite"));
+    nv_map_data *cmp = NULL;
+    NV_CHECK_INT(nv_render_load(out_path("compare.sqlite"), &cmp, &err), NV_OK);
+    if (cmp) {
+        difference_map(cmp);
+        side_by_side(cmp);
+    } else {
+        fprintf(stderr, "load: %s\n", err.message);
+    }
+    nv_render_data_destroy(cmp);
     int rc = nv_test_report("test_render");
     if (rc == 0) {
         char cmd[600];
