@@ -425,6 +425,35 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
     return nv_report_summary_json(path, sum, err);
 }
 
+/* DIR/maps/difference.png and DIR/maps/side-by-side.png, drawn from the compare.sqlite
+ * just written, so that they are the maps `narvaro render` would draw from it. */
+static nv_status write_compare_maps(const char *dir, const char *maps_dir, nv_error *err)
+{
+    static const char *const names[] = {"difference", "side-by-side"};
+    char path[4096];
+    nv_map_data *d = NULL;
+    snprintf(path, sizeof path, "%s/maps", dir);
+    if (mkdir(path, 0777) != 0)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the maps folder: %s", strerror(errno));
+    snprintf(path, sizeof path, "%s/compare.sqlite", dir);
+    nv_status st = nv_render_load(path, &d, err);
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && st == NV_OK; i++) {
+        nv_mapspec *spec = NULL;
+        if ((st = nv_mapspec_find_and_load(maps_dir, names[i], &spec, err)) != NV_OK) {
+            if (err) {
+                size_t k = strlen(err->message);
+                snprintf(err->message + k, sizeof err->message - k, " (or skip the maps with --no-maps)");
+            }
+            break;
+        }
+        snprintf(path, sizeof path, "%s/maps/%s.png", dir, names[i]);
+        st = nv_render_write(d, spec, NULL, path, NULL, err);
+        nv_mapspec_destroy(spec);
+    }
+    nv_render_data_destroy(d);
+    return st;
+}
+
 nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_evaluation *after,
                            const char *dir, nv_compare_totals *totals, nv_change *changes, size_t *ranking,
                            size_t *n_ranked, nv_error *err)
@@ -464,7 +493,7 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
             st = nv_manifest_add_file(m, sub[i], ev[i]->files[k], err);
     if (st == NV_OK && !(json = nv_manifest_json(m, 2)))
         st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
-    /* compare.sqlite: what the difference and side-by-side maps are drawn from. */
+    /* compare.sqlite, and the difference and side-by-side maps drawn from it. */
     if (st == NV_OK && !s->o.tables_only) {
         nv_store_comparison sc = {.changes = changes, .n_changes = na, .totals = totals,
                                   .before = &before->s, .after = &after->s,
@@ -475,6 +504,8 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
         snprintf(path, sizeof path, "%s/compare.sqlite", dir);
         pthread_mutex_lock(&s->write_lock);
         st = nv_store_write_changes(path, after->s.srid, &sc, err);
+        if (st == NV_OK && !s->o.no_maps)
+            st = write_compare_maps(dir, s->o.maps_dir, err);
         pthread_mutex_unlock(&s->write_lock);
     }
     if (st == NV_OK) {
