@@ -831,6 +831,7 @@ typedef struct rctx {
 
 static const unsigned INK = 0x222222, INK_SOFT = 0x555555, SYMBOL_INK = 0x1b1b1b;
 static const unsigned MUNI_EDGE = 0xffffff, COUNTY_EDGE = 0x3a3a3a, CONTEXT_FILL = 0xe8e8e8;
+static const unsigned MUNI_EDGE_ON_LIGHT = 0xc4c4c4;
 
 static void set_color(cairo_t *cr, unsigned c)
 {
@@ -1996,7 +1997,8 @@ static void draw_map(rctx *r)
     /* Municipality edges in white, each shared edge once; county borders over them. */
     cairo_new_path(cr);
     path_edges(cr, r, EDGE_OWNED);
-    set_color(cr, MUNI_EDGE);
+    /* A change map's unchanged municipalities are near-white: white edges would merge them. */
+    set_color(cr, r->s->measure == NV_MEASURE_CHANGE ? MUNI_EDGE_ON_LIGHT : MUNI_EDGE);
     cairo_set_line_width(cr, edge);
     cairo_stroke(cr);
     if (r->s->county_borders) {
@@ -2377,7 +2379,7 @@ static nv_status render_page(rctx *r, const nv_render_options *o, const char *ou
     }
     src_l = layout_text(r, r->source, 7, 0, inner_w, 1);
     text_size(src_l, NULL, &fh);
-    double header = th + (sub ? 3 + sh : 0) + 8;
+    double header = th + (sub ? 3 + sh : 0) + 8, text_x = margin;
     r->frame = (rect){margin, margin + header, inner_w, r->page_h - 2 * margin - header - fh - 6};
 
     /* The extent: the country, or the county with a margin. */
@@ -2414,6 +2416,21 @@ static nv_status render_page(rctx *r, const nv_render_options *o, const char *ou
         }
         r->d = r->pv[1];
         place_pair(r, ext, &pm, head_l, psum_l);
+        /* The page's texts line up with the group of maps and legend, centred on the page:
+         * wrapped to its width, they may take more lines, so the group is placed again. */
+        double gw = r->panel.x + r->panel.w - r->pframe[0].x;
+        PangoLayout *texts[3] = {title_l, sub_l, src_l};
+        for (int i = 0; i < 3; i++)
+            if (texts[i])
+                pango_layout_set_width(texts[i], (int)(gw * PANGO_SCALE));
+        text_size(title_l, NULL, &th);
+        if (sub_l)
+            text_size(sub_l, NULL, &sh);
+        text_size(src_l, NULL, &fh);
+        header = th + (sub ? 3 + sh : 0) + 8;
+        r->frame = (rect){margin, margin + header, inner_w, r->page_h - 2 * margin - header - fh - 6};
+        place_pair(r, ext, &pm, head_l, psum_l);
+        text_x = r->pframe[0].x;
     } else if (place(r, ext, &pm) != 0) {
         st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory (layout)");
         goto done;
@@ -2446,10 +2463,10 @@ static nv_status render_page(rctx *r, const nv_render_options *o, const char *ou
             info->classes[c].count_before = r->pcount[0][c];
     }
     draw_panel(r, &pm, info, px);
-    show_text(r, title_l, margin, margin, INK);
+    show_text(r, title_l, text_x, margin, INK);
     if (sub_l)
-        show_text(r, sub_l, margin, margin + th + 3, INK_SOFT);
-    show_text(r, src_l, margin, r->page_h - margin - fh, INK_SOFT);
+        show_text(r, sub_l, text_x, margin + th + 3, INK_SOFT);
+    show_text(r, src_l, text_x, r->page_h - margin - fh, INK_SOFT);
 
     cairo_destroy(r->cr);
     r->cr = NULL;
