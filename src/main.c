@@ -498,7 +498,8 @@ static int cmd_compare(int argc, char **argv)
                        ch->person_km_added);
             }
         }
-        printf("results in %s/ (changes.csv, ranking.csv, summary.json, before/, after/)\n", out_dir);
+        printf("results in %s/ (changes.csv, ranking.csv, summary.json, compare.sqlite%s, before/, after/)\n",
+               out_dir, so.no_maps ? "" : ", maps/");
     }
     if (tmp) {
         struct stat sb;
@@ -758,7 +759,7 @@ static int cmd_render(int argc, char **argv)
             break;
         case ROPT_PAPER:
             if (nv_mapspec_parse_paper(optarg, &paper) != 0) {
-                rc = render_usage("--paper '%s': give a4 or a3 (maps are portrait)", optarg);
+                rc = render_usage("--paper '%s': give a4 or a3", optarg);
                 goto done;
             }
             o.paper = (int)paper;

@@ -23,7 +23,8 @@ typedef struct nv_session_options {
     nv_radii radii;                    /* n == 0: 10, 25, 50 km */
     double snap_km;                    /* 0: no snapping (the CLI's default is 2) */
     int tables_only;                   /* 1: CSV and JSON only, no narvaro.sqlite, no map */
-    int no_maps;                       /* 1: no maps/presence.png */
+    int no_maps;                       /* 1: no maps (presence.png; a comparison's difference.png
+                                        * and side-by-side.png) */
     const char *maps_dir;              /* folder of map specs; NULL: the default */
 } nv_session_options;
 
@@ -61,7 +62,9 @@ nv_status nv_session_digest(nv_session *s, const char *const *files, size_t n_fi
 nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char *dir, nv_error *err);
 
 /* Writes the comparison of two evaluations into dir, an empty folder: before/ and
- * after/ (each a complete result), changes.csv, ranking.csv, summary.json. *totals and
+ * after/ (each a complete result), changes.csv, ranking.csv, compare.sqlite, unless the
+ * session says no maps maps/difference.png and maps/side-by-side.png, and summary.json
+ * last. *totals and
  * the ranking (the first ranked_max indices into the municipalities, heaviest loss
  * first; *n_ranked how many lose) are returned for the CLI. */
 nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_evaluation *after,
