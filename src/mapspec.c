@@ -233,6 +233,17 @@ void nv_mapspec_destroy(nv_mapspec *s)
     free(s);
 }
 
+const char *nv_mapspec_measure_name(const nv_mapspec *s, char *buf, size_t size)
+{
+    static const char *const names[] = {"presence", "nearest_office_km", "change", "mean_distance_km",
+                                        "max_distance_km"};
+    if (s->measure == NV_MEASURE_SHARE)
+        snprintf(buf, size, "share_within_%gkm", s->share_radius_km);
+    else
+        snprintf(buf, size, "%s", names[s->measure]);
+    return buf;
+}
+
 const char *nv_mapspec_text(const nv_mapspec *s, nv_mapspec_text_key key, nv_lang lang)
 {
     if (!s || key < 0 || key >= NV_TEXT_COUNT)
@@ -420,15 +431,33 @@ static nv_status set_key(parser *p, nv_mapspec *s, const char *key, int lang, ch
     if (lang >= 0)
         return bad(p, "key '%s' takes no language suffix (only title, subtitle and legend do)", key, NULL);
     if (strcmp(key, "measure") == 0) {
+        static const char share[] = "share_within_";
+        size_t vl = strlen(v);
+        s->measure_line = p->line;
+        s->share_radius_km = 0;
         if (strcmp(v, "presence") == 0)
             s->measure = NV_MEASURE_PRESENCE;
         else if (strcmp(v, "nearest_office_km") == 0)
             s->measure = NV_MEASURE_NEAREST_KM;
         else if (strcmp(v, "change") == 0)
             s->measure = NV_MEASURE_CHANGE;
-        else
-            return bad(p, "measure '%s' is unknown (give presence or nearest_office_km; change for the "
-                          "compare.sqlite of narvaro compare)", v, NULL);
+        else if (strcmp(v, "mean_distance_km") == 0)
+            s->measure = NV_MEASURE_MEAN_KM;
+        else if (strcmp(v, "max_distance_km") == 0)
+            s->measure = NV_MEASURE_MAX_KM;
+        else if (strncmp(v, share, sizeof share - 1) == 0) {
+            char r[64];
+            snprintf(r, sizeof r, "%.*s", vl > sizeof share + 1 ? (int)(vl - sizeof share - 1) : 0,
+                     v + sizeof share - 1);
+            if (vl < sizeof share + 2 || strcmp(v + vl - 2, "km") != 0 || parse_number(r, &d) != 0 || d <= 0)
+                return bad(p, "measure '%s': write share_within_<R>km with R a radius of the run in km, "
+                              "e.g. share_within_25km", v, NULL);
+            s->measure = NV_MEASURE_SHARE;
+            s->share_radius_km = d;
+        } else
+            return bad(p, "measure '%s' is unknown (give presence or nearest_office_km; for the population "
+                          "mean_distance_km, max_distance_km or share_within_<R>km, e.g. share_within_25km; "
+                          "change for the compare.sqlite of narvaro compare)", v, NULL);
     } else if (strcmp(key, "plan") == 0) {
         if (strcmp(v, "after") == 0)
             s->plan = NV_PLAN_AFTER;
@@ -646,6 +675,24 @@ nv_status nv_mapspec_parse(const char *text, size_t len, const char *path, nv_ma
         st = bad(&p, "plan = before or both does not go with measure = change (a change map shows both "
                      "plans in one: delete the plan line)%s%s", "", NULL);
         goto done;
+    }
+    /* A share is in percent: its own default limits, and none above 100. */
+    if (s->measure == NV_MEASURE_SHARE) {
+        size_t k = 0;
+        while (strcmp(KEYS[k], "fixed_breaks") != 0)
+            k++;
+        if (!seen[k][2]) {
+            static const double pct[] = {50, 75, 90, 99};
+            memcpy(s->fixed_breaks, pct, sizeof pct);
+            s->n_fixed_breaks = 4;
+        } else if (s->fixed_breaks[s->n_fixed_breaks - 1] > 100) {
+            char last[32];
+            snprintf(last, sizeof last, "%g", s->fixed_breaks[s->n_fixed_breaks - 1]);
+            p.line = seen[k][2];
+            st = bad(&p, "fixed_breaks: %s is above 100 (a share_within measure is in percent: give e.g. "
+                         "50, 75, 90, 99)%s", last, "");
+            goto done;
+        }
     }
     if (s->n_colors > 0) {
         size_t need = s->measure == NV_MEASURE_PRESENCE ? 4

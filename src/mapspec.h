@@ -17,7 +17,11 @@ typedef enum nv_lang { NV_LANG_SV = 0, NV_LANG_EN = 1 } nv_lang;
 typedef enum nv_measure {
     NV_MEASURE_PRESENCE = 0,    /* classes staffed, booked, other, none */
     NV_MEASURE_NEAREST_KM = 1,  /* nearest_office_km in classes */
-    NV_MEASURE_CHANGE = 2       /* a comparison's five change classes (compare.h), lost presence first */
+    NV_MEASURE_CHANGE = 2,      /* a comparison's five change classes (compare.h), lost presence first */
+    NV_MEASURE_MEAN_KM = 3,     /* mean_distance_km: the population-weighted mean distance, in classes */
+    NV_MEASURE_MAX_KM = 4,      /* max_distance_km: the farthest inhabitant's distance, in classes */
+    NV_MEASURE_SHARE = 5        /* share_within_<R>km: percent of the population with an office within
+                                 * share_radius_km, in classes, the lowest share first */
 } nv_measure;
 
 /* Which plan of a comparison (compare.sqlite) a map shows. A single run's database holds
@@ -57,16 +61,21 @@ typedef struct nv_mapspec {
     char *name;                 /* file name without folder and ".map", e.g. "presence" */
     char *text[NV_TEXT_COUNT][3]; /* [key][NV_LANG_SV, NV_LANG_EN, 2 = no language]; NULL if absent */
     nv_measure measure;
+    double share_radius_km;     /* R of measure = share_within_<R>km; 0 for other measures */
+    long measure_line;          /* the line of the measure key, for errors found when drawing; 0: none */
     nv_map_plan plan;           /* which plan of a comparison; after for a single run */
     nv_breaks breaks;
-    double fixed_breaks[NV_MAPSPEC_MAX_CLASSES - 1]; /* ascending upper class limits, km */
+    double fixed_breaks[NV_MAPSPEC_MAX_CLASSES - 1]; /* ascending class limits: km, upper limit
+                                 * included; percent for share_within, lower limit included (default
+                                 * 50, 75, 90, 99 there) */
     size_t n_fixed_breaks;
     int classes;                /* number of classes for quantile and jenks, 2..9 */
     char palette[16];           /* a colour-blind-safe ColorBrewer scheme name */
-    int reverse;                /* palette read from dark to light */
+    int reverse;                /* palette read from dark to light (share_within: from light to dark,
+                                 * whose default puts the strongest colour on the lowest share) */
     unsigned colors[NV_MAPSPEC_MAX_CLASSES]; /* explicit colours; override the palette */
     size_t n_colors;
-    unsigned no_data_color;     /* municipalities without a value (no office anywhere) */
+    unsigned no_data_color;     /* municipalities without a value (no office anywhere, no population) */
     nv_paper paper;
     nv_orientation orientation; /* the page's; kept when the command line sets the paper */
     double dpi;                 /* PNG resolution */
@@ -101,6 +110,9 @@ void nv_mapspec_destroy(nv_mapspec *s); /* accepts NULL */
 /* The maps folder: $NARVARO_MAPS, else the one compiled in (the source tree's maps/).
  * Static or environment string. */
 const char *nv_mapspec_maps_dir(void);
+
+/* The measure as a spec writes it ("presence", "share_within_25km", …) into buf. Returns buf. */
+const char *nv_mapspec_measure_name(const nv_mapspec *s, char *buf, size_t size);
 
 /* The text for key in lang: the language's own, else the one without a language, else
  * NULL. Borrowed from the spec. */

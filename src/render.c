@@ -11,6 +11,7 @@
 
 #include "compare.h"
 #include "results.h"
+#include "textin.h"
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
@@ -56,6 +57,9 @@ typedef struct muni {
     int change;
     int presence_before, offices_before;
     double nearest_km_before;
+    /* A single run's population figures (NAN where the run has none): people, people with
+     * an office within nv_map_data.radii_km[r], the weighted mean and the longest distance. */
+    double population, within[NV_MAX_RADII], mean_km, max_km;
 } muni;
 
 enum { N_TYPES = 4 };          /* office symbols: staffed, booked, other, closed */
@@ -96,6 +100,11 @@ struct nv_map_data {
     size_t nob;
     char *office_files_before;
     int illustrative_before;
+    /* A single run's population figures (the columns of store.c), when it has them. */
+    int has_population;
+    int population_municipal;  /* municipal totals at representative points, not demand points */
+    double radii_km[NV_MAX_RADII];
+    size_t n_radii;
 };
 
 static char *dup_col(sqlite3_stmt *st, int i)
@@ -553,6 +562,76 @@ static nv_status load_offices(nv_map_data *d, sqlite3 *db, const char *where, in
     return NV_OK;
 }
 
+/* Whether a failed prepare means that a table or column is missing (an older file). */
+static int missing_schema(sqlite3 *db)
+{
+    const char *msg = sqlite3_errmsg(db);
+    return strstr(msg, "no such column") != NULL || strstr(msg, "no such table") != NULL;
+}
+
+/* A single run's population columns: population, population_within_<R>km for the radii
+ * the runs table lists, mean_distance_km and max_distance_km. A file without them (from
+ * before narvaro measured population) loads all the same: has_population stays 0, and
+ * only a map that needs the figures fails (check_measure). A comparison's figures are not
+ * read. */
+static nv_status load_population(nv_map_data *d, sqlite3 *db, nv_error *err)
+{
+    for (size_t i = 0; i < d->nm; i++) {
+        muni *m = &d->m[i];
+        m->population = m->mean_km = m->max_km = NAN;
+        for (size_t r = 0; r < NV_MAX_RADII; r++)
+            m->within[r] = NAN;
+    }
+    if (d->compare) /* compare.sqlite holds them per plan, and maps of them are not offered */
+        return NV_OK;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT radii_km, population_municipal FROM runs ORDER BY fid DESC LIMIT 1", -1,
+                           &st, NULL) != SQLITE_OK)
+        return missing_schema(db) ? NV_OK : db_fail(db, d->path, "reading runs", err);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        /* "10,25,50", written with %g by store.c; the column names are made the same way. */
+        const char *p = (const char *)sqlite3_column_text(st, 0);
+        while (p && *p && d->n_radii < NV_MAX_RADII) {
+            size_t k = strcspn(p, ",");
+            if (nv_text_parse_number(p, k, &d->radii_km[d->n_radii]) != 1)
+                break;
+            d->n_radii++;
+            p += k + (p[k] == ',');
+        }
+        d->population_municipal = sqlite3_column_int(st, 1) != 0;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, d->path, "reading runs", err);
+    char sql[1024];
+    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT kommunkod, population, mean_distance_km, max_distance_km");
+    for (size_t r = 0; r < d->n_radii && len < sizeof sql; r++)
+        len += (size_t)snprintf(sql + len, sizeof sql - len, ", \"population_within_%gkm\"", d->radii_km[r]);
+    if (len < sizeof sql)
+        snprintf(sql + len, sizeof sql - len, " FROM municipalities WHERE geom IS NOT NULL");
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        d->n_radii = 0;
+        return missing_schema(db) ? NV_OK : db_fail(db, d->path, "reading the population figures", err);
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int mi = find_muni(d, (const char *)sqlite3_column_text(st, 0));
+        if (mi < 0)
+            continue;
+        muni *m = &d->m[mi];
+        m->population = real_col(st, 1);
+        m->mean_km = real_col(st, 2);
+        m->max_km = real_col(st, 3);
+        for (size_t r = 0; r < d->n_radii; r++)
+            m->within[r] = real_col(st, 4 + (int)r);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d->path, "reading the population figures", err);
+    d->has_population = 1;
+    return NV_OK;
+}
+
 static nv_status load_run(nv_map_data *d, sqlite3 *db, nv_error *err)
 {
     static const char sql[] =
@@ -618,7 +697,7 @@ nv_status nv_render_load(const char *db_path, nv_map_data **out, nv_error *err)
     if (st == NV_OK && d->compare && (st = load_offices(d, db, "plan = 'before' AND closed = 1", 1, &d->o, &d->no,
                                                         err)) == NV_OK)
         st = load_offices(d, db, "plan = 'before'", 0, &d->ob, &d->nob, err);
-    if (st != NV_OK || (st = load_run(d, db, err)) != NV_OK)
+    if (st != NV_OK || (st = load_run(d, db, err)) != NV_OK || (st = load_population(d, db, err)) != NV_OK)
         goto done;
     if (find_edges(d) != 0) {
         st = nv_error_set(err, NV_ERR_FAIL, db_path, 0, "out of memory");
@@ -650,6 +729,43 @@ int nv_render_classify(double v, const double *breaks, size_t n_breaks)
     while (i < n_breaks && v > breaks[i])
         i++;
     return (int)i;
+}
+
+/* A share's class (0..n_breaks): a limit belongs to the class above it, so that 99 % is
+ * in "≥ 99 %" and 50 % in "50–75 %". */
+static int classify_share(double v, const double *breaks, size_t n_breaks)
+{
+    size_t i = 0;
+    while (i < n_breaks && v >= breaks[i])
+        i++;
+    return (int)i;
+}
+
+/* The index of radius km among the run's radii, or -1. */
+static int radius_index(const nv_map_data *d, double km)
+{
+    for (size_t r = 0; r < d->n_radii; r++)
+        if (fabs(d->radii_km[r] - km) < 1e-9)
+            return (int)r;
+    return -1;
+}
+
+/* What a classed measure colours m by: km, or percent for a share; NAN for no data (no
+ * office anywhere, no population figures, no inhabitants). */
+static double muni_value(const nv_map_data *d, const nv_mapspec *s, const muni *m)
+{
+    if (s->measure == NV_MEASURE_NEAREST_KM)
+        return m->nearest_km;
+    if (!(m->population >= 0))
+        return NAN;
+    if (s->measure == NV_MEASURE_MEAN_KM)
+        return m->mean_km;
+    if (s->measure == NV_MEASURE_MAX_KM)
+        return m->max_km;
+    int k = radius_index(d, s->share_radius_km);
+    if (k < 0 || !(m->population > 0) || !isfinite(m->within[k]))
+        return NAN;
+    return 100 * m->within[k] / m->population;
 }
 
 /* Keeps limits strictly ascending and below the largest value (a limit at the maximum
@@ -827,6 +943,7 @@ typedef struct rctx {
     size_t label_base;         /* where the names of the panel being drawn start in label_boxes */
     char date[16];
     char *source;              /* pango markup of the source line */
+    char auto_title[160], auto_legend[128]; /* population measures: the default texts, "" for others */
 } rctx;
 
 static const unsigned INK = 0x222222, INK_SOFT = 0x555555, SYMBOL_INK = 0x1b1b1b;
@@ -994,7 +1111,10 @@ static nv_status colors_for(rctx *r, size_t n, unsigned *out, nv_error *err)
         return nv_error_set(err, NV_ERR_INPUT, s->path, 0, "palette '%s' is unknown (give one of %s)", s->palette,
                             nv_mapspec_palette_names());
     }
-    if (s->reverse)
+    /* A share's palette runs from its dark end: the lowest share, the worst, is the
+     * strongest colour. Explicit colours are in class order already. */
+    int reverse = s->reverse ^ (s->measure == NV_MEASURE_SHARE && s->n_colors == 0);
+    if (reverse)
         for (size_t i = 0; i < n / 2; i++) {
             unsigned t = out[i];
             out[i] = out[n - 1 - i];
@@ -1003,11 +1123,24 @@ static nv_status colors_for(rctx *r, size_t n, unsigned *out, nv_error *err)
     return NV_OK;
 }
 
-static void add_values(const nv_map_data *d, double *v, size_t *n)
+static void add_values(const nv_map_data *d, const nv_mapspec *s, double *v, size_t *n)
 {
-    for (size_t i = 0; i < d->nm; i++)
-        if (isfinite(d->m[i].nearest_km))
-            v[(*n)++] = d->m[i].nearest_km;
+    for (size_t i = 0; i < d->nm; i++) {
+        double x = muni_value(d, s, &d->m[i]);
+        if (isfinite(x))
+            v[(*n)++] = x;
+    }
+}
+
+/* Percent: whole numbers as they are, else one decimal; with radius set, a radius of the
+ * run as it was given (12.5 km stays 12.5). A decimal comma in Swedish. */
+static void fmt_pct(char *buf, size_t size, double v, nv_lang lang, int radius)
+{
+    snprintf(buf, size, radius ? "%g" : v == floor(v) ? "%.0f" : "%.1f", v);
+    if (lang == NV_LANG_SV)
+        for (char *p = buf; *p; p++)
+            if (*p == '.')
+                *p = ',';
 }
 
 static nv_status make_classes(rctx *r, const nv_render_options *o, nv_error *err)
@@ -1056,8 +1189,9 @@ static nv_status make_classes(rctx *r, const nv_render_options *o, nv_error *err
         }
         return NV_OK;
     }
-    /* Distance: the limits come from all municipalities of the run (and of the pool), not
-     * from the county drawn, so that every map of a batch has the same classes. */
+    /* Distance and share: the limits come from all municipalities of the run (and of the
+     * pool), not from the county drawn, so that every map of a batch has the same classes. */
+    int share = r->s->measure == NV_MEASURE_SHARE;
     if (r->method == NV_BREAKS_FIXED) {
         r->nbreaks = r->s->n_fixed_breaks;
         memcpy(r->breaks, r->s->fixed_breaks, r->nbreaks * sizeof *r->breaks);
@@ -1069,15 +1203,25 @@ static nv_status make_classes(rctx *r, const nv_render_options *o, nv_error *err
         size_t n = 0;
         if (!v)
             return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
-        add_values(d, v, &n);
+        add_values(d, r->s, v, &n);
         if (r->extra_pool)
-            add_values(r->extra_pool, v, &n);
+            add_values(r->extra_pool, r->s, v, &n);
         for (size_t i = 0; i < o->n_pool; i++)
             if (o->pool[i])
-                add_values(o->pool[i], v, &n);
+                add_values(o->pool[i], r->s, v, &n);
         qsort(v, n, sizeof *v, compare_double);
         r->nbreaks = r->method == NV_BREAKS_QUANTILE ? nv_render_breaks_quantile(v, n, r->s->classes, r->breaks)
                                                      : nv_render_breaks_jenks(v, n, r->s->classes, r->breaks);
+        /* Those limits are upper ones (a value at the limit is in the class below); a
+         * share's limits are lower ones, so each moves midway to the next value above it,
+         * which splits the values the same way. (tidy_breaks keeps every limit below the
+         * largest value: there is a next one.) */
+        for (size_t i = 0; share && i < r->nbreaks; i++) {
+            size_t k = 0;
+            while (k + 1 < n && v[k] <= r->breaks[i])
+                k++;
+            r->breaks[i] = (r->breaks[i] + v[k]) / 2;
+        }
         free(v);
     }
     size_t n = r->nbreaks + 1;
@@ -1087,6 +1231,22 @@ static nv_status make_classes(rctx *r, const nv_render_options *o, nv_error *err
         nv_render_class *c = &r->cls[r->ncls++];
         char a[32], b[32];
         snprintf(c->key, sizeof c->key, "class%d", (int)i + 1);
+        c->color = colors[i];
+        if (share) { /* "< 50 %", "50–75 %", … "≥ 99 %" */
+            if (i > 0)
+                fmt_pct(a, sizeof a, r->breaks[i - 1], r->lang, 0);
+            if (i < r->nbreaks)
+                fmt_pct(b, sizeof b, r->breaks[i], r->lang, 0);
+            if (r->nbreaks == 0)
+                snprintf(c->label, sizeof c->label, "%s", tr(r, "Alla andelar", "All shares"));
+            else if (i == 0)
+                snprintf(c->label, sizeof c->label, "< %s %%", b);
+            else if (i < r->nbreaks)
+                snprintf(c->label, sizeof c->label, "%s–%s %%", a, b);
+            else
+                snprintf(c->label, sizeof c->label, "≥ %s %%", a);
+            continue;
+        }
         if (i == 0)
             fmt_km(a, sizeof a, 0, r->lang);
         else
@@ -1099,17 +1259,19 @@ static nv_status make_classes(rctx *r, const nv_render_options *o, nv_error *err
         } else {
             snprintf(c->label, sizeof c->label, "%s", tr(r, "Alla avstånd", "All distances"));
         }
-        c->color = colors[i];
     }
     int nodata = 0;
     for (size_t i = 0; i < d->nm; i++)
-        nodata += !isfinite(d->m[i].nearest_km);
+        nodata += !isfinite(muni_value(d, r->s, &d->m[i]));
     for (size_t i = 0; r->extra_pool && i < r->extra_pool->nm; i++)
-        nodata += !isfinite(r->extra_pool->m[i].nearest_km);
+        nodata += !isfinite(muni_value(r->extra_pool, r->s, &r->extra_pool->m[i]));
     if (nodata) {
         nv_render_class *c = &r->cls[r->ncls];
         snprintf(c->key, sizeof c->key, "no_data");
-        snprintf(c->label, sizeof c->label, "%s", tr(r, "Inget kontor att mäta till", "No office to measure to"));
+        /* Population measures lack a value where the run has no people (or no office). */
+        snprintf(c->label, sizeof c->label, "%s", r->s->measure == NV_MEASURE_NEAREST_KM
+                                                      ? tr(r, "Inget kontor att mäta till", "No office to measure to")
+                                                      : tr(r, "Uppgift saknas", "No data"));
         c->color = r->s->no_data_color;
         r->nodata_cls = (int)r->ncls++;
     }
@@ -1122,9 +1284,12 @@ static int class_of(const rctx *r, const muni *m)
         return r->rank_cls[m->presence];
     if (r->s->measure == NV_MEASURE_CHANGE)
         return m->change;
-    if (!isfinite(m->nearest_km))
+    double v = muni_value(r->d, r->s, m);
+    if (!isfinite(v))
         return r->nodata_cls;
-    return nv_render_classify(m->nearest_km, r->breaks, r->nbreaks);
+    if (r->s->measure == NV_MEASURE_SHARE)
+        return classify_share(v, r->breaks, r->nbreaks);
+    return nv_render_classify(v, r->breaks, r->nbreaks);
 }
 
 /* ---- office symbols ---- */
@@ -1200,6 +1365,8 @@ static const char *legend_heading(const rctx *r)
     const char *h = nv_mapspec_text(r->s, NV_TEXT_LEGEND, r->lang);
     if (h)
         return h;
+    if (r->auto_legend[0])
+        return r->auto_legend;
     if (r->s->measure == NV_MEASURE_CHANGE)
         return tr(r, "Förändring i kommunen", "Change in the municipality");
     return r->s->measure == NV_MEASURE_PRESENCE ? tr(r, "Lokal närvaro i kommunen", "Local presence in the municipality")
@@ -1758,11 +1925,94 @@ static void plan_labels(rctx *r)
     }
 }
 
+/* The default title and legend heading of the population measures. */
+static void population_texts(rctx *r)
+{
+    char km[32];
+    fmt_pct(km, sizeof km, r->s->share_radius_km, r->lang, 1);
+    if (r->s->measure == NV_MEASURE_MEAN_KM) {
+        snprintf(r->auto_title, sizeof r->auto_title, "%s",
+                 tr(r, "Befolkningens medelavstånd till närmaste kontor",
+                    "Mean distance of the population to the nearest office"));
+        snprintf(r->auto_legend, sizeof r->auto_legend, "%s",
+                 tr(r, "Medelavstånd, befolkningsviktat", "Mean distance, population-weighted"));
+    } else if (r->s->measure == NV_MEASURE_MAX_KM) {
+        snprintf(r->auto_title, sizeof r->auto_title, "%s",
+                 tr(r, "Befolkningens längsta avstånd till närmaste kontor",
+                    "Longest distance of the population to the nearest office"));
+        snprintf(r->auto_legend, sizeof r->auto_legend, "%s",
+                 tr(r, "Längsta avstånd i kommunen", "Longest distance in the municipality"));
+    } else if (r->s->measure == NV_MEASURE_SHARE) {
+        snprintf(r->auto_title, sizeof r->auto_title,
+                 tr(r, "Andel av befolkningen med kontor inom %s km", "Share of the population with an office within %s km"),
+                 km);
+        snprintf(r->auto_legend, sizeof r->auto_legend, tr(r, "Andel inom %s km", "Share within %s km"), km);
+    }
+}
+
+/* The population maps' summary: the figure for the whole map, and how the people were
+ * counted when that was coarse (municipal totals at one point each). */
+static char *population_subtitle(const rctx *r)
+{
+    const nv_map_data *d = r->d;
+    int k = radius_index(d, r->s->share_radius_km), far_i = -1;
+    double people = 0, within = 0, person_km = 0, far = 0;
+    for (size_t i = 0; i < d->nm; i++) {
+        const muni *m = &d->m[i];
+        double v = muni_value(d, r->s, m);
+        if (!in_focus(r, m) || !isfinite(v))
+            continue;
+        people += m->population;
+        if (k >= 0)
+            within += m->within[k];
+        person_km += m->population * v;
+        if (far_i < 0 || v > far) {
+            far = v;
+            far_i = (int)i;
+        }
+    }
+    if (far_i < 0 || !(people > 0))
+        return NULL;
+    char a[32], b[32];
+    const char *who = d->m[far_i].namn ? d->m[far_i].namn : d->m[far_i].kommunkod;
+    const char *whole = r->county >= 0 ? tr(r, "i hela länet", "in the county as a whole")
+                                       : tr(r, "i hela landet", "in the whole country");
+    GString *g = g_string_new(NULL);
+    if (r->s->measure == NV_MEASURE_SHARE) {
+        fmt_pct(a, sizeof a, r->s->share_radius_km, r->lang, 1);
+        fmt_pct(b, sizeof b, round(1000 * within / people) / 10, r->lang, 0);
+        g_string_append_printf(g, tr(r, "Andel av invånarna som har ett kontor inom %s km fågelvägen: %s %% %s.",
+                                     "Share of the inhabitants with an office within %s km in a straight line: "
+                                     "%s %% %s."), a, b, whole);
+    } else if (r->s->measure == NV_MEASURE_MEAN_KM) {
+        fmt_km(a, sizeof a, person_km / people, r->lang);
+        fmt_km(b, sizeof b, far, r->lang);
+        g_string_append_printf(g, tr(r, "Befolkningsviktat medelavstånd fågelvägen till närmaste kontor: %s km %s, "
+                                        "längst %s km (%s).",
+                                     "Population-weighted mean straight-line distance to the nearest office: %s km "
+                                     "%s, longest %s km (%s)."), a, whole, b, who);
+    } else {
+        fmt_km(b, sizeof b, far, r->lang);
+        g_string_append_printf(g, tr(r, "Avstånd fågelvägen från kommunens mest avlägsna invånare till närmaste "
+                                        "kontor: längst %s km (%s).",
+                                     "Straight-line distance from each municipality's farthest inhabitant to the "
+                                     "nearest office: longest %s km (%s)."), b, who);
+    }
+    if (d->population_municipal)
+        g_string_append(g, tr(r, " Varje kommuns befolkning räknas i dess representativa punkt.",
+                              " Each municipality's population is counted at its representative point."));
+    char *text = g_string_free(g, FALSE), *out = strdup(text);
+    g_free(text);
+    return out;
+}
+
 static char *make_title(const rctx *r)
 {
     const char *t = nv_mapspec_text(r->s, NV_TEXT_TITLE, r->lang);
     if (!t && r->s->measure == NV_MEASURE_CHANGE)
         t = tr(r, "Vad den nya kontorsplanen förändrar", "What the new office plan changes");
+    if (!t && r->auto_title[0])
+        t = r->auto_title;
     if (!t)
         t = r->s->measure == NV_MEASURE_PRESENCE ? tr(r, "Lokal närvaro per kommun", "Local presence by municipality")
                                                  : tr(r, "Avstånd till närmaste kontor", "Distance to the nearest office");
@@ -1853,6 +2103,8 @@ static char *make_subtitle(const rctx *r)
         return strcmp(given, "none") == 0 ? NULL : strdup(given);
     if (r->s->measure == NV_MEASURE_CHANGE)
         return change_subtitle(r);
+    if (r->auto_title[0])
+        return population_subtitle(r);
     if (r->pair)
         return strdup(r->s->measure == NV_MEASURE_PRESENCE
                           ? tr(r, "Kommunernas bästa form av lokal närvaro i de två planerna.",
@@ -2073,10 +2325,9 @@ static nv_status write_info(const char *path, const rctx *r, const nv_render_inf
         json_string(f, r->d->c[r->county].lanskod);
     else
         fprintf(f, "null");
+    char measure[64];
     fprintf(f, ",\n  \"lang\": \"%s\",\n  \"measure\": \"%s\",\n  \"plan\": \"%s\",\n",
-            r->lang == NV_LANG_EN ? "en" : "sv",
-            r->s->measure == NV_MEASURE_PRESENCE ? "presence" : r->s->measure == NV_MEASURE_CHANGE ? "change"
-                                                                                                 : "nearest_office_km",
+            r->lang == NV_LANG_EN ? "en" : "sv", nv_mapspec_measure_name(r->s, measure, sizeof measure),
             r->s->plan == NV_PLAN_BOTH ? "both" : r->s->plan == NV_PLAN_BEFORE ? "before" : "after");
     fprintf(f, "  \"breaks_method\": \"%s\",\n  \"breaks_km\": [", methods[r->method]);
     for (size_t i = 0; i < in->n_breaks; i++)
@@ -2606,6 +2857,45 @@ static const nv_map_data *before_view(const nv_map_data *d, nv_map_data *v, muni
     return v;
 }
 
+/* A population measure needs a single run's population figures, and share_within_<R>km
+ * a run that counted the people within R km. */
+static nv_status check_measure(const nv_map_data *d, const nv_mapspec *s, nv_error *err)
+{
+    if (s->measure != NV_MEASURE_MEAN_KM && s->measure != NV_MEASURE_MAX_KM && s->measure != NV_MEASURE_SHARE)
+        return NV_OK;
+    char name[64];
+    nv_mapspec_measure_name(s, name, sizeof name);
+    if (d->compare)
+        return nv_error_set(err, NV_ERR_INPUT, d->path, 0,
+                            "is a comparison, and the map '%s' colours by %s, a figure of one plan: draw it from "
+                            "the narvaro.sqlite that narvaro analyze writes for either plan", s->name, name);
+    if (!d->has_population)
+        return nv_error_set(err, NV_ERR_INPUT, d->path, 0,
+                            "holds no population figures, which measure %s needs (an older narvaro wrote it: "
+                            "run narvaro analyze again)", name);
+    if (s->measure != NV_MEASURE_SHARE || radius_index(d, s->share_radius_km) >= 0)
+        return NV_OK;
+    char radii[160] = "", choices[400] = "", km[32];
+    size_t a = 0, b = 0;
+    for (size_t i = 0; i < d->n_radii; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == d->n_radii ? " or " : ", ";
+        a += (size_t)snprintf(radii + a, a < sizeof radii ? sizeof radii - a : 0, "%s%g", i ? ", " : "",
+                              d->radii_km[i]);
+        b += (size_t)snprintf(choices + b, b < sizeof choices ? sizeof choices - b : 0, "%sshare_within_%gkm", sep,
+                              d->radii_km[i]);
+        if (a >= sizeof radii || b >= sizeof choices)
+            break;
+    }
+    snprintf(km, sizeof km, "%g", s->share_radius_km);
+    if (d->n_radii == 0)
+        return nv_error_set(err, NV_ERR_INPUT, s->path, s->measure_line,
+                            "measure %s: %s counts the population within no radius (run narvaro analyze again "
+                            "with --radius-km %s)", name, d->path, km);
+    return nv_error_set(err, NV_ERR_INPUT, s->path, s->measure_line,
+                        "measure %s: %s has no population within %s km; the run's radii are %s km (give %s, or "
+                        "run narvaro analyze again with --radius-km %s)", name, d->path, km, radii, choices, km);
+}
+
 static nv_status render_one(const nv_map_data *d, const nv_mapspec *spec, const nv_render_options *o,
                             const char *out_path, nv_render_format fmt, nv_render_info *info, PangoFontMap *fm,
                             nv_error *err)
@@ -2619,6 +2909,12 @@ static nv_status render_one(const nv_map_data *d, const nv_mapspec *spec, const 
                             spec->name, spec->measure == NV_MEASURE_CHANGE ? "what changes between two plans"
                                         : spec->plan == NV_PLAN_BOTH ? "two plans side by side"
                                                                      : "the before plan of a comparison");
+    nv_status st = check_measure(d, spec, err);
+    for (size_t i = 0; st == NV_OK && i < o->n_pool; i++)
+        if (o->pool[i])
+            st = check_measure(o->pool[i], spec, err);
+    if (st != NV_OK)
+        return st;
     nv_map_data view;
     muni *owned = NULL;
     const nv_map_data *before = NULL;
@@ -2654,8 +2950,9 @@ static nv_status render_one(const nv_map_data *d, const nv_mapspec *spec, const 
     page_size(spec, o, &r.page_w, &r.page_h, &r.dpi);
     if (d->compare)
         plan_labels(&r);
+    population_texts(&r);
     nv_render_info local;
-    nv_status st = render_page(&r, o, out_path, info ? info : &local, fm, err);
+    st = render_page(&r, o, out_path, info ? info : &local, fm, err);
     free(owned);
     return st;
 }

@@ -2,9 +2,10 @@
  * with text set by pango in the font family "DejaVu Sans" (Debian: fonts-dejavu-core).
  *
  * Everything a map needs is read back from the run's narvaro.sqlite (nothing is
- * recomputed): municipality polygons and their presence and nearest_office_km, office
- * points and types, county names, and from the runs table the input files and whether
- * the plan is illustrative. The compare.sqlite of narvaro compare is read the same way;
+ * recomputed): municipality polygons and their presence and nearest_office_km, their
+ * population figures (population, population_within_<R>km, mean_distance_km,
+ * max_distance_km, for the population measures), office points and types, county names, and from the runs table the input files and whether
+ * the plan is illustrative and the radii of the population figures. The compare.sqlite of narvaro compare is read the same way;
  * it adds each municipality's change class and the before plan's figures and offices,
  * for the difference map (measure change) and the two plans side by side (plan both). A map has a title, a subtitle, the choropleth with county
  * borders over municipality borders, office symbols, a legend with class counts, a
@@ -70,7 +71,7 @@ void nv_render_options_init(nv_render_options *o);
 #define NV_RENDER_MAX_CLASSES (NV_MAPSPEC_MAX_CLASSES + 1)
 typedef struct nv_render_class {
     char key[24];              /* presence: "staffed", "booked", "other", "none";
-                                * distance: "class1".., "no_data";
+                                * distance and population measures: "class1".., "no_data";
                                 * change: "lost_presence", "longer", "unchanged", "shorter", "gained_presence" */
     char label[96];            /* as printed in the legend (UTF-8) */
     unsigned color;            /* 0xRRGGBB */
@@ -103,7 +104,8 @@ typedef struct nv_render_info {
     double width, height;      /* of the output */
     double dpi;                /* PNG: pixels per inch; SVG/PDF: 72 */
     double scale, x_offset, y_offset; /* plan both: of the after panel */
-    double breaks_km[NV_MAPSPEC_MAX_CLASSES]; /* upper class limits (upper limit included) */
+    double breaks_km[NV_MAPSPEC_MAX_CLASSES]; /* class limits: km, upper limit included; for
+                                * share_within percent, lower limit included */
     size_t n_breaks;
     nv_render_class classes[NV_RENDER_MAX_CLASSES];
     size_t n_classes;
@@ -122,8 +124,11 @@ typedef struct nv_render_info {
 
 /* Draws one map of d as spec says (options override it) into out_path, whose extension
  * picks the format. info (optional) is filled in. NV_ERR_INPUT for an unknown extension or
- * county, colours that do not match the classes, or a spec that needs a comparison
- * (measure change, plan before or both) given a single run; NV_ERR_FAIL when the font
+ * county, colours that do not match the classes, a spec that needs a comparison
+ * (measure change, plan before or both) given a single run, a population measure given a
+ * comparison or a run without population figures (d or one of o->pool), or
+ * share_within_<R>km for an R the run did not count (the error names the spec and the
+ * line of its measure, and lists the run's radii); NV_ERR_FAIL when the font
  * family "DejaVu Sans" is missing or cairo cannot write. A failed write removes out_path. */
 nv_status nv_render_write(const nv_map_data *d, const nv_mapspec *spec, const nv_render_options *o,
                           const char *out_path, nv_render_info *info, nv_error *err);

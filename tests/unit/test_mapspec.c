@@ -146,6 +146,71 @@ static void specs_are_found_by_name_or_path(void)
     }
 }
 
+/* The population measures: share_within_<R>km carries its radius and its own default
+ * limits in percent; the radius is checked against the run only when drawing, so the
+ * spec remembers the line of its measure. */
+static void population_measures(void)
+{
+    nv_mapspec *s = NULL;
+    nv_error err = {0};
+    char name[64];
+    const char *text = "title = Andel\nmeasure = share_within_25km\n";
+    NV_CHECK_INT(nv_mapspec_parse(text, strlen(text), "share.map", &s, &err), NV_OK);
+    if (s) {
+        NV_CHECK_INT(s->measure, NV_MEASURE_SHARE);
+        NV_CHECK_NEAR(s->share_radius_km, 25, 0);
+        NV_CHECK_INT(s->measure_line, 2);
+        NV_CHECK_INT(s->n_fixed_breaks, 4);
+        NV_CHECK_NEAR(s->fixed_breaks[0], 50, 0);
+        NV_CHECK_NEAR(s->fixed_breaks[3], 99, 0);
+        NV_CHECK_STR(nv_mapspec_measure_name(s, name, sizeof name), "share_within_25km");
+    }
+    nv_mapspec_destroy(s);
+    /* A radius with decimals, and limits of one's own (which need no 100). */
+    text = "fixed_breaks = 80, 95\nmeasure = share_within_12.5km\ncolors = #ff0000, #00ff00, #0000ff\n";
+    s = NULL;
+    NV_CHECK_INT(nv_mapspec_parse(text, strlen(text), "share.map", &s, &err), NV_OK);
+    if (s) {
+        NV_CHECK_NEAR(s->share_radius_km, 12.5, 0);
+        NV_CHECK_INT(s->n_fixed_breaks, 2);
+        NV_CHECK_NEAR(s->fixed_breaks[1], 95, 0);
+        NV_CHECK_STR(nv_mapspec_measure_name(s, name, sizeof name), "share_within_12.5km");
+    }
+    nv_mapspec_destroy(s);
+    /* Distances in km keep the km limits. */
+    static const char *const km[][2] = {{"measure = mean_distance_km\n", "mean_distance_km"},
+                                        {"measure = max_distance_km\n", "max_distance_km"}};
+    for (int i = 0; i < 2; i++) {
+        s = NULL;
+        NV_CHECK_INT(nv_mapspec_parse(km[i][0], strlen(km[i][0]), "km.map", &s, &err), NV_OK);
+        if (s) {
+            NV_CHECK_INT(s->measure, i == 0 ? NV_MEASURE_MEAN_KM : NV_MEASURE_MAX_KM);
+            NV_CHECK_NEAR(s->fixed_breaks[3], 100, 0);
+            NV_CHECK_STR(nv_mapspec_measure_name(s, name, sizeof name), km[i][1]);
+        }
+        nv_mapspec_destroy(s);
+    }
+    static const char *const bad[][3] = {
+        {"measure = share_within_km\n", "1", "write share_within_<R>km with R a radius of the run in km"},
+        {"measure = share_within_25\n", "1", "e.g. share_within_25km"},
+        {"measure = share_within_-5km\n", "1", "write share_within_<R>km"},
+        {"measure = share_within_25,5km\n", "1", "write share_within_<R>km"},
+        {"measure = population\n", "1", "mean_distance_km, max_distance_km or share_within_<R>km"},
+        {"fixed_breaks = 50, 120\nmeasure = share_within_10km\n", "1",
+         "fixed_breaks: 120 is above 100 (a share_within measure is in percent"},
+        {"measure = share_within_25km\ncolors = #ff0000, #00ff00\n", "2", "lists 2 colours but the map has 5"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&err, 0, sizeof err);
+        s = NULL;
+        NV_CHECK_INT(nv_mapspec_parse(bad[i][0], strlen(bad[i][0]), "t.map", &s, &err), NV_ERR_INPUT);
+        NV_CHECK_INT(err.line, atol(bad[i][1]));
+        NV_CHECK_CONTAINS(err.message, bad[i][2]);
+        NV_CHECK(s == NULL);
+        nv_mapspec_destroy(s);
+    }
+}
+
 static void colorbrewer_schemes(void)
 {
     unsigned c[9];
@@ -184,6 +249,7 @@ int main(void)
     failures_name_the_line_and_the_fix();
     every_key_is_read();
     specs_are_found_by_name_or_path();
+    population_measures();
     colorbrewer_schemes();
     return nv_test_report("test_mapspec");
 }

@@ -13,7 +13,13 @@
  * The comparison (compare.sqlite) takes that plan as its before plan; in the after plan
  * Alfa loses its office (40 km), Gamma is unchanged and Beta gains a staffed office at
  * (680, 6580) km (2 km): lost presence, unchanged, gained presence; Alfa's office is
- * closed. */
+ * closed.
+ *
+ * The population run (population.sqlite) is the first plan with people counted within 10
+ * and 25 km:
+ *   Alfa   1000 people, 600 within 10 km (60 %), 1000 within 25 km (100 %), mean 8 km, max 20 km
+ *   Gamma   400 people,   0 within 10 km (0 %),   300 within 25 km (75 %),  mean 30 km, max 60 km
+ *   Beta   no population figures (NULL): no data on every population map */
 #include "mapspec.h"
 #include "render.h"
 #include "store.h"
@@ -114,6 +120,39 @@ static void make_db(const char *path)
     nv_status st = nv_store_write(path, 3006, m, 3, o, 2, c, 2, &s, &err);
     if (st != NV_OK)
         fprintf(stderr, "fixture: %s: %s\n", err.path, err.message);
+    NV_CHECK_INT(st, NV_OK);
+}
+
+static void make_pop_db(const char *path)
+{
+    nv_muni_result m[3] = {
+        {.kommunkod = "0101", .namn = "Alfa", .lanskod = "01", .offices = 1, .presence = "staffed",
+         .presence_rank = NV_PRESENCE_STAFFED, .nearest_office_km = 5, .nearest_office_id = "S1",
+         .rep_x = 550000, .rep_y = 6550000, .area_km2 = 10000, .wkb = alfa.bytes, .wkb_size = alfa.n,
+         .pop = {1000, {600, 1000}, 8, 20}},
+        {.kommunkod = "0102", .namn = "Gamma", .lanskod = "01", .offices = 1, .presence = "booked",
+         .presence_rank = NV_PRESENCE_BOOKED, .nearest_office_km = 30, .nearest_office_id = "B1",
+         .rep_x = 550000, .rep_y = 6650000, .area_km2 = 10000, .wkb = gamma_.bytes, .wkb_size = gamma_.n,
+         .pop = {400, {0, 300}, 30, 60}},
+        {.kommunkod = "0201", .namn = "Beta", .lanskod = "02", .offices = 0, .presence = "none",
+         .presence_rank = NV_PRESENCE_NONE, .nearest_office_km = 120, .nearest_office_id = "S1",
+         .rep_x = 650000, .rep_y = 6550000, .area_km2 = 10400, .wkb = beta.bytes, .wkb_size = beta.n,
+         .pop = {NAN, {NAN, NAN}, NAN, NAN}},
+    };
+    nv_office_result o[1] = {
+        {.source = "plan.csv", .line = 2, .office_id = "S1", .name = "S", .type = "staffed", .lat_deg = NAN,
+         .lon_deg = NAN, .x = 520000, .y = 6520000, .status = "placed", .kommunkod = "0101", .namn = "Alfa"},
+    };
+    nv_county_result c[2] = {{.lanskod = "01", .namn = "Första län", .municipalities = 2},
+                             {.lanskod = "02", .namn = "Andra län", .municipalities = 1}};
+    const char *files[] = {"/data/plans/plan.csv"};
+    nv_run_summary s = {.version = "test", .boundaries = "/data/kommuner.shp", .layer = "kommuner",
+                        .office_files = files, .n_office_files = 1, .crs = "EPSG:3006", .srid = 3006,
+                        .municipalities = 3, .counties = 2, .offices = 1, .radii = {2, {10, 25}}};
+    nv_error err = {0};
+    nv_status st = nv_store_write(path, 3006, m, 3, o, 1, c, 2, &s, &err);
+    if (st != NV_OK)
+        fprintf(stderr, "population fixture: %s: %s\n", err.path, err.message);
     NV_CHECK_INT(st, NV_OK);
 }
 
@@ -446,6 +485,149 @@ static void side_by_side(const nv_map_data *d)
     nv_mapspec_destroy(s);
 }
 
+/* The --info JSON of a map, read whole (small). */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = calloc(1, 1 << 16);
+    if (f && buf)
+        fread(buf, 1, (1 << 16) - 1, f);
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+static void share_map(const nv_map_data *d)
+{
+    nv_mapspec *s = spec_from("measure = share_within_25km\nno_data_color = #969696\n");
+    nv_render_options o;
+    nv_render_options_init(&o);
+    o.info_path = out_path("share.json");
+    nv_render_info in;
+    nv_error err = {0};
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("share.png"), &in, &err), NV_OK);
+    /* Fixed limits 50, 75, 90, 99 %, YlOrRd from its dark end, then no data. */
+    static const char *const labels[6] = {"< 50 %", "50–75 %", "75–90 %", "90–99 %", "≥ 99 %", "Uppgift saknas"};
+    static const unsigned colors[6] = {0xbd0026, 0xf03b20, 0xfd8d3c, 0xfecc5c, 0xffffb2, 0x969696};
+    static const int counts[6] = {0, 0, 1, 0, 1, 1};
+    NV_CHECK_INT(in.n_classes, 6);
+    for (size_t k = 0; k < 6 && k < in.n_classes; k++) {
+        NV_CHECK_STR(in.classes[k].label, labels[k]);
+        NV_CHECK_INT(in.classes[k].color, colors[k]);
+        NV_CHECK_INT(in.classes[k].count, counts[k]);
+    }
+    NV_CHECK_STR(in.classes[5].key, "no_data");
+    NV_CHECK_INT(in.n_breaks, 4);
+    NV_CHECK_NEAR(in.breaks_km[3], 99, 0);
+    cairo_surface_t *img = cairo_image_surface_create_from_png(out_path("share.png"));
+    NV_CHECK_INT(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+    if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+        check_class_at(img, &in, 560000, 6560000, "class5");  /* Alfa 100 % */
+        check_class_at(img, &in, 540000, 6640000, "class3");  /* Gamma 75 %: a limit is in the class above it */
+        check_class_at(img, &in, 650000, 6550000, "no_data"); /* Beta: population NULL */
+        check_class_at(img, &in, 730000, 6510000, "no_data"); /* Beta's island */
+        NV_CHECK_INT(probe_crs(img, &in, 650000, 6550000), 0x969696);
+    }
+    cairo_surface_destroy(img);
+    char *json = read_text(out_path("share.json"));
+    NV_CHECK_CONTAINS(json, "\"measure\": \"share_within_25km\"");
+    NV_CHECK_CONTAINS(json, "\"title\": \"Andel av befolkningen med kontor inom 25 km\"");
+    free(json);
+    o.info_path = NULL;
+    /* 10 km in English: Alfa 60 %, Gamma 0 %, the lowest class. */
+    nv_mapspec_destroy(s);
+    s = spec_from("measure = share_within_10km\nlang = en\n");
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("share10.png"), &in, &err), NV_OK);
+    NV_CHECK_STR(cls(&in, "class1")->label, "< 50 %");
+    NV_CHECK_INT(cls(&in, "class1")->count, 1);
+    NV_CHECK_INT(cls(&in, "class2")->count, 1);
+    const nv_render_class *nd = cls(&in, "no_data");
+    NV_CHECK(nd != NULL && strcmp(nd->label, "No data") == 0);
+    img = cairo_image_surface_create_from_png(out_path("share10.png"));
+    if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+        check_class_at(img, &in, 540000, 6640000, "class1"); /* Gamma 0 % */
+        check_class_at(img, &in, 560000, 6560000, "class2"); /* Alfa 60 % */
+        NV_CHECK_INT(probe_crs(img, &in, 540000, 6640000), 0xbd0026); /* the worst, the strongest colour */
+    }
+    cairo_surface_destroy(img);
+    /* Quantile limits come as upper limits of data values (75); a share's limit moves
+     * midway to the next value, 87.5, so that both split Gamma from Alfa alike. */
+    nv_mapspec_destroy(s);
+    s = spec_from("measure = share_within_25km\nbreaks = quantile\nclasses = 3\n");
+    NV_CHECK_INT(nv_render_write(d, s, &o, out_path("share-q.svg"), &in, &err), NV_OK);
+    NV_CHECK_INT(in.n_breaks, 1);
+    NV_CHECK_NEAR(in.breaks_km[0], 87.5, 1e-12);
+    NV_CHECK_STR(in.classes[0].label, "< 87,5 %");
+    NV_CHECK_STR(in.classes[1].label, "≥ 87,5 %");
+    NV_CHECK_INT(in.classes[0].count, 1);
+    NV_CHECK_INT(in.classes[1].count, 1);
+    nv_mapspec_destroy(s);
+}
+
+static void mean_and_max_maps(const nv_map_data *d)
+{
+    static const char *const specs[2] = {"measure = mean_distance_km\n", "measure = max_distance_km\n"};
+    static const char *const where[2][2] = {{"class1", "class3"}, {"class2", "class4"}}; /* Alfa, Gamma */
+    for (int k = 0; k < 2; k++) {
+        nv_mapspec *s = spec_from(specs[k]);
+        nv_render_info in;
+        nv_error err = {0};
+        NV_CHECK_INT(nv_render_write(d, s, NULL, out_path("km.png"), &in, &err), NV_OK);
+        NV_CHECK_INT(in.n_classes, 6); /* 0–10 … > 100 km, and no data */
+        NV_CHECK_STR(in.classes[0].label, "0–10 km");
+        NV_CHECK_STR(in.classes[4].label, "> 100 km");
+        const nv_render_class *nd = cls(&in, "no_data");
+        NV_CHECK(nd != NULL);
+        if (nd) {
+            NV_CHECK_INT(nd->count, 1);
+            NV_CHECK_STR(nd->label, "Uppgift saknas");
+            NV_CHECK_INT(nd->color, 0xd9d9d9);
+        }
+        cairo_surface_t *img = cairo_image_surface_create_from_png(out_path("km.png"));
+        if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+            check_class_at(img, &in, 560000, 6560000, where[k][0]);
+            check_class_at(img, &in, 540000, 6640000, where[k][1]);
+            check_class_at(img, &in, 650000, 6550000, "no_data");
+        }
+        cairo_surface_destroy(img);
+        nv_mapspec_destroy(s);
+    }
+    /* Jenks over 8 and 30 km (Beta has none): one limit, at the lower value. */
+    nv_mapspec *s = spec_from("measure = mean_distance_km\nbreaks = jenks\nclasses = 2\n");
+    nv_render_info in;
+    nv_error err = {0};
+    NV_CHECK_INT(nv_render_write(d, s, NULL, out_path("km.svg"), &in, &err), NV_OK);
+    NV_CHECK_INT(in.n_breaks, 1);
+    NV_CHECK_NEAR(in.breaks_km[0], 8, 0);
+    nv_mapspec_destroy(s);
+}
+
+/* A radius the run did not count is named with the spec's line and the run's radii. */
+static void share_of_a_missing_radius(const nv_map_data *pop, const nv_map_data *no_radii)
+{
+    nv_mapspec *s = spec_from("title = Andel\n\nmeasure = share_within_30km\n");
+    nv_error err = {0};
+    NV_CHECK_INT(nv_render_write(pop, s, NULL, out_path("r30.png"), NULL, &err), NV_ERR_INPUT);
+    NV_CHECK_STR(err.path, "test.map");
+    NV_CHECK_INT(err.line, 3);
+    NV_CHECK_CONTAINS(err.message, "measure share_within_30km:");
+    NV_CHECK_CONTAINS(err.message, "has no population within 30 km; the run's radii are 10, 25 km");
+    NV_CHECK_CONTAINS(err.message, "give share_within_10km or share_within_25km");
+    NV_CHECK_CONTAINS(err.message, "--radius-km 30");
+    NV_CHECK(access(out_path("r30.png"), F_OK) != 0);
+    /* Also when the radius is missing only from a run whose values join the breaks. */
+    nv_mapspec_destroy(s);
+    s = spec_from("measure = share_within_25km\nbreaks = quantile\n");
+    nv_render_options o;
+    nv_render_options_init(&o);
+    o.pool = &no_radii;
+    o.n_pool = 1;
+    NV_CHECK_INT(nv_render_write(pop, s, &o, out_path("r25.png"), NULL, &err), NV_ERR_INPUT);
+    NV_CHECK_CONTAINS(err.message, "narvaro.sqlite counts the population within no radius");
+    NV_CHECK(access(out_path("r25.png"), F_OK) != 0);
+    nv_mapspec_destroy(s);
+}
+
 static void comparison_specs_need_a_comparison(const nv_map_data *single)
 {
     const char *texts[] = {"measure = change\n", "plan = both\n", "plan = before\n"};
@@ -550,6 +732,17 @@ int main(void)
     } else {
         fprintf(stderr, "load: %s\n", err.message);
     }
+    make_pop_db(out_path("population.sqlite"));
+    nv_map_data *pop = NULL;
+    NV_CHECK_INT(nv_render_load(out_path("population.sqlite"), &pop, &err), NV_OK);
+    if (pop && d) {
+        share_map(pop);
+        mean_and_max_maps(pop);
+        share_of_a_missing_radius(pop, d);
+    } else {
+        fprintf(stderr, "load: %s\n", err.message);
+    }
+    nv_render_data_destroy(pop);
     nv_render_data_destroy(d);
     make_compare_db(out_path("compare.sqlite"));
     nv_map_data *cmp = NULL;
@@ -557,6 +750,11 @@ int main(void)
     if (cmp) {
         difference_map(cmp);
         side_by_side(cmp);
+        /* A comparison holds the population per plan; its maps are the single runs'. */
+        nv_mapspec *s = spec_from("measure = share_within_25km\n");
+        NV_CHECK_INT(nv_render_write(cmp, s, NULL, out_path("cmp-share.png"), NULL, &err), NV_ERR_INPUT);
+        NV_CHECK_CONTAINS(err.message, "is a comparison, and the map 'test' colours by share_within_25km");
+        nv_mapspec_destroy(s);
     } else {
         fprintf(stderr, "load: %s\n", err.message);
     }
