@@ -420,6 +420,80 @@ def breaks_from_another_run_are_shared():
     check(read_json(alone[:-4] + ".json")["breaks_km"] != bb, "without --breaks-from the 2019 breaks differ")
 
 
+def share_key(m, breaks):
+    """A share's class: a limit belongs to the class above it (99 % is in "≥ 99 %")."""
+    if m["share"] is None:
+        return "no_data"
+    return "class%d" % (1 + sum(1 for b in breaks if m["share"] >= b))
+
+
+@case
+def population_map_share_within_25km():
+    png = os.path.join(MAPS, "population.png")
+    code, _, e = run("render", "--db", DB, "--map", "population", "--out", png, "--info", "-q")
+    check_eq(code, 0, f"population exit status ({e})")
+    info = read_json(png[:-4] + ".json")
+    check_eq((info["measure"], info["breaks_method"], info["breaks_km"]), ("share_within_25km", "fixed", [50, 75, 90, 99]),
+             "measure and limits in percent")
+    check_eq([c["label"] for c in info["classes"]], ["< 50 %", "50–75 %", "75–90 %", "90–99 %", "≥ 99 %"],
+             "class labels (no municipality lacks population figures)")
+    # YlOrRd from its dark end: the lowest share, the worst, is the strongest colour.
+    check_eq([c["color"] for c in info["classes"]], ["#bd0026", "#f03b20", "#fd8d3c", "#fecc5c", "#ffffb2"],
+             "class colours")
+    check_eq(info["title"], "Andel av befolkningen med kontor inom 25 km", "title from population.map")
+    munis, offices = municipalities(DB)
+    con = sqlite3.connect(DB)
+    for code_, pop, within in con.execute("SELECT kommunkod, population, population_within_25km FROM municipalities"):
+        munis[code_]["share"] = 100 * within / pop if pop else None
+    con.close()
+    b = info["breaks_km"]
+    want = {}
+    for m in munis.values():
+        want[share_key(m, b)] = want.get(share_key(m, b), 0) + 1
+    check_eq({c["key"]: c["count"] for c in info["classes"] if c["count"]}, want, "legend counts from the database")
+    probed, classes = check_map_colours(png, info, munis, offices, lambda m: share_key(m, b), "population")
+    check(len(probed) >= 260, f"probed {len(probed)} of 290 municipalities")
+    # Kiruna's people are all beyond 50 km in the 2020 plan: 0 %, the lowest class.
+    check_eq(munis["2584"]["share"], 0, "2584 Kiruna: no one within 25 km")
+    check_eq(probed.get("2584"), classes["class1"]["color"], "2584 Kiruna drawn in the lowest class")
+    # Upplands Väsby is small on the national map: probed on the Stockholm county map.
+    folder = os.path.join(MAPS, "population-counties")
+    code, _, e = run("render", "--db", DB, "--map", "population", "--by-county", "--out", folder, "--info", "-q")
+    check_eq(code, 0, f"population --by-county exit status ({e})")
+    cinfo = read_json(os.path.join(folder, "population-01.json"))
+    sthlm = {k: m for k, m in munis.items() if k.startswith("01")}
+    cprobed, _ = check_map_colours(os.path.join(folder, "population-01.png"), cinfo, sthlm, offices,
+                                   lambda m: share_key(m, b), "population, Stockholm county")
+    check_eq(munis["0114"]["share"], 100, "0114 Upplands Väsby: everyone within 25 km")
+    check_eq(cprobed.get("0114"), classes["class5"]["color"], "0114 Upplands Väsby drawn as ≥ 99 %")
+    # With the municipal totals at representative points, the mean distance of the people
+    # is the distance map's: the same classes, municipality for municipality.
+    spec = os.path.join(tmpdir(), "mean.map")
+    with open(spec, "w", encoding="utf-8") as f:
+        f.write("measure = mean_distance_km\n")
+    svg = os.path.join(MAPS, "mean.svg")
+    code, _, e = run("render", "--db", DB, "--map", spec, "--out", svg, "--info", "--lang", "en")
+    check_eq(code, 0, f"mean_distance_km exit status ({e})")
+    mean, dist = read_json(svg[:-4] + ".json"), read_json(os.path.join(MAPS, "distance-fixed.json"))
+    check_eq([(c["label"], c["count"]) for c in mean["classes"]], [(c["label"], c["count"]) for c in dist["classes"]],
+             "mean_distance_km classes = nearest_office_km classes")
+    check_eq(mean["title"], "Mean distance of the population to the nearest office", "default title")
+
+
+@case
+def share_of_a_radius_the_run_lacks_exits_2():
+    spec = os.path.join(tmpdir(), "share30.map")
+    with open(spec, "w", encoding="utf-8") as f:
+        f.write("# 30 km was not asked for\nmeasure = share_within_30km\n")
+    png = os.path.join(MAPS, "share30.png")
+    code, _, e = run("render", "--db", DB, "--map", spec, "--out", png)
+    check_eq(code, 2, "exit status")
+    check("share30.map:2: measure share_within_30km:" in e, f"file:line: what: {e}")
+    check("the run's radii are 10, 25, 50 km (give share_within_10km, share_within_25km or share_within_50km"
+          in e, f"the radii listed: {e}")
+    check(not os.path.exists(png), "nothing written")
+
+
 @case
 def sizes_paper_dpi_and_pixels():
     for args, want in ((["--height", "2000"], (1414, 2000)), (["--dpi", "72"], (595, 842)),
@@ -449,7 +523,7 @@ def a_spec_file_by_path_and_labels_everywhere():
 def failures_exit_2_with_a_hint():
     cases = [
         (["render", "--db", DB, "--map", "nonesuch", "--out", "x.png"], "no map named 'nonesuch'",
-         "available: difference, distance, presence, side-by-side"),
+         "available: difference, distance, population, presence, side-by-side"),
         (["render", "--db", DB, "--out", os.path.join(MAPS, "x.jpg")], "x.jpg: the file name's extension",
          "give .png, .svg or .pdf"),
         (["render", "--db", DB, "--map", os.path.join(RENDER_DATA, "unknown_key.map"), "--out", "x.png"],

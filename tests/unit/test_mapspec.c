@@ -134,8 +134,8 @@ static void specs_are_found_by_name_or_path(void)
     NV_CHECK_INT(nv_mapspec_find_and_load("/nonexistent", nv_test_data("render/good.map"), &s, &err), NV_OK);
     nv_mapspec_destroy(s);
     /* The shipped specs parse. */
-    static const char *const shipped[] = {"presence", "distance"};
-    for (int i = 0; i < 2; i++) {
+    static const char *const shipped[] = {"presence", "distance", "population"};
+    for (int i = 0; i < 3; i++) {
         s = NULL;
         NV_CHECK_INT(nv_mapspec_find_and_load(NULL, shipped[i], &s, &err), NV_OK);
         if (s)
