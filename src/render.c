@@ -2960,7 +2960,7 @@ static nv_status render_one(const nv_map_data *d, const nv_mapspec *spec, const 
 nv_status nv_render_write(const nv_map_data *d, const nv_mapspec *spec, const nv_render_options *o,
                           const char *out_path, nv_render_info *info, nv_error *err)
 {
-    nv_render_format fmt;
+    nv_render_format fmt = NV_FORMAT_PNG; /* set below; the initialiser quiets -O3 */
     nv_render_options defaults;
     nv_status st;
     if (!o) {
