@@ -221,12 +221,15 @@ static unsigned probe_crs(cairo_surface_t *img, const nv_render_info *in, double
     return pixel(img, in->scale * x + in->x_offset, in->y_offset - in->scale * y);
 }
 
+/* The class with this key; a missing class is an empty one (key ""), so that checks on
+ * it fail instead of crashing. */
 static const nv_render_class *cls(const nv_render_info *in, const char *key)
 {
+    static const nv_render_class missing;
     for (size_t i = 0; i < in->n_classes; i++)
         if (strcmp(in->classes[i].key, key) == 0)
             return &in->classes[i];
-    return NULL;
+    return &missing;
 }
 
 /* The colour at a municipality's point is its class colour, and the legend's swatch for
@@ -234,8 +237,8 @@ static const nv_render_class *cls(const nv_render_info *in, const char *key)
 static void check_class_at(cairo_surface_t *img, const nv_render_info *in, double x, double y, const char *key)
 {
     const nv_render_class *c = cls(in, key);
-    NV_CHECK(c != NULL);
-    if (!c)
+    NV_CHECK_STR(c->key, key);
+    if (!c->key[0])
         return;
     unsigned got = probe_crs(img, in, x, y);
     unsigned swatch = pixel(img, c->swatch[0] + c->swatch[2] / 2, c->swatch[1] + c->swatch[3] / 2);
