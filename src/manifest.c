@@ -130,6 +130,12 @@ nv_status nv_manifest_add_file(nv_manifest *m, const char *role, const char *pat
     return NV_OK;
 }
 
+nv_status nv_manifest_add_hashed(nv_manifest *m, const char *role, const char *path, const char *sha256_hex,
+                                 long long bytes)
+{
+    return push(m, role, path, sha256_hex, bytes) == 0 ? NV_OK : NV_ERR_FAIL;
+}
+
 nv_status nv_manifest_add_value(nv_manifest *m, const char *key, const char *value)
 {
     return push(m, key, NULL, value, -1) == 0 ? NV_OK : NV_ERR_FAIL;

@@ -18,6 +18,10 @@ void nv_manifest_destroy(nv_manifest *m);        /* accepts NULL */
  * and SHA-256. NV_ERR_INPUT when it cannot be read. */
 nv_status nv_manifest_add_file(nv_manifest *m, const char *role, const char *path, nv_error *err);
 
+/* Records an input file whose SHA-256 (hex) and size are already known. */
+nv_status nv_manifest_add_hashed(nv_manifest *m, const char *role, const char *path, const char *sha256_hex,
+                                 long long bytes);
+
 /* Records a value that is not a file (an option, a version, a PostGIS connection). */
 nv_status nv_manifest_add_value(nv_manifest *m, const char *key, const char *value);
 

@@ -93,6 +93,25 @@ char *nv_outdir_temp_beside(const char *dir)
 
 /* ---------------------------------------------------------------- the session */
 
+/* The demand points can be a file of hundreds of megabytes: its SHA-256 is computed on
+ * a thread of its own while the boundaries load. */
+typedef struct hash_job {
+    const char *path;
+    int started;
+    pthread_t tid;
+    nv_status st;
+    nv_error err;
+    char sum[65];
+    long long bytes;
+} hash_job;
+
+static void *hash_main(void *arg)
+{
+    hash_job *j = arg;
+    j->st = nv_sha256_file(j->path, j->sum, &j->bytes, &j->err);
+    return NULL;
+}
+
 struct nv_session {
     nv_session_options o;
     char boundaries_path[4096], plan_path[4096], population_path[4096];
@@ -100,6 +119,7 @@ struct nv_session {
     nv_areas *areas;
     nv_manifest *manifest;     /* the shared inputs, options and versions */
     nv_mapspec *map;           /* the presence map drawn with every result, or NULL */
+    hash_job population_hash;
     pthread_mutex_t write_lock; /* SpatiaLite's and the renderer's set-up are not thread-safe */
 };
 
@@ -165,8 +185,19 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
         st = add_input(m, "boundaries", s->boundaries_path, err);
     for (size_t i = 0; files[i] && st == NV_OK; i++)
         st = add_input(m, "boundaries", files[i], err);
-    if (st == NV_OK)
+    hash_job *j = &s->population_hash;
+    if (st == NV_OK && j->started) {
+        pthread_join(j->tid, NULL);
+        j->started = 0;
+        if ((st = j->st) != NV_OK) {
+            if (err)
+                *err = j->err;
+        } else if (nv_manifest_add_hashed(m, "population", j->path, j->sum, j->bytes) != NV_OK) {
+            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+        }
+    } else if (st == NV_OK) {
         st = add_input(m, "population", o->population.source ? o->population.source : s->population_path, err);
+    }
     return st;
 }
 
@@ -201,6 +232,12 @@ nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diag
         }
         goto fail;
     }
+    struct stat sb;
+    if (s->o.population.source && stat(s->o.population.source, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        s->population_hash.path = s->o.population.source;
+        s->population_hash.started = pthread_create(&s->population_hash.tid, NULL, hash_main,
+                                                    &s->population_hash) == 0;
+    }
     if ((st = nv_boundaries_load(&s->o.boundaries, &s->b, diags, err)) != NV_OK)
         goto fail;
     if ((st = nv_areas_create(s->b, &s->areas, err)) != NV_OK)
@@ -221,6 +258,8 @@ void nv_session_close(nv_session *s)
 {
     if (!s)
         return;
+    if (s->population_hash.started)
+        pthread_join(s->population_hash.tid, NULL);
     nv_manifest_destroy(s->manifest);
     nv_mapspec_destroy(s->map);
     nv_areas_destroy(s->areas);
