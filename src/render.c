@@ -2056,26 +2056,40 @@ static char *change_subtitle(const rctx *r)
     return out;
 }
 
-/* One plan's figures, over its panel (plan = both). */
-static char *panel_summary(const rctx *r)
+/* What the subtitles sum up over the municipalities and offices in focus. */
+typedef struct focus_tally {
+    int n, with, offices; /* municipalities, those with an office, offices (closed ones not) */
+    int far_i;            /* the municipality farthest from an office, -1 if none */
+    double sum, nsum;     /* sum and count of finite nearest-office distances */
+} focus_tally;
+
+static focus_tally tally_focus(const rctx *r)
 {
-    int n = 0, with = 0, offices = 0, far_i = -1;
-    double sum = 0, nsum = 0;
+    focus_tally t = {0, 0, 0, -1, 0, 0};
     for (size_t i = 0; i < r->d->nm; i++) {
         const muni *m = &r->d->m[i];
         if (!in_focus(r, m))
             continue;
-        n++;
-        with += m->offices > 0;
+        t.n++;
+        t.with += m->offices > 0;
         if (isfinite(m->nearest_km)) {
-            sum += m->nearest_km;
-            nsum++;
-            if (far_i < 0 || m->nearest_km > r->d->m[far_i].nearest_km)
-                far_i = (int)i;
+            t.sum += m->nearest_km;
+            t.nsum++;
+            if (t.far_i < 0 || m->nearest_km > r->d->m[t.far_i].nearest_km)
+                t.far_i = (int)i;
         }
     }
     for (size_t i = 0; i < r->d->no; i++)
-        offices += office_in_focus(r, &r->d->o[i]) && r->d->o[i].type != 3;
+        t.offices += office_in_focus(r, &r->d->o[i]) && r->d->o[i].type != 3;
+    return t;
+}
+
+/* One plan's figures, over its panel (plan = both). */
+static char *panel_summary(const rctx *r)
+{
+    focus_tally t = tally_focus(r);
+    int n = t.n, with = t.with, offices = t.offices, far_i = t.far_i;
+    double sum = t.sum, nsum = t.nsum;
     char *out = NULL, mean[32] = "", far[32] = "";
     int rc;
     if (far_i >= 0) {
@@ -2113,23 +2127,9 @@ static char *make_subtitle(const rctx *r)
                                   "med samma klassgränser i båda kartorna.",
                                "Straight-line distance from each municipality's representative point to the "
                                "nearest office, with the same classes in both maps."));
-    int n = 0, with = 0, offices = 0, far_i = -1;
-    double sum = 0, nsum = 0;
-    for (size_t i = 0; i < r->d->nm; i++) {
-        const muni *m = &r->d->m[i];
-        if (!in_focus(r, m))
-            continue;
-        n++;
-        with += m->offices > 0;
-        if (isfinite(m->nearest_km)) {
-            sum += m->nearest_km;
-            nsum++;
-            if (far_i < 0 || m->nearest_km > r->d->m[far_i].nearest_km)
-                far_i = (int)i;
-        }
-    }
-    for (size_t i = 0; i < r->d->no; i++)
-        offices += office_in_focus(r, &r->d->o[i]) && r->d->o[i].type != 3;
+    focus_tally t = tally_focus(r);
+    int n = t.n, with = t.with, offices = t.offices, far_i = t.far_i;
+    double sum = t.sum, nsum = t.nsum;
     char *out = NULL;
     int rc;
     if (r->s->measure == NV_MEASURE_PRESENCE || far_i < 0) {
