@@ -114,6 +114,13 @@ static nv_status ensure_srid(store *s, int srid)
     return s->status;
 }
 
+/* The columns of the offices table, the same in narvaro.sqlite and compare.sqlite (which
+ * adds the plan each row comes from): insert_offices writes both. */
+#define OFFICE_COLUMNS                                                                    \
+    " fid INTEGER PRIMARY KEY, source TEXT, line INTEGER, office_id TEXT, name TEXT,"   \
+    " type TEXT, kommunkod_stated TEXT, lat REAL, lon REAL, x REAL, y REAL, status TEXT," \
+    " kommunkod TEXT, namn TEXT, snap_m REAL, note TEXT"
+
 static const char schema_sql[] =
     "CREATE TABLE municipalities ("
     " fid INTEGER PRIMARY KEY,"
@@ -128,23 +135,7 @@ static const char schema_sql[] =
     " rep_y REAL,"
     " area_km2 REAL);"
     "CREATE INDEX municipalities_kommunkod ON municipalities (kommunkod);"
-    "CREATE TABLE offices ("
-    " fid INTEGER PRIMARY KEY,"
-    " source TEXT,"
-    " line INTEGER,"
-    " office_id TEXT,"
-    " name TEXT,"
-    " type TEXT,"
-    " kommunkod_stated TEXT,"
-    " lat REAL,"
-    " lon REAL,"
-    " x REAL,"
-    " y REAL,"
-    " status TEXT,"
-    " kommunkod TEXT,"
-    " namn TEXT,"
-    " snap_m REAL,"
-    " note TEXT);"
+    "CREATE TABLE offices (" OFFICE_COLUMNS ");"
     "CREATE INDEX offices_kommunkod ON offices (kommunkod);"
     "CREATE TABLE counties ("
     " fid INTEGER PRIMARY KEY,"
@@ -646,23 +637,7 @@ nv_status nv_store_write(const char *path, int srid,
  * class. The municipalities and comparison tables have columns per radius and are made
  * by the functions below. */
 static const char compare_tables_sql[] =
-    "CREATE TABLE offices ("
-    " fid INTEGER PRIMARY KEY,"
-    " source TEXT,"
-    " line INTEGER,"
-    " office_id TEXT,"
-    " name TEXT,"
-    " type TEXT,"
-    " kommunkod_stated TEXT,"
-    " lat REAL,"
-    " lon REAL,"
-    " x REAL,"
-    " y REAL,"
-    " status TEXT,"
-    " kommunkod TEXT,"
-    " namn TEXT,"
-    " snap_m REAL,"
-    " note TEXT,"
+    "CREATE TABLE offices (" OFFICE_COLUMNS ","
     " plan TEXT,"                /* "before" or "after" */
     " closed INTEGER);"          /* 1: a before office with no after office near it */
     "CREATE INDEX offices_plan ON offices (plan);"
