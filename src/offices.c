@@ -12,6 +12,7 @@
 #include "offices.h"
 
 #include "textin.h"
+#include "tiers.h"
 
 #include <csv.h>
 #include <proj.h>
@@ -45,6 +46,7 @@ static void office_free(nv_office *o)
     free((char *)o->name);
     free((char *)o->type);
     free((char *)o->kommunkod);
+    free((char *)o->town);
     free((char *)o->basis);
     free((char *)o->problem);
 }
@@ -504,22 +506,23 @@ done:
 
 /* ---------------------------------------------------------------- stage 4: header */
 
-enum role { R_ID, R_NAME, R_TYPE, R_KOMMUNKOD, R_BASIS, R_LAT, R_LON, R_X, R_Y, R_COUNT };
+enum role { R_ID, R_NAME, R_TYPE, R_KOMMUNKOD, R_BASIS, R_LAT, R_LON, R_X, R_Y, R_TOWN, R_COUNT };
 
-static const char *const role_aliases[R_COUNT][7] = {
-    [R_ID] = {"office_id", "id", "kontor-id", "kontor_id", "kontorsid", "kontors-id", NULL},
+static const char *const role_aliases[R_COUNT][9] = {
+    [R_ID] = {"office_id", "id", "kontor-id", "kontor_id", "kontorsid", "kontors-id", "arrangement_id", "location_id", NULL},
     [R_NAME] = {"name", "namn", "office_name", NULL},
     [R_TYPE] = {"type", "typ", NULL},
-    [R_KOMMUNKOD] = {"kommunkod", "kommun_code", "kommunkod_stated", "municipality_code", NULL},
+    [R_KOMMUNKOD] = {"kommunkod", "kommun_code", "kommunkod_stated", "municipality_code", "kommun", NULL},
     [R_BASIS] = {"basis", NULL},
     [R_LAT] = {"lat", "latitude", "latitud", NULL},
     [R_LON] = {"lon", "lng", "long", "longitude", "longitud", NULL},
     [R_X] = {"x", "easting", NULL},
     [R_Y] = {"y", "northing", NULL},
+    [R_TOWN] = {"town", "ort", "tätort", "locality", "plats", NULL},
 };
 
 static const char *const role_what[R_COUNT] = {
-    "office id", "name", "type", "kommunkod", "basis", "latitude", "longitude", "x", "y"};
+    "office id", "name", "type", "kommunkod", "basis", "latitude", "longitude", "x", "y", "town"};
 
 struct header {
     long line;
@@ -528,6 +531,7 @@ struct header {
     char **norm;   /* trimmed and lower-cased, for matching */
     int col[R_COUNT];
     int use_xy;
+    int no_coordinates;  /* no coordinate columns: rows are placed by town or kommunkod */
 };
 
 static void header_free(struct header *h)
@@ -615,6 +619,7 @@ static nv_status read_header(struct header *h, const struct record *rec, const n
         {opts->id_column, "id_column", R_ID},
         {opts->lat_column, "lat_column", R_LAT},
         {opts->lon_column, "lon_column", R_LON},
+        {opts->town_column, "town_column", R_TOWN},
     };
     for (size_t k = 0; k < sizeof over / sizeof *over; k++) {
         if (!over[k].name)
@@ -657,12 +662,18 @@ static nv_status read_header(struct header *h, const struct record *rec, const n
         h->use_xy = 1;
         return NV_OK;
     }
+    if (!x && !y && (h->col[R_TOWN] >= 0 || h->col[R_KOMMUNKOD] >= 0)) {
+        h->no_coordinates = 1; /* a list of towns or municipality codes, placed by the join */
+        return NV_OK;
+    }
     char *cols = column_list(h);
     nv_status st = nv_error_set(
         err, NV_ERR_INPUT, path, h->line,
         "has no coordinate columns (columns found: %s); name them lat and lon (also latitude/"
         "longitude, latitud/longitud, lng, long) for WGS 84 degrees, or x and y (also easting/"
-        "northing) for projected metres, or choose them with lat_column/lon_column%s",
+        "northing) for projected metres, or choose them with lat_column/lon_column, or give "
+        "a town column (town, ort, tätort, locality, plats) or a kommunkod column to place rows "
+        "without coordinates%s",
         cols ? cols : "?",
         h->n == 1 ? " (the header is one column: if the delimiter is not ',' ';' or TAB, give it "
                     "with the delimiter option)"
@@ -733,7 +744,7 @@ static int row_number(const struct reader *rd, nv_office *o, const struct record
     int degrees = role == R_LAT || role == R_LON;
     if (!text[0]) {
         row_problem(rd, o, "empty %s (column \"%s\"); every office needs both coordinates, "
-                           "fill it in or remove the row",
+                           "or neither and a town or kommunkod; fill it in or remove the row",
                     role_what[role], col);
         return 0;
     }
@@ -747,10 +758,29 @@ static int row_number(const struct reader *rd, nv_office *o, const struct record
     return 1;
 }
 
+/* 1 when the row leaves both coordinate cells empty. */
+static int no_coordinates(const struct header *h, const struct record *r)
+{
+    if (h->no_coordinates)
+        return 1;
+    int c1 = h->col[h->use_xy ? R_X : R_LAT], c2 = h->col[h->use_xy ? R_Y : R_LON];
+    return (size_t)c1 < r->nf && (size_t)c2 < r->nf && !r->f[c1][0] && !r->f[c2][0];
+}
+
 static void row_coordinates(const struct reader *rd, nv_office *o, const struct record *r)
 {
     const struct header *h = rd->h;
     double a, b;
+    /* A row without coordinates but with a town or a kommunkod is placed by the join. */
+    if (no_coordinates(h, r) && (o->town[0] || o->kommunkod[0])) {
+        o->located = 0;
+        return;
+    }
+    if (h->no_coordinates) {
+        row_problem(rd, o, "neither a town nor a kommunkod; give one of them (the plan has no coordinate columns)");
+        return;
+    }
+    o->located = 1;
     if (!h->use_xy) {
         int ok_lat = row_number(rd, o, r, R_LAT, &o->lat_deg);
         int ok_lon = row_number(rd, o, r, R_LON, &o->lon_deg);
@@ -811,11 +841,6 @@ static char *cell(const struct record *r, int col)
 
 static char *normalize_type(const char *t)
 {
-    static const struct { const char *sv, *en; } words[] = {
-        {"bemannad", "staffed"}, {"bemannat", "staffed"},
-        {"bokad", "booked"}, {"bokat", "booked"}, {"bokade", "booked"},
-        {"bokade besök", "booked"}, {"bokat besök", "booked"}, {"bokad besök", "booked"},
-    };
     char *s = strdup(t);
     if (!s)
         return NULL;
@@ -832,11 +857,11 @@ static char *normalize_type(const char *t)
         }
     }
     s[o] = '\0';
-    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-        if (strcmp(s, words[i].sv) == 0) {
-            free(s);
-            return strdup(words[i].en);
-        }
+    const char *en = nv_tiers_canonical(s);
+    if (en) {
+        free(s);
+        return strdup(en);
+    }
     return s;
 }
 
@@ -886,6 +911,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct r
     o.id = id;
     o.name = cell(r, h->col[R_NAME]);
     o.kommunkod = cell(r, h->col[R_KOMMUNKOD]);
+    o.town = cell(r, h->col[R_TOWN]);
     o.basis = cell(r, h->col[R_BASIS]);
     if (h->col[R_TYPE] < 0) {
         o.type = strdup("staffed");
@@ -896,7 +922,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct r
                                 "besök) or another word for the kind of presence",
                         h->names[h->col[R_TYPE]]);
     }
-    if (!o.id || !o.name || !o.kommunkod || !o.basis || !o.type) {
+    if (!o.id || !o.name || !o.kommunkod || !o.town || !o.basis || !o.type) {
         office_free(&o);
         return NV_ERR_FAIL;
     }
@@ -912,6 +938,12 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct r
         memcpy(k + 1, o.kommunkod, 4);
         free((char *)o.kommunkod);
         o.kommunkod = k;
+    }
+    if (shape_ok && o.kommunkod[0] && (strlen(o.kommunkod) != 4 || strspn(o.kommunkod, "0123456789") != 4)) {
+        row_problem(rd, &o, "kommunkod \"%s\" (column \"%s\") is not a 4-digit municipality code such as "
+                            "0180; correct it or leave it empty",
+                    o.kommunkod, h->names[h->col[R_KOMMUNKOD]]);
+        shape_ok = 0;
     }
 
     if (shape_ok)

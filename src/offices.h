@@ -2,7 +2,9 @@
  *
  * A plan is the concatenation of one or more CSV files. Columns are found by header
  * name, in English or Swedish (office_id/Kontor-ID, name/Namn, type/Typ,
- * kommunkod/Kommunkod, lat/Latitud, lon/Longitud, x, y, basis). The delimiter
+ * kommunkod/kommun_code/kommun, town/ort/tätort/locality/plats, lat/Latitud,
+ * lon/Longitud, x, y, basis). A row may leave out its coordinates when it names a town
+ * or a kommunkod: it is then valid but not located, and the join places it (coverage.h). The delimiter
  * (',' ';' or TAB), the encoding (UTF-8 with or without BOM, else Windows-1252) and
  * decimal commas are detected; options override. Every string in an nv_office is UTF-8.
  *
@@ -31,6 +33,7 @@ typedef struct nv_offices_options {
     const char *lat_column;     /* override header detection; NULL: detect */
     const char *lon_column;
     const char *id_column;
+    const char *town_column;    /* override header detection of the town column; NULL: detect */
     nv_offices_cache *cache;    /* NULL: PROJ state made and freed by each read */
 } nv_offices_options;
 
@@ -40,11 +43,14 @@ typedef struct nv_office {
     const char *id;             /* never NULL: "line-N" when the plan has no id column */
     const char *name;           /* "" when absent */
     const char *type;           /* lower-case, trimmed; "staffed" when the plan has no type column */
-    const char *kommunkod;      /* as stated by the plan, "" when absent */
+    const char *kommunkod;      /* as stated by the plan (a 3-digit code gets its leading zero back), "" when absent */
+    const char *town;           /* the town column (town, ort, tätort, locality, plats), "" when absent */
     const char *basis;          /* the `basis` column, "" when absent */
     double lat_deg, lon_deg;    /* WGS 84 as read; NAN when the plan gave x/y */
     double x, y;                /* analysis CRS (metres for EPSG:3006) */
     int valid;                  /* 0: the row has a problem (reported in diags) and no usable coordinates */
+    int located;                /* 1: the row gave coordinates (x, y are set); 0: a valid row without
+                                 * them, to be placed by its town or kommunkod (x, y are NAN) */
     const char *problem;        /* valid == 0: the row's first problem, as in diags (for a "rejected"
                                  * note); NULL when valid. Owned by the plan. */
     double x_swapped, y_swapped; /* where the row would lie with lat and lon exchanged (analysis

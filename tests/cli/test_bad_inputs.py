@@ -23,7 +23,7 @@ CASES = [
     ("missing boundaries file", ["--boundaries", "/nonexistent/kommuner.shp"], 2,
      ["/nonexistent/kommuner.shp: no such file", "--boundaries"]),
     ("no coordinate columns", ["--offices", f"{OFF}/no_coordinates.csv"], 2,
-     ["no_coordinates.csv:1:", "office_id, name, town", "lat"]),
+     ["no_coordinates.csv:1:", "office_id, name, adress", "lat"]),
     ("a row with too few fields", ["--offices", f"{OFF}/too_few_fields.csv"], 2,
      ["too_few_fields.csv:5:", "4 fields", "header has 7"]),
     ("latitude out of range", ["--offices", f"{OFF}/out_of_range.csv"], 2,

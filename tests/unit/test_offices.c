@@ -283,7 +283,7 @@ static void test_file_problems(void)
     snprintf(path, sizeof path, "%s", nv_test_data("offices/header_only.csv"));
     expect_file_error(path, 0, "has no data rows, only the header (line 1)");
     snprintf(path, sizeof path, "%s", nv_test_data("offices/no_coordinates.csv"));
-    expect_file_error(path, 1, "has no coordinate columns (columns found: office_id, name, town); name them lat and lon");
+    expect_file_error(path, 1, "has no coordinate columns (columns found: office_id, name, adress); name them lat and lon");
     snprintf(path, sizeof path, "%s", nv_test_data("offices/duplicate_header.csv"));
     expect_file_error(path, 1, "names column \"lat\" twice (columns 3 and 4)");
     snprintf(path, sizeof path, "%s", nv_test_data("offices/unclosed_quote.csv"));
