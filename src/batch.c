@@ -25,7 +25,7 @@ typedef struct row {
     char error[1024];
     nv_diags *diags;         /* this plan's diagnostics, merged in plan order at the end */
     char digest[65];
-    long offices, with_office, without_office;
+    long offices, with_office, without_office, with_presence, without_presence;
     double population, within[NV_MAX_RADII], mean_km;
 } row;
 
@@ -137,6 +137,8 @@ static int read_result(const batch *bt, row *r, const char *dir, const char *dig
         r->offices = (long)json_number(text, "offices");
         r->with_office = (long)json_number(text, "municipalities_with_office");
         r->without_office = (long)json_number(text, "municipalities_without_office");
+        r->with_presence = (long)json_number(text, "municipalities_with_presence");
+        r->without_presence = (long)json_number(text, "municipalities_without_presence");
         const char *pop = strstr(text, "\"population\": {");
         if (pop)
             pop += strlen("\"population\": {"); /* the members, not the object's own key */
@@ -157,6 +159,8 @@ static void fill_row(const batch *bt, row *r, const nv_run_summary *s)
     r->offices = s->offices;
     r->with_office = s->with_office;
     r->without_office = s->without_office;
+    r->with_presence = s->with_presence;
+    r->without_presence = s->without_presence;
     r->population = s->pop.population;
     for (size_t k = 0; k < bt->radii.n; k++)
         r->within[k] = s->pop.within[k];
@@ -267,7 +271,8 @@ static nv_status write_plans_csv(const batch *bt, nv_error *err)
     FILE *f = fopen(tmp, "w");
     if (!f)
         return nv_error_set(err, NV_ERR_FAIL, tmp, 0, "cannot create: %s", strerror(errno));
-    fputs("plan,file,status,offices,municipalities_with_office,municipalities_without_office,population", f);
+    fputs("plan,file,status,offices,municipalities_with_office,municipalities_without_office,"
+          "municipalities_with_presence,municipalities_without_presence,population", f);
     for (size_t k = 0; k < bt->radii.n; k++)
         fprintf(f, ",population_beyond_%gkm", bt->radii.km[k]);
     fputs(",mean_distance_km,manifest_digest,error\n", f);
@@ -279,10 +284,11 @@ static nv_status write_plans_csv(const batch *bt, nv_error *err)
         csv_field(f, r->file);
         fprintf(f, ",%s", status[r->status]);
         if (r->status == ROW_FAILED) {
-            for (size_t k = 0; k < 4 + bt->radii.n + 1; k++)
+            for (size_t k = 0; k < 6 + bt->radii.n + 1; k++)
                 fputc(',', f);
         } else {
-            fprintf(f, ",%ld,%ld,%ld", r->offices, r->with_office, r->without_office);
+            fprintf(f, ",%ld,%ld,%ld,%ld,%ld", r->offices, r->with_office, r->without_office, r->with_presence,
+                    r->without_presence);
             csv_number(f, r->population, 0);
             for (size_t k = 0; k < bt->radii.n; k++)
                 csv_number(f, r->population - r->within[k], 0);

@@ -19,6 +19,10 @@ struct nv_coverage {
     nv_run_summary totals; /* counts only */
     const nv_areas *areas; /* borrowed: the index, for the population pass */
     nv_kdtree *kd;         /* placed offices; NULL when there is none */
+    const char **tier_words; /* the run's tiers, best first (borrowed strings) */
+    int *tier_counts;
+    size_t n_tiers;
+    nv_tiers *own_tiers;   /* the default ranking, when the caller gave none */
 };
 
 struct nv_areas {
@@ -32,6 +36,7 @@ struct nv_areas {
     size_t table_n;          /* municipalities with a figure, packed first in table_xy/table_w */
     double *table_w;
     char *table_path;
+    nv_places *places;       /* the gazetteer, once loaded */
 };
 
 nv_status nv_areas_create(const nv_boundaries *b, nv_areas **out, nv_error *err)
@@ -73,7 +78,24 @@ void nv_areas_destroy(nv_areas *a)
     free(a->table_xy);
     free(a->table_w);
     free(a->table_path);
+    nv_places_destroy(a->places);
     free(a);
+}
+
+nv_status nv_areas_load_places(nv_areas *a, const nv_places_options *o, nv_diags *diags, nv_error *err)
+{
+    nv_places *p = NULL;
+    nv_status st = nv_places_load(o, a->b, a->idx, &p, diags, err);
+    if (st == NV_OK) {
+        nv_places_destroy(a->places);
+        a->places = p;
+    }
+    return st;
+}
+
+const nv_places *nv_areas_places(const nv_areas *a)
+{
+    return a->places;
 }
 
 static const struct { const char *code, *name; } COUNTIES[] = {
@@ -93,6 +115,8 @@ const char *nv_coverage_county_name(const char *lanskod)
             return COUNTIES[i].name;
     return NULL;
 }
+
+static long muni_index(const nv_boundaries *b, const char *code);
 
 static nv_presence_rank rank_of(const char *type)
 {
@@ -114,6 +138,9 @@ void nv_coverage_destroy(nv_coverage *c)
     free(c->munis);
     free(c->offices);
     free(c->counties);
+    free(c->tier_words);
+    free(c->tier_counts);
+    nv_tiers_destroy(c->own_tiers);
     free(c);
 }
 
@@ -138,6 +165,9 @@ const nv_county_result *nv_coverage_counties(const nv_coverage *c, size_t *n)
 void nv_coverage_totals(const nv_coverage *c, nv_run_summary *s)
 {
     *s = c->totals;
+    s->n_tiers = c->n_tiers;
+    s->tier_words = c->tier_words;
+    s->tier_counts = c->tier_counts;
 }
 
 static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
@@ -152,10 +182,110 @@ static char *fmt(const char *f, ...)
     return s;
 }
 
+/* Rejects a row whose town or code cannot place it: an NV_PROBLEM, and *bad counts it. */
+static long reject_row(const nv_office *in, nv_office_result *o, char **note, nv_diags *diags, int *bad,
+                       char *why)
+{
+    o->status = "rejected";
+    *note = why;
+    (*bad)++;
+    nv_diags_add(diags, NV_PROBLEM, in->source, in->line, "%s: %s", in->id,
+                 why ? why : "cannot be placed");
+    return -1;
+}
+
+/* Places a row without coordinates: by its town in the gazetteer (within its kommunkod
+ * when it gives one), else by its kommunkod at the representative point. */
+static long place_by_name(const nv_boundaries *b, const nv_places *places, const nv_office *in,
+                          nv_office_result *o, char **note, nv_diags *diags, int *bad)
+{
+    long code_m = -1;
+    const nv_municipality *mu;
+    if (in->kommunkod[0] && (code_m = muni_index(b, in->kommunkod)) < 0)
+        return reject_row(in, o, note, diags, bad,
+                          fmt("kommunkod %s is no municipality of the boundaries; correct the code (the "
+                              "boundaries have %zu municipalities, %s to %s)",
+                              in->kommunkod, nv_boundaries_count(b), nv_boundaries_get(b, 0)->code,
+                              nv_boundaries_get(b, nv_boundaries_count(b) - 1)->code));
+    if (in->town[0] && places) {
+        enum { MAX_HITS = 12 };
+        size_t hits[MAX_HITS];
+        size_t n = nv_places_find(places, in->town, code_m, hits, MAX_HITS);
+        if (n == 1) {
+            const nv_place *pl = nv_places_get(places, hits[0]);
+            mu = nv_boundaries_get(b, pl->muni);
+            o->x = pl->x;
+            o->y = pl->y;
+            o->status = "placed";
+            o->placed_by = "town";
+            o->snap_m = 0;
+            o->kommunkod = mu->code;
+            o->namn = mu->name;
+            *note = fmt("no coordinates: placed at %s in %s %s (%s:%ld)", pl->name, mu->code, mu->name,
+                        nv_places_source(places), pl->line);
+            return (long)pl->muni;
+        }
+        if (n > 1) {
+            char list[1024] = "";
+            for (size_t k = 0; k < n && k < MAX_HITS; k++) {
+                const nv_place *pl = nv_places_get(places, hits[k]);
+                size_t used = strlen(list);
+                snprintf(list + used, sizeof list - used, "%s%s %s", k ? ", " : "", pl->kommunkod, pl->kommun_namn);
+            }
+            return reject_row(in, o, note, diags, bad,
+                              fmt("town \"%s\" is in %zu municipalities: %s%s; add a kommunkod column to say "
+                                  "which",
+                                  in->town, n, list, n > MAX_HITS ? ", ..." : ""));
+        }
+        if (code_m < 0) {
+            const char *near[3];
+            size_t k = nv_places_closest(places, in->town, near, 3);
+            char list[512] = "";
+            for (size_t i = 0; i < k; i++) {
+                size_t used = strlen(list);
+                snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", near[i]);
+            }
+            return reject_row(in, o, note, diags, bad,
+                              fmt("town \"%s\" is not in the gazetteer %s%s%s%s; correct the name, or add a "
+                                  "kommunkod column to place the row at its municipality",
+                                  in->town, nv_places_source(places), k ? " (did you mean " : "", list,
+                                  k ? "?)" : ""));
+        }
+    } else if (in->town[0] && code_m < 0) {
+        return reject_row(in, o, note, diags, bad,
+                          fmt("town \"%s\" cannot be looked up: no gazetteer is loaded; give one with --places, "
+                              "or add a kommunkod column",
+                              in->town));
+    }
+    mu = nv_boundaries_get(b, (size_t)code_m);
+    o->x = mu->rep_x;
+    o->y = mu->rep_y;
+    o->status = "placed";
+    o->placed_by = "municipality";
+    o->snap_m = 0;
+    o->kommunkod = mu->code;
+    o->namn = mu->name;
+    if (in->town[0]) {
+        size_t elsewhere = places ? nv_places_find(places, in->town, -1, NULL, 0) : 0;
+        *note = fmt("no coordinates, and town %s is not in the gazetteer%s%s: placed at the representative point "
+                    "of %s %s",
+                    in->town, places ? "" : " (none loaded)", places && elsewhere ? " of this municipality" : "",
+                    mu->code, mu->name);
+        nv_diags_add(diags, NV_WARNING, in->source, in->line,
+                     "%s: town \"%s\" is not in the gazetteer%s; placed by its kommunkod at the representative "
+                     "point of %s %s",
+                     in->id, in->town, places && elsewhere ? " within its kommunkod (it is elsewhere)" : "",
+                     mu->code, mu->name);
+    } else {
+        *note = fmt("no coordinates and no town: placed at the representative point of %s %s", mu->code, mu->name);
+    }
+    return code_m;
+}
+
 /* Places office i: sets its result fields and returns the municipality index or -1. */
-static long place_office(const nv_boundaries *b, const nv_polyindex *idx, double snap_m,
-                         const nv_office *in, nv_office_result *o, char **note, nv_diags *diags,
-                         int *swapped)
+static long place_office(const nv_boundaries *b, const nv_polyindex *idx, const nv_places *places,
+                         double snap_m, const nv_office *in, nv_office_result *o, char **note, nv_diags *diags,
+                         int *swapped, int *bad)
 {
     long m = -1;
     double d = 0;
@@ -164,6 +294,9 @@ static long place_office(const nv_boundaries *b, const nv_polyindex *idx, double
         *note = fmt("%s", in->problem ? in->problem : "the row has a problem");
         return -1;
     }
+    if (!in->located)
+        return place_by_name(b, places, in, o, note, diags, bad);
+    o->placed_by = "coordinates";
     m = nv_polyindex_locate(idx, in->x, in->y);
     if (m >= 0) {
         o->status = "placed";
@@ -191,6 +324,7 @@ static long place_office(const nv_boundaries *b, const nv_polyindex *idx, double
                              "lie in %s %s (are the lat and lon columns swapped? fix the header or use --lat/--lon)",
                              in->id, in->lat_deg, in->lon_deg, mu->code, mu->name);
                 (*swapped)++;
+                (*bad)++;
             } else {
                 double near_d = NAN;
                 long near = nv_polyindex_nearest(idx, in->x, in->y, INFINITY, &near_d);
@@ -245,14 +379,26 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     nv_status st = NV_OK;
     size_t nm = nv_boundaries_count(b), no = nv_plan_count(plan);
     nv_coverage *c = calloc(1, sizeof *c);
-    nv_kdtree *kd = NULL;
+    nv_kdtree *kd = NULL, *kd_all = NULL;
+    nv_tiers *own_tiers = NULL;
+    const nv_tiers *tiers = opts->tiers;
     double *pts = malloc((no ? no : 1) * 2 * sizeof(double));
     long *pt_office = malloc((no ? no : 1) * sizeof(long));
+    double *pts_all = malloc((no ? no : 1) * 2 * sizeof(double));
+    long *pt_all = malloc((no ? no : 1) * sizeof(long));
     long *office_muni = malloc((no ? no : 1) * sizeof(long));
+    size_t *office_rank = malloc((no ? no : 1) * sizeof(size_t));
 
     *out = NULL;
-    if (!c || !pts || !pt_office || !office_muni)
+    if (!c || !pts || !pt_office || !pts_all || !pt_all || !office_muni || !office_rank)
         goto oom;
+    if (!tiers) {
+        if ((st = nv_tiers_create(NULL, NULL, &own_tiers, err)) != NV_OK)
+            goto done;
+        tiers = c->own_tiers = own_tiers;
+        own_tiers = NULL;
+    }
+    c->totals.office_types = nv_tiers_office_list(tiers);
     c->munis = calloc(nm ? nm : 1, sizeof *c->munis);
     c->offices = calloc(no ? no : 1, sizeof *c->offices);
     c->notes = calloc(no ? no : 1, sizeof *c->notes);
@@ -263,8 +409,8 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     c->areas = areas;
 
     /* Join: every row of the plan, placed, snapped or rejected. */
-    int swapped = 0;
-    size_t n_pts = 0;
+    int swapped = 0, bad = 0;
+    size_t n_pts = 0, n_all = 0;
     nv_run_summary *t = &c->totals;
     for (size_t i = 0; i < no; i++) {
         const nv_office *in = nv_plan_office(plan, i);
@@ -275,25 +421,34 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         o->name = in->name;
         o->type = in->type;
         o->kommunkod_stated = in->kommunkod;
+        o->town = in->town;
+        o->is_office = nv_tiers_is_office(tiers, in->type);
         o->lat_deg = in->lat_deg;
         o->lon_deg = in->lon_deg;
         o->x = in->valid ? in->x : NAN;
         o->y = in->valid ? in->y : NAN;
         o->snap_m = NAN;
-        office_muni[i] = place_office(b, idx, opts->snap_km * 1000, in, o, &c->notes[i], diags, &swapped);
+        office_muni[i] = place_office(b, idx, areas->places, opts->snap_km * 1000, in, o, &c->notes[i], diags,
+                                      &swapped, &bad);
         o->note = c->notes[i];
         t->offices_read++;
         if (office_muni[i] < 0) {
             t->offices_rejected++;
             continue;
         }
-        t->offices++;
+        t->locations++;
+        t->offices += o->is_office;
         t->offices_snapped += strcmp(o->status, "snapped") == 0;
-        t->kommunkod_disagreements += in->kommunkod[0] && strcmp(in->kommunkod, o->kommunkod) != 0;
+        t->kommunkod_disagreements += in->located && in->kommunkod[0] && strcmp(in->kommunkod, o->kommunkod) != 0;
         if (in->basis && in->basis[0] && strcmp(in->basis, "sourced") != 0)
             t->illustrative = 1;
-        pts[2 * n_pts] = in->x;
-        pts[2 * n_pts + 1] = in->y;
+        pts_all[2 * n_all] = o->x;
+        pts_all[2 * n_all + 1] = o->y;
+        pt_all[n_all++] = (long)i;
+        if (!o->is_office)
+            continue;
+        pts[2 * n_pts] = o->x;
+        pts[2 * n_pts + 1] = o->y;
         pt_office[n_pts++] = (long)i;
     }
     if (swapped) {
@@ -302,15 +457,47 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
                           "exchanged (see above)", swapped, swapped == 1 ? "" : "s", swapped == 1 ? "s" : "");
         goto done;
     }
+    if (bad) {
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "%d row%s without coordinates cannot be placed (see above)",
+                          bad, bad == 1 ? "" : "s");
+        goto done;
+    }
+
+    /* The run's tiers: the ranking, then every other word found, alphabetically. */
+    size_t n_rank = nv_tiers_count(tiers);
+    c->tier_words = malloc((n_rank + no + 1) * sizeof *c->tier_words);
+    c->tier_counts = calloc(n_rank + no + 1, sizeof *c->tier_counts);
+    if (!c->tier_words || !c->tier_counts)
+        goto oom;
+    for (size_t k = 0; k < n_rank; k++)
+        c->tier_words[c->n_tiers++] = nv_tiers_word(tiers, k);
+    for (size_t i = 0; i < no; i++) {
+        if (office_muni[i] < 0 || nv_tiers_rank(tiers, c->offices[i].type) < n_rank)
+            continue;
+        size_t k = n_rank;
+        while (k < c->n_tiers && strcmp(c->tier_words[k], c->offices[i].type) != 0)
+            k++;
+        if (k == c->n_tiers)
+            c->tier_words[c->n_tiers++] = c->offices[i].type;
+    }
+    qsort(c->tier_words + n_rank, c->n_tiers - n_rank, sizeof *c->tier_words, cmp_str);
+    for (size_t i = 0; i < no; i++) {
+        office_rank[i] = c->n_tiers;
+        if (office_muni[i] < 0)
+            continue;
+        for (size_t k = 0; k < c->n_tiers; k++)
+            if (strcmp(c->tier_words[k], c->offices[i].type) == 0) {
+                office_rank[i] = k;
+                break;
+            }
+    }
 
     /* Measure: per municipality. */
     kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
-    if (n_pts && !kd)
+    kd_all = n_all ? nv_kdtree_create(pts_all, n_all) : NULL;
+    if ((n_pts && !kd) || (n_all && !kd_all))
         goto oom;
 
-    const char **other = malloc((no ? no : 1) * sizeof *other);
-    if (!other)
-        goto oom;
     double sum_km = 0;
     int n_km = 0;
     t->max_nearest_office_km = NAN;
@@ -327,24 +514,26 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         r->wkb_size = mu->wkb_size;
         r->presence_rank = NV_PRESENCE_NONE;
         r->presence = "none";
-        size_t n_other = 0;
+        r->tier = c->n_tiers;
         for (size_t i = 0; i < no; i++) {
             if (office_muni[i] != (long)m)
                 continue;
-            const char *type = c->offices[i].type;
-            nv_presence_rank rk = rank_of(type);
-            r->offices++;
-            if (rk < r->presence_rank) {
-                r->presence_rank = rk;
-                r->presence = rk == NV_PRESENCE_STAFFED ? "staffed" : rk == NV_PRESENCE_BOOKED ? "booked" : type;
-            }
-            if (rk == NV_PRESENCE_OTHER)
-                other[n_other++] = type;
+            r->locations++;
+            r->offices += c->offices[i].is_office;
+            if (office_rank[i] < r->tier)
+                r->tier = office_rank[i];
         }
-        /* Of several other kinds of presence, the alphabetically first: reproducible. */
-        if (r->presence_rank == NV_PRESENCE_OTHER) {
-            qsort(other, n_other, sizeof *other, cmp_str);
-            r->presence = other[0];
+        if (r->tier < c->n_tiers) {
+            r->presence = c->tier_words[r->tier];
+            r->presence_rank = rank_of(r->presence);
+            c->tier_counts[r->tier]++;
+        }
+        r->nearest_presence_km = NAN;
+        if (kd_all) {
+            double d;
+            long k = nv_kdtree_nearest(kd_all, mu->rep_x, mu->rep_y, &d);
+            r->nearest_presence_km = d / 1000;
+            r->nearest_presence_id = c->offices[pt_all[k]].office_id;
         }
         r->nearest_office_km = NAN;
         if (kd) {
@@ -361,12 +550,12 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         }
         t->municipalities++;
         if (r->offices) t->with_office++; else t->without_office++;
+        if (r->locations) t->with_presence++; else t->without_presence++;
         t->presence_staffed += r->presence_rank == NV_PRESENCE_STAFFED;
         t->presence_booked += r->presence_rank == NV_PRESENCE_BOOKED;
         t->presence_other += r->presence_rank == NV_PRESENCE_OTHER;
         t->presence_none += r->presence_rank == NV_PRESENCE_NONE;
     }
-    free(other);
     t->mean_nearest_office_km = n_km ? sum_km / n_km : NAN;
 
     /* Aggregate: per county, in code order (the municipalities are sorted by code, but a
@@ -389,6 +578,8 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         cr->municipalities++;
         cr->offices += r->offices;
         if (r->offices) cr->with_office++; else cr->without_office++;
+        cr->locations += r->locations;
+        if (r->locations) cr->with_presence++; else cr->without_presence++;
         cr->staffed += r->presence_rank == NV_PRESENCE_STAFFED;
         cr->booked += r->presence_rank == NV_PRESENCE_BOOKED;
         cr->other += r->presence_rank == NV_PRESENCE_OTHER;
@@ -426,9 +617,14 @@ oom:
 done:
     nv_coverage_destroy(c);
     nv_kdtree_destroy(kd);
+    nv_kdtree_destroy(kd_all);
+    nv_tiers_destroy(own_tiers);
     free(pts);
     free(pt_office);
+    free(pts_all);
+    free(pt_all);
     free(office_muni);
+    free(office_rank);
     return st;
 }
 

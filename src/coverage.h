@@ -9,8 +9,10 @@
 #include "boundaries.h"
 #include "error.h"
 #include "offices.h"
+#include "places.h"
 #include "population.h"
 #include "results.h"
+#include "tiers.h"
 
 typedef struct nv_coverage nv_coverage;
 
@@ -25,12 +27,24 @@ void nv_areas_destroy(nv_areas *a); /* accepts NULL */
  * lack, and municipalities the table lacks, are warnings. */
 nv_status nv_areas_load_population(nv_areas *a, const char *path, nv_diags *diags, nv_error *err);
 
+/* Loads a gazetteer (places.h) to place rows that give a town and no coordinates; its
+ * entries are located on these areas. Without one, such rows are placed by their
+ * kommunkod or rejected. */
+nv_status nv_areas_load_places(nv_areas *a, const nv_places_options *o, nv_diags *diags, nv_error *err);
+/* The gazetteer loaded, or NULL (borrowed; lives as long as the areas). */
+const nv_places *nv_areas_places(const nv_areas *a);
+
 typedef struct nv_coverage_options {
     double snap_km;   /* offices outside every polygon within this distance are snapped */
+    const nv_tiers *tiers; /* the ranking and the office tiers; NULL: the default */
 } nv_coverage_options;
 
-/* Computes everything. Warnings (snapped offices, kommunkod disagreements, rejected
- * offices) go to diags. The result borrows from areas (and its boundaries) and plan:
+/* Computes everything. A row with coordinates is placed in the municipality containing
+ * it; a row without is placed at its town's gazetteer point (restricted to its kommunkod
+ * when it gives one), else at its kommunkod's representative point. Warnings (snapped
+ * offices, kommunkod disagreements, rejected offices, towns placed by code) go to diags;
+ * an ambiguous or unknown town without a code, or a code that is no municipality, is an
+ * NV_PROBLEM and makes it return NV_ERR_INPUT. The result borrows from areas (and its boundaries) and plan:
  * keep them alive while it is used. Returns NV_ERR_INPUT when a row's coordinates look
  * like swapped lat/lon. Thread-safe for distinct plans on shared areas. */
 nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,

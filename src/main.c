@@ -43,6 +43,17 @@ static const char INPUT_HELP[] =
     "  --encoding E          UTF-8 or CP1252 (default: detected)\n"
     "  --lat COL, --lon COL  latitude/longitude columns (default: found by header)\n"
     "  --id-column COL       office id column (default: found by header)\n"
+    "  --places SRC          gazetteer for rows with a town and no coordinates: a CSV\n"
+    "                        with a name, lat/lon (or x/y) and optionally a kommunkod\n"
+    "                        (default $NARVARO_DATA/data/places/localities.csv)\n"
+    "  --places-name-field F the gazetteer's name column (default: town, ort, tätort,\n"
+    "                        locality, plats, name, namn)\n"
+    "\n"
+    "Presence:\n"
+    "  --presence-order LIST tiers, best first (default staffed,booked,servicekontor,\n"
+    "                        cooperation,agreement; any other word ranks last)\n"
+    "  --office-types LIST   the tiers that are the service's own offices: they make\n"
+    "                        offices and nearest_office_km (default staffed,booked)\n"
     "\n"
     "Population (demand points):\n"
     "  --population SRC      a CSV (x,y or lat,lon and a population column) or any OGR\n"
@@ -151,6 +162,7 @@ enum {
     OPT_OFFICES_CRS, OPT_DELIMITER, OPT_ENCODING, OPT_LAT, OPT_LON, OPT_ID_COLUMN,
     OPT_CRS, OPT_SNAP_KM, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
     OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS,
+    OPT_PLACES, OPT_PLACES_NAME_FIELD, OPT_PRESENCE_ORDER, OPT_OFFICE_TYPES,
     /* command-specific */
     OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY
 };
@@ -177,6 +189,10 @@ enum {
     {"population-column", required_argument, NULL, OPT_POPULATION_COLUMN},    \
     {"radius-km", required_argument, NULL, OPT_RADIUS_KM},                    \
     {"threads", required_argument, NULL, OPT_THREADS},                        \
+    {"places", required_argument, NULL, OPT_PLACES},                          \
+    {"places-name-field", required_argument, NULL, OPT_PLACES_NAME_FIELD},    \
+    {"presence-order", required_argument, NULL, OPT_PRESENCE_ORDER},          \
+    {"office-types", required_argument, NULL, OPT_OFFICE_TYPES},              \
     {"quiet", no_argument, NULL, 'q'},                                        \
     {"help", no_argument, NULL, 'h'}
 
@@ -241,6 +257,10 @@ static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
     case OPT_LAT: o->offices.lat_column = arg; return 1;
     case OPT_LON: o->offices.lon_column = arg; return 1;
     case OPT_ID_COLUMN: o->offices.id_column = arg; return 1;
+    case OPT_PLACES: o->places.source = arg; return 1;
+    case OPT_PLACES_NAME_FIELD: o->places.name_field = arg; return 1;
+    case OPT_PRESENCE_ORDER: o->presence_order = arg; return 1;
+    case OPT_OFFICE_TYPES: o->office_types = arg; return 1;
     case OPT_CRS: o->boundaries.analysis_crs = arg; return 1;
     case OPT_SNAP_KM:
         o->snap_km = strtod(arg, &end);
@@ -376,8 +396,14 @@ static int cmd_analyze(int argc, char **argv)
         goto done;
     }
     if (!quiet) {
-        printf("%d municipalities, %d offices: %d municipalities with an office, %d without\n",
-               t.municipalities, t.offices, t.with_office, t.without_office);
+        if (t.locations > t.offices)
+            printf("%d municipalities, %d offices and %d other locations: %d with an office, %d more with "
+                   "other presence, %d without any\n",
+                   t.municipalities, t.offices, t.locations - t.offices, t.with_office,
+                   t.with_presence - t.with_office, t.without_presence);
+        else
+            printf("%d municipalities, %d offices: %d municipalities with an office, %d without\n",
+                   t.municipalities, t.offices, t.with_office, t.without_office);
         print_population(&t);
         if (t.offices_snapped || t.offices_rejected)
             printf("%d offices snapped to the nearest municipality, %d rejected (see offices.csv)\n",

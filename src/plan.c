@@ -114,7 +114,8 @@ static void *hash_main(void *arg)
 
 struct nv_session {
     nv_session_options o;
-    char boundaries_path[4096], plan_path[4096], population_path[4096];
+    char boundaries_path[4096], plan_path[4096], population_path[4096], places_path[4096];
+    nv_tiers *tiers;
     nv_boundaries *b;
     nv_areas *areas;
     nv_manifest *manifest;     /* the shared inputs, options and versions */
@@ -178,6 +179,9 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
     add_option(m, "population_crs", o->population.crs);
     add_option(m, "population_layer", o->population.layer);
     add_option(m, "population_column", o->population.population_column);
+    add_option(m, "presence_order", o->presence_order);
+    add_option(m, "office_types", o->office_types);
+    add_option(m, "places_name_field", o->places.name_field);
     add_option(m, "outputs", o->tables_only ? "tables" : o->no_maps ? "tables,database" : "tables,database,map");
     const char *const *files = nv_boundaries_files(s->b);
     nv_status st = NV_OK;
@@ -198,6 +202,8 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
     } else if (st == NV_OK) {
         st = add_input(m, "population", o->population.source ? o->population.source : s->population_path, err);
     }
+    if (st == NV_OK && o->places.source)
+        st = add_input(m, "places", o->places.source, err);
     return st;
 }
 
@@ -215,6 +221,9 @@ nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diag
     snprintf(s->plan_path, sizeof s->plan_path, "%s/data/plans/af-2020-illustrative.csv", data);
     snprintf(s->population_path, sizeof s->population_path, "%s/data/population/kommun_population_2016.csv",
              data);
+    snprintf(s->places_path, sizeof s->places_path, "%s/data/places/localities.csv", data);
+    if ((st = nv_tiers_create(o->presence_order, o->office_types, &s->tiers, err)) != NV_OK)
+        goto fail;
     if (!s->o.boundaries.source)
         s->o.boundaries.source = s->boundaries_path;
     if (s->o.radii.n == 0)
@@ -245,6 +254,19 @@ nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diag
     if (!s->o.population.source &&
         (st = nv_areas_load_population(s->areas, s->population_path, diags, err)) != NV_OK)
         goto fail;
+    /* The gazetteer: the default only when the data folder has it, an explicit one always. */
+    if (!s->o.places.source && access(s->places_path, R_OK) == 0)
+        s->o.places.source = s->places_path;
+    if (!s->o.places.analysis_crs)
+        s->o.places.analysis_crs = s->o.boundaries.analysis_crs;
+    if (s->o.places.source && (st = nv_areas_load_places(s->areas, &s->o.places, diags, err)) != NV_OK)
+        goto fail;
+    if (o->places.source && nv_places_count(nv_areas_places(s->areas)) == 0) {
+        st = nv_error_set(err, NV_ERR_INPUT, o->places.source, 0,
+                          "the gazetteer has no usable entry (a name and coordinates inside a municipality of "
+                          "the boundaries); check --places, or name its name column with --places-name-field");
+        goto fail;
+    }
     if ((st = build_manifest(s, err)) != NV_OK)
         goto fail;
     *out = s;
@@ -262,6 +284,7 @@ void nv_session_close(nv_session *s)
         pthread_join(s->population_hash.tid, NULL);
     nv_manifest_destroy(s->manifest);
     nv_mapspec_destroy(s->map);
+    nv_tiers_destroy(s->tiers);
     nv_areas_destroy(s->areas);
     nv_boundaries_destroy(s->b);
     pthread_mutex_destroy(&s->write_lock);
@@ -372,7 +395,7 @@ nv_status nv_session_evaluate(nv_session *s, const char *const *files, size_t n_
     }
     if (st != NV_OK)
         goto done;
-    nv_coverage_options co = {s->o.snap_km};
+    nv_coverage_options co = {s->o.snap_km, s->tiers};
     if ((st = nv_coverage_compute(s->areas, e->plan, &co, &e->cov, diags, err)) != NV_OK)
         goto done;
     nv_population_spec ps = {s->o.population.source ? &s->o.population : NULL, s->o.radii};

@@ -26,6 +26,10 @@ typedef struct nv_session_options {
     int no_maps;                       /* 1: no maps (presence.png; a comparison's difference.png
                                         * and side-by-side.png) */
     const char *maps_dir;              /* folder of map specs; NULL: the default */
+    const char *presence_order;        /* tiers, best first, comma-separated; NULL: NV_TIERS_DEFAULT_ORDER */
+    const char *office_types;          /* the office tiers; NULL: NV_TIERS_DEFAULT_OFFICES */
+    nv_places_options places;          /* .source NULL: <data>/data/places/localities.csv when it
+                                        * exists (an explicit source must exist) */
 } nv_session_options;
 
 typedef struct nv_session nv_session;

@@ -138,12 +138,14 @@ static void csv_end_row(writer *w)
 
 /* Keep these in step with the column lists in report.h. */
 #define MUNI_HEADER "kommunkod,namn,lanskod,offices,presence,nearest_office_km," \
-                    "nearest_office_id,rep_x,rep_y,area_km2"
+                    "nearest_office_id,rep_x,rep_y,area_km2,locations,nearest_presence_km," \
+                    "nearest_presence_id"
 #define COUNTY_HEADER "lanskod,namn,municipalities,offices,municipalities_with_office," \
                       "municipalities_without_office,staffed,booked,other,none," \
-                      "mean_nearest_office_km,max_nearest_office_km"
+                      "mean_nearest_office_km,max_nearest_office_km,locations," \
+                      "municipalities_with_presence,municipalities_without_presence"
 #define OFFICE_HEADER "source,line,office_id,name,type,kommunkod_stated,lat,lon,x,y," \
-                      "status,kommunkod,namn,snap_m,note"
+                      "status,kommunkod,namn,snap_m,note,town,placed_by"
 
 /* "population,population_within_10km,…,mean_distance_km,max_distance_km" after a header. */
 static void population_header(writer *w, const nv_radii *radii)
@@ -193,6 +195,9 @@ nv_status nv_report_municipalities_csv(const char *path, const nv_muni_result *m
         csv_fixed(&w, r->rep_x, 2);
         csv_fixed(&w, r->rep_y, 2);
         csv_fixed(&w, r->area_km2, 3);
+        csv_long(&w, r->locations);
+        csv_fixed(&w, r->nearest_presence_km, 3);
+        csv_str(&w, r->nearest_presence_id);
         population_fields(&w, &r->pop, radii);
         csv_end_row(&w);
     }
@@ -222,6 +227,9 @@ nv_status nv_report_counties_csv(const char *path, const nv_county_result *c, si
         csv_long(&w, r->none);
         csv_fixed(&w, r->mean_nearest_office_km, 3);
         csv_fixed(&w, r->max_nearest_office_km, 3);
+        csv_long(&w, r->locations);
+        csv_long(&w, r->with_presence);
+        csv_long(&w, r->without_presence);
         population_fields(&w, &r->pop, radii);
         csv_end_row(&w);
     }
@@ -253,6 +261,8 @@ nv_status nv_report_offices_csv(const char *path, const nv_office_result *o, siz
         csv_str(&w, r->namn);
         csv_fixed(&w, r->snap_m, 2);
         csv_str(&w, r->note);
+        csv_str(&w, r->town);
+        csv_str(&w, r->placed_by);
         csv_end_row(&w);
     }
     return writer_close(&w, err);
@@ -368,6 +378,9 @@ static void summary_members(json *jp, const nv_run_summary *s)
     json_int_member(jp, "offices", s->offices);
     json_int_member(jp, "municipalities_with_office", s->with_office);
     json_int_member(jp, "municipalities_without_office", s->without_office);
+    json_int_member(jp, "municipalities_with_presence", s->with_presence);
+    json_int_member(jp, "municipalities_without_presence", s->without_presence);
+    json_int_member(jp, "locations", s->locations);
     json_int_member(jp, "offices_read", s->offices_read);
     json_int_member(jp, "offices_snapped", s->offices_snapped);
     json_int_member(jp, "offices_rejected", s->offices_rejected);
@@ -381,6 +394,14 @@ static void summary_members(json *jp, const nv_run_summary *s)
     json_int_member(jp, "other", s->presence_other);
     json_int_member(jp, "none", s->presence_none);
     json_close(jp, '}');
+
+    /* Municipalities per tier, best first: the ranking used, and what it found. */
+    json_open(jp, "presence_tiers", '{');
+    for (size_t k = 0; k < s->n_tiers; k++)
+        json_int_member(jp, s->tier_words[k], s->tier_counts[k]);
+    json_int_member(jp, "none", s->presence_none);
+    json_close(jp, '}');
+    json_str_member(jp, "office_types", s->office_types);
 
     json_fixed_member(jp, "mean_nearest_office_km", s->mean_nearest_office_km, 3);
     json_fixed_member(jp, "max_nearest_office_km", s->max_nearest_office_km, 3);

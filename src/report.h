@@ -14,16 +14,19 @@
  * max_distance_km. */
 
 /* Columns: kommunkod,namn,lanskod,offices,presence,nearest_office_km,nearest_office_id,
- *          rep_x,rep_y,area_km2, then the population columns */
+ *          rep_x,rep_y,area_km2,locations,nearest_presence_km,nearest_presence_id, then the
+ *          population columns */
 nv_status nv_report_municipalities_csv(const char *path, const nv_muni_result *m, size_t n,
                                        const nv_radii *radii, nv_error *err);
 /* Columns: lanskod,namn,municipalities,offices,municipalities_with_office,
  *          municipalities_without_office,staffed,booked,other,none,
- *          mean_nearest_office_km,max_nearest_office_km, then the population columns */
+ *          mean_nearest_office_km,max_nearest_office_km,locations,
+ *          municipalities_with_presence,municipalities_without_presence, then the population
+ *          columns */
 nv_status nv_report_counties_csv(const char *path, const nv_county_result *c, size_t n,
                                  const nv_radii *radii, nv_error *err);
 /* Columns: source,line,office_id,name,type,kommunkod_stated,lat,lon,x,y,status,
- *          kommunkod,namn,snap_m,note */
+ *          kommunkod,namn,snap_m,note,town,placed_by */
 nv_status nv_report_offices_csv(const char *path, const nv_office_result *o, size_t n,
                                 nv_error *err);
 /* Keys: municipalities, offices, municipalities_with_office, municipalities_without_office

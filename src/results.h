@@ -24,8 +24,10 @@ typedef struct nv_population_result {
     double max_distance_km;        /* over demand points with people */
 } nv_population_result;
 
-/* Presence ranks, best first. Any type word that is neither "staffed" nor "booked"
- * ranks as NV_PRESENCE_OTHER; the word itself is kept in the presence string. */
+/* Coarse presence classes, best first, for the maps that draw staffed, booked, other and
+ * none. Any type word that is neither "staffed" nor "booked" is NV_PRESENCE_OTHER; the
+ * word itself is kept in the presence string, and its rank among the run's tiers
+ * (tiers.h) in nv_muni_result.tier. */
 typedef enum nv_presence_rank {
     NV_PRESENCE_STAFFED = 0,
     NV_PRESENCE_BOOKED = 1,
@@ -37,11 +39,15 @@ typedef struct nv_muni_result {
     const char *kommunkod;         /* e.g. "0180" */
     const char *namn;              /* UTF-8 */
     const char *lanskod;           /* e.g. "01" */
-    int offices;                   /* offices placed in it (snapped ones included) */
-    const char *presence;          /* "staffed", "booked", another type word, or "none" */
+    int offices;                   /* locations of an office tier placed in it (snapped ones included) */
+    int locations;                 /* locations of any tier placed in it */
+    const char *presence;          /* the best tier of its locations ("staffed", "cooperation", ...), or "none" */
     nv_presence_rank presence_rank;
+    size_t tier;                   /* index of presence in nv_run_summary.tier_words; n_tiers for "none" */
     double nearest_office_km;      /* from the representative point; NAN if no office at all */
     const char *nearest_office_id; /* NULL if no office at all */
+    double nearest_presence_km;    /* to the nearest location of any tier; NAN if none at all */
+    const char *nearest_presence_id;
     double rep_x, rep_y;           /* representative point (inside the polygon) */
     double area_km2;
     const unsigned char *wkb;      /* the (multi)polygon in the analysis CRS, ISO WKB */
@@ -57,7 +63,10 @@ typedef struct nv_office_result {
     const char *kommunkod_stated;  /* what the plan says; NULL or "" if it says nothing */
     double lat_deg, lon_deg;       /* as read; NAN if the plan gave x/y */
     double x, y;                   /* analysis CRS; NAN if not located */
+    const char *town;              /* the town the plan names; NULL or "" if none */
     const char *status;            /* "placed", "snapped" or "rejected" */
+    const char *placed_by;         /* "coordinates", "town" or "municipality"; NULL if rejected */
+    int is_office;                 /* its type is one of the office tiers */
     const char *kommunkod, *namn;  /* municipality it was placed in; NULL if rejected */
     double snap_m;                 /* distance to that municipality when snapped, 0 when inside, NAN when rejected */
     const char *note;              /* why rejected, or a remark (kommunkod disagreement); may be NULL */
@@ -69,6 +78,7 @@ typedef struct nv_county_result {
     int municipalities, offices;
     int with_office, without_office;
     int staffed, booked, other, none; /* municipalities by presence */
+    int locations, with_presence, without_presence;
     double mean_nearest_office_km;    /* mean over its municipalities' representative points */
     double max_nearest_office_km;
     nv_population_result pop;
@@ -91,6 +101,15 @@ typedef struct nv_run_summary {
     int kommunkod_disagreements;
     int geometries_repaired;
     int with_office, without_office;
+    int locations;                 /* placed rows of every tier (offices included) */
+    int with_presence, without_presence;
+    /* Every tier of the ranking and every other type word found, best first, with the
+     * municipalities whose presence it is ("none" not included: presence_none). Borrowed
+     * from the coverage. */
+    size_t n_tiers;
+    const char *const *tier_words;
+    const int *tier_counts;
+    const char *office_types;      /* the office tiers, comma-separated */
     int presence_staffed, presence_booked, presence_other, presence_none;
     double mean_nearest_office_km, max_nearest_office_km;
     const char *max_nearest_kommunkod;

@@ -119,7 +119,8 @@ static nv_status ensure_srid(store *s, int srid)
 #define OFFICE_COLUMNS                                                                    \
     " fid INTEGER PRIMARY KEY, source TEXT, line INTEGER, office_id TEXT, name TEXT,"   \
     " type TEXT, kommunkod_stated TEXT, lat REAL, lon REAL, x REAL, y REAL, status TEXT," \
-    " kommunkod TEXT, namn TEXT, snap_m REAL, note TEXT"
+    " kommunkod TEXT, namn TEXT, snap_m REAL, note TEXT, town TEXT, placed_by TEXT,"     \
+    " is_office INTEGER"
 
 static const char schema_sql[] =
     "CREATE TABLE municipalities ("
@@ -133,7 +134,10 @@ static const char schema_sql[] =
     " nearest_office_id TEXT,"
     " rep_x REAL,"
     " rep_y REAL,"
-    " area_km2 REAL);"
+    " area_km2 REAL,"
+    " locations INTEGER,"
+    " nearest_presence_km REAL,"
+    " nearest_presence_id TEXT);"
     "CREATE INDEX municipalities_kommunkod ON municipalities (kommunkod);"
     "CREATE TABLE offices (" OFFICE_COLUMNS ");"
     "CREATE INDEX offices_kommunkod ON offices (kommunkod);"
@@ -192,7 +196,12 @@ static const char schema_sql[] =
     " mean_distance_km REAL,"
     " max_distance_km REAL,"
     " manifest_digest TEXT,"    /* SHA-256 over inputs, options and versions */
-    " manifest TEXT);";         /* the manifest as JSON: every input file with its SHA-256 */
+    " manifest TEXT,"           /* the manifest as JSON: every input file with its SHA-256 */
+    " locations INTEGER,"
+    " municipalities_with_presence INTEGER,"
+    " municipalities_without_presence INTEGER,"
+    " presence_order TEXT,"     /* the run's tiers, best first, comma-separated */
+    " office_types TEXT);";
 
 /* The tables of tables_sql, then the geometry columns and spatial indexes of the two
  * layers every narvaro database has: municipalities and offices. */
@@ -249,9 +258,10 @@ static nv_status insert_municipalities(store *s, int srid, const nv_muni_result 
 {
     static const char sql[] =
         "INSERT INTO municipalities (kommunkod, namn, lanskod, offices, presence,"
-        " nearest_office_km, nearest_office_id, rep_x, rep_y, area_km2, geom)"
+        " nearest_office_km, nearest_office_id, rep_x, rep_y, area_km2, geom, locations,"
+        " nearest_presence_km, nearest_presence_id)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-        " CastToMultiPolygon(CastToXY(GeomFromWKB(?11, ?12))))";
+        " CastToMultiPolygon(CastToXY(GeomFromWKB(?11, ?12))), ?13, ?14, ?15)";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail_db(s, "preparing the municipality insert");
@@ -275,6 +285,9 @@ static nv_status insert_municipalities(store *s, int srid, const nv_muni_result 
         rc |= bind_real(st, 10, r->area_km2);
         rc |= sqlite3_bind_blob(st, 11, r->wkb, (int)r->wkb_size, SQLITE_STATIC);
         rc |= sqlite3_bind_int(st, 12, srid);
+        rc |= sqlite3_bind_int(st, 13, r->locations);
+        rc |= bind_real(st, 14, r->nearest_presence_km);
+        rc |= bind_text(st, 15, r->nearest_presence_id);
         if (rc == SQLITE_OK)
             rc = step_insert(st);
         if (rc != SQLITE_OK) {
@@ -295,9 +308,9 @@ static nv_status insert_offices(store *s, int srid, const nv_office_result *o, s
      * in the table, and a layer may hold features without geometry. */
     static const char sql[] =
         "INSERT INTO offices (source, line, office_id, name, type, kommunkod_stated, lat, lon,"
-        " x, y, status, kommunkod, namn, snap_m, note, geom)"
+        " x, y, status, kommunkod, namn, snap_m, note, geom, town, placed_by, is_office)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-        " CASE WHEN ?9 IS NOT NULL AND ?10 IS NOT NULL THEN MakePoint(?9, ?10, ?16) END)";
+        " CASE WHEN ?9 IS NOT NULL AND ?10 IS NOT NULL THEN MakePoint(?9, ?10, ?16) END, ?17, ?18, ?19)";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail_db(s, "preparing the office insert");
@@ -321,6 +334,9 @@ static nv_status insert_offices(store *s, int srid, const nv_office_result *o, s
         rc |= bind_real(st, 14, r->snap_m);
         rc |= bind_text(st, 15, r->note);
         rc |= sqlite3_bind_int(st, 16, srid);
+        rc |= bind_text(st, 17, r->town && *r->town ? r->town : NULL);
+        rc |= bind_text(st, 18, r->placed_by);
+        rc |= sqlite3_bind_int(st, 19, r->is_office);
         if (rc == SQLITE_OK)
             rc = step_insert(st);
         if (rc != SQLITE_OK)
@@ -397,9 +413,11 @@ static nv_status insert_run(store *s, int srid, const nv_run_summary *r)
         " presence_none, mean_nearest_office_km, max_nearest_office_km, max_nearest_kommunkod,"
         " illustrative, radii_km, population_source, population_municipal, population_points,"
         " population_points_outside, population, population_outside, mean_distance_km,"
-        " max_distance_km, manifest_digest, manifest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
-        " ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27,"
-        " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40)";
+        " max_distance_km, manifest_digest, manifest, locations, municipalities_with_presence,"
+        " municipalities_without_presence, presence_order, office_types) VALUES (?1, ?2, ?3, ?4, ?5,"
+        " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25,"
+        " ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44,"
+        " ?45)";
     char *files = NULL;
     if (r->n_office_files > 0) {
         files = join_lines(r->office_files, r->n_office_files);
@@ -456,6 +474,16 @@ static nv_status insert_run(store *s, int srid, const nv_run_summary *r)
     rc |= bind_real(st, 38, r->pop.max_distance_km);
     rc |= bind_text(st, 39, r->manifest_digest);
     rc |= bind_text(st, 40, r->manifest_json);
+    rc |= sqlite3_bind_int(st, 41, r->locations);
+    rc |= sqlite3_bind_int(st, 42, r->with_presence);
+    rc |= sqlite3_bind_int(st, 43, r->without_presence);
+    char order[1024] = "";
+    for (size_t i = 0; i < r->n_tiers; i++) {
+        size_t used = strlen(order);
+        snprintf(order + used, sizeof order - used, "%s%s", i ? "," : "", r->tier_words[i]);
+    }
+    rc |= bind_text(st, 44, order);
+    rc |= bind_text(st, 45, r->office_types);
     if (rc == SQLITE_OK)
         rc = step_insert(st);
     if (rc != SQLITE_OK)

@@ -144,7 +144,7 @@ def the_manifest_changes_with_an_input_byte_and_not_otherwise():
     run("analyze", "--no-maps", "--offices", plan, "--out", outs[3])
     check(digest(outs[3]) != digest(outs[0]), "one input byte changed: a new manifest")
     files = read_json(os.path.join(outs[0], "summary.json"))["manifest"]["files"]
-    check_eq(sorted({f["role"] for f in files}), ["boundaries", "plan", "population"], "every input is recorded")
+    check_eq(sorted({f["role"] for f in files}), ["boundaries", "places", "plan", "population"], "every input is recorded")
     check(all(len(f["sha256"]) == 64 for f in files), "with its SHA-256")
     sha = subprocess.run(["sha256sum", plan], capture_output=True, text=True).stdout.split()[0]
     check_eq([f["sha256"] for f in read_json(os.path.join(outs[3], "summary.json"))["manifest"]["files"]

@@ -140,11 +140,12 @@ static void test_municipalities(void)
     if (!text)
         return;
     NV_CHECK_STR(line_of(text, 0), "kommunkod,namn,lanskod,offices,presence,nearest_office_km,"
-                                   "nearest_office_id,rep_x,rep_y,area_km2,population,mean_distance_km,max_distance_km");
-    NV_CHECK_STR(line_of(text, 1), "0180,Stockholm,01,3,staffed,0.457,AF-1,674032.35,6580821.99,215.123,0,0.000,0.000");
-    NV_CHECK_STR(line_of(text, 2), "2280,Härnösand,22,0,booked,31.000,AF-9,633000.00,6951000.00,1070.000,0,0.000,0.000");
+                                   "nearest_office_id,rep_x,rep_y,area_km2,locations,nearest_presence_km,nearest_presence_id,"
+                                   "population,mean_distance_km,max_distance_km");
+    NV_CHECK_STR(line_of(text, 1), "0180,Stockholm,01,3,staffed,0.457,AF-1,674032.35,6580821.99,215.123,0,0.000,,0,0.000,0.000");
+    NV_CHECK_STR(line_of(text, 2), "2280,Härnösand,22,0,booked,31.000,AF-9,633000.00,6951000.00,1070.000,0,0.000,,0,0.000,0.000");
     /* Comma and quotes force quoting; NAN and NULL are empty fields. */
-    NV_CHECK_STR(line_of(text, 3), "9999,\"Test, \"\"Norra\"\"\",99,0,none,,,,,0.000,0,0.000,0.000");
+    NV_CHECK_STR(line_of(text, 3), "9999,\"Test, \"\"Norra\"\"\",99,0,none,,,,,0.000,0,0.000,,0,0.000,0.000");
     NV_CHECK_STR(line_of(text, 4), "");
     NV_CHECK(strchr(text, '\r') == NULL);
     free(text);
@@ -153,7 +154,8 @@ static void test_municipalities(void)
     NV_CHECK_INT(nv_report_municipalities_csv(path, NULL, 0, NULL, &e), NV_OK);
     text = slurp(path);
     NV_CHECK_STR(text, "kommunkod,namn,lanskod,offices,presence,nearest_office_km,"
-                       "nearest_office_id,rep_x,rep_y,area_km2,population,mean_distance_km,max_distance_km\n");
+                       "nearest_office_id,rep_x,rep_y,area_km2,locations,nearest_presence_km,nearest_presence_id,"
+                                   "population,mean_distance_km,max_distance_km\n");
     free(text);
 }
 
@@ -166,9 +168,10 @@ static void test_counties(void)
     NV_CHECK_STR(text,
         "lanskod,namn,municipalities,offices,municipalities_with_office,"
         "municipalities_without_office,staffed,booked,other,none,"
-        "mean_nearest_office_km,max_nearest_office_km,population,mean_distance_km,max_distance_km\n"
-        "01,Stockholms län,26,20,18,8,18,1,0,7,4.123,40.000,0,0.000,0.000\n"
-        "99,,1,0,0,1,0,0,0,1,0.000,,0,0.000,0.000\n"); /* -0.0 prints as 0.000, NAN as empty */
+        "mean_nearest_office_km,max_nearest_office_km,locations,municipalities_with_presence,"
+        "municipalities_without_presence,population,mean_distance_km,max_distance_km\n"
+        "01,Stockholms län,26,20,18,8,18,1,0,7,4.123,40.000,0,0,0,0,0.000,0.000\n"
+        "99,,1,0,0,1,0,0,0,1,0.000,,0,0,0,0,0.000,0.000\n"); /* -0.0 prints as 0.000, NAN as empty */
     free(text);
 }
 
@@ -179,17 +182,20 @@ static void test_offices(void)
     NV_CHECK_INT(nv_report_offices_csv(path, offices, 3, &e), NV_OK);
     char *text = slurp(path);
     NV_CHECK_STR(text,
-        "source,line,office_id,name,type,kommunkod_stated,lat,lon,x,y,status,kommunkod,namn,snap_m,note\n"
+        "source,line,office_id,name,type,kommunkod_stated,lat,lon,x,y,status,kommunkod,namn,snap_m,note,town,placed_by\n"
         "plans/af.csv,2,AF-1,Arbetsförmedlingen Stockholm,staffed,0180,59.329323,18.068581,"
-        "674032.35,6580821.99,placed,0180,Stockholm,0.00,\n"
+        "674032.35,6580821.99,placed,0180,Stockholm,0.00,,,\n"
         "plans/af.csv,3,AF-2,Kontor Malå,booked,,,,645000.00,7230000.00,snapped,2418,Malå,153.46,"
-        "snapped 153 m into Malå\n"
+        "snapped 153 m into Malå,,\n"
         "plans/af;2.csv,4,AF-3,\"Kontor \"\"Hamnen\"\", Öckerö\",staffed,,191.200000,11.600000,,,"
-        "rejected,,,0.00,\"latitude 191.2 is outside -90..90\n(are lat and lon swapped?)\"\n");
+        "rejected,,,0.00,\"latitude 191.2 is outside -90..90\n(are lat and lon swapped?)\",,\n");
     free(text);
 }
 
 static const char *const plan_files[] = {"plans/af.csv", "plans/sö.csv"};
+
+static const char *const tier_words[] = {"staffed", "booked", "servicekontor", "cooperation", "agreement"};
+static const int tier_counts[] = {100, 5, 1, 102, 0};
 
 static nv_run_summary make_summary(void)
 {
@@ -202,6 +208,8 @@ static nv_run_summary make_summary(void)
         .municipalities = 290, .counties = 21, .offices_read = 115, .offices = 112,
         .offices_snapped = 4, .offices_rejected = 3, .kommunkod_disagreements = 1,
         .geometries_repaired = 2, .with_office = 106, .without_office = 184,
+        .with_presence = 208, .without_presence = 82, .locations = 214,
+        .n_tiers = 5, .tier_words = tier_words, .tier_counts = tier_counts, .office_types = "staffed,booked",
         .presence_staffed = 100, .presence_booked = 5, .presence_other = 1, .presence_none = 184,
         .mean_nearest_office_km = NAN, .max_nearest_office_km = 123.4567,
         .max_nearest_kommunkod = "2584", .illustrative = 1,
@@ -240,6 +248,9 @@ static void test_summary(void)
         "  \"offices\": 112,\n"
         "  \"municipalities_with_office\": 106,\n"
         "  \"municipalities_without_office\": 184,\n"
+        "  \"municipalities_with_presence\": 208,\n"
+        "  \"municipalities_without_presence\": 82,\n"
+        "  \"locations\": 214,\n"
         "  \"offices_read\": 115,\n"
         "  \"offices_snapped\": 4,\n"
         "  \"offices_rejected\": 3,\n"
@@ -252,6 +263,15 @@ static void test_summary(void)
         "    \"other\": 1,\n"
         "    \"none\": 184\n"
         "  },\n"
+        "  \"presence_tiers\": {\n"
+        "    \"staffed\": 100,\n"
+        "    \"booked\": 5,\n"
+        "    \"servicekontor\": 1,\n"
+        "    \"cooperation\": 102,\n"
+        "    \"agreement\": 0,\n"
+        "    \"none\": 184\n"
+        "  },\n"
+        "  \"office_types\": \"staffed,booked\",\n"
         "  \"mean_nearest_office_km\": null,\n"
         "  \"max_nearest_office_km\": 123.457,\n"
         "  \"max_nearest_kommunkod\": \"2584\",\n"
