@@ -2957,6 +2957,84 @@ static nv_status render_one(const nv_map_data *d, const nv_mapspec *spec, const 
     return st;
 }
 
+nv_status nv_render_classes(const nv_map_data *d, const nv_mapspec *spec, const nv_render_options *o,
+                            nv_render_info *info, int *cls_after, int *cls_before, nv_error *err)
+{
+    nv_render_options defaults;
+    if (!o) {
+        nv_render_options_init(&defaults);
+        o = &defaults;
+    }
+    memset(info, 0, sizeof *info);
+    if (!d->compare && (spec->measure == NV_MEASURE_CHANGE || spec->plan != NV_PLAN_AFTER))
+        return nv_error_set(err, NV_ERR_INPUT, d->path, 0, "holds the result of one plan, and the map '%s' needs "
+                            "a comparison (compare.sqlite)", spec->name);
+    nv_status st = check_measure(d, spec, err);
+    if (st != NV_OK)
+        return st;
+    rctx r;
+    memset(&r, 0, sizeof r);
+    nv_map_data view;
+    muni *owned = NULL;
+    const nv_map_data *before = NULL;
+    if (spec->plan != NV_PLAN_AFTER && !(before = before_view(d, &view, &owned))) {
+        free(owned);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    r.base = d;
+    r.d = spec->plan == NV_PLAN_BEFORE ? before : d;
+    r.extra_pool = spec->plan == NV_PLAN_BOTH ? before : NULL;
+    r.s = spec;
+    r.lang = o->lang >= 0 ? (nv_lang)o->lang : spec->lang;
+    r.method = o->breaks >= 0 ? (nv_breaks)o->breaks : spec->breaks;
+    r.county = -1;
+    if ((st = make_classes(&r, o, err)) == NV_OK) {
+        /* The after plan's classes go to cls_after (for plan = before: that plan's), the
+         * before plan's to cls_before when the spec shows both. */
+        for (size_t i = 0; i < d->nm; i++) {
+            int c = class_of(&r, &r.d->m[i]);
+            if (cls_after)
+                cls_after[i] = c;
+            if (c >= 0)
+                r.cls[c].count++;
+            if (before && spec->plan == NV_PLAN_BOTH) {
+                int b = class_of(&r, &before->m[i]);
+                if (cls_before)
+                    cls_before[i] = b;
+                if (b >= 0)
+                    r.cls[b].count_before++;
+            } else if (cls_before) {
+                cls_before[i] = -1;
+            }
+        }
+        memcpy(info->classes, r.cls, r.ncls * sizeof *r.cls);
+        info->n_classes = r.ncls;
+        memcpy(info->breaks_km, r.breaks, r.nbreaks * sizeof *r.breaks);
+        info->n_breaks = r.nbreaks;
+        static const char *const types[N_TYPES] = {"staffed", "booked", "other", "closed"};
+        for (int k = 0; k < N_TYPES; k++) {
+            nv_render_symbol *sy = &info->symbols[info->n_symbols++];
+            snprintf(sy->type, sizeof sy->type, "%s", types[k]);
+            symbol_colors(k, &sy->fill, &sy->stroke);
+        }
+        for (size_t i = 0; i < r.d->no; i++)
+            info->symbols[r.d->o[i].type].count++;
+        info->illustrative = r.d->illustrative;
+    }
+    free(owned);
+    return st;
+}
+
+size_t nv_render_municipality_count(const nv_map_data *d)
+{
+    return d ? d->nm : 0;
+}
+
+const char *nv_render_municipality_code(const nv_map_data *d, size_t i)
+{
+    return d && i < d->nm ? d->m[i].kommunkod : NULL;
+}
+
 nv_status nv_render_write(const nv_map_data *d, const nv_mapspec *spec, const nv_render_options *o,
                           const char *out_path, nv_render_info *info, nv_error *err)
 {
