@@ -72,6 +72,11 @@ static const char INPUT_HELP[] =
     "  --snap-km KM          an office outside every municipality but within KM of one\n"
     "                        is placed there and reported; farther ones are rejected\n"
     "                        (default 2)\n"
+    "\n"
+    "Report:\n"
+    "  --no-report           do not write DIR/report.html (one self-contained page: map,\n"
+    "                        summary, tables; none with --tables-only either)\n"
+    "  --lang L              the report's language: sv (default) or en\n"
     "\n";
 
 static const char ANALYZE_HELP[] =
@@ -163,6 +168,7 @@ enum {
     OPT_CRS, OPT_SNAP_KM, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
     OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS,
     OPT_PLACES, OPT_PLACES_NAME_FIELD, OPT_PRESENCE_ORDER, OPT_OFFICE_TYPES,
+    OPT_NO_REPORT, OPT_LANG,
     /* command-specific */
     OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY
 };
@@ -193,6 +199,8 @@ enum {
     {"places-name-field", required_argument, NULL, OPT_PLACES_NAME_FIELD},    \
     {"presence-order", required_argument, NULL, OPT_PRESENCE_ORDER},          \
     {"office-types", required_argument, NULL, OPT_OFFICE_TYPES},              \
+    {"no-report", no_argument, NULL, OPT_NO_REPORT},                          \
+    {"lang", required_argument, NULL, OPT_LANG},                              \
     {"quiet", no_argument, NULL, 'q'},                                        \
     {"help", no_argument, NULL, 'h'}
 
@@ -282,6 +290,14 @@ static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
             *rc = usage_error("--threads '%s': give a number of threads, 0 for one per core", arg);
         else
             o->population.threads = (int)n;
+        return 1;
+    }
+    case OPT_NO_REPORT: o->no_report = 1; return 1;
+    case OPT_LANG: {
+        nv_lang lang = NV_LANG_SV;
+        if (nv_mapspec_parse_lang(arg, &lang) != 0)
+            *rc = usage_error("--lang '%s': give sv or en", arg);
+        o->lang = (int)lang;
         return 1;
     }
     default: return 0;

@@ -5,6 +5,7 @@
 #include "mapspec.h"
 #include "render.h"
 #include "report.h"
+#include "report_html.h"
 #include "store.h"
 
 #include <errno.h>
@@ -481,6 +482,15 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
         pthread_mutex_unlock(&s->write_lock);
         if (st != NV_OK)
             return st;
+        if (!s->o.no_report) {
+            nv_report_html_run run = {sum, m, nm, c, nc, o, no};
+            nv_report_html_options ro = {(nv_lang)s->o.lang, s->o.maps_dir};
+            char db[4096];
+            snprintf(db, sizeof db, "%s/narvaro.sqlite", dir);
+            snprintf(path, sizeof path, "%s/report.html", dir);
+            if ((st = nv_report_html_analyze(path, db, &run, &ro, err)) != NV_OK)
+                return st;
+        }
     }
     /* summary.json last: its presence marks a complete result. */
     snprintf(path, sizeof path, "%s/summary.json", dir);

@@ -30,6 +30,8 @@ typedef struct nv_session_options {
     const char *office_types;          /* the office tiers; NULL: NV_TIERS_DEFAULT_OFFICES */
     nv_places_options places;          /* .source NULL: <data>/data/places/localities.csv when it
                                         * exists (an explicit source must exist) */
+    int no_report;                     /* 1: no report.html (also none with tables_only) */
+    int lang;                          /* the report's language, an nv_lang (0: Swedish) */
 } nv_session_options;
 
 typedef struct nv_session nv_session;

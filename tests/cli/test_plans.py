@@ -169,9 +169,10 @@ def a_killed_batch_leaves_only_complete_results_and_resumes():
     p.wait()
     done = [n for n in os.listdir(out) if not n.startswith(".")]
     check(3 <= len(done) < 40, f"killed in the middle ({len(done)} results)")
-    expected = ["counties.csv", "maps", "municipalities.csv", "narvaro.sqlite", "offices.csv", "summary.json"]
+    expected = ["counties.csv", "maps", "municipalities.csv", "narvaro.sqlite", "offices.csv", "report.html",
+                "summary.json"]
     for n in done:
-        if n == "plans.csv":
+        if n in ("plans.csv", "report.html"):
             continue
         check_eq(sorted(os.listdir(os.path.join(out, n))), expected, f"{n} is complete")
     code, stdout, err = run("batch", plans, "--jobs", "2", "--out", out)

@@ -1,0 +1,1600 @@
+/* report_html.c — DIR/report.html, written directly in C: the page's parts in order
+ * (head with the style sheet, summary, controls, SVG map, legend, tables, the data as
+ * JSON, the script), each by one function. The style sheet and the script are constant
+ * strings at the end of this file; everything that varies is escaped on the way out.
+ *
+ * Numbers are printed under a private "C" locale (as report.c does); the texts of the
+ * page use the language's own decimal and thousands separators, which this file makes
+ * itself rather than trusting the process's locale. */
+#include "report_html.h"
+
+#include "render.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GRID_M 10.0 /* SVG user unit: 10 m in the analysis CRS */
+
+
+/* The style sheet, a line per string (C99 limits a literal to 4095 bytes): screen, then
+ * print (the map and the summary on one A4 page). */
+static const char *const PAGE_CSS[] = {
+    ":root { --ink: #222; --soft: #555; color: var(--ink); font-family: \"DejaVu Sans\", Verdana, sans-serif; }\n",
+    "body { margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem; line-height: 1.4; }\n",
+    "h1 { font-size: 1.6rem; margin: .2rem 0 .6rem; }\n",
+    "h2 { font-size: 1.2rem; margin: 1.6rem 0 .4rem; }\n",
+    ".lead { font-size: 1.1rem; }\n",
+    ".source { color: var(--soft); font-size: .85rem; }\n",
+    ".illustrative { color: #b35806; }\n",
+    ".controls { display: flex; gap: 1.2rem; flex-wrap: wrap; margin: .6rem 0; }\n",
+    ".mapbox { display: flex; gap: 1rem; align-items: flex-start; flex-wrap: wrap; }\n",
+    ".mapwrap { position: relative; flex: 1 1 480px; max-width: 640px; }\n",
+    "#map { display: block; width: 100%; height: auto; max-height: 85vh; background: #fff; }\n",
+    "#munis path { stroke: #fff; stroke-width: .6px; vector-effect: non-scaling-stroke; stroke-linejoin: round; cursor: pointer; }\n",
+    "#munis path.hot, #munis path:focus { stroke: #000; stroke-width: 2px; outline: none; }\n",
+    "#munis path.out { opacity: .3; }\n",
+    "#offices { pointer-events: none; }\n",
+    "#offices .of { vector-effect: non-scaling-stroke; stroke-width: .8px; }\n",
+    "#offices .of-booked { stroke-width: 1.8px; }\n",
+    "#tooltip { position: absolute; z-index: 2; max-width: 24rem; padding: .4rem .6rem; background: #fff; border: 1px solid #888;\n",
+    "  border-radius: 4px; box-shadow: 0 2px 6px rgba(0,0,0,.25); font-size: .85rem; pointer-events: none; }\n",
+    "#tooltip dl { display: grid; grid-template-columns: auto 1fr; gap: .1rem .6rem; margin: .3rem 0 0; }\n",
+    "#tooltip dt { color: var(--soft); }\n",
+    "#tooltip dd { margin: 0; }\n",
+    "#legend { flex: 0 1 16rem; }\n",
+    "#legend ul { list-style: none; padding: 0; margin: .2rem 0 .8rem; }\n",
+    "#legend li { display: flex; align-items: center; gap: .4rem; margin: .15rem 0; }\n",
+    ".legend-head { font-weight: bold; margin: 0; }\n",
+    ".sw { display: inline-block; width: 1.1rem; height: .8rem; border: 1px solid #999; }\n",
+    ".n { color: var(--soft); }\n",
+    "table { border-collapse: collapse; width: 100%; font-size: .85rem; }\n",
+    "th, td { padding: .2rem .45rem; border-bottom: 1px solid #ddd; text-align: left; }\n",
+    "td.num { text-align: right; font-variant-numeric: tabular-nums; }\n",
+    "th { position: sticky; top: 0; background: #f3f3f3; cursor: pointer; }\n",
+    "th[aria-sort=ascending]::after { content: \" \\25B2\"; }\n",
+    "th[aria-sort=descending]::after { content: \" \\25BC\"; }\n",
+    "tr[hidden] { display: none; }\n",
+    "@page { size: A4 portrait; margin: 12mm; }\n",
+    "@media print {\n",
+    "  body { max-width: none; padding: 0; font-size: 9pt; }\n",
+    "  h1 { font-size: 14pt; }\n",
+    "  .lead { font-size: 10pt; }\n",
+    "  .controls, .filter, #tooltip { display: none !important; }\n",
+    "  #mapsec { break-after: page; }\n",
+    "  .mapbox { flex-wrap: nowrap; }\n",
+    "  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }\n",
+    "  .mapwrap { flex: 0 0 auto; width: 92mm; max-width: none; }\n",
+    "  #map { width: 92mm; height: 205mm; max-height: none; }\n",
+    "  #munis path.hot { stroke: #fff; stroke-width: .6px; }\n",
+    "  #legend { font-size: 8pt; }\n",
+    "  th { position: static; }\n",
+    "}\n",
+    NULL};
+
+/* The script: measure selector, legend, tooltip, county zoom, sorting and filtering. */
+static const char *const PAGE_JS[] = {
+    "(function () {\n",
+    "  'use strict';\n",
+    "  var data = JSON.parse(document.getElementById('nv-data').textContent);\n",
+    "  var T = data.t || {};\n",
+    "  var nf1 = new Intl.NumberFormat(data.lang, {minimumFractionDigits: 1, maximumFractionDigits: 1});\n",
+    "  var nf0 = new Intl.NumberFormat(data.lang, {maximumFractionDigits: 0});\n",
+    "  var coll = new Intl.Collator('sv');\n",
+    "  var each = function (list, f) { Array.prototype.forEach.call(list, f); };\n",
+    "  function el(tag, cls, text) {\n",
+    "    var e = document.createElement(tag);\n",
+    "    if (cls) e.className = cls;\n",
+    "    if (text !== undefined) e.textContent = text;\n",
+    "    return e;\n",
+    "  }\n",
+    "  function km(v) { return v === null || v === undefined ? '\\u2013' : nf1.format(v) + ' km'; }\n",
+    "  function num(v) { return v === null || v === undefined ? '\\u2013' : nf0.format(v); }\n",
+    "  function str(v) { return v === null || v === undefined ? '\\u2013' : String(v); }\n",
+    "\n",
+    "  var svg = document.getElementById('map');\n",
+    "  var tip = document.getElementById('tooltip');\n",
+    "  if (svg && data.measures.length) {\n",
+    "    var paths = svg.querySelectorAll('#munis path');\n",
+    "    var colorOf = function (m, i) {\n",
+    "      var c = m.cls[i];\n",
+    "      return c >= 0 && c < m.classes.length ? m.classes[c].color : '#cccccc';\n",
+    "    };\n",
+    "    var drawLegend = function (m) {\n",
+    "      var lg = document.getElementById('legend');\n",
+    "      lg.querySelector('.legend-head').textContent = m.label;\n",
+    "      var ul = lg.querySelector('ul');\n",
+    "      ul.textContent = '';\n",
+    "      m.classes.forEach(function (c) {\n",
+    "        var li = el('li'), sw = el('span', 'sw');\n",
+    "        sw.style.background = c.color;\n",
+    "        li.appendChild(sw);\n",
+    "        li.appendChild(document.createTextNode(c.label + ' '));\n",
+    "        li.appendChild(el('span', 'n', '(' + c.count + ')'));\n",
+    "        ul.appendChild(li);\n",
+    "      });\n",
+    "    };\n",
+    "    var recolor = function (k) {\n",
+    "      var m = data.measures[k];\n",
+    "      each(paths, function (p) { p.setAttribute('fill', colorOf(m, +p.getAttribute('data-i'))); });\n",
+    "      drawLegend(m);\n",
+    "    };\n",
+    "    document.getElementById('measure').addEventListener('change', function (e) { recolor(+e.target.value); });\n",
+    "\n",
+    "    /* The tooltip: built from text nodes only, never from markup. */\n",
+    "    var fill = function (i) {\n",
+    "      var m = data.munis[i], b = m.b;\n",
+    "      var pair = function (key, f) {\n",
+    "        var a = f(m[key]);\n",
+    "        if (!b) return a;\n",
+    "        var x = f(b[key]);\n",
+    "        return x === a ? a : x + ' \\u2192 ' + a;\n",
+    "      };\n",
+    "      tip.textContent = '';\n",
+    "      tip.appendChild(el('strong', null, m.n + ' (' + m.k + ')'));\n",
+    "      var dl = el('dl');\n",
+    "      var row = function (k, v) { dl.appendChild(el('dt', null, k)); dl.appendChild(el('dd', null, v)); };\n",
+    "      var c = data.counties[m.l];\n",
+    "      row(T.county, c && c.n ? c.n : m.l);\n",
+    "      if (m.ch) row(T.change, m.ch);\n",
+    "      row(T.presence, pair('pl', str));\n",
+    "      var names = m.ol.map(function (o) { return o[0] + ' (' + o[1] + ')'; }).join('; ');\n",
+    "      row(T.offices, pair('o', num) + (names ? ': ' + names : ''));\n",
+    "      row(T.nearest, (m.nn ? m.nn + ', ' : '') + pair('km', km));\n",
+    "      if (m.pop !== null) {\n",
+    "        row(T.population, num(m.pop) + ' ' + T.people);\n",
+    "        data.radii.forEach(function (r, k) {\n",
+    "          var f = function (w) { return w && w[k] !== null ? num(w[k]) + ' (' + nf1.format(m.pop > 0 ? 100 * w[k] / m.pop : 0) + ' %)' : '\\u2013'; };\n",
+    "          row(T.within + ' ' + nf0.format(r) + ' km', pair('w', f));\n",
+    "        });\n",
+    "        row(T.mean, pair('mean', km));\n",
+    "      }\n",
+    "      tip.appendChild(dl);\n",
+    "    };\n",
+    "    var hot = null;\n",
+    "    var place = function (x, y) {\n",
+    "      tip.hidden = false;\n",
+    "      var box = tip.parentNode.getBoundingClientRect();\n",
+    "      var left = x - box.left + 14, top = y - box.top + 14;\n",
+    "      if (left + tip.offsetWidth > box.width) left = Math.max(0, x - box.left - tip.offsetWidth - 14);\n",
+    "      if (top + tip.offsetHeight > box.height) top = Math.max(0, y - box.top - tip.offsetHeight - 14);\n",
+    "      tip.style.left = left + 'px';\n",
+    "      tip.style.top = top + 'px';\n",
+    "    };\n",
+    "    var enter = function (p, x, y) {\n",
+    "      if (hot !== p) {\n",
+    "        if (hot) hot.classList.remove('hot');\n",
+    "        hot = p;\n",
+    "        p.classList.add('hot');\n",
+    "        fill(+p.getAttribute('data-i'));\n",
+    "      }\n",
+    "      place(x, y);\n",
+    "    };\n",
+    "    var leave = function () {\n",
+    "      if (hot) hot.classList.remove('hot');\n",
+    "      hot = null;\n",
+    "      tip.hidden = true;\n",
+    "    };\n",
+    "    svg.addEventListener('mousemove', function (e) {\n",
+    "      var p = e.target.closest('#munis path');\n",
+    "      if (p) enter(p, e.clientX, e.clientY); else leave();\n",
+    "    });\n",
+    "    svg.addEventListener('mouseleave', leave);\n",
+    "    svg.addEventListener('focusin', function (e) {\n",
+    "      var p = e.target.closest('#munis path');\n",
+    "      if (!p) return;\n",
+    "      var r = p.getBoundingClientRect();\n",
+    "      enter(p, r.left + r.width / 2, r.top + r.height / 2);\n",
+    "    });\n",
+    "    svg.addEventListener('focusout', leave);\n",
+    "\n",
+    "    /* Zoom to a county: the view box moves, symbols keep their size on screen. */\n",
+    "    var full = svg.getAttribute('viewBox').split(' ').map(Number);\n",
+    "    var symbols = function (s) {\n",
+    "      each(svg.querySelectorAll('circle.of'), function (c) { c.setAttribute('r', 450 * s); });\n",
+    "      each(svg.querySelectorAll('path.of'), function (p) {\n",
+    "        var x = +p.getAttribute('data-x'), y = +p.getAttribute('data-y'), d = 560 * s;\n",
+    "        p.setAttribute('d', 'M' + x + ' ' + (y - d) + 'l' + d + ' ' + d + ' ' + (-d) + ' ' + d + ' ' + (-d) + ' ' + (-d) + 'z');\n",
+    "      });\n",
+    "    };\n",
+    "    var zoom = document.getElementById('zoom');\n",
+    "    zoom.addEventListener('change', function () {\n",
+    "      var c = data.counties[zoom.value];\n",
+    "      each(paths, function (p) {\n",
+    "        p.classList.toggle('out', !!c && data.munis[+p.getAttribute('data-i')].l !== zoom.value);\n",
+    "      });\n",
+    "      if (!c || !c.bb) {\n",
+    "        svg.setAttribute('viewBox', full.join(' '));\n",
+    "        symbols(1);\n",
+    "        return;\n",
+    "      }\n",
+    "      var b = c.bb, mg = 0.04 * Math.max(b[2] - b[0], b[3] - b[1]);\n",
+    "      var w = b[2] - b[0] + 2 * mg, h = b[3] - b[1] + 2 * mg;\n",
+    "      svg.setAttribute('viewBox', [b[0] - mg, b[1] - mg, w, h].join(' '));\n",
+    "      symbols(Math.max(w / full[2], h / full[3]));\n",
+    "    });\n",
+    "  }\n",
+    "\n",
+    "  /* Tables: a click (or Enter) on a header sorts by it, numbers as numbers, names in\n",
+    "   * Swedish order; empty cells last either way. */\n",
+    "  each(document.querySelectorAll('table.sortable'), function (t) {\n",
+    "    var ths = t.tHead.rows[0].cells;\n",
+    "    each(ths, function (th, col) {\n",
+    "      var go = function () {\n",
+    "        var asc = th.getAttribute('aria-sort') !== 'ascending';\n",
+    "        each(ths, function (h) { h.setAttribute('aria-sort', 'none'); });\n",
+    "        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');\n",
+    "        var isNum = th.getAttribute('data-type') === 'num';\n",
+    "        var body = t.tBodies[0];\n",
+    "        var keyed = Array.prototype.map.call(body.rows, function (r, i) {\n",
+    "          var c = r.cells[col], v = isNum ? c.getAttribute('data-v') : c.textContent;\n",
+    "          return {r: r, i: i, v: isNum ? (v === '' || v === null ? null : Number(v)) : v};\n",
+    "        });\n",
+    "        keyed.sort(function (a, b) {\n",
+    "          if (a.v === null || b.v === null) return (a.v === null) - (b.v === null) || a.i - b.i;\n",
+    "          var d = isNum ? a.v - b.v : coll.compare(a.v, b.v);\n",
+    "          return (asc ? d : -d) || a.i - b.i;\n",
+    "        });\n",
+    "        keyed.forEach(function (k) { body.appendChild(k.r); });\n",
+    "      };\n",
+    "      th.addEventListener('click', go);\n",
+    "      th.addEventListener('keydown', function (e) {\n",
+    "        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); go(); }\n",
+    "      });\n",
+    "    });\n",
+    "  });\n",
+    "  each(document.querySelectorAll('select.county-filter'), function (s) {\n",
+    "    s.addEventListener('change', function () {\n",
+    "      var t = document.getElementById(s.getAttribute('data-table'));\n",
+    "      each(t.tBodies[0].rows, function (r) { r.hidden = s.value !== '' && r.getAttribute('data-lan') !== s.value; });\n",
+    "    });\n",
+    "  });\n",
+    "})();\n",
+    NULL};
+
+/* ======================================================================== output */
+
+typedef struct writer {
+    FILE *f;
+    const char *path;
+    int errnum;
+    locale_t c_locale, saved_locale;
+    nv_lang lang;
+} writer;
+
+static nv_status w_open(writer *w, const char *path, nv_lang lang, nv_error *err)
+{
+    memset(w, 0, sizeof *w);
+    w->path = path;
+    w->lang = lang;
+    if (!(w->f = fopen(path, "wb")))
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the report: %s", strerror(errno));
+    w->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    if (w->c_locale == (locale_t)0) {
+        int e = errno;
+        fclose(w->f);
+        unlink(path);
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the C locale: %s", strerror(e));
+    }
+    w->saved_locale = uselocale(w->c_locale);
+    return NV_OK;
+}
+
+/* Closes the file; on any error (or when st already failed) removes it. */
+static nv_status w_close(writer *w, nv_status st, nv_error *err)
+{
+    uselocale(w->saved_locale);
+    freelocale(w->c_locale);
+    if (ferror(w->f) && w->errnum == 0)
+        w->errnum = EIO;
+    if (fclose(w->f) != 0 && w->errnum == 0)
+        w->errnum = errno ? errno : EIO;
+    if (st == NV_OK && w->errnum)
+        st = nv_error_set(err, NV_ERR_FAIL, w->path, 0, "cannot write the report: %s", strerror(w->errnum));
+    if (st != NV_OK)
+        unlink(w->path);
+    return st;
+}
+
+static void put(writer *w, const char *s)
+{
+    if (fputs(s, w->f) == EOF && w->errnum == 0)
+        w->errnum = errno ? errno : EIO;
+}
+
+static void putf(writer *w, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+static void putf(writer *w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (vfprintf(w->f, fmt, ap) < 0 && w->errnum == 0)
+        w->errnum = errno ? errno : EIO;
+    va_end(ap);
+}
+
+/* Text for HTML text and attribute values alike: & < > " ' escaped. NULL writes nothing. */
+static void html(writer *w, const char *s)
+{
+    for (const char *p = s; p && *p; p++) {
+        switch (*p) {
+        case '&': put(w, "&amp;"); break;
+        case '<': put(w, "&lt;"); break;
+        case '>': put(w, "&gt;"); break;
+        case '"': put(w, "&quot;"); break;
+        case '\'': put(w, "&#39;"); break;
+        default: fputc(*p, w->f);
+        }
+    }
+}
+
+/* A JSON string that is also safe inside <script>: no '<', '>' or '&' appears raw, so
+ * neither "</script>" nor "<!--" can end or change the block. NULL becomes null. */
+static void json_str(writer *w, const char *s)
+{
+    if (!s) {
+        put(w, "null");
+        return;
+    }
+    fputc('"', w->f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            putf(w, "\\%c", *p);
+        else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
+            putf(w, "\\u%04x", *p);
+        else if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) /* U+2028, U+2029 */
+            putf(w, "\\u%04x", 0x2000 + p[2] - 0x80), p += 2;
+        else
+            fputc(*p, w->f);
+    }
+    fputc('"', w->f);
+}
+
+/* A number for JSON with the given decimals, null when it does not exist. */
+static void json_num(writer *w, double v, int decimals)
+{
+    if (!isfinite(v))
+        put(w, "null");
+    else if (decimals == 0)
+        putf(w, "%.0f", v);
+    else
+        putf(w, "%.*f", decimals, v);
+}
+
+/* ======================================================================== words */
+
+static const char *tr(const writer *w, const char *sv, const char *en)
+{
+    return w->lang == NV_LANG_EN ? en : sv;
+}
+
+/* A whole number with the language's thousands separator (a no-break space in Swedish,
+ * a comma in English), into buf. "–" when it does not exist. */
+static const char *fmt_int(char *buf, size_t size, double v, nv_lang lang)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, size, "–");
+        return buf;
+    }
+    char digits[64];
+    snprintf(digits, sizeof digits, "%.0f", fabs(v) < 0.5 ? 0 : v);
+    const char *sep = lang == NV_LANG_EN ? "," : "\u00a0";
+    size_t n = strlen(digits), o = 0, start = digits[0] == '-';
+    for (size_t i = 0; i < n && o + 4 < size; i++) {
+        if (i > start && (n - i) % 3 == 0)
+            o += (size_t)snprintf(buf + o, size - o, "%s", sep);
+        buf[o++] = digits[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+/* A decimal number with the language's decimal sign. */
+static const char *fmt_dec(char *buf, size_t size, double v, int decimals, nv_lang lang)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, size, "–");
+        return buf;
+    }
+    snprintf(buf, size, "%.*f", decimals, v);
+    if (lang == NV_LANG_SV)
+        for (char *p = buf; *p; p++)
+            if (*p == '.')
+                *p = ',';
+    return buf;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = path ? strrchr(path, '/') : NULL;
+    return s ? s + 1 : path ? path : "";
+}
+
+/* "a, b och c" / "a, b and c": the separator before item i of n. */
+static const char *list_sep(const writer *w, size_t i, size_t n)
+{
+    return i == 0 ? "" : i + 1 == n ? tr(w, " och ", " and ") : ", ";
+}
+
+/* The sources line: boundaries, plan files, narvaro's version, and "Illustrativ" when a
+ * plan has rows that are not sourced. prefix names the plan ("Före: ") in a comparison. */
+static void source_line(writer *w, const nv_run_summary *s, const char *prefix)
+{
+    put(w, "<p class=\"source\">");
+    html(w, prefix);
+    put(w, tr(w, "Källor: gränser ", "Sources: boundaries "));
+    html(w, base_name(s->boundaries));
+    put(w, tr(w, "; kontorsplan ", "; office plan "));
+    for (size_t i = 0; i < s->n_office_files; i++) {
+        put(w, list_sep(w, i, s->n_office_files));
+        html(w, base_name(s->office_files[i]));
+    }
+    put(w, tr(w, "; befolkning ", "; population "));
+    html(w, base_name(s->population_source));
+    putf(w, "; narvaro %s.", s->version ? s->version : NV_VERSION);
+    if (s->illustrative)
+        put(w, tr(w, " <strong class=\"illustrative\">Illustrativ</strong>: planen har rader som inte är "
+                     "hämtade ur en källa.",
+                  " <strong class=\"illustrative\">Illustrative</strong>: the plan has rows that are not "
+                  "sourced."));
+    put(w, "</p>\n");
+}
+
+/* The people beyond each radius, as a sentence. */
+static void people_beyond(writer *w, const nv_run_summary *s)
+{
+    char a[64], b[64], c[32];
+    if (!(s->pop.population > 0))
+        return;
+    put(w, "<p>");
+    putf(w, tr(w, "Av %s invånare", "Of %s inhabitants"), fmt_int(a, sizeof a, s->pop.population, w->lang));
+    if (s->population_municipal)
+        put(w, tr(w, " (kommunernas befolkning, var och en i kommunens representativa punkt)",
+                  " (municipal totals, each at its municipality's representative point)"));
+    put(w, tr(w, " har ", ", "));
+    for (size_t r = 0; r < s->radii.n; r++) {
+        double beyond = s->pop.population - s->pop.within[r];
+        put(w, list_sep(w, r, s->radii.n));
+        fmt_int(a, sizeof a, beyond, w->lang);
+        fmt_dec(b, sizeof b, 100 * beyond / s->pop.population, 1, w->lang);
+        fmt_dec(c, sizeof c, s->radii.km[r], s->radii.km[r] == floor(s->radii.km[r]) ? 0 : 1, w->lang);
+        putf(w, tr(w, "%s (%s %%) längre än %s km", "%s (%s %%) live farther than %s km"), a, b, c);
+    }
+    put(w, tr(w, " till närmaste kontor.</p>\n", " from the nearest office.</p>\n"));
+}
+
+/* ======================================================================== geometry */
+
+typedef struct wkb_reader {
+    const unsigned char *p, *end;
+    int swap;
+} wkb_reader;
+
+static int rd_u32(wkb_reader *r, uint32_t *v)
+{
+    if (r->end - r->p < 4)
+        return 0;
+    memcpy(v, r->p, 4);
+    if (r->swap)
+        *v = __builtin_bswap32(*v);
+    r->p += 4;
+    return 1;
+}
+
+static int rd_f64(wkb_reader *r, double *v)
+{
+    uint64_t u;
+    if (r->end - r->p < 8)
+        return 0;
+    memcpy(&u, r->p, 8);
+    if (r->swap)
+        u = __builtin_bswap64(u);
+    memcpy(v, &u, 8);
+    r->p += 8;
+    return 1;
+}
+
+/* The frame of the SVG: CRS metres to user units. */
+typedef struct frame {
+    double x0, y1;             /* the CRS point at the top left */
+    long w, h;                 /* the viewBox's size, user units */
+} frame;
+
+static long ux(const frame *f, double x)
+{
+    return lround((x - f->x0) / GRID_M);
+}
+
+static long uy(const frame *f, double y)
+{
+    return lround((f->y1 - y) / GRID_M);
+}
+
+/* Header of one WKB geometry: byte order and type (ISO WKB: 1000s add Z, 2000s M, 3000s
+ * ZM). Returns the base type and sets *dims, or 0 on a bad header. */
+static uint32_t wkb_header(wkb_reader *r, int *dims)
+{
+    uint32_t type;
+    if (r->p >= r->end)
+        return 0;
+    r->swap = (*r->p++ == 0) == (*(const unsigned char *)&(uint16_t){1} == 1);
+    if (!rd_u32(r, &type))
+        return 0;
+    *dims = 2 + (type / 1000 == 1 || type / 1000 == 2) + 2 * (type / 1000 == 3);
+    return type % 1000;
+}
+
+/* One polygon's rings as path data: "M x y" then relative "l" steps, "z". Steps that
+ * round to nothing are dropped; bb (user units) grows. Returns 0 on a bad blob. */
+static int wkb_polygon(writer *w, wkb_reader *r, int dims, const frame *f, long *bb)
+{
+    uint32_t nrings, npts;
+    if (!rd_u32(r, &nrings))
+        return 0;
+    for (uint32_t k = 0; k < nrings; k++) {
+        if (!rd_u32(r, &npts) || (size_t)(r->end - r->p) < (size_t)npts * 8 * (size_t)dims)
+            return 0;
+        long px = 0, py = 0;
+        int steps = 0;
+        for (uint32_t i = 0; i < npts; i++) {
+            double x, y, skip;
+            rd_f64(r, &x);
+            rd_f64(r, &y);
+            for (int d = 2; d < dims; d++)
+                rd_f64(r, &skip);
+            long X = ux(f, x), Y = uy(f, y);
+            if (X < bb[0]) bb[0] = X;
+            if (Y < bb[1]) bb[1] = Y;
+            if (X > bb[2]) bb[2] = X;
+            if (Y > bb[3]) bb[3] = Y;
+            if (i == 0) {
+                putf(w, "M%ld %ld", X, Y);
+            } else if (X != px || Y != py) {
+                putf(w, steps++ ? " %ld %ld" : "l%ld %ld", X - px, Y - py);
+            } else {
+                continue;
+            }
+            px = X, py = Y;
+        }
+        put(w, "z");
+    }
+    return 1;
+}
+
+/* A (multi)polygon's path data; 0 on a blob that is neither. */
+static int wkb_path(writer *w, const unsigned char *blob, size_t n, const frame *f, long *bb)
+{
+    wkb_reader r = {blob, blob + n, 0};
+    int dims;
+    uint32_t type = wkb_header(&r, &dims), parts;
+    if (type == 3)
+        return wkb_polygon(w, &r, dims, f, bb);
+    if (type != 6 || !rd_u32(&r, &parts))
+        return 0;
+    for (uint32_t i = 0; i < parts; i++) {
+        int d2;
+        if (wkb_header(&r, &d2) != 3 || !wkb_polygon(w, &r, d2, f, bb))
+            return 0;
+    }
+    return 1;
+}
+
+/* The extent of every polygon (CRS metres), from their blobs' points. */
+static void wkb_extent(const nv_muni_result *m, size_t nm, double *ext)
+{
+    ext[0] = ext[1] = INFINITY;
+    ext[2] = ext[3] = -INFINITY;
+    for (size_t i = 0; i < nm; i++) {
+        wkb_reader r = {m[i].wkb, m[i].wkb + m[i].wkb_size, 0};
+        int dims;
+        uint32_t type = wkb_header(&r, &dims), parts = 1, nrings, npts;
+        if (type == 6 && !rd_u32(&r, &parts))
+            continue;
+        for (uint32_t p = 0; p < parts; p++) {
+            if (type == 6 && wkb_header(&r, &dims) != 3)
+                break;
+            if ((type != 3 && type != 6) || !rd_u32(&r, &nrings))
+                break;
+            for (uint32_t k = 0; k < nrings; k++) {
+                if (!rd_u32(&r, &npts) || (size_t)(r.end - r.p) < (size_t)npts * 8 * (size_t)dims)
+                    return;
+                for (uint32_t j = 0; j < npts; j++) {
+                    double x, y, skip;
+                    rd_f64(&r, &x);
+                    rd_f64(&r, &y);
+                    for (int d = 2; d < dims; d++)
+                        rd_f64(&r, &skip);
+                    ext[0] = fmin(ext[0], x), ext[1] = fmin(ext[1], y);
+                    ext[2] = fmax(ext[2], x), ext[3] = fmax(ext[3], y);
+                }
+            }
+        }
+    }
+}
+
+/* ======================================================================== measures */
+
+/* One entry of the measure selector: its classes (from the renderer) and the class of
+ * every municipality. */
+typedef struct measure {
+    char key[48];
+    char label[96];
+    nv_render_info info;
+    int before;                /* shows the before plan of a comparison: its counts are count_before */
+    int *cls;                  /* nm entries */
+} measure;
+
+enum { MAX_MEASURES = 4 + NV_MAX_RADII };
+
+typedef struct page {
+    writer w;
+    const nv_report_html_options *o;
+    const nv_report_html_run *run, *before; /* before: a comparison's base plan, else NULL */
+    const nv_change *changes;
+    nv_map_data *d;
+    measure ms[MAX_MEASURES];
+    size_t n_ms;
+    frame f;
+    long (*county_bb)[4];      /* per county of run->c: user units */
+} page;
+
+static nv_status load_spec(const page *pg, const char *name, nv_mapspec **out, nv_error *err)
+{
+    nv_status st = nv_mapspec_find_and_load(pg->o->maps_dir, name, out, err);
+    if (st != NV_OK && err) {
+        size_t k = strlen(err->message);
+        snprintf(err->message + k, sizeof err->message - k, " (or skip the report with --no-report)");
+    }
+    return st;
+}
+
+/* Adds a measure (and, for plan both, its before twin right after it). */
+static nv_status add_measure(page *pg, const nv_mapspec *spec, const char *key, const char *label,
+                             const char *key_before, const char *label_before, nv_error *err)
+{
+    nv_render_options ro;
+    nv_render_options_init(&ro);
+    ro.lang = (int)pg->o->lang;
+    size_t nm = pg->run->nm, need = spec->plan == NV_PLAN_BOTH ? 2 : 1;
+    if (pg->n_ms + need > MAX_MEASURES || nv_render_municipality_count(pg->d) != nm)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "the report's database does not match the run");
+    measure *a = &pg->ms[pg->n_ms], *b = need == 2 ? &pg->ms[pg->n_ms + 1] : NULL;
+    if (!(a->cls = malloc((nm ? nm : 1) * sizeof *a->cls)) || (b && !(b->cls = malloc((nm ? nm : 1) * sizeof *b->cls)))) {
+        free(a->cls);
+        a->cls = NULL;
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    nv_status st = nv_render_classes(pg->d, spec, &ro, &a->info, a->cls, b ? b->cls : NULL, err);
+    if (st != NV_OK) {
+        free(a->cls);
+        a->cls = NULL;
+        if (b) {
+            free(b->cls);
+            b->cls = NULL;
+        }
+        return st;
+    }
+    snprintf(a->key, sizeof a->key, "%s", key);
+    snprintf(a->label, sizeof a->label, "%s", label);
+    if (b) {
+        b->info = a->info;
+        b->before = 1;
+        snprintf(b->key, sizeof b->key, "%s", key_before);
+        snprintf(b->label, sizeof b->label, "%s", label_before);
+    }
+    pg->n_ms += need;
+    return NV_OK;
+}
+
+/* The measures of one plan: presence, distance, and with population figures the share
+ * within each radius and the weighted mean distance. */
+static nv_status single_measures(page *pg, nv_error *err)
+{
+    nv_mapspec *pres = NULL, *dist = NULL, *popu = NULL;
+    const writer *w = &pg->w;
+    const nv_run_summary *s = pg->run->summary;
+    nv_status st;
+    if ((st = load_spec(pg, "presence", &pres, err)) != NV_OK || (st = load_spec(pg, "distance", &dist, err)) != NV_OK)
+        goto done;
+    if ((st = add_measure(pg, pres, "presence", tr(w, "Närvaro", "Presence"), NULL, NULL, err)) != NV_OK)
+        goto done;
+    if ((st = add_measure(pg, dist, "nearest_office_km", tr(w, "Avstånd till närmaste kontor", "Distance to the nearest office"),
+                          NULL, NULL, err)) != NV_OK)
+        goto done;
+    if (!(s->pop.population >= 0))
+        goto done;
+    if ((st = load_spec(pg, "population", &popu, err)) != NV_OK)
+        goto done;
+    for (size_t r = 0; r < s->radii.n && st == NV_OK; r++) {
+        nv_mapspec share = *popu; /* a shallow copy: only the radius differs */
+        char key[48], label[96], km[32];
+        share.measure = NV_MEASURE_SHARE;
+        share.share_radius_km = s->radii.km[r];
+        snprintf(key, sizeof key, "share_within_%gkm", s->radii.km[r]);
+        fmt_dec(km, sizeof km, s->radii.km[r], s->radii.km[r] == floor(s->radii.km[r]) ? 0 : 1, w->lang);
+        snprintf(label, sizeof label, tr(w, "Andel av befolkningen inom %s km", "Share of the people within %s km"), km);
+        st = add_measure(pg, &share, key, label, NULL, NULL, err);
+    }
+    if (st == NV_OK) {
+        nv_mapspec mean = *dist;
+        mean.measure = NV_MEASURE_MEAN_KM;
+        st = add_measure(pg, &mean, "mean_distance_km",
+                         tr(w, "Befolkningens medelavstånd", "The people's mean distance"), NULL, NULL, err);
+    }
+done:
+    nv_mapspec_destroy(pres);
+    nv_mapspec_destroy(dist);
+    nv_mapspec_destroy(popu);
+    return st;
+}
+
+/* A comparison's measures: the change, then presence and distance after and before with
+ * shared classes. */
+static nv_status compare_measures(page *pg, nv_error *err)
+{
+    nv_mapspec *diff = NULL, *pres = NULL, *dist = NULL;
+    const writer *w = &pg->w;
+    nv_status st;
+    if ((st = load_spec(pg, "difference", &diff, err)) != NV_OK || (st = load_spec(pg, "presence", &pres, err)) != NV_OK ||
+        (st = load_spec(pg, "distance", &dist, err)) != NV_OK)
+        goto done;
+    nv_mapspec change = *diff;
+    change.plan = NV_PLAN_AFTER;
+    if ((st = add_measure(pg, &change, "change", tr(w, "Förändring", "Change"), NULL, NULL, err)) != NV_OK)
+        goto done;
+    nv_mapspec p2 = *pres, d2 = *dist;
+    p2.plan = d2.plan = NV_PLAN_BOTH;
+    if ((st = add_measure(pg, &p2, "presence", tr(w, "Närvaro, ny plan", "Presence, new plan"), "presence_before",
+                          tr(w, "Närvaro, tidigare plan", "Presence, base plan"), err)) != NV_OK)
+        goto done;
+    st = add_measure(pg, &d2, "nearest_office_km", tr(w, "Avstånd, ny plan", "Distance, new plan"),
+                     "nearest_office_km_before", tr(w, "Avstånd, tidigare plan", "Distance, base plan"), err);
+done:
+    nv_mapspec_destroy(diff);
+    nv_mapspec_destroy(pres);
+    nv_mapspec_destroy(dist);
+    return st;
+}
+
+static unsigned class_color(const measure *m, int c)
+{
+    return c >= 0 && (size_t)c < m->info.n_classes ? m->info.classes[c].color : 0xcccccc;
+}
+
+/* ======================================================================== page parts */
+
+static void head(page *pg, const char *title)
+{
+    writer *w = &pg->w;
+    putf(w, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n", tr(w, "sv", "en"));
+    put(w, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    /* No request may leave the file: the policy forbids any that the page itself did not
+     * inline, whatever a future edit adds. */
+    put(w, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+           "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n");
+    put(w, "<meta name=\"generator\" content=\"narvaro\">\n<title>");
+    html(w, title);
+    put(w, "</title>\n<style>\n");
+    for (size_t i = 0; PAGE_CSS[i]; i++)
+        put(w, PAGE_CSS[i]);
+    put(w, "</style>\n</head>\n<body>\n");
+}
+
+static void controls(page *pg)
+{
+    writer *w = &pg->w;
+    put(w, "<div class=\"controls\">\n<label>");
+    put(w, tr(w, "Visa", "Show"));
+    put(w, " <select id=\"measure\">");
+    for (size_t i = 0; i < pg->n_ms; i++) {
+        putf(w, "<option value=\"%zu\">", i);
+        html(w, pg->ms[i].label);
+        put(w, "</option>");
+    }
+    put(w, "</select></label>\n<label>");
+    put(w, tr(w, "Zooma till", "Zoom to"));
+    put(w, " <select id=\"zoom\"><option value=\"\">");
+    put(w, tr(w, "Hela landet", "The whole country"));
+    put(w, "</option>");
+    for (size_t i = 0; i < pg->run->nc; i++) {
+        put(w, "<option value=\"");
+        html(w, pg->run->c[i].lanskod);
+        put(w, "\">");
+        html(w, pg->run->c[i].namn ? pg->run->c[i].namn : pg->run->c[i].lanskod);
+        put(w, "</option>");
+    }
+    put(w, "</select></label>\n</div>\n");
+}
+
+static int county_index(const nv_report_html_run *run, const char *lanskod)
+{
+    for (size_t i = 0; lanskod && i < run->nc; i++)
+        if (strcmp(run->c[i].lanskod, lanskod) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void office_symbol(writer *w, const frame *f, const nv_office_result *o, const nv_render_info *info)
+{
+    int type = !o->type || strcmp(o->type, "staffed") == 0 ? 0 : strcmp(o->type, "booked") == 0 ? 1 : 2;
+    const nv_render_symbol *sy = &info->symbols[type];
+    long X = ux(f, o->x), Y = uy(f, o->y);
+    if (type == 2)
+        putf(w, "<path class=\"of of-other\" data-x=\"%ld\" data-y=\"%ld\" d=\"M%ld %ldl560 560-560 560-560-560z\" "
+                "fill=\"#%06x\" stroke=\"#%06x\"",
+             X, Y, X, Y - 560, sy->fill, sy->stroke);
+    else
+        putf(w, "<circle class=\"of of-%s\" cx=\"%ld\" cy=\"%ld\" r=\"450\" fill=\"#%06x\" stroke=\"#%06x\"",
+             sy->type, X, Y, sy->fill, sy->stroke);
+    put(w, "><title>");
+    html(w, o->name && *o->name ? o->name : o->office_id);
+    put(w, "</title></");
+    put(w, type == 2 ? "path>" : "circle>");
+}
+
+/* The map: a path per municipality, the offices of the plan shown on top. */
+static nv_status map_svg(page *pg, nv_error *err)
+{
+    writer *w = &pg->w;
+    const nv_report_html_run *run = pg->run;
+    const measure *m0 = &pg->ms[0];
+    putf(w, "<div class=\"mapwrap\"><svg id=\"map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %ld %ld\" "
+            "tabindex=\"-1\" role=\"group\" aria-label=\"",
+         pg->f.w, pg->f.h);
+    put(w, tr(w, "Karta över kommunerna", "Map of the municipalities"));
+    put(w, "\">\n<g id=\"munis\">\n");
+    for (size_t i = 0; i < run->nm; i++) {
+        const nv_muni_result *m = &run->m[i];
+        long bb[4] = {LONG_MAX, LONG_MAX, LONG_MIN, LONG_MIN};
+        put(w, "<path data-kommunkod=\"");
+        html(w, m->kommunkod);
+        put(w, "\" data-i=\"");
+        putf(w, "%zu\" tabindex=\"0\" aria-label=\"", i);
+        html(w, m->namn);
+        putf(w, "\" fill=\"#%06x\" d=\"", class_color(m0, m0->cls[i]));
+        if (!wkb_path(w, m->wkb, m->wkb_size, &pg->f, bb))
+            return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "municipality %s: its geometry is not a polygon",
+                                m->kommunkod);
+        put(w, "\"/>\n");
+        int c = county_index(run, m->lanskod);
+        if (c >= 0 && bb[0] <= bb[2]) {
+            long *cb = pg->county_bb[c];
+            if (bb[0] < cb[0]) cb[0] = bb[0];
+            if (bb[1] < cb[1]) cb[1] = bb[1];
+            if (bb[2] > cb[2]) cb[2] = bb[2];
+            if (bb[3] > cb[3]) cb[3] = bb[3];
+        }
+    }
+    put(w, "</g>\n<g id=\"offices\" aria-hidden=\"true\">\n");
+    for (size_t i = 0; i < run->no; i++)
+        if (run->o[i].status && strcmp(run->o[i].status, "rejected") != 0 && isfinite(run->o[i].x))
+            office_symbol(w, &pg->f, &run->o[i], &m0->info), put(w, "\n");
+    put(w, "</g>\n</svg>\n<div id=\"tooltip\" role=\"tooltip\" hidden></div></div>\n");
+    return NV_OK;
+}
+
+/* The legend of the first measure (the script redraws it for the others). */
+static void legend(page *pg)
+{
+    writer *w = &pg->w;
+    const measure *m = &pg->ms[0];
+    put(w, "<div id=\"legend\"><p class=\"legend-head\">");
+    html(w, m->label);
+    put(w, "</p><ul>");
+    for (size_t c = 0; c < m->info.n_classes; c++) {
+        const nv_render_class *k = &m->info.classes[c];
+        putf(w, "<li><span class=\"sw\" style=\"background:#%06x\"></span>", k->color);
+        html(w, k->label);
+        putf(w, " <span class=\"n\">(%d)</span></li>", m->before ? k->count_before : k->count);
+    }
+    put(w, "</ul><ul class=\"symbols\">");
+    static const char *const sv[3] = {"Bemannat kontor", "Endast bokade besök", "Annan form"};
+    static const char *const en[3] = {"Staffed office", "Booked visits only", "Other type"};
+    for (int t = 0; t < 3; t++) {
+        const nv_render_symbol *s = &m->info.symbols[t];
+        if (!s->count)
+            continue;
+        putf(w, "<li><svg width=\"14\" height=\"14\" viewBox=\"-7 -7 14 14\" aria-hidden=\"true\">%s fill=\"#%06x\" "
+                "stroke=\"#%06x\" stroke-width=\"%s\"/></svg>%s <span class=\"n\">(%d)</span></li>",
+             t == 2 ? "<path d=\"M0 -6l6 6-6 6-6-6z\"" : "<circle r=\"4.5\"", s->fill, s->stroke, t == 1 ? "2.4" : "1",
+             tr(w, sv[t], en[t]), s->count);
+    }
+    put(w, "</ul></div>\n");
+}
+
+/* ---- tables ---- */
+
+typedef enum { COL_TEXT, COL_NUM } col_kind;
+
+static void th(writer *w, const char *label, col_kind kind)
+{
+    putf(w, "<th data-type=\"%s\" tabindex=\"0\" aria-sort=\"none\">", kind == COL_NUM ? "num" : "text");
+    html(w, label);
+    put(w, "</th>");
+}
+
+static void td_text(writer *w, const char *s)
+{
+    put(w, "<td>");
+    html(w, s);
+    put(w, "</td>");
+}
+
+/* A number cell: the value to sort by in data-v (C notation), the text as the language
+ * writes it. */
+static void td_num(writer *w, double v, int decimals)
+{
+    char buf[64];
+    if (!isfinite(v)) {
+        put(w, "<td class=\"num\" data-v=\"\">–</td>");
+        return;
+    }
+    putf(w, "<td class=\"num\" data-v=\"%.*f\">%s</td>", decimals, v,
+         decimals == 0 ? fmt_int(buf, sizeof buf, v, w->lang) : fmt_dec(buf, sizeof buf, v, decimals, w->lang));
+}
+
+static const char *presence_label(const writer *w, const char *p)
+{
+    if (!p || strcmp(p, "none") == 0)
+        return tr(w, "Ingen närvaro", "No presence");
+    if (strcmp(p, "staffed") == 0)
+        return tr(w, "Bemannat kontor", "Staffed office");
+    if (strcmp(p, "booked") == 0)
+        return tr(w, "Endast bokade besök", "Booked visits only");
+    return p; /* another type word of the plan, as it wrote it */
+}
+
+static const char *county_name(const nv_report_html_run *run, const char *lanskod)
+{
+    int c = county_index(run, lanskod);
+    return c >= 0 && run->c[c].namn ? run->c[c].namn : lanskod;
+}
+
+/* The county filter of a table. */
+static void county_filter(page *pg, const char *table_id)
+{
+    writer *w = &pg->w;
+    put(w, "<p class=\"filter\"><label>");
+    put(w, tr(w, "Län", "County"));
+    putf(w, " <select class=\"county-filter\" data-table=\"%s\"><option value=\"\">", table_id);
+    put(w, tr(w, "Alla län", "All counties"));
+    put(w, "</option>");
+    for (size_t i = 0; i < pg->run->nc; i++) {
+        put(w, "<option value=\"");
+        html(w, pg->run->c[i].lanskod);
+        put(w, "\">");
+        html(w, pg->run->c[i].namn ? pg->run->c[i].namn : pg->run->c[i].lanskod);
+        put(w, "</option>");
+    }
+    put(w, "</select></label></p>\n");
+}
+
+static void radius_header(writer *w, const char *fmt_sv, const char *fmt_en, double km)
+{
+    char label[96], k[32];
+    fmt_dec(k, sizeof k, km, km == floor(km) ? 0 : 1, w->lang);
+    snprintf(label, sizeof label, tr(w, fmt_sv, fmt_en), k);
+    th(w, label, COL_NUM);
+}
+
+static void municipality_table(page *pg)
+{
+    writer *w = &pg->w;
+    const nv_report_html_run *run = pg->run;
+    const nv_radii *radii = &run->summary->radii;
+    int pop = run->summary->pop.population >= 0;
+    put(w, "<h2>");
+    put(w, tr(w, "Kommuner", "Municipalities"));
+    put(w, "</h2>\n");
+    county_filter(pg, "t-muni");
+    put(w, "<table id=\"t-muni\" class=\"sortable\"><thead><tr>");
+    th(w, tr(w, "Kod", "Code"), COL_TEXT);
+    th(w, tr(w, "Kommun", "Municipality"), COL_TEXT);
+    th(w, tr(w, "Län", "County"), COL_TEXT);
+    th(w, tr(w, "Närvaro", "Presence"), COL_TEXT);
+    th(w, tr(w, "Kontor", "Offices"), COL_NUM);
+    th(w, tr(w, "Närmaste kontor, km", "Nearest office, km"), COL_NUM);
+    if (pop) {
+        th(w, tr(w, "Befolkning", "Population"), COL_NUM);
+        for (size_t r = 0; r < radii->n; r++)
+            radius_header(w, "Inom %s km, %%", "Within %s km, %%", radii->km[r]);
+        th(w, tr(w, "Medelavstånd, km", "Mean distance, km"), COL_NUM);
+    }
+    put(w, "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < run->nm; i++) {
+        const nv_muni_result *m = &run->m[i];
+        put(w, "<tr data-lan=\"");
+        html(w, m->lanskod);
+        put(w, "\">");
+        td_text(w, m->kommunkod);
+        td_text(w, m->namn);
+        td_text(w, county_name(run, m->lanskod));
+        td_text(w, presence_label(w, m->presence));
+        td_num(w, m->offices, 0);
+        td_num(w, m->nearest_office_km, 1);
+        if (pop) {
+            td_num(w, m->pop.population, 0);
+            for (size_t r = 0; r < radii->n; r++)
+                td_num(w, m->pop.population > 0 ? 100 * m->pop.within[r] / m->pop.population : NAN, 1);
+            td_num(w, m->pop.mean_distance_km, 1);
+        }
+        put(w, "</tr>\n");
+    }
+    put(w, "</tbody></table>\n");
+}
+
+static void county_table(page *pg)
+{
+    writer *w = &pg->w;
+    const nv_report_html_run *run = pg->run;
+    const nv_radii *radii = &run->summary->radii;
+    int pop = run->summary->pop.population >= 0;
+    put(w, "<h2>");
+    put(w, tr(w, "Län", "Counties"));
+    put(w, "</h2>\n<table id=\"t-county\" class=\"sortable\"><thead><tr>");
+    th(w, tr(w, "Kod", "Code"), COL_TEXT);
+    th(w, tr(w, "Län", "County"), COL_TEXT);
+    th(w, tr(w, "Kommuner", "Municipalities"), COL_NUM);
+    th(w, tr(w, "Kontor", "Offices"), COL_NUM);
+    th(w, tr(w, "Med kontor", "With an office"), COL_NUM);
+    th(w, tr(w, "Utan kontor", "Without"), COL_NUM);
+    th(w, tr(w, "Ingen närvaro", "No presence"), COL_NUM);
+    th(w, tr(w, "Medelavstånd, km", "Mean distance, km"), COL_NUM);
+    th(w, tr(w, "Längsta avstånd, km", "Longest distance, km"), COL_NUM);
+    if (pop) {
+        th(w, tr(w, "Befolkning", "Population"), COL_NUM);
+        for (size_t r = 0; r < radii->n; r++)
+            radius_header(w, "Inom %s km, %%", "Within %s km, %%", radii->km[r]);
+    }
+    put(w, "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < run->nc; i++) {
+        const nv_county_result *c = &run->c[i];
+        put(w, "<tr data-lan=\"");
+        html(w, c->lanskod);
+        put(w, "\">");
+        td_text(w, c->lanskod);
+        td_text(w, c->namn ? c->namn : c->lanskod);
+        td_num(w, c->municipalities, 0);
+        td_num(w, c->offices, 0);
+        td_num(w, c->with_office, 0);
+        td_num(w, c->without_office, 0);
+        td_num(w, c->none, 0);
+        td_num(w, c->mean_nearest_office_km, 1);
+        td_num(w, c->max_nearest_office_km, 1);
+        if (pop) {
+            td_num(w, c->pop.population, 0);
+            for (size_t r = 0; r < radii->n; r++)
+                td_num(w, c->pop.population > 0 ? 100 * c->pop.within[r] / c->pop.population : NAN, 1);
+        }
+        put(w, "</tr>\n");
+    }
+    put(w, "</tbody></table>\n");
+}
+
+/* ---- data for the script ---- */
+
+static int cmp_code(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const nv_muni_result *)elem)->kommunkod);
+}
+
+/* The office the municipality measures to: its name, or its id. */
+static const char *office_name(const nv_report_html_run *run, const char *id)
+{
+    for (size_t i = 0; id && i < run->no; i++)
+        if (run->o[i].office_id && strcmp(run->o[i].office_id, id) == 0 && strcmp(run->o[i].status, "rejected") != 0)
+            return run->o[i].name && *run->o[i].name ? run->o[i].name : id;
+    return id;
+}
+
+/* One plan's figures of a municipality: presence, offices and their names, the nearest
+ * office and its distance, the people within each radius. */
+static void json_figures(writer *w, const nv_report_html_run *run, const nv_muni_result *m, size_t **names, size_t *n_names)
+{
+    put(w, "\"p\":");
+    json_str(w, m->presence);
+    put(w, ",\"pl\":");
+    json_str(w, presence_label(w, m->presence));
+    putf(w, ",\"o\":%d,\"km\":", m->offices);
+    json_num(w, m->nearest_office_km, 1);
+    put(w, ",\"nn\":");
+    json_str(w, office_name(run, m->nearest_office_id));
+    put(w, ",\"ol\":[");
+    size_t idx = (size_t)(m - run->m);
+    for (size_t k = 0; k < n_names[idx]; k++) {
+        const nv_office_result *o = &run->o[names[idx][k]];
+        put(w, k ? ",[" : "[");
+        json_str(w, o->name && *o->name ? o->name : o->office_id);
+        put(w, ",");
+        json_str(w, presence_label(w, o->type ? o->type : "staffed"));
+        put(w, "]");
+    }
+    put(w, "],\"pop\":");
+    json_num(w, m->pop.population, 0);
+    put(w, ",\"w\":[");
+    for (size_t r = 0; r < run->summary->radii.n; r++) {
+        put(w, r ? "," : "");
+        json_num(w, m->pop.within[r], 0);
+    }
+    put(w, "],\"mean\":");
+    json_num(w, m->pop.mean_distance_km, 1);
+}
+
+/* Per municipality, the offices placed in it (indices into run->o); freed by the caller
+ * (names[0] holds them all). NULL when out of memory. */
+static size_t **offices_by_muni(const nv_report_html_run *run, size_t **counts)
+{
+    size_t **names = calloc(run->nm + 1, sizeof *names), *n = calloc(run->nm + 1, sizeof *n);
+    size_t *all = malloc((run->no ? run->no : 1) * sizeof *all), used = 0;
+    if (!names || !n || !all) {
+        free(names), free(n), free(all);
+        return NULL;
+    }
+    for (size_t i = 0; i < run->no; i++) /* count */
+        if (run->o[i].kommunkod && strcmp(run->o[i].status, "rejected") != 0) {
+            const nv_muni_result *m = bsearch(run->o[i].kommunkod, run->m, run->nm, sizeof *run->m, cmp_code);
+            if (m)
+                n[m - run->m]++;
+        }
+    for (size_t k = 0; k < run->nm; k++) {
+        names[k] = all + used;
+        used += n[k];
+        n[k] = 0;
+    }
+    names[run->nm] = all; /* kept for freeing when nm == 0 */
+    for (size_t i = 0; i < run->no; i++)
+        if (run->o[i].kommunkod && strcmp(run->o[i].status, "rejected") != 0) {
+            const nv_muni_result *m = bsearch(run->o[i].kommunkod, run->m, run->nm, sizeof *run->m, cmp_code);
+            if (m) {
+                size_t k = (size_t)(m - run->m);
+                names[k][n[k]++] = i;
+            }
+        }
+    *counts = n;
+    return names;
+}
+
+static void json_texts(writer *w, const nv_radii *radii)
+{
+    put(w, "\"t\":{");
+    putf(w, "\"county\":\"%s\",\"presence\":\"%s\",\"offices\":\"%s\",\"nearest\":\"%s\",\"distance\":\"%s\","
+            "\"population\":\"%s\",\"within\":\"%s\",\"mean\":\"%s\",\"none\":\"%s\",\"change\":\"%s\","
+            "\"km\":\"km\",\"people\":\"%s\"",
+         tr(w, "Län", "County"), tr(w, "Närvaro", "Presence"), tr(w, "Kontor och platser", "Offices and locations"),
+         tr(w, "Närmaste kontor", "Nearest office"), tr(w, "Avstånd", "Distance"), tr(w, "Befolkning", "Population"),
+         tr(w, "Inom", "Within"), tr(w, "Medelavstånd", "Mean distance"), tr(w, "inga", "none"),
+         tr(w, "Förändring", "Change"), tr(w, "invånare", "people"));
+    put(w, "},\"radii\":[");
+    for (size_t r = 0; r < radii->n; r++)
+        putf(w, "%s%g", r ? "," : "", radii->km[r]);
+    put(w, "]");
+}
+
+static nv_status data_json(page *pg, nv_error *err)
+{
+    writer *w = &pg->w;
+    const nv_report_html_run *run = pg->run, *bef = pg->before;
+    size_t *na = NULL, *nb = NULL;
+    size_t **oa = offices_by_muni(run, &na), **ob = bef ? offices_by_muni(bef, &nb) : NULL;
+    if (!oa || (bef && !ob)) {
+        if (oa) free(oa[run->nm]), free(oa), free(na);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    putf(w, "<script type=\"application/json\" id=\"nv-data\">{\"lang\":\"%s\",", tr(w, "sv", "en"));
+    json_texts(w, &run->summary->radii);
+    put(w, ",\"measures\":[");
+    for (size_t i = 0; i < pg->n_ms; i++) {
+        const measure *m = &pg->ms[i];
+        put(w, i ? ",{\"key\":" : "{\"key\":");
+        json_str(w, m->key);
+        put(w, ",\"label\":");
+        json_str(w, m->label);
+        put(w, ",\"classes\":[");
+        for (size_t c = 0; c < m->info.n_classes; c++) {
+            const nv_render_class *k = &m->info.classes[c];
+            put(w, c ? ",{\"label\":" : "{\"label\":");
+            json_str(w, k->label);
+            putf(w, ",\"color\":\"#%06x\",\"count\":%d}", k->color, m->before ? k->count_before : k->count);
+        }
+        put(w, "],\"cls\":[");
+        for (size_t k = 0; k < run->nm; k++)
+            putf(w, k ? ",%d" : "%d", m->cls[k]);
+        put(w, "]}");
+    }
+    put(w, "],\"counties\":{");
+    for (size_t i = 0; i < run->nc; i++) {
+        const long *b = pg->county_bb[i];
+        put(w, i ? "," : "");
+        json_str(w, run->c[i].lanskod);
+        put(w, ":{\"n\":");
+        json_str(w, run->c[i].namn);
+        if (b[0] <= b[2])
+            putf(w, ",\"bb\":[%ld,%ld,%ld,%ld]", b[0], b[1], b[2], b[3]);
+        put(w, "}");
+    }
+    put(w, "},\"munis\":[");
+    for (size_t i = 0; i < run->nm; i++) {
+        const nv_muni_result *m = &run->m[i];
+        put(w, i ? ",\n{\"k\":" : "\n{\"k\":");
+        json_str(w, m->kommunkod);
+        put(w, ",\"n\":");
+        json_str(w, m->namn);
+        put(w, ",\"l\":");
+        json_str(w, m->lanskod);
+        put(w, ",");
+        json_figures(w, run, m, oa, na);
+        if (bef) {
+            put(w, ",\"b\":{");
+            json_figures(w, bef, &bef->m[i], ob, nb);
+            put(w, "},\"ch\":");
+            json_str(w, pg->ms[0].info.classes[pg->ms[0].cls[i] >= 0 ? pg->ms[0].cls[i] : 0].label);
+        }
+        put(w, "}");
+    }
+    put(w, "]}</script>\n");
+    free(oa[run->nm]), free(oa), free(na);
+    if (ob)
+        free(ob[bef->nm]), free(ob), free(nb);
+    return NV_OK;
+}
+
+/* ======================================================================== pages */
+
+static void page_free(page *pg)
+{
+    for (size_t i = 0; i < pg->n_ms; i++)
+        free(pg->ms[i].cls);
+    free(pg->county_bb);
+    nv_render_data_destroy(pg->d);
+}
+
+/* Loads the classes and lays out the frame; the page is then written part by part. */
+static nv_status page_prepare(page *pg, const char *db_path, int compare, nv_error *err)
+{
+    nv_status st = nv_render_load(db_path, &pg->d, err);
+    if (st == NV_OK)
+        st = compare ? compare_measures(pg, err) : single_measures(pg, err);
+    if (st != NV_OK)
+        return st;
+    double ext[4];
+    wkb_extent(pg->run->m, pg->run->nm, ext);
+    if (!(ext[0] <= ext[2]))
+        ext[0] = ext[1] = 0, ext[2] = ext[3] = 1;
+    double margin = 0.01 * fmax(ext[2] - ext[0], ext[3] - ext[1]);
+    pg->f.x0 = ext[0] - margin;
+    pg->f.y1 = ext[3] + margin;
+    pg->f.w = lround((ext[2] - ext[0] + 2 * margin) / GRID_M) + 1;
+    pg->f.h = lround((ext[3] - ext[1] + 2 * margin) / GRID_M) + 1;
+    if (!(pg->county_bb = malloc((pg->run->nc ? pg->run->nc : 1) * sizeof *pg->county_bb)))
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    for (size_t i = 0; i < pg->run->nc; i++) {
+        pg->county_bb[i][0] = pg->county_bb[i][1] = LONG_MAX;
+        pg->county_bb[i][2] = pg->county_bb[i][3] = LONG_MIN;
+    }
+    return NV_OK;
+}
+
+/* The map section and what follows it, common to both pages. */
+static nv_status page_body(page *pg, nv_error *err)
+{
+    writer *w = &pg->w;
+    put(w, "<section id=\"mapsec\">\n");
+    controls(pg);
+    put(w, "<div class=\"mapbox\">\n");
+    nv_status st = map_svg(pg, err);
+    if (st != NV_OK)
+        return st;
+    legend(pg);
+    put(w, "</div>\n</section>\n");
+    return NV_OK;
+}
+
+static void page_end(page *pg)
+{
+    writer *w = &pg->w;
+    put(w, "<script>\n");
+    for (size_t i = 0; PAGE_JS[i]; i++)
+        put(w, PAGE_JS[i]);
+    put(w, "</script>\n</body>\n</html>\n");
+}
+
+static void analyze_summary(page *pg)
+{
+    writer *w = &pg->w;
+    const nv_run_summary *s = pg->run->summary;
+    char a[64], b[64];
+    put(w, "<header id=\"summary\">\n<h1>");
+    put(w, tr(w, "Lokal närvaro per kommun", "Local presence by municipality"));
+    put(w, "</h1>\n<p class=\"lead\">");
+    putf(w, tr(w, "%d av %d kommuner har ett eget kontor, %d saknar. %d kontor.",
+               "%d of %d municipalities have an office of their own, %d have none. %d offices."),
+         s->with_office, s->municipalities, s->without_office, s->offices);
+    if (s->presence_none != s->without_office)
+        putf(w, tr(w, " %d av kommunerna utan kontor har en annan form av närvaro, %d saknar närvaro helt.",
+                   " %d of the municipalities without an office have another form of presence, %d have none at all."),
+             s->without_office - s->presence_none, s->presence_none);
+    put(w, "</p>\n");
+    people_beyond(w, s);
+    if (isfinite(s->max_nearest_office_km)) {
+        const char *far = s->max_nearest_kommunkod;
+        for (size_t i = 0; far && i < pg->run->nm; i++)
+            if (strcmp(pg->run->m[i].kommunkod, far) == 0)
+                far = pg->run->m[i].namn;
+        put(w, "<p>");
+        put(w, tr(w, "Längst till närmaste kontor: ", "Farthest from an office: "));
+        html(w, far);
+        putf(w, " (%s km)", fmt_dec(a, sizeof a, s->max_nearest_office_km, 1, w->lang));
+        putf(w, tr(w, "; i genomsnitt %s km från kommunernas representativa punkter.",
+                   "; on average %s km from the municipalities' representative points."),
+             fmt_dec(b, sizeof b, s->mean_nearest_office_km, 1, w->lang));
+        put(w, "</p>\n");
+    }
+    if (s->offices_rejected || s->offices_snapped)
+        putf(w, tr(w, "<p>%d kontor låg strax utanför gränserna och flyttades till närmaste kommun, %d kunde inte "
+                      "placeras (se offices.csv).</p>\n",
+                   "<p>%d offices lay just outside the boundaries and were moved to the nearest municipality, %d "
+                   "could not be placed (see offices.csv).</p>\n"),
+             s->offices_snapped, s->offices_rejected);
+    source_line(w, s, NULL);
+    put(w, "</header>\n");
+}
+
+nv_status nv_report_html_analyze(const char *path, const char *db_path, const nv_report_html_run *run,
+                                 const nv_report_html_options *o, nv_error *err)
+{
+    page pg;
+    memset(&pg, 0, sizeof pg);
+    pg.o = o;
+    pg.run = run;
+    pg.w.lang = o->lang;
+    nv_status st = page_prepare(&pg, db_path, 0, err);
+    if (st == NV_OK && (st = w_open(&pg.w, path, o->lang, err)) == NV_OK) {
+        head(&pg, tr(&pg.w, "Lokal närvaro per kommun", "Local presence by municipality"));
+        analyze_summary(&pg);
+        if ((st = page_body(&pg, err)) == NV_OK) {
+            put(&pg.w, "<section id=\"tables\">\n");
+            municipality_table(&pg);
+            county_table(&pg);
+            put(&pg.w, "</section>\n");
+            st = data_json(&pg, err);
+        }
+        if (st == NV_OK)
+            page_end(&pg);
+        st = w_close(&pg.w, st, err);
+    }
+    page_free(&pg);
+    return st;
+}
+
+/* ---- comparison ---- */
+
+static void compare_summary(page *pg, const nv_compare_totals *t, const size_t *ranking, size_t n_ranked)
+{
+    writer *w = &pg->w;
+    const nv_run_summary *b = pg->before->summary, *a = pg->run->summary;
+    char x[64], y[64];
+    put(w, "<header id=\"summary\">\n<h1>");
+    put(w, tr(w, "Vad den nya kontorsplanen förändrar", "What the new office plan changes"));
+    put(w, "</h1>\n<p class=\"lead\">");
+    putf(w, tr(w, "Kommuner med eget kontor: %d → %d. %d förlorar sin närvaro, %d får närvaro; närmaste kontor "
+                  "kommer längre bort i %d kommuner och närmare i %d.",
+               "Municipalities with an office of their own: %d → %d. %d lose their presence, %d gain one; the "
+               "nearest office moves farther away in %d municipalities and nearer in %d."),
+         b->with_office, a->with_office, t->losing_presence, t->gaining_presence, t->longer, t->shorter);
+    put(w, "</p>\n");
+    if (a->pop.population > 0) {
+        put(w, "<p>");
+        for (size_t r = 0; r < a->radii.n; r++) {
+            put(w, list_sep(w, r, a->radii.n));
+            fmt_dec(y, sizeof y, a->radii.km[r], a->radii.km[r] == floor(a->radii.km[r]) ? 0 : 1, w->lang);
+            putf(w, tr(w, "%s fler längre än %s km", "%s more beyond %s km"),
+                 fmt_int(x, sizeof x, t->beyond_added[r] - t->within_added[r], w->lang), y);
+        }
+        put(w, tr(w, " från närmaste kontor (netto).</p>\n", " from the nearest office (net).</p>\n"));
+    }
+    if (n_ranked) {
+        const nv_change *c = &pg->changes[ranking[0]];
+        put(w, "<p>");
+        put(w, tr(w, "Störst förlust: ", "Heaviest loss: "));
+        html(w, c->after->namn);
+        putf(w, tr(w, ", %s → %s km till närmaste kontor.", ", %s → %s km to the nearest office."),
+             fmt_dec(x, sizeof x, c->before->nearest_office_km, 1, w->lang),
+             fmt_dec(y, sizeof y, c->after->nearest_office_km, 1, w->lang));
+        put(w, "</p>\n");
+    }
+    source_line(w, b, tr(w, "Tidigare plan. ", "Base plan. "));
+    source_line(w, a, tr(w, "Ny plan. ", "New plan. "));
+    put(w, "</header>\n");
+}
+
+static const char *change_label(const page *pg, size_t i)
+{
+    const measure *m = &pg->ms[0];
+    int c = m->cls[i];
+    return c >= 0 && (size_t)c < m->info.n_classes ? m->info.classes[c].label : "";
+}
+
+static void change_row(page *pg, const nv_change *c, size_t i, long rank)
+{
+    writer *w = &pg->w;
+    const nv_radii *radii = &pg->run->summary->radii;
+    put(w, "<tr data-lan=\"");
+    html(w, c->after->lanskod);
+    put(w, "\">");
+    if (rank > 0)
+        td_num(w, (double)rank, 0);
+    td_text(w, c->after->kommunkod);
+    td_text(w, c->after->namn);
+    td_text(w, change_label(pg, i));
+    td_text(w, presence_label(w, c->before->presence));
+    td_text(w, presence_label(w, c->after->presence));
+    td_num(w, c->before->nearest_office_km, 1);
+    td_num(w, c->after->nearest_office_km, 1);
+    td_num(w, c->delta_km, 1);
+    td_num(w, c->after->pop.population, 0);
+    for (size_t r = 0; r < radii->n; r++)
+        td_num(w, c->beyond_added[r], 0);
+    td_num(w, c->person_km_added, 0);
+    put(w, "</tr>\n");
+}
+
+static void change_table(page *pg, const char *id, const size_t *order, size_t n, int ranked)
+{
+    writer *w = &pg->w;
+    const nv_radii *radii = &pg->run->summary->radii;
+    county_filter(pg, id);
+    putf(w, "<table id=\"%s\" class=\"sortable\"><thead><tr>", id);
+    if (ranked)
+        th(w, tr(w, "Rang", "Rank"), COL_NUM);
+    th(w, tr(w, "Kod", "Code"), COL_TEXT);
+    th(w, tr(w, "Kommun", "Municipality"), COL_TEXT);
+    th(w, tr(w, "Förändring", "Change"), COL_TEXT);
+    th(w, tr(w, "Närvaro före", "Presence before"), COL_TEXT);
+    th(w, tr(w, "Närvaro efter", "Presence after"), COL_TEXT);
+    th(w, tr(w, "Km före", "Km before"), COL_NUM);
+    th(w, tr(w, "Km efter", "Km after"), COL_NUM);
+    th(w, tr(w, "Skillnad, km", "Difference, km"), COL_NUM);
+    th(w, tr(w, "Befolkning", "Population"), COL_NUM);
+    for (size_t r = 0; r < radii->n; r++)
+        radius_header(w, "Nya bortom %s km", "New beyond %s km", radii->km[r]);
+    th(w, tr(w, "Personkm tillagda", "Person-km added"), COL_NUM);
+    put(w, "</tr></thead>\n<tbody>\n");
+    for (size_t k = 0; k < n; k++) {
+        size_t i = order ? order[k] : k;
+        if (!order && !pg->changes[i].changed)
+            continue;
+        change_row(pg, &pg->changes[i], i, ranked ? (long)k + 1 : 0);
+    }
+    put(w, "</tbody></table>\n");
+}
+
+nv_status nv_report_html_compare(const char *path, const char *db_path, const nv_report_html_run *before,
+                                 const nv_report_html_run *after, const nv_change *changes,
+                                 const size_t *ranking, size_t n_ranked, const nv_compare_totals *totals,
+                                 const nv_report_html_options *o, nv_error *err)
+{
+    page pg;
+    memset(&pg, 0, sizeof pg);
+    pg.o = o;
+    pg.run = after;
+    pg.before = before;
+    pg.changes = changes;
+    pg.w.lang = o->lang;
+    if (before->nm != after->nm)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "the two plans were measured on different boundaries");
+    nv_status st = page_prepare(&pg, db_path, 1, err);
+    if (st == NV_OK && (st = w_open(&pg.w, path, o->lang, err)) == NV_OK) {
+        writer *w = &pg.w;
+        head(&pg, tr(w, "Vad den nya kontorsplanen förändrar", "What the new office plan changes"));
+        compare_summary(&pg, totals, ranking, n_ranked);
+        if ((st = page_body(&pg, err)) == NV_OK) {
+            put(w, "<section id=\"tables\">\n<h2>");
+            put(w, tr(w, "Rangordning: de som förlorar mest", "Ranking: the heaviest losses"));
+            put(w, "</h2>\n");
+            change_table(&pg, "t-ranking", ranking, n_ranked, 1);
+            put(w, "<h2>");
+            put(w, tr(w, "Alla förändringar", "Every change"));
+            put(w, "</h2>\n");
+            change_table(&pg, "t-changes", NULL, after->nm, 0);
+            put(w, "<p class=\"source\">");
+            put(w, tr(w, "Varje plans egen rapport: <a href=\"before/report.html\">tidigare plan</a>, "
+                         "<a href=\"after/report.html\">ny plan</a>.</p>\n",
+                      "Each plan's own report: <a href=\"before/report.html\">base plan</a>, "
+                      "<a href=\"after/report.html\">new plan</a>.</p>\n"));
+            put(w, "</section>\n");
+            st = data_json(&pg, err);
+        }
+        if (st == NV_OK)
+            page_end(&pg);
+        st = w_close(w, st, err);
+    }
+    page_free(&pg);
+    return st;
+}
+
+/* ---- batch ---- */
+
+nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plans, size_t n,
+                               const nv_radii *radii, const nv_report_html_options *o, nv_error *err)
+{
+    page pg;
+    memset(&pg, 0, sizeof pg);
+    writer *w = &pg.w;
+    nv_status st = w_open(w, path, o->lang, err);
+    if (st != NV_OK)
+        return st;
+    size_t done = 0, skipped = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        done += strcmp(plans[i].status, "done") == 0;
+        skipped += strcmp(plans[i].status, "skipped") == 0;
+        failed += strcmp(plans[i].status, "failed") == 0;
+    }
+    head(&pg, tr(w, "Planerna i en körning", "The plans of a batch"));
+    put(w, "<header id=\"summary\">\n<h1>");
+    put(w, tr(w, "Planerna i en körning", "The plans of a batch"));
+    putf(w, tr(w, "</h1>\n<p class=\"lead\">%zu planer: %zu körda nu, %zu redan aktuella, %zu misslyckade. "
+                  "Klicka på en plan för dess egen rapport.</p>\n</header>\n",
+               "</h1>\n<p class=\"lead\">%zu plans: %zu run now, %zu already current, %zu failed. Follow a "
+               "plan for its own report.</p>\n</header>\n"),
+         n, done, skipped, failed);
+    put(w, "<section id=\"tables\">\n<table id=\"t-plans\" class=\"sortable\"><thead><tr>");
+    th(w, "Plan", COL_TEXT);
+    th(w, "Status", COL_TEXT);
+    th(w, tr(w, "Kontor", "Offices"), COL_NUM);
+    th(w, tr(w, "Kommuner med kontor", "Municipalities with an office"), COL_NUM);
+    th(w, tr(w, "Utan kontor", "Without"), COL_NUM);
+    th(w, tr(w, "Befolkning", "Population"), COL_NUM);
+    for (size_t r = 0; radii && r < radii->n; r++)
+        radius_header(w, "Bortom %s km", "Beyond %s km", radii->km[r]);
+    th(w, tr(w, "Medelavstånd, km", "Mean distance, km"), COL_NUM);
+    th(w, tr(w, "Fel", "Error"), COL_TEXT);
+    put(w, "</tr></thead>\n<tbody>\n");
+    for (size_t i = 0; i < n; i++) {
+        const nv_report_html_plan *p = &plans[i];
+        int ok = strcmp(p->status, "failed") != 0;
+        put(w, "<tr><td>");
+        if (p->has_report) {
+            /* A plan's name is a file name (no '/'): percent-escape what a URL or the
+             * attribute would read otherwise. */
+            put(w, "<a href=\"");
+            for (const unsigned char *q = (const unsigned char *)p->plan; *q; q++)
+                if (*q < 0x21 || strchr("%#?&<>\"'\\", *q))
+                    putf(w, "%%%02X", *q);
+                else
+                    fputc(*q, w->f);
+            put(w, "/report.html\">");
+            html(w, p->plan);
+            put(w, "</a>");
+        } else {
+            html(w, p->plan);
+        }
+        put(w, "</td>");
+        td_text(w, strcmp(p->status, "done") == 0      ? tr(w, "körd", "done")
+                   : strcmp(p->status, "skipped") == 0 ? tr(w, "aktuell", "current")
+                                                       : tr(w, "misslyckad", "failed"));
+        td_num(w, ok ? p->offices : NAN, 0);
+        td_num(w, ok ? p->with_office : NAN, 0);
+        td_num(w, ok ? p->without_office : NAN, 0);
+        td_num(w, ok ? p->population : NAN, 0);
+        for (size_t r = 0; radii && r < radii->n; r++)
+            td_num(w, ok ? p->beyond[r] : NAN, 0);
+        td_num(w, ok ? p->mean_distance_km : NAN, 1);
+        td_text(w, p->error ? p->error : "");
+        put(w, "</tr>\n");
+    }
+    put(w, "</tbody></table>\n</section>\n");
+    putf(w, "<script type=\"application/json\" id=\"nv-data\">{\"lang\":\"%s\",\"measures\":[],\"munis\":[]}</script>\n",
+         tr(w, "sv", "en"));
+    page_end(&pg);
+    return w_close(w, NV_OK, err);
+}
