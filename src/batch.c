@@ -1,6 +1,7 @@
 #include "batch.h"
 
 #include "offices.h"
+#include "report_html.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -312,6 +313,43 @@ static nv_status write_plans_csv(const batch *bt, nv_error *err)
     return NV_OK;
 }
 
+/* OUT/report.html: a row per plan, linking to each plan's own report. Written beside
+ * and moved into place, as plans.csv is. */
+static nv_status write_report(const batch *bt, const nv_session_options *so, nv_error *err)
+{
+    static const char *const status[] = {"done", "skipped", "failed"};
+    char path[4096], tmp[4096], own[4096];
+    nv_report_html_plan *p = calloc(bt->n ? bt->n : 1, sizeof *p);
+    if (!p)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    for (size_t i = 0; i < bt->n; i++) {
+        const row *r = &bt->rows[i];
+        p[i].plan = r->name;
+        p[i].file = r->file;
+        p[i].status = status[r->status];
+        p[i].error = r->status == ROW_FAILED ? r->error : NULL;
+        snprintf(own, sizeof own, "%s/%s/report.html", bt->o->out_dir, r->name);
+        p[i].has_report = r->status != ROW_FAILED && access(own, F_OK) == 0;
+        p[i].offices = (int)r->offices;
+        p[i].with_office = (int)r->with_office;
+        p[i].without_office = (int)r->without_office;
+        p[i].population = r->population;
+        p[i].mean_distance_km = r->mean_km;
+        for (size_t k = 0; k < bt->radii.n; k++)
+            p[i].beyond[k] = r->population - r->within[k];
+    }
+    snprintf(path, sizeof path, "%s/report.html", bt->o->out_dir);
+    snprintf(tmp, sizeof tmp, "%s/.report.html.tmp-%ld", bt->o->out_dir, (long)getpid());
+    nv_report_html_options ro = {(nv_lang)so->lang, so->maps_dir};
+    nv_status st = nv_report_html_batch(tmp, p, bt->n, &bt->radii, &ro, err);
+    free(p);
+    if (st == NV_OK && rename(tmp, path) != 0) {
+        unlink(tmp);
+        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot move into place: %s", strerror(errno));
+    }
+    return st;
+}
+
 nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals *totals, nv_diags *diags,
                        nv_error *err)
 {
@@ -388,6 +426,9 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
         }
     }
     if ((st = write_plans_csv(&bt, err)) != NV_OK)
+        goto done;
+    const nv_session_options *so = nv_session_options_of(s);
+    if (!so->tables_only && !so->no_report && (st = write_report(&bt, so, err)) != NV_OK)
         goto done;
     if (worst != NV_OK)
         st = nv_error_set(err, worst, o->plans_dir, 0, "%zu of %zu plans failed (see above); the others are in %s",

@@ -183,7 +183,11 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
     add_option(m, "presence_order", o->presence_order);
     add_option(m, "office_types", o->office_types);
     add_option(m, "places_name_field", o->places.name_field);
-    add_option(m, "outputs", o->tables_only ? "tables" : o->no_maps ? "tables,database" : "tables,database,map");
+    /* The report is an output too: a result without one (or in another language) is
+     * not current for a batch that wants one. */
+    snprintf(buf, sizeof buf, "%s%s%s", o->tables_only ? "tables" : "tables,database", !o->tables_only && !o->no_maps ? ",map" : "",
+             !o->tables_only && !o->no_report ? (o->lang == NV_LANG_EN ? ",report-en" : ",report") : "");
+    add_option(m, "outputs", buf);
     const char *const *files = nv_boundaries_files(s->b);
     nv_status st = NV_OK;
     if (!files[0])
@@ -290,6 +294,11 @@ void nv_session_close(nv_session *s)
     nv_boundaries_destroy(s->b);
     pthread_mutex_destroy(&s->write_lock);
     free(s);
+}
+
+const nv_session_options *nv_session_options_of(const nv_session *s)
+{
+    return &s->o;
 }
 
 void nv_session_radii(const nv_session *s, nv_radii *out)
@@ -579,6 +588,18 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
         if (st == NV_OK && !s->o.no_maps)
             st = write_compare_maps(dir, s->o.maps_dir, err);
         pthread_mutex_unlock(&s->write_lock);
+        if (st == NV_OK && !s->o.no_report) {
+            nv_report_html_run rb = {&before->s, mb, nb, NULL, 0, NULL, 0}, ra = {&after->s, ma, na, NULL, 0, NULL, 0};
+            rb.c = nv_coverage_counties(before->cov, &rb.nc);
+            rb.o = nv_coverage_offices(before->cov, &rb.no);
+            ra.c = nv_coverage_counties(after->cov, &ra.nc);
+            ra.o = nv_coverage_offices(after->cov, &ra.no);
+            nv_report_html_options ro = {(nv_lang)s->o.lang, s->o.maps_dir};
+            char db[4096];
+            snprintf(db, sizeof db, "%s/compare.sqlite", dir);
+            snprintf(path, sizeof path, "%s/report.html", dir);
+            st = nv_report_html_compare(path, db, &rb, &ra, changes, ranking, *n_ranked, totals, &ro, err);
+        }
     }
     if (st == NV_OK) {
         snprintf(path, sizeof path, "%s/summary.json", dir);

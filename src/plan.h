@@ -56,6 +56,9 @@ void nv_evaluation_destroy(nv_evaluation *e); /* accepts NULL */
 const nv_run_summary *nv_evaluation_summary(const nv_evaluation *e);
 const nv_coverage *nv_evaluation_coverage(const nv_evaluation *e);
 
+/* The options the session was opened with, defaults applied. Borrowed. */
+const nv_session_options *nv_session_options_of(const nv_session *s);
+
 /* The radii the session measures (the default applied). */
 void nv_session_radii(const nv_session *s, nv_radii *out);
 

@@ -91,7 +91,8 @@ def batch_of_three_plans_and_one_broken():
              "the Excel variant gives the same figures")
     check(rows["d-broken"]["error"] != "", "the failed plan's row says why")
     check_eq(sorted(n for n in os.listdir(out) if not n.startswith(".")),
-             ["a-2019", "b-2020", "c-2020-excel", "plans.csv"], "three results, no folder for the broken plan")
+             ["a-2019", "b-2020", "c-2020-excel", "plans.csv", "report.html"],
+             "three results, no folder for the broken plan")
     with open(os.path.join(out, "b-2020", "municipalities.csv"), "rb") as f1, \
             open(os.path.join(out, "c-2020-excel", "municipalities.csv"), "rb") as f2:
         check(f1.read() == f2.read(), "identical municipalities.csv for the two encodings")
