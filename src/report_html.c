@@ -41,6 +41,7 @@ static const char *const PAGE_CSS[] = {
     "#munis path { stroke: #fff; stroke-width: .6px; vector-effect: non-scaling-stroke; stroke-linejoin: round; cursor: pointer; }\n",
     "#munis path.hot, #munis path:focus { stroke: #000; stroke-width: 2px; outline: none; }\n",
     "#munis path.out { opacity: .3; }\n",
+    "#map.light-edges #munis path { stroke: #c4c4c4; }\n",
     "#offices { pointer-events: none; }\n",
     "#offices .of { vector-effect: non-scaling-stroke; stroke-width: .8px; }\n",
     "#offices .of-booked { stroke-width: 1.8px; }\n",
@@ -55,6 +56,7 @@ static const char *const PAGE_CSS[] = {
     ".legend-head { font-weight: bold; margin: 0; }\n",
     ".sw { display: inline-block; width: 1.1rem; height: .8rem; border: 1px solid #999; }\n",
     ".n { color: var(--soft); }\n",
+    "#tables { overflow-x: auto; }\n",
     "table { border-collapse: collapse; width: 100%; font-size: .85rem; }\n",
     "th, td { padding: .2rem .45rem; border-bottom: 1px solid #ddd; text-align: left; }\n",
     "td.num { text-align: right; font-variant-numeric: tabular-nums; }\n",
@@ -76,6 +78,7 @@ static const char *const PAGE_CSS[] = {
     "  #munis path.hot { stroke: #fff; stroke-width: .6px; }\n",
     "  #legend { font-size: 8pt; }\n",
     "  th { position: static; }\n",
+    "  #tables { overflow: visible; }\n",
     "}\n",
     NULL};
 
@@ -124,6 +127,8 @@ static const char *const PAGE_JS[] = {
     "    var recolor = function (k) {\n",
     "      var m = data.measures[k];\n",
     "      each(paths, function (p) { p.setAttribute('fill', colorOf(m, +p.getAttribute('data-i'))); });\n",
+    "      /* White is a class colour of the change map: its edges are grey, as on the PNG. */\n",
+    "      svg.classList.toggle('light-edges', m.key === 'change');\n",
     "      drawLegend(m);\n",
     "    };\n",
     "    document.getElementById('measure').addEventListener('change', function (e) { recolor(+e.target.value); });\n",
@@ -147,7 +152,13 @@ static const char *const PAGE_JS[] = {
     "      row(T.presence, pair('pl', str));\n",
     "      var names = m.ol.map(function (o) { return o[0] + ' (' + o[1] + ')'; }).join('; ');\n",
     "      row(T.offices, pair('o', num) + (names ? ': ' + names : ''));\n",
-    "      row(T.nearest, (m.nn ? m.nn + ', ' : '') + pair('km', km));\n",
+    "      var pairOf = function (f) {\n",
+    "        var a = f(m);\n",
+    "        if (!b) return a;\n",
+    "        var x = f(b);\n",
+    "        return x === a ? a : x + ' \\u2192 ' + a;\n",
+    "      };\n",
+    "      row(T.nearest, pairOf(function (r) { return (r.nn ? r.nn + ', ' : '') + km(r.km); }));\n",
     "      if (m.pop !== null) {\n",
     "        row(T.population, num(m.pop) + ' ' + T.people);\n",
     "        data.radii.forEach(function (r, k) {\n",
@@ -848,9 +859,9 @@ static nv_status map_svg(page *pg, nv_error *err)
     writer *w = &pg->w;
     const nv_report_html_run *run = pg->run;
     const measure *m0 = &pg->ms[0];
-    putf(w, "<div class=\"mapwrap\"><svg id=\"map\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %ld %ld\" "
+    putf(w, "<div class=\"mapwrap\"><svg id=\"map\"%s xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %ld %ld\" "
             "tabindex=\"-1\" role=\"group\" aria-label=\"",
-         pg->f.w, pg->f.h);
+         strcmp(m0->key, "change") == 0 ? " class=\"light-edges\"" : "", pg->f.w, pg->f.h);
     put(w, tr(w, "Karta över kommunerna", "Map of the municipalities"));
     put(w, "\">\n<g id=\"munis\">\n");
     for (size_t i = 0; i < run->nm; i++) {
