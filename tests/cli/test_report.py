@@ -13,7 +13,7 @@ import subprocess
 
 from nvcli import (KOMMUNER_SHP, PLAN_2020, case, check, check_eq, finish, read_csv, read_json, run,
                    tmpdir)
-from nvbrowser import Browser
+from nvbrowser import Browser, click_header, column, fills, hover
 
 XSS_OFFICE = '<img src=x onerror="window.__xss=1">'
 XSS_MUNI = '</script><script>window.__xss2=1</script><b onmouseover=window.__xss3=1>Danderyd'
@@ -101,49 +101,6 @@ def english():
     check("106 of 290 municipalities have an office of their own, 184 have none." in text,
           "the English summary counts 106 of 290")
     check('<html lang="en">' in text, "the page says it is English")
-
-
-# Finds a point inside a municipality's path (its bounding box's centre if that hits it,
-# else the first hit of a grid over the box), in CSS pixels of the viewport.
-FIND_POINT = """(function (code) {
-  var p = document.querySelector('#munis path[data-kommunkod="' + code + '"]');
-  p.scrollIntoView({block: 'center'});
-  var r = p.getBoundingClientRect();
-  for (var n = 1; n <= 16; n *= 2)
-    for (var i = 0; i < n; i++) for (var j = 0; j < n; j++) {
-      var x = r.left + r.width * (i + 0.5) / n, y = r.top + r.height * (j + 0.5) / n;
-      if (document.elementFromPoint(x, y) === p) return [x, y];
-    }
-  return null;
-})"""
-
-
-def hover(b, code):
-    pt = b.js(FIND_POINT + f"('{code}')")
-    if pt is None:
-        return None
-    b.mouse_move(pt[0], pt[1])
-    return b.js("(function(){var t=document.getElementById('tooltip');return t.hidden?null:t.innerText;})()")
-
-
-def fills(b):
-    return b.js("Array.prototype.map.call(document.querySelectorAll('#munis path'),"
-                "function(p){return [p.getAttribute('data-kommunkod'), p.getAttribute('fill')];})")
-
-
-def column(b, table, col):
-    return b.js(f"Array.prototype.map.call(document.querySelectorAll('#{table} tbody tr'),"
-                f"function(r){{return [r.cells[{col}].getAttribute('data-v'), r.cells[{col}].textContent];}})")
-
-
-def click_header(b, table, label):
-    pt = b.js(f"""(function(){{var h = Array.prototype.find.call(document.querySelectorAll('#{table} th'),
-        function(h){{return h.textContent.indexOf({label!r}) === 0;}});
-        h.scrollIntoView({{block: 'center'}}); var r = h.getBoundingClientRect();
-        return [r.left + r.width / 2, r.top + r.height / 2, h.cellIndex];}})()""")
-    for t in ("mousePressed", "mouseReleased"):
-        b.send("Input.dispatchMouseEvent", type=t, x=pt[0], y=pt[1], button="left", clickCount=1)
-    return pt[2]
 
 
 def presence_colors():
