@@ -151,7 +151,8 @@ static const char *const PAGE_JS[] = {
     "      if (m.ch) row(T.change, m.ch);\n",
     "      row(T.presence, pair('pl', str));\n",
     "      var names = m.ol.map(function (o) { return o[0] + ' (' + o[1] + ')'; }).join('; ');\n",
-    "      row(T.offices, pair('o', num) + (names ? ': ' + names : ''));\n",
+    "      row(T.offices, pair('o', num));\n",
+    "      row(T.locations, pair('loc', num) + (names ? ': ' + names : ''));\n",
     "      var pairOf = function (f) {\n",
     "        var a = f(m);\n",
     "        if (!b) return a;\n",
@@ -159,6 +160,7 @@ static const char *const PAGE_JS[] = {
     "        return x === a ? a : x + ' \\u2192 ' + a;\n",
     "      };\n",
     "      row(T.nearest, pairOf(function (r) { return (r.nn ? r.nn + ', ' : '') + km(r.km); }));\n",
+    "      if (m.pk !== null && m.pk !== m.km) row(T.nearestp, pair('pk', km));\n",
     "      if (m.pop !== null) {\n",
     "        row(T.population, num(m.pop) + ' ' + T.people);\n",
     "        data.radii.forEach(function (r, k) {\n",
@@ -962,6 +964,12 @@ static const char *presence_label(const writer *w, const char *p)
         return tr(w, "Bemannat kontor", "Staffed office");
     if (strcmp(p, "booked") == 0)
         return tr(w, "Endast bokade besök", "Booked visits only");
+    if (strcmp(p, "servicekontor") == 0)
+        return tr(w, "Statens servicekontor", "State service office");
+    if (strcmp(p, "cooperation") == 0)
+        return tr(w, "Samarbete", "Cooperation");
+    if (strcmp(p, "agreement") == 0)
+        return tr(w, "Överenskommelse", "Agreement");
     return p; /* another type word of the plan, as it wrote it */
 }
 
@@ -1014,7 +1022,9 @@ static void municipality_table(page *pg)
     th(w, tr(w, "Län", "County"), COL_TEXT);
     th(w, tr(w, "Närvaro", "Presence"), COL_TEXT);
     th(w, tr(w, "Kontor", "Offices"), COL_NUM);
+    th(w, tr(w, "Platser", "Locations"), COL_NUM);
     th(w, tr(w, "Närmaste kontor, km", "Nearest office, km"), COL_NUM);
+    th(w, tr(w, "Närmaste närvaro, km", "Nearest presence, km"), COL_NUM);
     if (pop) {
         th(w, tr(w, "Befolkning", "Population"), COL_NUM);
         for (size_t r = 0; r < radii->n; r++)
@@ -1032,7 +1042,9 @@ static void municipality_table(page *pg)
         td_text(w, county_name(run, m->lanskod));
         td_text(w, presence_label(w, m->presence));
         td_num(w, m->offices, 0);
+        td_num(w, m->locations, 0);
         td_num(w, m->nearest_office_km, 1);
+        td_num(w, m->nearest_presence_km, 1);
         if (pop) {
             td_num(w, m->pop.population, 0);
             for (size_t r = 0; r < radii->n; r++)
@@ -1059,6 +1071,7 @@ static void county_table(page *pg)
     th(w, tr(w, "Kontor", "Offices"), COL_NUM);
     th(w, tr(w, "Med kontor", "With an office"), COL_NUM);
     th(w, tr(w, "Utan kontor", "Without"), COL_NUM);
+    th(w, tr(w, "Med närvaro", "With presence"), COL_NUM);
     th(w, tr(w, "Ingen närvaro", "No presence"), COL_NUM);
     th(w, tr(w, "Medelavstånd, km", "Mean distance, km"), COL_NUM);
     th(w, tr(w, "Längsta avstånd, km", "Longest distance, km"), COL_NUM);
@@ -1079,7 +1092,8 @@ static void county_table(page *pg)
         td_num(w, c->offices, 0);
         td_num(w, c->with_office, 0);
         td_num(w, c->without_office, 0);
-        td_num(w, c->none, 0);
+        td_num(w, c->with_presence, 0);
+        td_num(w, c->without_presence, 0);
         td_num(w, c->mean_nearest_office_km, 1);
         td_num(w, c->max_nearest_office_km, 1);
         if (pop) {
@@ -1116,8 +1130,10 @@ static void json_figures(writer *w, const nv_report_html_run *run, const nv_muni
     json_str(w, m->presence);
     put(w, ",\"pl\":");
     json_str(w, presence_label(w, m->presence));
-    putf(w, ",\"o\":%d,\"km\":", m->offices);
+    putf(w, ",\"o\":%d,\"loc\":%d,\"km\":", m->offices, m->locations);
     json_num(w, m->nearest_office_km, 1);
+    put(w, ",\"pk\":");
+    json_num(w, m->nearest_presence_km, 1);
     put(w, ",\"nn\":");
     json_str(w, office_name(run, m->nearest_office_id));
     put(w, ",\"ol\":[");
@@ -1180,11 +1196,12 @@ static void json_texts(writer *w, const nv_radii *radii)
     put(w, "\"t\":{");
     putf(w, "\"county\":\"%s\",\"presence\":\"%s\",\"offices\":\"%s\",\"nearest\":\"%s\",\"distance\":\"%s\","
             "\"population\":\"%s\",\"within\":\"%s\",\"mean\":\"%s\",\"none\":\"%s\",\"change\":\"%s\","
-            "\"km\":\"km\",\"people\":\"%s\"",
-         tr(w, "Län", "County"), tr(w, "Närvaro", "Presence"), tr(w, "Kontor och platser", "Offices and locations"),
+            "\"km\":\"km\",\"people\":\"%s\",\"locations\":\"%s\",\"nearestp\":\"%s\"",
+         tr(w, "Län", "County"), tr(w, "Närvaro", "Presence"), tr(w, "Kontor", "Offices"),
          tr(w, "Närmaste kontor", "Nearest office"), tr(w, "Avstånd", "Distance"), tr(w, "Befolkning", "Population"),
          tr(w, "Inom", "Within"), tr(w, "Medelavstånd", "Mean distance"), tr(w, "inga", "none"),
-         tr(w, "Förändring", "Change"), tr(w, "invånare", "people"));
+         tr(w, "Förändring", "Change"), tr(w, "invånare", "people"),
+         tr(w, "Platser, alla former", "Locations, every form"), tr(w, "Närmaste närvaro", "Nearest presence"));
     put(w, "},\"radii\":[");
     for (size_t r = 0; r < radii->n; r++)
         putf(w, "%s%g", r ? "," : "", radii->km[r]);
@@ -1330,11 +1347,25 @@ static void analyze_summary(page *pg)
     putf(w, tr(w, "%d av %d kommuner har ett eget kontor, %d saknar. %d kontor.",
                "%d of %d municipalities have an office of their own, %d have none. %d offices."),
          s->with_office, s->municipalities, s->without_office, s->offices);
-    if (s->presence_none != s->without_office)
+    if (s->without_presence != s->without_office)
         putf(w, tr(w, " %d av kommunerna utan kontor har en annan form av närvaro, %d saknar närvaro helt.",
                    " %d of the municipalities without an office have another form of presence, %d have none at all."),
-             s->without_office - s->presence_none, s->presence_none);
+             s->without_office - s->without_presence, s->without_presence);
     put(w, "</p>\n");
+    if (s->n_tiers > 0) {
+        /* Every form of presence the run found, best first: the municipalities whose best it is. */
+        put(w, "<p>");
+        put(w, tr(w, "Kommunernas bästa form av närvaro: ", "Each municipality's best form of presence: "));
+        for (size_t t = 0, shown = 0; t < s->n_tiers; t++) {
+            if (s->tier_counts[t] == 0)
+                continue;
+            put(w, shown++ ? ", " : "");
+            html(w, presence_label(w, s->tier_words[t]));
+            putf(w, " %s", fmt_int(a, sizeof a, s->tier_counts[t], w->lang));
+        }
+        putf(w, tr(w, ", ingen närvaro %s.</p>\n", ", no presence %s.</p>\n"),
+             fmt_int(a, sizeof a, s->without_presence, w->lang));
+    }
     people_beyond(w, s);
     if (isfinite(s->max_nearest_office_km)) {
         const char *far = s->max_nearest_kommunkod;

@@ -103,6 +103,27 @@ def english():
     check('<html lang="en">' in text, "the page says it is English")
 
 
+@case
+def every_form_of_presence():
+    """The 2020 plan with its cooperation arrangements: 106 / 208 / 82 in words, Heby's
+    cooperation as its presence, locations and the nearest presence in the table."""
+    out = os.path.join(WORK, "coop")
+    coop = os.path.join(os.path.dirname(PLAN_2020), "af-2020-cooperation-illustrative.csv")
+    status, _, err = run("analyze", "--offices", PLAN_2020, "--offices", coop, "--no-maps", "--out", out, "-q")
+    check_eq(status, 0, f"analyze with cooperation exits 0 ({err.strip()})")
+    text = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    check("102 av kommunerna utan kontor har en annan form av närvaro, 82 saknar närvaro helt." in text,
+          "the summary says 102 more with other presence, 82 without any")
+    munis = {r["kommunkod"]: r for r in read_csv(os.path.join(out, "municipalities.csv"))}
+    heby = munis["0331"]
+    check_eq(heby["presence"], "cooperation", "Heby's presence is cooperation")
+    row = re.search(r'<tr data-lan="03"><td>0331</td>(.*?)</tr>', text)
+    check(row is not None and "<td>Samarbete</td>" in row.group(1), "Heby's row names its presence in Swedish")
+    cells = re.findall(r'data-v="([^"]*)"', row.group(1)) if row else []
+    km = f"{float(heby['nearest_presence_km']):.1f}"
+    check(heby["locations"] in cells and km in cells, f"Heby's row has its locations and nearest presence ({cells})")
+
+
 def presence_colors():
     """The presence map's classes as narvaro render --info gives them: the PNG's colours."""
     png = os.path.join(WORK, "presence.png")
