@@ -1,26 +1,23 @@
-/* render.h — coverage maps of a finished run as PNG, SVG or PDF, drawn with cairo and
+/* render.h — coverage maps of a finished result as PNG, SVG or PDF, drawn with cairo and
  * with text set by pango in the font family "DejaVu Sans" (Debian: fonts-dejavu-core).
+ * This is the maps' public face; the work is done by modules named after their jobs (see
+ * render.c): mapdata (reading a result), classes (classes, limits, colours), maptext,
+ * legend, layout, choropleth, labels, symbols, surface (PNG, SVG, PDF) and mapinfo.
  *
- * Everything a map needs is read back from the run's narvaro.sqlite (nothing is
- * recomputed): municipality polygons and their presence and nearest_office_km, their
- * population figures (population, population_within_<R>km, mean_distance_km,
- * max_distance_km, for the population measures), office points and types, county names, and from the runs table the input files and whether
- * the plan is illustrative and the radii of the population figures. The compare.sqlite of narvaro compare is read the same way;
- * it adds each municipality's change class and the before plan's figures and offices,
- * for the difference map (measure change) and the two plans side by side (plan both). A map has a title, a subtitle, the choropleth with county
- * borders over municipality borders, office symbols, a legend with class counts, a
+ * Everything a map needs is read back from the result (nothing is recomputed):
+ * municipality polygons and their presence and nearest_office_km, their population
+ * figures (for the population measures), office points and types, county names, and the
+ * run's input files, whether the plan is illustrative and the radii of the population
+ * figures. The compare.sqlite of narvaro compare adds each municipality's change class and
+ * the before plan's figures and offices, for the difference map (measure change) and the
+ * two plans side by side (plan both). A map has a title, a subtitle, the choropleth with
+ * county borders over municipality borders, office symbols, a legend with class counts, a
  * scale bar in km, a north arrow and a source line (boundary and plan files, the date,
  * "illustrative" where the plan's rows are not sourced).
  *
  * Layout is in points (1/72 inch) on an A4 or A3 page, portrait or landscape; PNG output
- * is that page at a resolution. The legend panel goes into a corner of the map frame where
- * it covers no part of the mapped area; if no corner is free the map is shrunk beside or
- * above it. Two plans side by side share one scale and the legend goes to their right.
- *
- * Limits: county borders are found as municipality edges shared by two counties (or by
- * none: the coast and the national border); boundaries whose neighbours do not share
- * vertices exactly (not topologically clean) get county lines along every municipality
- * edge. North is grid north of the analysis CRS. */
+ * is that page at a resolution (layout.h says where the legend goes). North is grid north
+ * of the analysis CRS. */
 #ifndef NV_RENDER_H
 #define NV_RENDER_H
 
@@ -29,7 +26,7 @@
 
 #include <stddef.h>
 
-/* One run's results as read from narvaro.sqlite. */
+/* One result as read from its database (mapdata.h). */
 typedef struct nv_map_data nv_map_data;
 
 /* Reads db_path (opened read-only). NV_ERR_INPUT when the file is missing or is not a
@@ -142,7 +139,7 @@ nv_status nv_render_write_by_county(const nv_map_data *d, const nv_mapspec *spec
                                     nv_render_format fmt, int *written, nv_error *err);
 
 /* The classes a map of spec would draw for d, without drawing (for a second renderer,
- * the HTML report's SVG): info gets the classes (key, label, colour, count; count_before
+ * the HTML report's SVG; classes.h makes them from values, without a loaded result): info gets the classes (key, label, colour, count; count_before
  * for plan both), the breaks, and the office symbols (types staffed, booked, other,
  * closed, with their colours and the number of offices of the plan shown); the rest of
  * info is zero. cls_after (optional, one entry per municipality of d in code order) gets
@@ -156,15 +153,6 @@ nv_status nv_render_classes(const nv_map_data *d, const nv_mapspec *spec, const 
 /* The municipalities of d in code order: how many, and the code of the i-th. Borrowed. */
 size_t nv_render_municipality_count(const nv_map_data *d);
 const char *nv_render_municipality_code(const nv_map_data *d, size_t i);
-
-/* Class breaks over values sorted ascending (NANs excluded), as upper class limits: a
- * value v is in the first class whose limit is >= v, or in the last class. Return the
- * number of limits written to breaks (at most k - 1; fewer when values repeat). */
-size_t nv_render_breaks_quantile(const double *sorted, size_t n, int k, double *breaks);
-size_t nv_render_breaks_jenks(const double *sorted, size_t n, int k, double *breaks);
-
-/* The class (0..n_breaks) of v under upper-inclusive limits. */
-int nv_render_classify(double v, const double *breaks, size_t n_breaks);
 
 /* Versions for --version. Static strings. */
 const char *nv_render_cairo_version(void);

@@ -21,6 +21,7 @@
  *   Gamma   400 people,   0 within 10 km (0 %),   300 within 25 km (75 %),  mean 30 km, max 60 km
  *   Beta   no population figures (NULL): no data on every population map */
 #include "mapspec.h"
+#include "classes.h"
 #include "render.h"
 #include "store.h"
 #include "nv_test.h"
@@ -661,31 +662,31 @@ static void class_breaks(void)
 {
     const double ten[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
     double b[8];
-    NV_CHECK_INT(nv_render_breaks_quantile(ten, 10, 5, b), 4);
+    NV_CHECK_INT(nv_classes_breaks_quantile(ten, 10, 5, b), 4);
     NV_CHECK_NEAR(b[0], 2, 0);
     NV_CHECK_NEAR(b[3], 8, 0);
     /* Three tight groups: natural breaks between them. */
     const double groups[] = {1, 2, 3, 10, 11, 12, 20, 21, 22};
-    NV_CHECK_INT(nv_render_breaks_jenks(groups, 9, 3, b), 2);
+    NV_CHECK_INT(nv_classes_breaks_jenks(groups, 9, 3, b), 2);
     NV_CHECK_NEAR(b[0], 3, 0);
     NV_CHECK_NEAR(b[1], 12, 0);
     /* An outlier gets a class of its own. */
     const double outlier[] = {1, 1.5, 2, 2.5, 3, 100};
-    NV_CHECK_INT(nv_render_breaks_jenks(outlier, 6, 2, b), 1);
+    NV_CHECK_INT(nv_classes_breaks_jenks(outlier, 6, 2, b), 1);
     NV_CHECK_NEAR(b[0], 3, 0);
     /* Repeated values: fewer limits, never one at the maximum. */
     const double same[] = {1, 1, 1, 5};
-    NV_CHECK_INT(nv_render_breaks_quantile(same, 4, 4, b), 1);
+    NV_CHECK_INT(nv_classes_breaks_quantile(same, 4, 4, b), 1);
     NV_CHECK_NEAR(b[0], 1, 0);
-    NV_CHECK_INT(nv_render_breaks_jenks(same, 4, 3, b), 1);
-    NV_CHECK_INT(nv_render_breaks_jenks(same, 0, 3, b), 0);
+    NV_CHECK_INT(nv_classes_breaks_jenks(same, 4, 3, b), 1);
+    NV_CHECK_INT(nv_classes_breaks_jenks(same, 0, 3, b), 0);
     /* Upper limits are inside their class. */
     const double lim[] = {10, 25};
-    NV_CHECK_INT(nv_render_classify(0, lim, 2), 0);
-    NV_CHECK_INT(nv_render_classify(10, lim, 2), 0);
-    NV_CHECK_INT(nv_render_classify(10.001, lim, 2), 1);
-    NV_CHECK_INT(nv_render_classify(25, lim, 2), 1);
-    NV_CHECK_INT(nv_render_classify(26, lim, 2), 2);
+    NV_CHECK_INT(nv_classes_classify(0, lim, 2), 0);
+    NV_CHECK_INT(nv_classes_classify(10, lim, 2), 0);
+    NV_CHECK_INT(nv_classes_classify(10.001, lim, 2), 1);
+    NV_CHECK_INT(nv_classes_classify(25, lim, 2), 1);
+    NV_CHECK_INT(nv_classes_classify(26, lim, 2), 2);
 }
 
 static void failures(void)

@@ -1,0 +1,78 @@
+/* symbols.c — office symbols. */
+#include "symbols.h"
+
+#include "mapdata.h"
+#include "page.h"
+
+#include <math.h>
+
+static const unsigned SYMBOL_INK = 0x1b1b1b;
+
+static void symbol_path(cairo_t *cr, int type, double x, double y, double rad)
+{
+    cairo_new_sub_path(cr);
+    if (type == NV_OFFICE_CLOSED) { /* a cross: stroked, not filled */
+        double k = rad * 0.95;
+        cairo_move_to(cr, x - k, y - k);
+        cairo_line_to(cr, x + k, y + k);
+        cairo_move_to(cr, x + k, y - k);
+        cairo_line_to(cr, x - k, y + k);
+    } else if (type == NV_OFFICE_OTHER) { /* diamond */
+        cairo_move_to(cr, x, y - rad * 1.25);
+        cairo_line_to(cr, x + rad * 1.25, y);
+        cairo_line_to(cr, x, y + rad * 1.25);
+        cairo_line_to(cr, x - rad * 1.25, y);
+        cairo_close_path(cr);
+    } else {
+        cairo_arc(cr, x, y, rad, 0, 2 * M_PI);
+        cairo_close_path(cr);
+    }
+}
+
+void nv_symbols_colors(int type, unsigned *fill, unsigned *stroke)
+{
+    /* Staffed: a solid dot; booked visits only: a hollow ring; other types: a diamond;
+     * closed: a dark cross with a white halo (fill names the halo). */
+    *fill = type == NV_OFFICE_BOOKED || type == NV_OFFICE_CLOSED ? 0xffffff : SYMBOL_INK;
+    *stroke = type == NV_OFFICE_BOOKED || type == NV_OFFICE_CLOSED ? SYMBOL_INK : 0xffffff;
+}
+
+void nv_symbols_draw(cairo_t *cr, int type, double x, double y, double rad)
+{
+    unsigned fill, stroke;
+    nv_symbols_colors(type, &fill, &stroke);
+    cairo_new_path(cr);
+    if (type == NV_OFFICE_CLOSED) {
+        symbol_path(cr, type, x, y, rad);
+        cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+        nv_page_set_color(cr, fill);
+        cairo_set_line_width(cr, rad * 0.95);
+        cairo_stroke_preserve(cr);
+        nv_page_set_color(cr, stroke);
+        cairo_set_line_width(cr, rad * 0.45);
+        cairo_stroke(cr);
+        return;
+    }
+    symbol_path(cr, type, x, y, rad);
+    nv_page_set_color(cr, fill);
+    cairo_fill_preserve(cr);
+    nv_page_set_color(cr, stroke);
+    cairo_set_line_width(cr, type == NV_OFFICE_BOOKED ? rad * 0.55 : rad * 0.35);
+    cairo_stroke(cr);
+}
+const char *nv_symbols_name(int type)
+{
+    static const char *const names[NV_OFFICE_TYPES] = {"staffed", "booked", "other", "closed"};
+    return type >= 0 && type < NV_OFFICE_TYPES ? names[type] : "?";
+}
+
+const char *nv_symbols_label(int type, nv_lang lang)
+{
+    static const char *const sv[NV_OFFICE_TYPES] = {"Bemannat kontor", "Endast bokade besök", "Annan typ",
+                                                    "Stängt (bara i förra planen)"};
+    static const char *const en[NV_OFFICE_TYPES] = {"Staffed office", "Booked visits only", "Other type",
+                                                    "Closed (earlier plan only)"};
+    if (type < 0 || type >= NV_OFFICE_TYPES)
+        return "?";
+    return lang == NV_LANG_EN ? en[type] : sv[type];
+}
