@@ -1,5 +1,7 @@
 #include "boundaries.h"
 
+#include "textin.h"
+
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
@@ -395,6 +397,86 @@ static void quiet_proj_log(void *user, int level, const char *msg)
     (void)user, (void)level, (void)msg;
 }
 
+/* Does crs name a CRS by itself (an authority code, a URN, WKT, PROJJSON, a PROJ string),
+ * rather than by a name that PROJ would match loosely? */
+static int crs_is_explicit(const char *crs)
+{
+    while (isspace((unsigned char)*crs))
+        crs++;
+    if (*crs == '{' || *crs == '+' || strstr(crs, "proj=") || strncmp(crs, "urn:", 4) == 0 ||
+        strchr(crs, '[') || strncmp(crs, "http", 4) == 0)
+        return 1;
+    const char *colon = strchr(crs, ':'); /* AUTHORITY:CODE, e.g. EPSG:3006 */
+    if (!colon || colon == crs || !colon[1])
+        return 0;
+    for (const char *p = crs; p < colon; p++)
+        if (!isalnum((unsigned char)*p) && *p != '_')
+            return 0;
+    return 1;
+}
+
+/* The CRS given by option, checked: PROJ knows it as a CRS (a bare name must be a CRS's
+ * exact name: PROJ would take "foo" for "Amersfoort"), and, for the analysis CRS, it is
+ * projected with axes in metres. *out gets the PJ (caller destroys) on success. */
+static nv_status check_crs(PJ_CONTEXT *ctx, const char *option, const char *crs, int analysis, PJ **out,
+                           nv_error *err)
+{
+    *out = NULL;
+    if (!crs[0])
+        return nv_error_set(err, NV_ERR_INPUT, NULL, 0, "%s is empty: give a CRS such as EPSG:3006", option);
+    PJ *pj = proj_create(ctx, crs);
+    if (!pj || !proj_is_crs(pj) || (!crs_is_explicit(crs) && !nv_text_ieq(proj_get_name(pj), crs))) {
+        proj_destroy(pj);
+        return nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                            "%s %s: unknown CRS (PROJ knows no CRS of that name; give an authority code such "
+                            "as EPSG:3006, WKT, or a PROJ string)", option, crs);
+    }
+    if (analysis) {
+        PJ_TYPE t = proj_get_type(pj);
+        if (t == PJ_TYPE_GEOGRAPHIC_2D_CRS || t == PJ_TYPE_GEOGRAPHIC_3D_CRS || t == PJ_TYPE_GEOGRAPHIC_CRS) {
+            proj_destroy(pj);
+            return nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                                "%s %s is geographic (degrees); distances need a projected CRS in metres, "
+                                "e.g. EPSG:3006", option, crs);
+        }
+        PJ *cs = t == PJ_TYPE_PROJECTED_CRS ? proj_crs_get_coordinate_system(ctx, pj) : NULL;
+        const char *unit = NULL;
+        double to_m = 0;
+        int n_axes = cs ? proj_cs_get_axis_count(ctx, cs) : 0;
+        int metres = n_axes >= 2;
+        for (int i = 0; i < n_axes && metres; i++)
+            metres = proj_cs_get_axis_info(ctx, cs, i, NULL, NULL, NULL, &to_m, &unit, NULL, NULL) &&
+                     to_m == 1.0;
+        proj_destroy(cs);
+        if (!metres) {
+            char what[160];
+            if (t != PJ_TYPE_PROJECTED_CRS)
+                snprintf(what, sizeof what, "is not a projected CRS (PROJ calls it %s)", proj_get_name(pj));
+            else
+                snprintf(what, sizeof what, "has its axes in %s, not metres", unit ? unit : "another unit");
+            proj_destroy(pj);
+            return nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                                "%s %s %s; distances need a projected CRS in metres, e.g. EPSG:3006", option, crs,
+                                what);
+        }
+    }
+    *out = pj;
+    return NV_OK;
+}
+
+nv_status nv_boundaries_check_crs(const char *option, const char *crs, int analysis, nv_error *err)
+{
+    PJ_CONTEXT *ctx = proj_context_create();
+    PJ *pj = NULL;
+    if (!ctx)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory (PROJ context)");
+    proj_log_func(ctx, NULL, quiet_proj_log);
+    nv_status st = check_crs(ctx, option, crs, analysis, &pj, err);
+    proj_destroy(pj);
+    proj_context_destroy(ctx);
+    return st;
+}
+
 /* An OGR layer opened for reading, with the PROJ operation into the analysis CRS. */
 typedef struct layer_input {
     GDALDatasetH ds;
@@ -458,12 +540,8 @@ static nv_status open_input(layer_input *in, const char *src, const char *layer_
     proj_log_func(in->ctx, NULL, quiet_proj_log); /* the library never prints */
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(in->layer);
     if (declared_crs) {
-        src_pj = proj_create(in->ctx, declared_crs);
-        if (!src_pj) {
-            st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "%s %s: PROJ does not know this CRS (%s)", crs_option,
-                              declared_crs, proj_context_errno_string(in->ctx, proj_context_errno(in->ctx)));
+        if ((st = check_crs(in->ctx, crs_option, declared_crs, 0, &src_pj, err)) != NV_OK)
             goto done;
-        }
     } else if (!srs) {
         st = nv_error_set(err, NV_ERR_INPUT, src, 0,
                           "layer '%s' has no coordinate reference system (declare it: %s EPSG:3006, "
@@ -480,17 +558,8 @@ static nv_status open_input(layer_input *in, const char *src, const char *layer_
         }
         in->swap_xy = data_is_north_first(srs);
     }
-    dst_pj = proj_create(in->ctx, dst_crs);
-    if (!dst_pj || !proj_is_crs(dst_pj)) {
-        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--crs %s: PROJ does not know this CRS (e.g. EPSG:3006)", dst_crs);
+    if ((st = check_crs(in->ctx, "--crs", dst_crs, 1, &dst_pj, err)) != NV_OK)
         goto done;
-    }
-    if (proj_get_type(dst_pj) == PJ_TYPE_GEOGRAPHIC_2D_CRS || proj_get_type(dst_pj) == PJ_TYPE_GEOGRAPHIC_3D_CRS) {
-        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
-                          "--crs %s is geographic (degrees); distances need a projected CRS in metres, e.g. EPSG:3006",
-                          dst_crs);
-        goto done;
-    }
     {
         const char *auth = proj_get_id_auth_name(dst_pj, 0), *code = proj_get_id_code(dst_pj, 0);
         in->srid = auth && code && strcmp(auth, "EPSG") == 0 ? atoi(code) : 0;
@@ -505,6 +574,92 @@ done:
     proj_destroy(op_raw);
     proj_destroy(src_pj);
     proj_destroy(dst_pj);
+    return st;
+}
+
+/* Distances are measured in the analysis CRS: refuse one whose scale over the boundaries
+ * differs from 1 by more than NV_MAX_SCALE_ERROR in any direction (Tissot's indicatrix,
+ * PROJ's proj_factors), sampled at every municipality's representative point and the
+ * corners of its bounding box. Web Mercator over Sweden is 2.4 times too long. */
+#define NV_MAX_SCALE_ERROR 0.01
+
+static nv_status check_scale(const nv_boundaries *b, const char *dst_crs, nv_error *err)
+{
+    nv_status st = NV_OK;
+    PJ_CONTEXT *ctx = proj_context_create();
+    PJ *dst = NULL, *norm = NULL, *op = NULL;
+    char *def = NULL;
+    if (!ctx)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory (PROJ context)");
+    proj_log_func(ctx, NULL, quiet_proj_log);
+    /* proj_factors on a CRS object builds an operation on every call (milliseconds each):
+     * the projection alone, as a PROJ string, takes radians east/north and answers in
+     * microseconds, and its inverse gives the longitude and latitude of a point. */
+    dst = proj_create(ctx, dst_crs);
+    norm = dst ? proj_normalize_for_visualization(ctx, dst) : NULL;
+    const char *s = norm ? proj_as_proj_string(ctx, norm, PJ_PROJ_4, NULL) : NULL;
+    if (s && (def = strdup(s)) != NULL) {
+        char *type = strstr(def, " +type=crs");
+        if (type)
+            *type = '\0';
+        op = proj_create(ctx, def);
+    }
+    if (!op) {
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                          "--crs %s: PROJ cannot express it as a projection to check its scale (%s); "
+                          "give a projected CRS in metres, e.g. EPSG:3006", dst_crs,
+                          proj_context_errno_string(ctx, proj_context_errno(ctx)));
+        goto done;
+    }
+    double worst = 0, worst_scale = 1, worst_lon = 0, worst_lat = 0, sum_lon = 0, sum_lat = 0;
+    size_t n_ok = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const nv_municipality *m = &b->items[i].m;
+        const double pts[5][2] = {{m->rep_x, m->rep_y}, {m->minx, m->miny}, {m->minx, m->maxy},
+                                  {m->maxx, m->miny}, {m->maxx, m->maxy}};
+        for (int k = 0; k < 5; k++) {
+            PJ_COORD g = proj_trans(op, PJ_INV, proj_coord(pts[k][0], pts[k][1], 0, 0));
+            if (!isfinite(g.lp.lam) || !isfinite(g.lp.phi))
+                continue;
+            PJ_FACTORS f = proj_factors(op, g);
+            if (!(f.tissot_semimajor > 0) || !(f.tissot_semiminor > 0))
+                continue;
+            double lon = g.lp.lam * 180 / M_PI, lat = g.lp.phi * 180 / M_PI;
+            n_ok++;
+            sum_lon += lon, sum_lat += lat;
+            double e1 = fabs(f.tissot_semimajor - 1), e2 = fabs(f.tissot_semiminor - 1);
+            double e = e1 > e2 ? e1 : e2;
+            if (e > worst) {
+                worst = e;
+                worst_scale = e1 > e2 ? f.tissot_semimajor : f.tissot_semiminor;
+                worst_lon = lon, worst_lat = lat;
+            }
+        }
+    }
+    if (n_ok == 0) {
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                          "--crs %s: PROJ gives no scale factor anywhere over the boundaries, so distances "
+                          "in it cannot be trusted; choose a projected CRS for the area, e.g. EPSG:3006",
+                          dst_crs);
+    } else if (worst > NV_MAX_SCALE_ERROR) {
+        double lon = sum_lon / (double)n_ok, lat = sum_lat / (double)n_ok;
+        int zone = (int)floor((lon + 180) / 6) + 1;
+        zone = zone < 1 ? 1 : zone > 60 ? 60 : zone;
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                          "--crs %s is unfit for distances here: over the boundaries its scale is off by up to "
+                          "%.1f %% (scale factor %.4f at %.2f%s, %.2f%s, PROJ's proj_factors); narvaro accepts "
+                          "at most %.0f %%. Choose a CRS made for the area: EPSG:3006 (SWEREF 99 TM) for "
+                          "Sweden, or the UTM zone of the boundaries' centre, EPSG:%d",
+                          dst_crs, 100 * worst, worst_scale, fabs(worst_lon), worst_lon < 0 ? " W" : " E",
+                          fabs(worst_lat), worst_lat < 0 ? " S" : " N", 100 * NV_MAX_SCALE_ERROR,
+                          (lat < 0 ? 32700 : 32600) + zone);
+    }
+done:
+    free(def);
+    proj_destroy(op);
+    proj_destroy(norm);
+    proj_destroy(dst);
+    proj_context_destroy(ctx);
     return st;
 }
 
@@ -612,6 +767,8 @@ nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **
                           fc.problems == 1 ? "" : "s");
         goto done;
     }
+    if ((st = check_scale(b, dst_crs, err)) != NV_OK)
+        goto done;
     *out = b;
     b = NULL;
 done:

@@ -72,6 +72,14 @@ nv_status nv_boundaries_read_points(const nv_points_options *opts,
                                     void (*point)(double x, double y, double weight, void *user),
                                     void *user, nv_diags *diags, nv_error *err);
 
+/* Checks a CRS given by option before any work: PROJ must know it as a CRS (an authority
+ * code such as EPSG:3006, a URN, WKT, PROJJSON, a PROJ string, or a CRS's exact name; a
+ * name PROJ would only match loosely, "foo" for Amersfoort, is unknown). analysis: it must
+ * also be projected with axes in metres. NV_ERR_INPUT with a message naming option.
+ * (nv_boundaries_load further refuses an analysis CRS whose scale over the boundaries is
+ * off by more than 1 %, from PROJ's proj_factors.) */
+nv_status nv_boundaries_check_crs(const char *option, const char *crs, int analysis, nv_error *err);
+
 /* Versions of the libraries this module uses, for --version. Static strings. */
 const char *nv_boundaries_gdal_version(void);
 const char *nv_boundaries_proj_version(void);

@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "render.h"
 #include "store.h"
+#include "textin.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -206,7 +207,9 @@ enum {
 
 static const char *command = "analyze"; /* for "see narvaro COMMAND --help" */
 
-/* "10,25,50" -> radii; 0 on a bad list. */
+static int report_failure(nv_status st, const nv_error *err, const char *out_dir);
+
+/* "10,25,50" -> radii; 0 on a bad list, -1 when a radius repeats. */
 static int parse_radii(const char *arg, nv_radii *radii)
 {
     const char *p = arg;
@@ -216,6 +219,15 @@ static int parse_radii(const char *arg, nv_radii *radii)
         double v = strtod(p, &end);
         if (end == p || !(v > 0) || !isfinite(v) || radii->n == NV_MAX_RADII || (*end && *end != ','))
             return 0;
+        /* Each radius names a column (population_within_<R>km, R as %g): two that print
+         * alike would be one column twice. */
+        char name[32], other[32];
+        snprintf(name, sizeof name, "%g", v);
+        for (size_t r = 0; r < radii->n; r++) {
+            snprintf(other, sizeof other, "%g", radii->km[r]);
+            if (strcmp(name, other) == 0)
+                return -1;
+        }
         radii->km[radii->n++] = v;
         p = *end ? end + 1 : end;
         if (*end && !*p)
@@ -279,11 +291,16 @@ static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
     case OPT_POPULATION_CRS: o->population.crs = arg; return 1;
     case OPT_POPULATION_LAYER: o->population.layer = arg; return 1;
     case OPT_POPULATION_COLUMN: o->population.population_column = arg; return 1;
-    case OPT_RADIUS_KM:
-        if (!parse_radii(arg, &o->radii))
+    case OPT_RADIUS_KM: {
+        int ok = parse_radii(arg, &o->radii);
+        if (ok < 0)
+            *rc = usage_error("--radius-km '%s': a radius is given twice; give each distance once, e.g. "
+                              "10,25,50", arg);
+        else if (!ok)
             *rc = usage_error("--radius-km '%s': give distances in km above 0, separated by commas "
                               "(at most 8), e.g. 10,25,50", arg);
         return 1;
+    }
     case OPT_THREADS: {
         long n = parse_count(arg, 0, 256);
         if (n < 0)
@@ -302,6 +319,102 @@ static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
     }
     default: return 0;
     }
+}
+
+/* Checks an option's value before it is used: it may not be empty, and an option that
+ * takes one value may not be given twice (which of two --crs would a script mean?).
+ * repeatable is the one option of the command that may repeat (0: none). seen has room
+ * for every option code from 256. Returns 0, or the usage error's status. */
+static int check_value(int c, const char *arg, const struct option *longopts, int repeatable,
+                       unsigned char *seen, size_t n_seen)
+{
+    const char *name = NULL;
+    int has_arg = 0;
+    for (const struct option *lo = longopts; lo->name; lo++)
+        if (lo->val == c) {
+            name = lo->name;
+            has_arg = lo->has_arg == required_argument;
+            break;
+        }
+    if (!name || !has_arg)
+        return 0;
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", name);
+    if (!arg[0])
+        return usage_error("%s needs a value, not an empty string", opt);
+    if (c != repeatable && c >= 256 && (size_t)(c - 256) < n_seen) {
+        if (seen[c - 256]) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s is given twice; give it once", opt);
+            return usage_error("%s", msg);
+        }
+        seen[c - 256] = 1;
+    }
+    return 0;
+}
+
+/* A file named by an option exists and is not a folder. GDAL sources that are no file
+ * ("PG:...", "/vsizip/...") are left to GDAL. */
+static int check_file(const char *option, const char *path, int gdal_source)
+{
+    struct stat sb;
+    if (gdal_source && (strchr(path, ':') || strncmp(path, "/vsi", 4) == 0))
+        return 0;
+    if (stat(path, &sb) != 0) {
+        char msg[4200];
+        if (gdal_source && errno == ENOENT)
+            snprintf(msg, sizeof msg, "%s: no such file (check the path; %s takes any OGR source)", path, option);
+        else
+            snprintf(msg, sizeof msg, "%s%s%s: %s (check the path)", option ? option : "", option ? " " : "", path,
+                     strerror(errno));
+        return usage_error("%s", msg);
+    }
+    if (S_ISDIR(sb.st_mode) && !gdal_source) {
+        char msg[4200];
+        snprintf(msg, sizeof msg, "%s%s%s is a folder; give a file", option ? option : "", option ? " " : "",
+                 path);
+        return usage_error("%s", msg);
+    }
+    return 0;
+}
+
+/* Everything about the shared options that can be known without reading an input:
+ * encodings and CRSs by name, and that the named files exist. */
+static int check_session_options(const nv_session_options *o)
+{
+    nv_error err = {0};
+    nv_text_encoding enc;
+    int rc;
+    if (o->offices.encoding && !nv_text_encoding_from_name(o->offices.encoding, &enc))
+        return usage_error("--encoding '%s': unknown encoding; give UTF-8 or CP1252 (also WINDOWS-1252, "
+                           "LATIN1, ISO-8859-1)", o->offices.encoding);
+    const struct { const char *option, *crs; int analysis; } crss[] = {
+        {"--crs", o->boundaries.analysis_crs, 1},
+        {"--boundaries-crs", o->boundaries.source_crs, 0},
+        {"--offices-crs", o->offices.xy_crs, 0},
+        {"--population-crs", o->population.crs, 0},
+    };
+    for (size_t i = 0; i < sizeof crss / sizeof *crss; i++)
+        if (crss[i].crs && nv_boundaries_check_crs(crss[i].option, crss[i].crs, crss[i].analysis, &err) != NV_OK)
+            return report_failure(err.code, &err, NULL);
+    if (o->boundaries.source && (rc = check_file("--boundaries", o->boundaries.source, 1)) != 0)
+        return rc;
+    if (o->population.source && strcmp(o->population.source, "-") != 0 &&
+        (rc = check_file("--population", o->population.source, 1)) != 0)
+        return rc;
+    return 0;
+}
+
+/* The result folder of analyze and compare, checked before any work. */
+static int check_out_dir(const char *dir)
+{
+    nv_error err = {0};
+    if (nv_outdir_check(dir, &err) != NV_OK) {
+        char msg[4096];
+        nv_error_format(&err, msg, sizeof msg);
+        return usage_error("%s", msg);
+    }
+    return 0;
 }
 
 /* The getopt cases every command ends with: bad options and values. */
@@ -375,7 +488,10 @@ static int cmd_analyze(int argc, char **argv)
         return NV_ERR_FAIL;
     optind = 1;
     opterr = 0; /* our own messages, prefixed like every other */
+    unsigned char seen[64] = {0};
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        if (optarg && (rc = check_value(c, optarg, longopts, OPT_OFFICES, seen, sizeof seen)) != 0)
+            goto done;
         if (input_option(c, optarg, &o.session, &rc)) {
             if (rc)
                 goto done;
@@ -400,6 +516,11 @@ static int cmd_analyze(int argc, char **argv)
         goto done;
     }
     o.office_files = files;
+    for (size_t i = 0; i < o.n_office_files; i++)
+        if ((rc = check_file("--offices", files[i], 0)) != 0)
+            goto done;
+    if ((rc = check_session_options(&o.session)) != 0 || (rc = check_out_dir(o.out_dir)) != 0)
+        goto done;
 
     nv_diags *diags = nv_diags_create();
     nv_error err = {0};
@@ -458,7 +579,10 @@ static int cmd_compare(int argc, char **argv)
     long top = 10;
     optind = 1;
     opterr = 0;
+    unsigned char seen[64] = {0};
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        if (optarg && (rc = check_value(c, optarg, longopts, 0, seen, sizeof seen)) != 0)
+            return rc;
         if (input_option(c, optarg, &so, &rc)) {
             if (rc)
                 return rc;
@@ -481,6 +605,9 @@ static int cmd_compare(int argc, char **argv)
     if (!out_dir)
         return usage_error("%sno output folder: give one with --out DIR", "");
     const char *base = argv[optind], *plan = argv[optind + 1];
+    if ((rc = check_file(NULL, base, 0)) != 0 || (rc = check_file(NULL, plan, 0)) != 0 ||
+        (rc = check_session_options(&so)) != 0 || (rc = check_out_dir(out_dir)) != 0)
+        return rc;
 
     nv_diags *diags = nv_diags_create();
     nv_error err = {0};
@@ -607,7 +734,10 @@ static int cmd_batch(int argc, char **argv)
     int quiet = 0, c, rc = 0;
     optind = 1;
     opterr = 0;
+    unsigned char seen[64] = {0};
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        if (optarg && (rc = check_value(c, optarg, longopts, 0, seen, sizeof seen)) != 0)
+            return rc;
         if (input_option(c, optarg, &so, &rc)) {
             if (rc)
                 return rc;
@@ -636,6 +766,16 @@ static int cmd_batch(int argc, char **argv)
     if (!bo.out_dir)
         return usage_error("%sno output folder: give one with --out DIR", "");
     bo.plans_dir = argv[optind];
+    struct stat plans_sb;
+    int found = bo.plans_dir[0] && stat(bo.plans_dir, &plans_sb) == 0;
+    if (!found || !S_ISDIR(plans_sb.st_mode)) {
+        char msg[4200];
+        snprintf(msg, sizeof msg, "'%s': %s (give the folder that holds the plans)", bo.plans_dir,
+                 !bo.plans_dir[0] ? "an empty path" : !found ? strerror(errno) : "not a folder");
+        return usage_error("%s", msg);
+    }
+    if ((rc = check_session_options(&so)) != 0)
+        return rc;
     progress_bar bar = {0, 0};
     if (!quiet && isatty(STDERR_FILENO)) {
         bo.progress = draw_progress;

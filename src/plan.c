@@ -8,6 +8,7 @@
 #include "report_html.h"
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -76,6 +77,42 @@ nv_status nv_outdir_publish(const char *tmp, const char *dir, nv_error *err)
     if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_EXCHANGE) != 0)
         return nv_error_set(err, NV_ERR_FAIL, dir, 0, "cannot swap the new result into place: %s", strerror(errno));
     nv_outdir_remove_tree(tmp); /* now holds the earlier result */
+    return NV_OK;
+}
+
+nv_status nv_outdir_check(const char *dir, nv_error *err)
+{
+    struct stat sb;
+    if (!dir || !dir[0])
+        return nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--out needs a folder, not an empty path");
+    char *copy = strdup(dir);
+    if (!copy)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    const char *parent = dirname(copy);
+    int parent_ok = stat(parent, &sb) == 0 && S_ISDIR(sb.st_mode);
+    nv_status st = NV_OK;
+    if (!parent_ok)
+        st = nv_error_set(err, NV_ERR_INPUT, dir, 0, "its parent folder %s does not exist (create it, or choose "
+                          "another --out)", parent);
+    free(copy);
+    if (st != NV_OK || stat(dir, &sb) != 0)
+        return st;
+    if (!S_ISDIR(sb.st_mode))
+        return nv_error_set(err, NV_ERR_INPUT, dir, 0, "exists and is not a folder (choose another --out)");
+    char marker[4096];
+    snprintf(marker, sizeof marker, "%s/summary.json", dir);
+    if (access(marker, F_OK) == 0)
+        return NV_OK;
+    DIR *d = opendir(dir);
+    int empty = d != NULL;
+    for (struct dirent *de; d && empty && (de = readdir(d)) != NULL;)
+        empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+    if (d)
+        closedir(d);
+    if (!empty)
+        return nv_error_set(err, NV_ERR_INPUT, dir, 0,
+                            "exists and does not hold an earlier narvaro result; refusing to replace it "
+                            "(choose another --out, or remove it)");
     return NV_OK;
 }
 

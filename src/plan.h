@@ -80,7 +80,10 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
                            const char *dir, nv_compare_totals *totals, nv_change *changes, size_t *ranking,
                            size_t *n_ranked, nv_error *err);
 
-/* Output folders. A fresh folder beside dir (same file system); NULL with errno set. */
+/* Output folders. Before any work: may dir become a result folder? Its parent must exist,
+ * and dir be absent, empty or an earlier result (NV_ERR_INPUT otherwise). */
+nv_status nv_outdir_check(const char *dir, nv_error *err);
+/* A fresh folder beside dir (same file system); NULL with errno set. */
 char *nv_outdir_temp_beside(const char *dir);
 /* Replaces dir with the finished folder tmp in one step (rename, or an atomic exchange
  * when dir exists), then removes what dir held before. dir must be absent, empty, or an

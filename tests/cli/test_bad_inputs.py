@@ -52,6 +52,19 @@ CASES = [
     ("bad --snap-km", ["--snap-km", "two"], 2, ["--snap-km 'two'"]),
     ("bad --delimiter", ["--delimiter", "::"], 2, ["--delimiter"]),
     ("unknown option", ["--frobnicate"], 2, ["--help"]),
+    # Options are checked before any work (issue 8, item 13).
+    ("repeated radius", ["--radius-km", "10,10"], 2, ["--radius-km '10,10'", "twice"]),
+    ("radii that name the same column", ["--radius-km", "10,10.0000001"], 2, ["twice"]),
+    ("empty --out", ["--out", ""], 2, ["--out needs a value"]),
+    ("empty --offices", ["--offices", ""], 2, ["--offices needs a value"]),
+    ("an option given twice", ["--crs", "EPSG:3006", "--crs", "EPSG:3021"], 2, ["--crs is given twice"]),
+    ("unknown --offices-crs", ["--offices-crs", "foo"], 2, ["--offices-crs foo: unknown CRS"]),
+    # A CRS unfit for distances (item 4).
+    ("unknown CRS by a loose name", ["--crs", "foo"], 2, ["--crs foo: unknown CRS"]),
+    ("CRS unfit for distances", ["--crs", "EPSG:3857"], 2,
+     ["--crs EPSG:3857 is unfit for distances", "proj_factors", "at most 1 %", "EPSG:3006"]),
+    ("CRS in feet", ["--crs", "EPSG:2263"], 2, ["--crs EPSG:2263", "US survey foot", "metres"]),
+    ("geocentric CRS", ["--crs", "EPSG:4978"], 2, ["--crs EPSG:4978 is not a projected CRS"]),
 ]
 
 
@@ -70,6 +83,48 @@ def run_case(name, args, status, needles):
 def bad_inputs_as_data():
     for c in CASES:
         run_case(*c)
+
+
+@case
+def unknown_crs_is_not_called_geographic():
+    code, _, err = run("analyze", "--crs", "foo", "--out", os.path.join(tmpdir(), "out"))
+    check_eq(code, 2, "--crs foo")
+    check("geographic" not in err and "Amersfoort" not in err, f"--crs foo is unknown, nothing else: {err}")
+
+
+@case
+def options_are_checked_before_any_input_is_read():
+    # A plan that is a FIFO nobody writes: reading it would block, so a run that checks its
+    # options first exits at once.
+    import subprocess
+    from nvcli import NARVARO
+    d = tmpdir()
+    fifo = os.path.join(d, "plan.csv")
+    os.mkfifo(fifo)
+    for bad in (["--radius-km", "10,10"], ["--out", ""], ["--crs", "foo"], ["--snap-km", "-1"],
+                ["--encoding", "EBCDIC"], ["--population", "/nonexistent/points.csv"],
+                ["--out", "/nonexistent/dir/out"]):
+        try:
+            p = subprocess.run([NARVARO, "analyze", "--offices", fifo, *bad, "--out", os.path.join(d, "o")]
+                               if bad[0] != "--out" else [NARVARO, "analyze", "--offices", fifo, *bad],
+                               capture_output=True, text=True, timeout=30)
+            check_eq(p.returncode, 2, f"{bad}: exit status ({p.stderr.strip()})")
+        except subprocess.TimeoutExpired:
+            check(False, f"{bad}: narvaro read its inputs before checking the options (it blocked on a FIFO)")
+
+
+@case
+def a_crs_fit_for_distances_is_accepted():
+    # The UTM zone the refusal of EPSG:3857 suggests gives distances within 0.5 % of SWEREF 99 TM.
+    from nvcli import read_json
+    ref, utm = os.path.join(tmpdir(), "ref"), os.path.join(tmpdir(), "utm")
+    code, _, err = run("analyze", "--tables-only", "-q", "--out", ref)
+    check_eq(code, 0, f"default run ({err})")
+    code, _, err = run("analyze", "--tables-only", "-q", "--crs", "EPSG:32633", "--out", utm)
+    check_eq(code, 0, f"--crs EPSG:32633 ({err})")
+    a = read_json(os.path.join(ref, "summary.json"))["mean_nearest_office_km"]
+    b = read_json(os.path.join(utm, "summary.json"))["mean_nearest_office_km"]
+    check(abs(a - b) / a < 0.005, f"mean distance in UTM 33N {b} km against SWEREF 99 TM {a} km")
 
 
 @case
