@@ -616,9 +616,9 @@ static nv_status read_header(struct header *h, const struct record *rec, const n
             }
 
     struct { const char *name; const char *option; int role; } over[] = {
-        {opts->id_column, "id_column", R_ID},
-        {opts->lat_column, "lat_column", R_LAT},
-        {opts->lon_column, "lon_column", R_LON},
+        {opts->id_column, "--id-column", R_ID},
+        {opts->lat_column, "--lat", R_LAT},
+        {opts->lon_column, "--lon", R_LON},
         {opts->town_column, "town_column", R_TOWN},
     };
     for (size_t k = 0; k < sizeof over / sizeof *over; k++) {
@@ -657,7 +657,7 @@ static nv_status read_header(struct header *h, const struct record *rec, const n
                             lat ? "latitude" : "longitude", h->names[h->col[lat ? R_LAT : R_LON]],
                             lat ? "longitude" : "latitude",
                             lat ? "lon, lng, long, longitude or longitud" : "lat, latitude or latitud",
-                            lat ? "lon_column" : "lat_column");
+                            lat ? "--lon" : "--lat");
     if (x && y) {
         h->use_xy = 1;
         return NV_OK;
@@ -671,12 +671,12 @@ static nv_status read_header(struct header *h, const struct record *rec, const n
         err, NV_ERR_INPUT, path, h->line,
         "has no coordinate columns (columns found: %s); name them lat and lon (also latitude/"
         "longitude, latitud/longitud, lng, long) for WGS 84 degrees, or x and y (also easting/"
-        "northing) for projected metres, or choose them with lat_column/lon_column, or give "
+        "northing) for projected metres, or choose them with --lat and --lon, or give "
         "a town column (town, ort, tätort, locality, plats) or a kommunkod column to place rows "
         "without coordinates%s",
         cols ? cols : "?",
         h->n == 1 ? " (the header is one column: if the delimiter is not ',' ';' or TAB, give it "
-                    "with the delimiter option)"
+                    "with --delimiter)"
                   : "");
     free(cols);
     return st;

@@ -650,7 +650,7 @@ static nv_status measure_csv(const nv_population_options *opts, const nv_demand_
         st = nv_error_set(err, NV_ERR_INPUT, path, h.line,
                           "has no coordinate columns (columns: %s); name them x and y (in --population-crs) "
                           "or lat and lon (WGS 84)%s", cols,
-                          h.n == 1 ? "; is the delimiter right? see --delimiter" : "");
+                          h.n == 1 ? "; the header is one column: is the delimiter ',' ';' or TAB, which are detected?" : "");
         goto done;
     }
     if (h.col[C_POP] < 0)
