@@ -168,6 +168,29 @@ static void fill_row(const batch *bt, row *r, const nv_run_summary *s)
     r->mean_km = s->pop.mean_distance_km;
 }
 
+/* plans.csv's error: the plan's first problem with its file and line, as the user would
+ * fix it (the error itself may only sum the problems up, "2 rows have problems"). */
+static void first_error(row *r, const nv_error *err)
+{
+    size_t problems = nv_diags_count_severity(r->diags, NV_PROBLEM);
+    for (size_t k = 0; k < nv_diags_count(r->diags); k++) {
+        const nv_diag *g = nv_diags_get(r->diags, k);
+        if (g->severity != NV_PROBLEM)
+            continue;
+        char more[64] = "";
+        if (problems > 1)
+            snprintf(more, sizeof more, " (and %zu more problem%s)", problems - 1, problems == 2 ? "" : "s");
+        if (g->path && g->line > 0)
+            snprintf(r->error, sizeof r->error, "%s:%ld: %s%s", g->path, g->line, g->message, more);
+        else if (g->path)
+            snprintf(r->error, sizeof r->error, "%s: %s%s", g->path, g->message, more);
+        else
+            snprintf(r->error, sizeof r->error, "%s%s", g->message, more);
+        return;
+    }
+    nv_error_format(err, r->error, sizeof r->error);
+}
+
 static void run_one(batch *bt, row *r, nv_offices_cache *cache)
 {
     char dir[4096];
@@ -195,7 +218,7 @@ static void run_one(batch *bt, row *r, nv_offices_cache *cache)
     } else {
         r->status = ROW_FAILED;
         r->code = st;
-        nv_error_format(&err, r->error, sizeof r->error);
+        first_error(r, &err);
         if (tmp)
             nv_outdir_remove_tree(tmp);
     }

@@ -90,6 +90,10 @@ def batch_of_three_plans_and_one_broken():
     check_eq(rows["b-2020"]["population_beyond_10km"], rows["c-2020-excel"]["population_beyond_10km"],
              "the Excel variant gives the same figures")
     check(rows["d-broken"]["error"] != "", "the failed plan's row says why")
+    # plans_csv_error_is_the_first_error: the row's own words, not "see above".
+    check("d-broken.csv:3:" in rows["d-broken"]["error"] and "191.2" in rows["d-broken"]["error"]
+          and "see above" not in rows["d-broken"]["error"],
+          "plans.csv's error column holds the first error with file and line: " + rows["d-broken"]["error"])
     check_eq(sorted(n for n in os.listdir(out) if not n.startswith(".")),
              ["a-2019", "b-2020", "c-2020-excel", "plans.csv", "report.html"],
              "three results, no folder for the broken plan")
