@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -500,7 +501,8 @@ static void close_input(layer_input *in)
  * layer's CRS (or the declared one) to dst_crs. option names the command-line option
  * that gave src, and crs_option the one that declares its CRS, for messages. */
 static nv_status open_input(layer_input *in, const char *src, const char *layer_name, const char *declared_crs,
-                            const char *dst_crs, const char *option, const char *crs_option, nv_error *err)
+                            const char *dst_crs, const char *option, const char *crs_option,
+                            const char *const *open_options, nv_error *err)
 {
     char names[4096];
     char *wkt = NULL;
@@ -509,7 +511,7 @@ static nv_status open_input(layer_input *in, const char *src, const char *layer_
     memset(in, 0, sizeof *in);
     GDALAllRegister();
 
-    in->ds = GDALOpenEx(src, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    in->ds = GDALOpenEx(src, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)open_options, NULL);
     if (!in->ds) {
         struct stat sb;
         if (!strchr(src, ':') && stat(src, &sb) != 0)
@@ -663,6 +665,99 @@ done:
     return st;
 }
 
+/* Replaces *s by its Windows-1252 reading; 0, or -1 when out of memory. */
+static int cp1252_in_place(char **s)
+{
+    size_t len;
+    char *u = nv_text_cp1252_to_utf8((const unsigned char *)*s, strlen(*s), &len);
+    if (!u)
+        return -1;
+    free(*s);
+    *s = u;
+    return 0;
+}
+
+static int is_valid_utf8(const char *s)
+{
+    size_t n = strlen(s);
+    return nv_text_utf8_invalid_at((const unsigned char *)s, n) == n;
+}
+
+/* Makes every name, code and county UTF-8 (nothing narvaro writes is invalid UTF-8).
+ * enc: the user's --boundaries-encoding; gdal_utf8: GDAL already recoded the text (a .cpg,
+ * a language driver byte, a format that is UTF-8). Otherwise the text is detected: all of
+ * it valid UTF-8, or else all of it Windows-1252; either is said, when the text is not
+ * plain ASCII, so that a wrong guess can be corrected. */
+static nv_status decode_text(nv_boundaries *b, const char *src, nv_text_encoding enc, int gdal_utf8,
+                             nv_diags *diags, nv_error *err)
+{
+    size_t first_bad = SIZE_MAX;
+    int non_ascii = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        muni *m = &b->items[i];
+        char *f[3] = {m->code, m->name, m->county};
+        for (int k = 0; k < 3; k++) {
+            for (const unsigned char *p = (const unsigned char *)f[k]; *p; p++)
+                non_ascii |= *p >= 0x80;
+            if (first_bad == SIZE_MAX && !is_valid_utf8(f[k]))
+                first_bad = i;
+        }
+    }
+    int to_cp1252 = 0;
+    if (enc == NV_TEXT_CP1252) {
+        to_cp1252 = 1;
+    } else if (enc == NV_TEXT_UTF8) {
+        if (first_bad != SIZE_MAX)
+            return nv_error_set(err, NV_ERR_INPUT, src, 0,
+                                "feature %ld (%s): its text is not valid UTF-8, as --boundaries-encoding UTF-8 "
+                                "says it is (try --boundaries-encoding CP1252)", b->items[first_bad].m.fid,
+                                b->items[first_bad].code);
+    } else if (gdal_utf8) {
+        /* GDAL recoded it; a stray invalid byte (a wrong .cpg) is read as Windows-1252. */
+        for (size_t i = 0; first_bad != SIZE_MAX && i < b->n; i++) {
+            muni *m = &b->items[i];
+            char **f[3] = {&m->code, &m->name, &m->county};
+            for (int k = 0; k < 3; k++) {
+                int oom;
+                char *fixed = nv_text_utf8_repair(*f[k], &oom);
+                if (oom)
+                    return nv_error_set(err, NV_ERR_FAIL, src, 0, "out of memory");
+                if (fixed) {
+                    free(*f[k]);
+                    *f[k] = fixed;
+                }
+            }
+        }
+        if (first_bad != SIZE_MAX)
+            nv_diags_add(diags, NV_WARNING, src, 0,
+                         "feature %ld (%s) and maybe others have text that is not valid UTF-8 although GDAL "
+                         "decoded it (is the .cpg wrong?); the stray bytes were read as Windows-1252 (declare the "
+                         "encoding with --boundaries-encoding)", b->items[first_bad].m.fid,
+                         b->items[first_bad].code);
+    } else if (first_bad != SIZE_MAX) {
+        to_cp1252 = 1;
+        nv_diags_add(diags, NV_WARNING, src, 0,
+                     "its text declares no encoding (no .cpg, no language driver byte in the .dbf) and is not "
+                     "UTF-8 (feature %ld, %s): read as Windows-1252 (if names look wrong, give "
+                     "--boundaries-encoding)", b->items[first_bad].m.fid, b->items[first_bad].code);
+    } else if (non_ascii) {
+        nv_diags_add(diags, NV_WARNING, src, 0,
+                     "its text declares no encoding (no .cpg, no language driver byte in the .dbf): read as "
+                     "UTF-8, which all of it is (if names look wrong, give --boundaries-encoding)");
+    }
+    for (size_t i = 0; to_cp1252 && i < b->n; i++) {
+        muni *m = &b->items[i];
+        if (cp1252_in_place(&m->code) || cp1252_in_place(&m->name) || cp1252_in_place(&m->county))
+            return nv_error_set(err, NV_ERR_FAIL, src, 0, "out of memory");
+        m->m.code = m->code, m->m.name = m->name, m->m.county = m->county;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        muni *m = &b->items[i];
+        m->m.code = m->code, m->m.name = m->name, m->m.county = m->county;
+    }
+    return NV_OK;
+}
+
 nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **out,
                              nv_diags *diags, nv_error *err)
 {
@@ -676,7 +771,19 @@ nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **
     *out = NULL;
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
-    st = open_input(&in, src, opts->layer, opts->source_crs, dst_crs, "--boundaries", "--boundaries-crs", err);
+    /* The attribute text's encoding: given, else what GDAL knows (a .cpg, the DBF's
+     * language driver byte, or a format that is UTF-8 by definition), else detected. */
+    nv_text_encoding enc = NV_TEXT_DETECT;
+    if (opts->encoding && !nv_text_encoding_from_name(opts->encoding, &enc)) {
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--boundaries-encoding '%s': unknown encoding; give UTF-8 or "
+                          "CP1252 (also WINDOWS-1252, LATIN1, ISO-8859-1)", opts->encoding);
+        CPLPopErrorHandler();
+        return st;
+    }
+    /* Given an encoding, the Shapefile driver must hand over the bytes as they are. */
+    static const char *const raw_text[] = {"ENCODING=", NULL};
+    st = open_input(&in, src, opts->layer, opts->source_crs, dst_crs, "--boundaries", "--boundaries-crs",
+                    enc == NV_TEXT_DETECT ? NULL : raw_text, err);
     if (st != NV_OK)
         goto done;
     OGRLayerH layer = in.layer;
@@ -750,6 +857,8 @@ nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **
         OGR_F_Destroy(f);
     }
     b->repaired = fc.repaired;
+    if ((st = decode_text(b, src, enc, OGR_L_TestCapability(layer, OLCStringsAsUTF8), diags, err)) != NV_OK)
+        goto done;
     if (b->n == 0) {
         st = nv_error_set(err, NV_ERR_INPUT, src, 0, "layer '%s' has no features", b->layer);
         goto done;
@@ -795,7 +904,7 @@ nv_status nv_boundaries_read_points(const nv_points_options *opts,
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
     st = open_input(&in, src, opts->layer, opts->source_crs, opts->analysis_crs ? opts->analysis_crs : "EPSG:3006",
-                    "--population", "--population-crs", err);
+                    "--population", "--population-crs", NULL, err);
     if (st != NV_OK)
         goto done;
     if (!x || !y || !w) {

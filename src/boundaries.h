@@ -19,6 +19,8 @@ typedef struct nv_boundaries_options {
     const char *county_field;  /* NULL: lanskod, lan_code, lan_kod; else the first two digits of a 4-digit id */
     const char *source_crs;    /* declares the CRS of a source that has none; NULL: the source's own */
     const char *analysis_crs;  /* NULL: "EPSG:3006" */
+    const char *encoding;      /* of the attribute text ("UTF-8", "CP1252", ...); NULL: what GDAL knows (a
+                                * .cpg, the .dbf's language driver byte), else detected and said */
 } nv_boundaries_options;
 
 /* One municipality, in the analysis CRS. Everything is owned by the nv_boundaries. */

@@ -36,6 +36,9 @@ static const char INPUT_HELP[] =
     "  --county-field F      county field (default: lanskod, lan_code, lan_kod; else the\n"
     "                        first two digits of a 4-digit code)\n"
     "  --boundaries-crs CRS  declare the CRS of a source that has none, e.g. EPSG:3006\n"
+    "  --boundaries-encoding E\n"
+    "                        encoding of the attribute text, UTF-8 or CP1252 (default:\n"
+    "                        the .cpg or the .dbf's language driver byte, else detected)\n"
     "\n"
     "Office plans:\n"
     "  --offices-crs CRS     CRS of x/y columns (default: the analysis CRS); lat/lon\n"
@@ -165,6 +168,7 @@ static const char MAIN_HELP[] =
 
 enum {
     OPT_BOUNDARIES = 256, OPT_LAYER, OPT_ID_FIELD, OPT_NAME_FIELD, OPT_COUNTY_FIELD, OPT_BOUNDARIES_CRS,
+    OPT_BOUNDARIES_ENCODING,
     OPT_OFFICES_CRS, OPT_DELIMITER, OPT_ENCODING, OPT_LAT, OPT_LON, OPT_ID_COLUMN,
     OPT_CRS, OPT_SNAP_KM, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
     OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS,
@@ -182,6 +186,7 @@ enum {
     {"name-field", required_argument, NULL, OPT_NAME_FIELD},                  \
     {"county-field", required_argument, NULL, OPT_COUNTY_FIELD},              \
     {"boundaries-crs", required_argument, NULL, OPT_BOUNDARIES_CRS},          \
+    {"boundaries-encoding", required_argument, NULL, OPT_BOUNDARIES_ENCODING}, \
     {"offices-crs", required_argument, NULL, OPT_OFFICES_CRS},                \
     {"delimiter", required_argument, NULL, OPT_DELIMITER},                    \
     {"encoding", required_argument, NULL, OPT_ENCODING},                      \
@@ -264,6 +269,7 @@ static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
     case OPT_NAME_FIELD: o->boundaries.name_field = arg; return 1;
     case OPT_COUNTY_FIELD: o->boundaries.county_field = arg; return 1;
     case OPT_BOUNDARIES_CRS: o->boundaries.source_crs = arg; return 1;
+    case OPT_BOUNDARIES_ENCODING: o->boundaries.encoding = arg; return 1;
     case OPT_OFFICES_CRS: o->offices.xy_crs = arg; return 1;
     case OPT_DELIMITER:
         if (strcmp(arg, "tab") == 0 || strcmp(arg, "\\t") == 0)
@@ -388,6 +394,9 @@ static int check_session_options(const nv_session_options *o)
     if (o->offices.encoding && !nv_text_encoding_from_name(o->offices.encoding, &enc))
         return usage_error("--encoding '%s': unknown encoding; give UTF-8 or CP1252 (also WINDOWS-1252, "
                            "LATIN1, ISO-8859-1)", o->offices.encoding);
+    if (o->boundaries.encoding && !nv_text_encoding_from_name(o->boundaries.encoding, &enc))
+        return usage_error("--boundaries-encoding '%s': unknown encoding; give UTF-8 or CP1252 (also "
+                           "WINDOWS-1252, LATIN1, ISO-8859-1)", o->boundaries.encoding);
     const struct { const char *option, *crs; int analysis; } crss[] = {
         {"--crs", o->boundaries.analysis_crs, 1},
         {"--boundaries-crs", o->boundaries.source_crs, 0},

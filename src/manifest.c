@@ -1,5 +1,7 @@
 #include "manifest.h"
 
+#include "textin.h"
+
 #include <openssl/evp.h>
 
 #include <errno.h>
@@ -196,6 +198,12 @@ static void put(char **buf, size_t *len, size_t *cap, const char *s)
 static void json_str(char **buf, size_t *len, size_t *cap, const char *s)
 {
     char u[8];
+    int oom;
+    char *fixed = nv_text_utf8_repair(s, &oom); /* a file name in another encoding */
+    if (oom)
+        return; /* the caller's buffer fails to grow the same way */
+    if (fixed)
+        s = fixed;
     put(buf, len, cap, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\') {
@@ -210,6 +218,7 @@ static void json_str(char **buf, size_t *len, size_t *cap, const char *s)
         }
     }
     put(buf, len, cap, "\"");
+    free(fixed);
 }
 
 char *nv_manifest_json(nv_manifest *m, int indent)

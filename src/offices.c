@@ -289,10 +289,83 @@ static nv_status read_bytes(const char *path, char **out, size_t *out_len, nv_er
 
 
 
+/* Does s hold a well-formed UTF-8 sequence of two or more bytes (text that is UTF-8 and
+ * not ASCII)? Windows-1252 text almost never does: it would take an Ã or Â followed by a
+ * byte from 0x80..0xBF. */
+static int has_utf8_sequence(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] >= 0xC2 && s[i] <= 0xF4 && (s[i + 1] & 0xC0) == 0x80) {
+            size_t k = s[i] < 0xE0 ? 2 : s[i] < 0xF0 ? 3 : 4;
+            if (i + k <= n && nv_text_utf8_invalid_at(s + i, k) == k)
+                return 1;
+        }
+    return 0;
+}
+
+/* A file whose lines are partly UTF-8 and partly Windows-1252 (rows pasted from two
+ * exports, or a "CSV UTF-8" file with ANSI rows appended): each physical line is decoded by
+ * itself, valid UTF-8 as such and any other as Windows-1252, so that neither kind is
+ * garbled; a warning names a line of each kind. *raw is taken over. */
+static nv_status decode_mixed(char **raw, size_t raw_len, int bom, char **text, size_t *text_len,
+                              char *enc_name, size_t enc_name_size, const char *path, nv_diags *diags,
+                              nv_error *err)
+{
+    const unsigned char *u = (const unsigned char *)*raw;
+    size_t i = bom ? 3 : 0, o = 0;
+    long line = 1, first_utf8 = 0, first_cp1252 = 0;
+    char *out = malloc(3 * raw_len + 1);
+    if (!out)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory decoding the office plan");
+    while (i < raw_len) {
+        size_t j = i;
+        while (j < raw_len && u[j] != '\n' && u[j] != '\r')
+            j++;
+        size_t end = j < raw_len ? j + (u[j] == '\r' && j + 1 < raw_len && u[j + 1] == '\n' ? 2 : 1) : j;
+        if (nv_text_utf8_invalid_at(u + i, end - i) == end - i) {
+            if (!first_utf8 && has_utf8_sequence(u + i, end - i))
+                first_utf8 = line;
+            memcpy(out + o, u + i, end - i);
+            o += end - i;
+        } else {
+            size_t len;
+            char *conv = nv_text_cp1252_to_utf8(u + i, end - i, &len);
+            if (!conv) {
+                free(out);
+                return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory decoding the office plan");
+            }
+            if (!first_cp1252)
+                first_cp1252 = line;
+            memcpy(out + o, conv, len);
+            o += len;
+            free(conv);
+        }
+        line++;
+        i = end;
+    }
+    out[o] = '\0';
+    if (first_utf8)
+        nv_diags_add(diags, NV_WARNING, path, 0,
+                     "mixes encodings: line %ld is UTF-8 and line %ld Windows-1252; each line was read in its own "
+                     "encoding (re-save the file as \"CSV UTF-8\", or give --encoding, to be sure)",
+                     first_utf8, first_cp1252);
+    else
+        nv_diags_add(diags, NV_WARNING, path, 0,
+                     "starts with a UTF-8 byte-order mark, but line %ld is Windows-1252; each line was read in "
+                     "its own encoding (re-save the file as \"CSV UTF-8\", or give --encoding, to be sure)",
+                     first_cp1252);
+    free(*raw);
+    *raw = NULL;
+    *text = out;
+    *text_len = o;
+    snprintf(enc_name, enc_name_size, "%s", "UTF-8 and Windows-1252 by line");
+    return NV_OK;
+}
+
 /* Turns the file's bytes into UTF-8 text without a BOM. *raw is taken over: either it
  * becomes *text or it is freed. */
 static nv_status decode(char **raw, size_t raw_len, nv_text_encoding enc, char **text, size_t *text_len,
-                        char *enc_name, size_t enc_name_size, const char *path, nv_error *err)
+                        char *enc_name, size_t enc_name_size, const char *path, nv_diags *diags, nv_error *err)
 {
     const unsigned char *u = (const unsigned char *)*raw;
     int bom = raw_len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
@@ -307,8 +380,15 @@ static nv_status decode(char **raw, size_t raw_len, nv_text_encoding enc, char *
                             "contains a NUL byte; is it UTF-16 or a spreadsheet file rather than "
                             "CSV? save it as \"CSV UTF-8\"");
 
-    if (enc == NV_TEXT_DETECT)
-        enc = bom || nv_text_utf8_invalid_at(u, raw_len) == raw_len ? NV_TEXT_UTF8 : NV_TEXT_CP1252;
+    if (enc == NV_TEXT_DETECT) {
+        size_t skip = bom ? 3 : 0;
+        if (nv_text_utf8_invalid_at(u + skip, raw_len - skip) == raw_len - skip)
+            enc = NV_TEXT_UTF8;
+        else if (bom || has_utf8_sequence(u, raw_len))
+            return decode_mixed(raw, raw_len, bom, text, text_len, enc_name, enc_name_size, path, diags, err);
+        else
+            enc = NV_TEXT_CP1252;
+    }
 
     if (enc == NV_TEXT_UTF8) {
         size_t skip = bom ? 3 : 0;
@@ -1095,7 +1175,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     if ((st = read_bytes(path, &raw, &raw_len, err)) != NV_OK)
         goto done;
     if ((st = decode(&raw, raw_len, enc, &text, &text_len, plan->encoding, sizeof plan->encoding,
-                     path, err)) != NV_OK)
+                     path, diags, err)) != NV_OK)
         goto done;
     plan->delimiter = opts->delimiter ? opts->delimiter : nv_text_detect_delimiter(text, text_len);
     if ((st = split_records(text, text_len, plan->delimiter, &recs, path, err)) != NV_OK)

@@ -205,6 +205,7 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
     add_option(m, "name_field", o->boundaries.name_field);
     add_option(m, "county_field", o->boundaries.county_field);
     add_option(m, "boundaries_crs", o->boundaries.source_crs);
+    add_option(m, "boundaries_encoding", o->boundaries.encoding);
     add_option(m, "offices_crs", o->offices.xy_crs);
     if (o->offices.delimiter) {
         snprintf(buf, sizeof buf, "%c", o->offices.delimiter);

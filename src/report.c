@@ -11,10 +11,13 @@
  * and the caller reports the failure anyway. */
 #include "report.h"
 
+#include "textin.h"
+
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* One output file. errnum keeps the errno of the first failed write, because by the time
@@ -94,7 +97,31 @@ static void csv_separator(writer *w)
         put_char(w, ',');
 }
 
+/* s, or a copy made valid UTF-8 (*tofree): nothing narvaro writes is invalid UTF-8, not
+ * even a file name in another encoding. Out of memory fails the file. */
+static const char *valid_utf8(writer *w, const char *s, char **tofree)
+{
+    int oom;
+    *tofree = s ? nv_text_utf8_repair(s, &oom) : NULL;
+    if (s && oom) {
+        if (w->errnum == 0)
+            w->errnum = ENOMEM;
+        return "";
+    }
+    return *tofree ? *tofree : s;
+}
+
+static void csv_str_valid(writer *w, const char *s);
+
 static void csv_str(writer *w, const char *s)
+{
+    char *copy;
+    s = valid_utf8(w, s, &copy);
+    csv_str_valid(w, s);
+    free(copy);
+}
+
+static void csv_str_valid(writer *w, const char *s)
 {
     csv_separator(w);
     if (!s)
@@ -287,6 +314,8 @@ static void json_string(writer *w, const char *s)
         put_str(w, "null");
         return;
     }
+    char *copy;
+    s = valid_utf8(w, s, &copy);
     put_char(w, '"');
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\') {
@@ -301,6 +330,7 @@ static void json_string(writer *w, const char *s)
         }
     }
     put_char(w, '"');
+    free(copy);
 }
 
 /* Starts a member (key != NULL) or an array element (key == NULL) at the current depth. */

@@ -14,6 +14,8 @@
  * ("SRID=… isn't defined in the EPSG inlined dataset"); there is no quiet way to ask. */
 #include "store.h"
 
+#include "textin.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -229,7 +231,15 @@ static nv_status create_schema(store *s, int srid, const char *tables_sql)
  * SQLITE_STATIC: they outlive the statement step that reads them. */
 static int bind_text(sqlite3_stmt *st, int i, const char *v)
 {
-    return v ? sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+    if (!v)
+        return sqlite3_bind_null(st, i);
+    /* Nothing narvaro writes is invalid UTF-8: a file name in another encoding is repaired
+     * (its stray bytes read as Windows-1252), in a copy SQLite frees. */
+    int oom;
+    char *fixed = nv_text_utf8_repair(v, &oom);
+    if (oom)
+        return SQLITE_NOMEM;
+    return fixed ? sqlite3_bind_text(st, i, fixed, -1, free) : sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
 static int bind_real(sqlite3_stmt *st, int i, double v)

@@ -122,6 +122,40 @@ char *nv_text_cp1252_to_utf8(const unsigned char *s, size_t n, size_t *out_len)
     return out;
 }
 
+char *nv_text_utf8_repair(const char *s, int *oom)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s), bad = nv_text_utf8_invalid_at(u, n);
+    *oom = 0;
+    if (bad == n)
+        return NULL;
+    char *out = malloc(3 * n + 1);
+    if (!out) {
+        *oom = 1;
+        return NULL;
+    }
+    size_t o = 0, i = 0;
+    while (i < n) {
+        size_t good = nv_text_utf8_invalid_at(u + i, n - i);
+        memcpy(out + o, s + i, good);
+        o += good, i += good;
+        if (i == n)
+            break;
+        size_t len;
+        char *one = nv_text_cp1252_to_utf8(u + i, 1, &len);
+        if (!one) {
+            free(out);
+            *oom = 1;
+            return NULL;
+        }
+        memcpy(out + o, one, len);
+        free(one);
+        o += len, i++;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* The delimiter that occurs most often, outside quotes, in the first non-blank line;
  * ties go to ',' then ';' then TAB, and a header without any of them is ','. */
 char nv_text_detect_delimiter(const char *s, size_t n)

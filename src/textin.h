@@ -19,6 +19,12 @@ size_t nv_text_utf8_invalid_at(const unsigned char *s, size_t n);
 /* Windows-1252 bytes as a new UTF-8 string (caller frees); NULL when out of memory. */
 char *nv_text_cp1252_to_utf8(const unsigned char *s, size_t n, size_t *out_len);
 
+/* A copy of s in which every byte that is not part of well-formed UTF-8 is read as
+ * Windows-1252 (a Swedish file name or a stray ANSI byte: 0xF6 becomes ö), so that what
+ * narvaro writes is always valid UTF-8. NULL when s is valid already (nothing allocated),
+ * or when out of memory (*oom set). Caller frees. */
+char *nv_text_utf8_repair(const char *s, int *oom);
+
 /* The delimiter that occurs most often, outside quotes, in the first non-blank line of
  * s: ',' ';' or TAB; ties go to ',' then ';' then TAB; none at all is ','. */
 char nv_text_detect_delimiter(const char *s, size_t n);

@@ -209,7 +209,7 @@ def bad_population_input():
         for i, line in enumerate(src, start=1):
             dst.write("700000,7000000,-3\n" if i == 150001 else "700000,abc,3\n" if i == 190000 else line)
     cases = [
-        (["--population", "/nonexistent/points.csv"], ["/nonexistent/points.csv", "No such file"]),
+        (["--population", "/nonexistent/points.csv"], ["/nonexistent/points.csv", "no such file", "--population"]),
         (["--population", f"{P}/office.csv", "--population-column", "folk"], ["office.csv:1:", "no column \"folk\""]),
         (["--population", big], ["bad.csv:150001: population -3 is negative", "bad.csv:190000:", "\"abc\"",
                                  "2 rows cannot be used"]),

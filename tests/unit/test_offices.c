@@ -374,7 +374,7 @@ static void test_options_override(void)
     opts.lat_column = "breddgrad";
     p = read1(nv_test_data("offices/pipe_override.csv"), &opts, NULL, &e, &st);
     NV_CHECK_INT(st, NV_ERR_INPUT);
-    NV_CHECK_CONTAINS(e.message, "has no column \"breddgrad\" (asked for as the latitude column by lat_column); the columns are: kod, plats, nord, ost, typ");
+    NV_CHECK_CONTAINS(e.message, "has no column \"breddgrad\" (asked for as the latitude column by --lat); the columns are: kod, plats, nord, ost, typ");
     nv_plan_destroy(p);
 
     /* The bytes C3 A5 are "å" in UTF-8 and "Ã¥" in Windows-1252. */
