@@ -8,6 +8,8 @@
  * itself rather than trusting the process's locale. */
 #include "report_html.h"
 
+#include "textin.h"
+
 #include "render.h"
 
 #include <errno.h>
@@ -339,6 +341,10 @@ static void putf(writer *w, const char *fmt, ...)
 /* Text for HTML text and attribute values alike: & < > " ' escaped. NULL writes nothing. */
 static void html(writer *w, const char *s)
 {
+    int oom;
+    char *fixed = s ? nv_text_utf8_repair(s, &oom) : NULL; /* a file name in another encoding */
+    if (fixed)
+        s = fixed;
     for (const char *p = s; p && *p; p++) {
         switch (*p) {
         case '&': put(w, "&amp;"); break;
@@ -349,6 +355,7 @@ static void html(writer *w, const char *s)
         default: fputc(*p, w->f);
         }
     }
+    free(fixed);
 }
 
 /* A JSON string that is also safe inside <script>: no '<', '>' or '&' appears raw, so
@@ -359,6 +366,10 @@ static void json_str(writer *w, const char *s)
         put(w, "null");
         return;
     }
+    int oom;
+    char *fixed = nv_text_utf8_repair(s, &oom); /* a file name in another encoding */
+    if (fixed)
+        s = fixed;
     fputc('"', w->f);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (*p == '"' || *p == '\\')
@@ -371,6 +382,7 @@ static void json_str(writer *w, const char *s)
             fputc(*p, w->f);
     }
     fputc('"', w->f);
+    free(fixed);
 }
 
 /* A number for JSON with the given decimals, null when it does not exist. */

@@ -41,7 +41,7 @@ def check_all_utf8(out, what):
     files = [p for p in glob.glob(os.path.join(out, "**", "*"), recursive=True) if os.path.isfile(p)]
     check(files, f"{what}: outputs exist")
     for p in files:
-        if p.endswith((".csv", ".json")):
+        if p.endswith((".csv", ".json", ".html")):
             with open(p, "rb") as f:
                 data = f.read()
             try:

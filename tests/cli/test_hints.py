@@ -9,7 +9,8 @@ from nvcli import HERE, case, check, finish, run
 
 SRC = os.path.join(HERE, "..", "..", "src")
 LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
-OPTION = re.compile(r"(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)")
+# Not CSS custom properties (--ink: #222; var(--ink)) in report.html's style sheet.
+OPTION = re.compile(r"(?<![\w-])(?<!var\()--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)(?![\w:-])")
 PSEUDO = re.compile(r"\b[a-z]+_(?:column|field)\b|\bthe \w+ option\b")
 
 
