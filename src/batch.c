@@ -1,6 +1,7 @@
 #include "batch.h"
 
 #include "offices.h"
+#include "report.h"
 #include "report_html.h"
 
 #include <dirent.h>
@@ -278,6 +279,13 @@ static void csv_field(FILE *f, const char *s)
     }
 }
 
+static void csv_people(FILE *f, double v)
+{
+    char buf[64];
+    nv_report_format_people(v, buf, sizeof buf);
+    fprintf(f, ",%s", buf);
+}
+
 static void csv_number(FILE *f, double v, int decimals)
 {
     if (isfinite(v))
@@ -313,9 +321,9 @@ static nv_status write_plans_csv(const batch *bt, nv_error *err)
         } else {
             fprintf(f, ",%ld,%ld,%ld,%ld,%ld", r->offices, r->with_office, r->without_office, r->with_presence,
                     r->without_presence);
-            csv_number(f, r->population, 0);
+            csv_people(f, r->population);
             for (size_t k = 0; k < bt->radii.n; k++)
-                csv_number(f, r->population - r->within[k], 0);
+                csv_people(f, r->population - r->within[k]);
             csv_number(f, r->mean_km, 3);
         }
         fputc(',', f);

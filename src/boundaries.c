@@ -935,10 +935,16 @@ nv_status nv_boundaries_read_points(const nv_points_options *opts,
         int ok = 1;
         if (f_w >= 0) {
             weight = OGR_F_IsFieldSetAndNotNull(f, f_w) ? OGR_F_GetFieldAsDouble(f, f_w) : NAN;
-            if (!(weight >= 0)) {
+            if (!(weight >= 0) || !isfinite(weight)) {
                 if (++problems <= 20)
                     nv_diags_add(diags, NV_PROBLEM, src, 0, "feature %ld: population '%s' is missing, negative or "
                                  "not a number", fid, OGR_F_GetFieldAsString(f, f_w));
+                ok = 0;
+            } else if (opts->weight_max > 0 && weight > opts->weight_max) {
+                if (++problems <= 20)
+                    nv_diags_add(diags, NV_PROBLEM, src, 0, "feature %ld: population %g is more than %.0f people at "
+                                 "one point (is the field right? see --population-column)", fid, weight,
+                                 opts->weight_max);
                 ok = 0;
             }
         }

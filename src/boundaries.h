@@ -64,6 +64,7 @@ typedef struct nv_points_options {
     const char *const *weight_aliases;/* NULL-terminated, lower-case; may be NULL */
     const char *source_crs;           /* declares the CRS of a layer that has none */
     const char *analysis_crs;         /* NULL: "EPSG:3006" */
+    double weight_max;                /* a larger weight is a problem; 0: no bound */
 } nv_points_options;
 
 /* Calls point(x, y, weight, user) for every point of every feature (a multipoint gives

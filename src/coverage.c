@@ -1,6 +1,7 @@
 #include "coverage.h"
 
 #include "index.h"
+#include "report.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -23,6 +24,7 @@ struct nv_coverage {
     int *tier_counts;
     size_t n_tiers;
     nv_tiers *own_tiers;   /* the default ranking, when the caller gave none */
+    double snap_m;         /* --snap-km: demand points farther out are measured for nothing */
 };
 
 struct nv_areas {
@@ -370,6 +372,59 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+typedef struct inside_ctx {
+    const nv_polyindex *idx;
+    double snap_m;
+} inside_ctx;
+
+/* In a municipality, or within --snap-km of one. */
+static int in_or_near(double x, double y, void *user)
+{
+    const inside_ctx *ic = user;
+    double d;
+    return nv_polyindex_locate(ic->idx, x, y) >= 0 || nv_polyindex_nearest(ic->idx, x, y, ic->snap_m, &d) >= 0;
+}
+
+/* A file whose rows with coordinates all lie outside every municipality (all in the sea,
+ * RT 90 given as SWEREF 99 TM, swapped columns) is misread, not a plan without offices:
+ * each such file is a problem, with the first row and the likely cause. */
+static nv_status check_files_placed(const nv_coverage *c, const nv_plan *plan, const long *office_muni,
+                                    double snap_m, nv_diags *diags, nv_error *err)
+{
+    const nv_polyindex *idx = c->areas->idx;
+    size_t bad = 0, n = c->n_offices;
+    const char *bad_source = NULL;
+    /* A file's rows are contiguous in the plan (nv_plan_read appends them together). */
+    for (size_t i = 0, next; i < n; i = next) {
+        const char *src = nv_plan_office(plan, i)->source;
+        size_t located = 0, placed = 0;
+        for (next = i; next < n && nv_plan_office(plan, next)->source == src; next++) {
+            const nv_office *o = nv_plan_office(plan, next);
+            if (!o->valid || !o->located || o->blank)
+                continue;
+            located++;
+            placed += office_muni[next] >= 0;
+        }
+        if (located == 0 || placed > 0)
+            continue;
+        char why[1536];
+        inside_ctx ic = {idx, snap_m};
+        nv_plan_explain_outside(plan, src, in_or_near, &ic, why, sizeof why);
+        nv_diags_add(diags, NV_PROBLEM, src, 0,
+                     "no office of this file can be placed: all %zu row%s with coordinates lie outside every "
+                     "municipality, also beyond --snap-km (%s)", located, located == 1 ? "" : "s", why);
+        bad++;
+        bad_source = src;
+    }
+    if (bad == 1)
+        return nv_error_set(err, NV_ERR_INPUT, bad_source, 0,
+                            "no office of this file can be placed (the likely cause is above)");
+    if (bad)
+        return nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                            "%zu plan files have no office that can be placed (see above)", bad);
+    return NV_OK;
+}
+
 nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
                               const nv_coverage_options *opts, nv_coverage **out,
                               nv_diags *diags, nv_error *err)
@@ -407,6 +462,7 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     c->n_munis = nm;
     c->n_offices = no;
     c->areas = areas;
+    c->snap_m = opts->snap_km * 1000;
 
     /* Join: every row of the plan, placed, snapped or rejected. */
     int swapped = 0, bad = 0;
@@ -428,6 +484,12 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         o->x = in->valid ? in->x : NAN;
         o->y = in->valid ? in->y : NAN;
         o->snap_m = NAN;
+        if (in->blank) {
+            o->status = "blank";
+            office_muni[i] = -1;
+            t->rows_blank++;
+            continue;
+        }
         office_muni[i] = place_office(b, idx, areas->places, opts->snap_km * 1000, in, o, &c->notes[i], diags,
                                       &swapped, &bad);
         o->note = c->notes[i];
@@ -451,6 +513,8 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         pts[2 * n_pts + 1] = o->y;
         pt_office[n_pts++] = (long)i;
     }
+    if (!swapped && (st = check_files_placed(c, plan, office_muni, opts->snap_km * 1000, diags, err)) != NV_OK)
+        goto done;
     if (swapped) {
         st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
                           "%d office%s lie%s outside every municipality, but inside one with lat and lon "
@@ -747,12 +811,12 @@ nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec,
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "no demand points and no population table loaded");
     if (!spec->points && a->table_n == 0)
         return NV_OK; /* no figures: they stay NAN (load said why) */
-    nv_demand_stats *stats = calloc(nm + 1, sizeof *stats);
+    nv_demand_stats *stats = calloc(nm + 2, sizeof *stats);
     if (!stats)
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     for (size_t r = 0; r < spec->radii.n; r++)
         radii_m[r] = spec->radii.km[r] * 1000;
-    nv_demand_target target = {a->idx, nm, c->kd, radii_m, spec->radii.n};
+    nv_demand_target target = {a->idx, nm, c->kd, radii_m, spec->radii.n, c->snap_m};
     t->radii = spec->radii;
 
     if (spec->points) {
@@ -765,7 +829,7 @@ nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec,
         st = nv_population_measure_source(spec->points, &target, stats, &n, diags, err);
         if (st != NV_OK)
             goto done;
-        t->population_source = spec->points->source;
+        t->population_source = spec->points->name ? spec->points->name : spec->points->source;
         t->population_municipal = 0;
     } else {
         /* Municipal totals, each at its municipality's representative point. */
@@ -789,14 +853,29 @@ nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec,
     }
     sum_stats(&nation, &stats[nm]);
     t->pop = finish_pop(&nation, spec->radii.n, have);
-    t->population_points = nation.points;
-    t->population_points_outside = stats[nm].points;
+    t->population_points_outside = stats[nm].points + stats[nm + 1].points;
     t->population_outside = stats[nm].population;
-    if (stats[nm].points)
+    t->population_points_far = stats[nm + 1].points;
+    t->population_far = stats[nm + 1].population;
+    t->population_points = nation.points + stats[nm + 1].points;
+    if (stats[nm + 1].points) {
+        char people[64];
+        nv_report_format_people(stats[nm + 1].population, people, sizeof people);
         nv_diags_add(diags, NV_WARNING, t->population_source, 0,
-                     "%ld demand point%s with %.0f people lie outside every municipality: counted in the national "
-                     "figures, in no municipality's", stats[nm].points, stats[nm].points == 1 ? "" : "s",
-                     stats[nm].population);
+                     "%ld demand point%s with %s people lie%s outside every municipality and farther than "
+                     "--snap-km %g from all: kept out of every figure, counted only in summary.json "
+                     "(population.points_far_outside; are their coordinates right?)", stats[nm + 1].points,
+                     stats[nm + 1].points == 1 ? "" : "s", people, stats[nm + 1].points == 1 ? "s" : "",
+                     c->snap_m / 1000);
+    }
+    if (stats[nm].points) {
+        char people[64];
+        nv_report_format_people(stats[nm].population, people, sizeof people);
+        nv_diags_add(diags, NV_WARNING, t->population_source, 0,
+                     "%ld demand point%s with %s people lie outside every municipality but within --snap-km of "
+                     "one: counted in the national figures, in no municipality's", stats[nm].points,
+                     stats[nm].points == 1 ? "" : "s", people);
+    }
 done:
     free(stats);
     return st;

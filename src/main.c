@@ -8,6 +8,7 @@
 #include "mapspec.h"
 #include "plan.h"
 #include "render.h"
+#include "report.h"
 #include "store.h"
 #include "textin.h"
 
@@ -62,7 +63,8 @@ static const char INPUT_HELP[] =
     "Population (demand points):\n"
     "  --population SRC      a CSV (x,y or lat,lon and a population column) or any OGR\n"
     "                        point layer; default: the municipal populations of the data\n"
-    "                        folder, each at its municipality's representative point\n"
+    "                        folder, each at its municipality's representative point;\n"
+    "                        - or a pipe is read as CSV (--population <(zcat p.csv.gz))\n"
     "  --population-crs CRS  CRS of the x/y columns (default: the analysis CRS)\n"
     "  --population-layer L  layer of an OGR source with several\n"
     "  --population-column C population column (default: found by header; without\n"
@@ -467,16 +469,40 @@ static int report_failure(nv_status st, const nv_error *err, const char *out_dir
     return st;
 }
 
+/* People as every file writes them (3, 1.5), "-" where there is no figure: nothing
+ * narvaro prints is "nan". */
+static const char *people(double v, char *buf, size_t size)
+{
+    if (!isfinite(v))
+        return "-";
+    nv_report_format_people(v, buf, size);
+    return buf;
+}
+
+/* A distance in km with one decimal, "-" where there is none. */
+static const char *km1(double v, char *buf, size_t size)
+{
+    if (!isfinite(v))
+        return "-";
+    snprintf(buf, size, "%.1f", v);
+    return buf;
+}
+
 static void print_population(const nv_run_summary *t)
 {
+    char b[64];
     if (!(t->pop.population == t->pop.population)) /* NAN: no figures */
         return;
-    printf("%.0f people%s", t->pop.population,
+    printf("%s people%s", people(t->pop.population, b, sizeof b),
            t->population_municipal ? " (municipal totals at representative points)" : "");
-    for (size_t r = 0; r < t->radii.n; r++)
-        printf("%s%.1f%% within %g km", r ? ", " : ": ", 100 * t->pop.within[r] / t->pop.population,
-               t->radii.km[r]);
-    printf(" of an office\n");
+    for (size_t r = 0; r < t->radii.n && t->pop.population > 0; r++)
+        if (isfinite(t->pop.within[r]))
+            printf("%s%.1f%% within %g km", r ? ", " : ": ", 100 * t->pop.within[r] / t->pop.population,
+                   t->radii.km[r]);
+    printf("%s\n", t->pop.population > 0 ? " of an office" : "");
+    if (t->population_points_far)
+        printf("%ld demand points with %s people lie far outside every municipality and count in no figure\n",
+               t->population_points_far, people(t->population_far, b, sizeof b));
 }
 
 static int cmd_analyze(int argc, char **argv)
@@ -656,13 +682,14 @@ static int cmd_compare(int argc, char **argv)
         printf("municipalities with an office: %d -> %d; %d lose their presence, %d gain one; "
                "the nearest office is farther in %d, nearer in %d\n",
                b->with_office, a->with_office, t.losing_presence, t.gaining_presence, t.longer, t.shorter);
+        char pb[64], kb[32], ka[32];
         if (b->pop.population == b->pop.population) {
             printf("people moving beyond");
             for (size_t r = 0; r < radii.n; r++)
-                printf("%s %g km: %.0f", r ? ";" : "", radii.km[r], t.beyond_added[r]);
+                printf("%s %g km: %s", r ? ";" : "", radii.km[r], people(t.beyond_added[r], pb, sizeof pb));
             printf(" (and within: ");
             for (size_t r = 0; r < radii.n; r++)
-                printf("%s%.0f", r ? ", " : "", t.within_added[r]);
+                printf("%s%s", r ? ", " : "", people(t.within_added[r], pb, sizeof pb));
             printf(")\n");
         }
         if (n_ranked && top > 0) {
@@ -671,9 +698,11 @@ static int cmd_compare(int argc, char **argv)
                 const nv_change *ch = &changes[ranking[k]];
                 printf("%4zu  %s ", k + 1, ch->after->kommunkod);
                 print_padded(ch->after->namn, 22);
-                printf(" %-15s %8.1f -> %6.1f km  %9.0f people  %+12.0f person-km\n", nv_change_class_name(ch->cls),
-                       ch->before->nearest_office_km, ch->after->nearest_office_km, ch->after->pop.population,
-                       ch->person_km_added);
+                printf(" %-15s %8s -> %6s km  %9s people  %+12.0f person-km\n", nv_change_class_name(ch->cls),
+                       km1(ch->before->nearest_office_km, kb, sizeof kb),
+                       km1(ch->after->nearest_office_km, ka, sizeof ka),
+                       people(ch->after->pop.population, pb, sizeof pb),
+                       isfinite(ch->person_km_added) ? ch->person_km_added : 0.0);
             }
         }
         printf("results in %s/ (changes.csv, ranking.csv, summary.json, compare.sqlite%s, before/, after/)\n",

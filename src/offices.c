@@ -33,6 +33,10 @@ struct nv_plan {
     unsigned char *id_given;  /* parallel to offices: 1 when the id came from the file */
     size_t n, cap;
     char **sources;           /* a copy of every path read; offices point into these */
+    struct source_crs {       /* parallel to sources: how its coordinates were read */
+        char *from, *to;      /* the rows' CRS and the analysis CRS */
+        int use_xy;           /* 1: x/y columns, 0: lat/lon */
+    } *source_crs;
     size_t n_sources, cap_sources;
     size_t *id_slots;         /* open addressing over offices with a given id: index + 1, 0 = empty */
     size_t n_slots, n_ids;
@@ -62,8 +66,12 @@ void nv_plan_destroy(nv_plan *plan)
         return;
     for (size_t i = 0; i < plan->n; i++)
         office_free(&plan->offices[i]);
-    for (size_t i = 0; i < plan->n_sources; i++)
+    for (size_t i = 0; i < plan->n_sources; i++) {
         free(plan->sources[i]);
+        free(plan->source_crs[i].from);
+        free(plan->source_crs[i].to);
+    }
+    free(plan->source_crs);
     free(plan->offices);
     free(plan->id_given);
     free(plan->sources);
@@ -423,6 +431,7 @@ struct record {
     long line;    /* physical line where the record starts */
     size_t nf;
     char **f;     /* trimmed, NUL-terminated copies */
+    int blank;    /* nothing in it: an empty line, or only empty cells (",,,," from Excel) */
 };
 
 struct records {
@@ -489,8 +498,10 @@ static void on_record(int terminator, void *data)
     int blank = 1;
     for (size_t i = 0; i < ps->cur.nf && blank; i++)
         blank = ps->cur.f[i][0] == '\0';
-    /* A row of empty cells (";;;;" from a spreadsheet) is a blank line, not an office. */
-    if (ps->oom || blank) {
+    /* A row of empty cells (";;;;" from a spreadsheet) is kept as a blank row: no office,
+     * but a line of the input that offices.csv accounts for. */
+    ps->cur.blank = blank;
+    if (ps->oom) {
         record_free(&ps->cur);
     } else {
         struct records *rs = ps->out;
@@ -511,6 +522,24 @@ reset:
     ps->cur.f = NULL;
     ps->cur.nf = 0;
     ps->cur_cap = 0;
+    ps->cur.blank = 0;
+}
+
+/* A line with nothing but blanks, between records: libcsv skips it, the plan lists it. */
+static void add_blank_line(struct parse_state *ps)
+{
+    struct records *rs = ps->out;
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 128;
+        struct record *r = realloc(rs->r, cap * sizeof *r);
+        if (!r) {
+            ps->oom = 1;
+            return;
+        }
+        rs->r = r;
+        rs->cap = cap;
+    }
+    rs->r[rs->n++] = (struct record){ps->line, 0, NULL, 1};
 }
 
 static int space_not_tab(unsigned char c)
@@ -550,11 +579,18 @@ static nv_status split_records(const char *text, size_t n, char delim, struct re
             j += text[j] == '\r' && j + 1 < n && text[j + 1] == '\n' ? 2 : 1;
         ps.line++;
         if (!ps.rec_start) {
-            for (size_t k = i; k < j; k++)
+            int has_delim = 0;
+            for (size_t k = i; k < j; k++) {
+                has_delim |= text[k] == delim;
                 if (!is_ws((unsigned char)text[k])) {
                     ps.rec_start = ps.line;
                     break;
                 }
+            }
+            /* Only blanks and no delimiter: libcsv makes no record of it (with a delimiter,
+             * a TAB, it makes one of empty cells, which on_record marks blank). */
+            if (!ps.rec_start && !has_delim && j > i)
+                add_blank_line(&ps);
         }
         if (csv_parse(&p, text + i, j - i, on_field, on_record, &ps) != j - i || ps.oom) {
             st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: %s",
@@ -832,7 +868,7 @@ static int row_number(const struct reader *rd, nv_office *o, const struct record
         row_problem(rd, o, "%s \"%s\" (column \"%s\") is not a number; write %s", role_what[role],
                     text, col,
                     degrees ? "decimal degrees such as 59.3293 (or 59,3293)"
-                            : "metres such as 674571.9 (or 674571,9)");
+                            : "metres such as 674571.9 (or 674571,9), without thousands separators");
         return 0;
     }
     return 1;
@@ -885,6 +921,8 @@ static void row_coordinates(const struct reader *rd, nv_office *o, const struct 
         int ok_y = row_number(rd, o, r, R_Y, &b);
         if (!ok_x || !ok_y)
             return;
+        o->x_given = a;
+        o->y_given = b;
     }
     rd->log->last[0] = '\0';
     proj_errno_reset(rd->to_analysis);
@@ -946,14 +984,41 @@ static char *normalize_type(const char *t)
 }
 
 /* Appends one data row to the plan. *problem is set when the row has a problem. */
+/* A blank row: every text empty, no coordinates, accounted for as "blank". */
+static nv_status read_blank(nv_plan *plan, const struct reader *rd, const struct record *r)
+{
+    nv_office o;
+    memset(&o, 0, sizeof o);
+    o.source = rd->source;
+    o.line = r->line;
+    o.lat_deg = o.lon_deg = o.x = o.y = o.x_swapped = o.y_swapped = o.x_given = o.y_given = NAN;
+    o.valid = 1;
+    o.blank = 1;
+    o.id = strdup("");
+    o.name = strdup("");
+    o.type = strdup("");
+    o.kommunkod = strdup("");
+    o.town = strdup("");
+    o.basis = strdup("");
+    if (!o.id || !o.name || !o.type || !o.kommunkod || !o.town || !o.basis || !plan_reserve(plan)) {
+        office_free(&o);
+        return NV_ERR_FAIL;
+    }
+    plan->id_given[plan->n] = 0;
+    plan->offices[plan->n++] = o;
+    return NV_OK;
+}
+
 static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct record *r, int *problem)
 {
+    if (r->blank)
+        return read_blank(plan, rd, r);
     const struct header *h = rd->h;
     nv_office o;
     memset(&o, 0, sizeof o);
     o.source = rd->source;
     o.line = r->line;
-    o.lat_deg = o.lon_deg = o.x = o.y = o.x_swapped = o.y_swapped = NAN;
+    o.lat_deg = o.lon_deg = o.x = o.y = o.x_swapped = o.y_swapped = o.x_given = o.y_given = NAN;
     o.valid = 1;
     int id_given = 0, shape_ok = 1;
 
@@ -1067,7 +1132,7 @@ static PJ *make_transform(PJ_CONTEXT *ctx, const char *from, const char *to)
     return norm;
 }
 
-static int add_source(nv_plan *plan, const char *path)
+static int add_source(nv_plan *plan, const char *path, const char *from, const char *to, int use_xy)
 {
     if (plan->n_sources == plan->cap_sources) {
         size_t cap = plan->cap_sources ? plan->cap_sources * 2 : 8;
@@ -1075,11 +1140,20 @@ static int add_source(nv_plan *plan, const char *path)
         if (!s)
             return 0;
         plan->sources = s;
+        struct source_crs *c = realloc(plan->source_crs, cap * sizeof *c);
+        if (!c)
+            return 0;
+        plan->source_crs = c;
         plan->cap_sources = cap;
     }
-    char *copy = strdup(path);
-    if (!copy)
+    char *copy = strdup(path), *f = strdup(from), *t = strdup(to);
+    if (!copy || !f || !t) {
+        free(copy);
+        free(f);
+        free(t);
         return 0;
+    }
+    plan->source_crs[plan->n_sources] = (struct source_crs){f, t, use_xy};
     plan->sources[plan->n_sources++] = copy;
     return 1;
 }
@@ -1180,18 +1254,30 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     plan->delimiter = opts->delimiter ? opts->delimiter : nv_text_detect_delimiter(text, text_len);
     if ((st = split_records(text, text_len, plan->delimiter, &recs, path, err)) != NV_OK)
         goto done;
-    if (recs.n == 0) {
+    /* The header is the first line with something in it: blank lines before it are no
+     * data lines, nor are the empty lines an editor leaves at the end. Every other blank
+     * line, and every row of empty cells (",,,," where Excel had formatted cells, at the
+     * end too), is a blank row. */
+    size_t first = 0, last = recs.n;
+    while (first < recs.n && recs.r[first].blank)
+        first++;
+    while (last > first && recs.r[last - 1].blank && recs.r[last - 1].nf == 0)
+        last--;
+    size_t data_rows = 0;
+    for (size_t i = first + 1; i < last; i++)
+        data_rows += !recs.r[i].blank;
+    if (first == recs.n) {
         st = nv_error_set(err, NV_ERR_INPUT, path, 0,
                           "has no data rows (the file is empty); a plan needs a header line and one "
                           "row per office");
         goto done;
     }
-    if ((st = read_header(&h, &recs.r[0], opts, path, diags, err)) != NV_OK)
+    if ((st = read_header(&h, &recs.r[first], opts, path, diags, err)) != NV_OK)
         goto done;
-    if (recs.n == 1) {
+    if (data_rows == 0) {
         st = nv_error_set(err, NV_ERR_INPUT, path, 0,
-                          "has no data rows, only the header (line %ld); add one row per office",
-                          h.line);
+                          "has no data rows, only the header (line %ld)%s; add one row per office",
+                          h.line, last > first + 1 ? " and blank lines" : "");
         goto done;
     }
 
@@ -1215,7 +1301,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
                           h.use_xy && opts->xy_crs ? "the x/y CRS" : "the analysis CRS");
         goto done;
     }
-    if (!add_source(plan, path)) {
+    if (!add_source(plan, path, from, analysis_crs, h.use_xy)) {
         st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory");
         goto done;
     }
@@ -1232,7 +1318,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         .h = &h,
     };
     size_t bad_rows = 0;
-    for (size_t i = 1; i < recs.n; i++) {
+    for (size_t i = first + 1; i < last; i++) {
         int problem = 0;
         if (read_row(plan, &rd, &recs.r[i], &problem) != NV_OK) {
             st = nv_error_set(err, NV_ERR_FAIL, path, recs.r[i].line, "out of memory reading the plan");
@@ -1259,4 +1345,125 @@ done:
     free(text);
     free(raw);
     return st;
+}
+
+/* ---------------------------------------------------------------- rows outside everything */
+
+/* One way coordinates are commonly misread, tried by nv_plan_explain_outside. */
+struct misreading {
+    const char *what;   /* "read as RT 90 (EPSG:3021)" */
+    const char *fix;    /* what to do */
+    const char *from;   /* CRS the values are then in; NULL: the file's own */
+    int swap;           /* x and y exchanged */
+    double scale;       /* values multiplied by this */
+    int degrees;        /* only for values that can be degrees */
+};
+
+static const struct misreading MISREADINGS[] = {
+    {"with x and y exchanged", "exchange the x and y columns (x is the easting, y the northing)", NULL, 1, 1, 0},
+    {"as RT 90 2.5 gon V (EPSG:3021)", "give --offices-crs EPSG:3021", "EPSG:3021", 0, 1, 0},
+    {"as RT 90 2.5 gon V (EPSG:3021) with x the northing, as RT 90 writes it",
+     "give --offices-crs EPSG:3021 and exchange the x and y columns", "EPSG:3021", 1, 1, 0},
+    {"as SWEREF 99 TM (EPSG:3006)", "give --offices-crs EPSG:3006", "EPSG:3006", 0, 1, 0},
+    {"as degrees (x the longitude, y the latitude)", "name the columns lon and lat (degrees, WGS 84)",
+     "EPSG:4326", 0, 1, 1},
+    {"as degrees with x the latitude", "name the columns lat and lon (x holds the latitude)", "EPSG:4326", 1, 1, 1},
+    {"times 1000 (thousands separators such as 674,032 read as decimal commas)",
+     "write the numbers without thousands separators (674032, not 674,032)", NULL, 0, 1000, 0},
+};
+
+void nv_plan_explain_outside(const nv_plan *plan, const char *source, int (*inside)(double x, double y, void *user),
+                             void *user, char *buf, size_t size)
+{
+    enum { SAMPLE = 200 };
+    size_t k = 0, rows[SAMPLE], n = 0;
+    buf[0] = '\0';
+    while (k < plan->n_sources && plan->sources[k] != source && strcmp(plan->sources[k], source) != 0)
+        k++;
+    if (k == plan->n_sources)
+        return;
+    const struct source_crs *sc = &plan->source_crs[k];
+    for (size_t i = 0; i < plan->n && n < SAMPLE; i++) {
+        const nv_office *o = &plan->offices[i];
+        if (o->valid && o->located && !o->blank && (o->source == source || strcmp(o->source, source) == 0))
+            rows[n++] = i;
+    }
+    if (n == 0)
+        return;
+    const nv_office *first = &plan->offices[rows[0]];
+    PJ_CONTEXT *ctx = proj_context_create();
+    if (!ctx)
+        return;
+    proj_log_func(ctx, NULL, proj_log_quiet);
+    size_t used = 0;
+#define ADD(...) (used += (size_t)snprintf(buf + used, used < size ? size - used : 0, __VA_ARGS__), \
+                  used = used < size ? used : size - 1)
+    if (!sc->use_xy) {
+        ADD("line %ld: lat %.6f, lon %.6f; do these coordinates belong to these boundaries?", first->line,
+            first->lat_deg, first->lon_deg);
+        proj_context_destroy(ctx);
+        return;
+    }
+    ADD("line %ld: x %.2f, y %.2f in %s", first->line, first->x_given, first->y_given, sc->from);
+    /* Outside the area of use of its CRS? */
+    PJ *crs = proj_create(ctx, sc->from);
+    double w, s, e, nn;
+    const char *area = NULL;
+    if (crs && proj_get_area_of_use(ctx, crs, &w, &s, &e, &nn, &area) && w > -1000) {
+        PJ *raw = proj_create_crs_to_crs(ctx, sc->from, "EPSG:4326", NULL);
+        PJ *to_geo = raw ? proj_normalize_for_visualization(ctx, raw) : NULL;
+        PJ_COORD g = to_geo ? proj_trans(to_geo, PJ_FWD, proj_coord(first->x_given, first->y_given, 0, 0))
+                            : proj_coord(HUGE_VAL, HUGE_VAL, 0, 0);
+        int in_area = isfinite(g.xy.x) && isfinite(g.xy.y) && g.xy.y >= s && g.xy.y <= nn &&
+                      (w <= e ? g.xy.x >= w && g.xy.x <= e : g.xy.x >= w || g.xy.x <= e);
+        if (!in_area) {
+            char name[256];
+            snprintf(name, sizeof name, "%s", area ? area : "?");
+            size_t len = strlen(name);
+            while (len && name[len - 1] == '.') /* "Sweden - onshore and offshore." */
+                name[--len] = '\0';
+            ADD(", outside its area of use (%s: %.2f..%.2f E, %.2f..%.2f N)", name, w, e, s, nn);
+        }
+        proj_destroy(to_geo);
+        proj_destroy(raw);
+    }
+    proj_destroy(crs);
+    /* Which misreading puts most of them inside? */
+    size_t best = SIZE_MAX, best_hits = 0;
+    for (size_t m = 0; m < sizeof MISREADINGS / sizeof *MISREADINGS; m++) {
+        const struct misreading *mr = &MISREADINGS[m];
+        const char *from = mr->from ? mr->from : sc->from;
+        if (mr->from && strcmp(mr->from, sc->from) == 0 && !mr->swap)
+            continue; /* that is how they were read */
+        PJ *raw = proj_create_crs_to_crs(ctx, from, sc->to, NULL);
+        PJ *op = raw ? proj_normalize_for_visualization(ctx, raw) : NULL;
+        proj_destroy(raw);
+        if (!op)
+            continue;
+        size_t hits = 0;
+        for (size_t i = 0; i < n; i++) {
+            const nv_office *o = &plan->offices[rows[i]];
+            double a = o->x_given * mr->scale, b = o->y_given * mr->scale;
+            if (mr->swap) {
+                double t = a;
+                a = b, b = t;
+            }
+            if (mr->degrees && !(fabs(a) <= 180 && fabs(b) <= 90))
+                continue;
+            PJ_COORD c = proj_trans(op, PJ_FWD, proj_coord(a, b, 0, 0));
+            hits += isfinite(c.xy.x) && isfinite(c.xy.y) && inside(c.xy.x, c.xy.y, user);
+        }
+        proj_destroy(op);
+        if (hits > best_hits)
+            best = m, best_hits = hits;
+    }
+    proj_context_destroy(ctx);
+    if (best != SIZE_MAX && 2 * best_hits >= n)
+        ADD(". Read %s, %zu of the %zu rows tried lie in municipalities: %s", MISREADINGS[best].what, best_hits, n,
+            MISREADINGS[best].fix);
+    else
+        ADD(". Check the coordinates: are x and y exchanged, do thousands separators (674,032 is read as 674.032) "
+            "hide in them, are they RT 90 (--offices-crs EPSG:3021), or degrees given as x/y (name such columns "
+            "lat and lon)?");
+#undef ADD
 }

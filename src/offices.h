@@ -53,6 +53,9 @@ typedef struct nv_office {
                                  * them, to be placed by its town or kommunkod (x, y are NAN) */
     const char *problem;        /* valid == 0: the row's first problem, as in diags (for a "rejected"
                                  * note); NULL when valid. Owned by the plan. */
+    double x_given, y_given;    /* x/y as the plan gives them (its CRS); NAN for lat/lon rows */
+    int blank;                  /* 1: a line with nothing in it (",,,," as Excel leaves them): no office,
+                                 * listed as "blank" (valid, not located, every string "") */
     double x_swapped, y_swapped; /* where the row would lie with lat and lon exchanged (analysis
                                   * CRS), to recognise swapped columns; NAN when the plan gave
                                   * x/y or the exchanged values are not valid lat/lon */
@@ -73,6 +76,17 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
 size_t nv_plan_count(const nv_plan *plan);
 /* Borrowed; valid until the plan is destroyed or read into again. */
 const nv_office *nv_plan_office(const nv_plan *plan, size_t i);
+
+/* Why do the located rows of one file of the plan (source: its path as given) all lie
+ * outside every municipality? Tries the common misreadings on up to 200 of them — x and y
+ * exchanged, RT 90 (EPSG:3021) or SWEREF 99 TM given in another CRS, degrees given as x/y,
+ * thousands separators read as decimal commas (674,032 as 674.032) — and names the one
+ * that puts at least half inside (inside(x, y, user): in or near a municipality, in the
+ * analysis CRS), and whether the first row lies outside its CRS's area of use. Writes a
+ * sentence about the first row and the likely cause into buf (empty when the file has no
+ * such rows). */
+void nv_plan_explain_outside(const nv_plan *plan, const char *source, int (*inside)(double x, double y, void *user),
+                             void *user, char *buf, size_t size);
 
 /* What the last nv_plan_read detected, for messages: e.g. "UTF-8 with BOM", ';'. */
 const char *nv_plan_last_encoding(const nv_plan *plan);

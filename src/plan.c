@@ -135,6 +135,7 @@ char *nv_outdir_temp_beside(const char *dir)
  * a thread of its own while the boundaries load. */
 typedef struct hash_job {
     const char *path;
+    const char *name;   /* as the user gave it (path may be a spooled copy) */
     int started;
     pthread_t tid;
     nv_status st;
@@ -159,6 +160,8 @@ struct nv_session {
     nv_manifest *manifest;     /* the shared inputs, options and versions */
     nv_mapspec *map;           /* the presence map drawn with every result, or NULL */
     hash_job population_hash;
+    int population_fd;         /* the spooled copy of a piped population (nv_population_spool), or -1 */
+    char population_spool[64]; /* its /proc/self/fd path */
     pthread_mutex_t write_lock; /* SpatiaLite's and the renderer's set-up are not thread-safe */
 };
 
@@ -239,7 +242,7 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
         if ((st = j->st) != NV_OK) {
             if (err)
                 *err = j->err;
-        } else if (nv_manifest_add_hashed(m, "population", j->path, j->sum, j->bytes) != NV_OK) {
+        } else if (nv_manifest_add_hashed(m, "population", j->name, j->sum, j->bytes) != NV_OK) {
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
         }
     } else if (st == NV_OK) {
@@ -258,6 +261,7 @@ nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diag
     if (!s)
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     s->o = *o;
+    s->population_fd = -1;
     pthread_mutex_init(&s->write_lock, NULL);
     const char *data = nv_plan_data_dir();
     snprintf(s->boundaries_path, sizeof s->boundaries_path, "%s/shapefiles/kommuner.shp", data);
@@ -285,8 +289,21 @@ nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diag
         goto fail;
     }
     struct stat sb;
+    /* A piped population (or stdin, or lone-CR lines) is read once, into a file that every
+     * plan of the session and the manifest's hash read again. */
+    if (s->o.population.source) {
+        if ((st = nv_population_spool(s->o.population.source, &s->population_fd, err)) != NV_OK)
+            goto fail;
+        if (s->population_fd >= 0) {
+            snprintf(s->population_spool, sizeof s->population_spool, "/proc/self/fd/%d", s->population_fd);
+            s->o.population.name = strcmp(o->population.source, "-") == 0 ? "standard input" : o->population.source;
+            s->o.population.source = s->population_spool;
+            s->o.population.csv = 1;
+        }
+    }
     if (s->o.population.source && stat(s->o.population.source, &sb) == 0 && S_ISREG(sb.st_mode)) {
         s->population_hash.path = s->o.population.source;
+        s->population_hash.name = s->o.population.name ? s->o.population.name : s->o.population.source;
         s->population_hash.started = pthread_create(&s->population_hash.tid, NULL, hash_main,
                                                     &s->population_hash) == 0;
     }
@@ -325,6 +342,8 @@ void nv_session_close(nv_session *s)
         return;
     if (s->population_hash.started)
         pthread_join(s->population_hash.tid, NULL);
+    if (s->population_fd >= 0)
+        close(s->population_fd);
     nv_manifest_destroy(s->manifest);
     nv_mapspec_destroy(s->map);
     nv_tiers_destroy(s->tiers);

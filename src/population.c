@@ -41,6 +41,15 @@ static inline void measure_point(const nv_demand_target *t, double x, double y, 
                                  nv_demand_stats *stats)
 {
     long a = nv_polyindex_locate(t->areas, x, y);
+    if (a < 0 && isfinite(t->far_m)) {
+        double d;
+        if (nv_polyindex_nearest(t->areas, x, y, t->far_m, &d) < 0) {
+            /* Far from everything: a typo, not a person to measure. */
+            stats[t->n_areas + 1].points++;
+            stats[t->n_areas + 1].population += pop;
+            return;
+        }
+    }
     nv_demand_stats *s = &stats[a >= 0 ? (size_t)a : t->n_areas];
     s->points++;
     s->population += pop;
@@ -304,10 +313,9 @@ static void flush_batch(worker *w)
     }
     for (size_t i = 0; i < w->n; i++) {
         if (!isfinite(w->bx[i]) || !isfinite(w->by[i])) {
-            /* Cannot happen for valid lat/lon into a projected CRS of the area; count it
-             * outside rather than lose it. */
-            w->c->stats[w->sh->t->n_areas].points++;
-            w->c->stats[w->sh->t->n_areas].population += w->bp[i];
+            /* A point PROJ cannot move into the analysis CRS: counted, measured for nothing. */
+            w->c->stats[w->sh->t->n_areas + 1].points++;
+            w->c->stats[w->sh->t->n_areas + 1].population += w->bp[i];
             continue;
         }
         measure_point(w->sh->t, w->bx[i], w->by[i], w->bp[i], w->c->stats);
@@ -382,6 +390,11 @@ static void on_record(int terminator, void *data)
     double pop = h->col[C_POP] >= 0 ? w->v[C_POP] : 1.0;
     if (!(pop >= 0)) {
         chunk_problem(c, w->line_rel, "population %g is negative", pop);
+        return;
+    }
+    if (pop > NV_POPULATION_MAX) {
+        chunk_problem(c, w->line_rel, "population %g is more than %.0f people at one point (is the column "
+                      "right? see --population-column)", pop, NV_POPULATION_MAX);
         return;
     }
     if (!h->use_xy) {
@@ -555,7 +568,7 @@ static int thread_count(const nv_population_options *opts)
 static nv_status run_chunks(shared *sh, size_t chunk_bytes, int n_threads, nv_error *err)
 {
     off_t span = sh->size - sh->h->data_start;
-    size_t nstats = sh->t->n_areas + 1;
+    size_t nstats = sh->t->n_areas + 2;
     sh->n_chunks = span > 0 ? (size_t)((span + (off_t)chunk_bytes - 1) / (off_t)chunk_bytes) : 1;
     sh->chunks = calloc(sh->n_chunks, sizeof(chunk));
     if (!sh->chunks)
@@ -619,7 +632,7 @@ static int is_csv_path(const char *path)
 static nv_status measure_csv(const nv_population_options *opts, const nv_demand_target *t, nv_demand_stats *stats,
                              long *points_read, nv_diags *diags, nv_error *err)
 {
-    const char *path = opts->source;
+    const char *path = opts->name ? opts->name : opts->source; /* for messages */
     const char *analysis = opts->analysis_crs ? opts->analysis_crs : "EPSG:3006";
     header h;
     memset(&h, 0, sizeof h);
@@ -627,7 +640,7 @@ static nv_status measure_csv(const nv_population_options *opts, const nv_demand_
     memset(&sh, 0, sizeof sh);
     nv_status st = NV_OK;
     char cols[2048];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(opts->source, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return nv_error_set(err, NV_ERR_INPUT, path, 0, "cannot open the population file: %s", strerror(errno));
     struct stat sb;
@@ -699,9 +712,9 @@ static nv_status measure_csv(const nv_population_options *opts, const nv_demand_
         }
         problems += c->n_problems;
         line += c->newlines;
-        add_stats(stats, c->stats, t->n_areas + 1);
+        add_stats(stats, c->stats, t->n_areas + 2);
     }
-    for (size_t a = 0; a <= t->n_areas; a++)
+    for (size_t a = 0; a <= t->n_areas + 1; a++)
         *points_read += stats[a].points;
     if (problems) {
         st = nv_error_set(err, NV_ERR_INPUT, path, 0, "%ld row%s cannot be used%s; fix them and run again", problems,
@@ -715,6 +728,125 @@ done:
     header_free(&h);
     close(fd);
     return st;
+}
+
+/* ---------------------------------------------------------------- spooling */
+
+/* Do the first bytes end their lines with a lone CR (old Mac, some exports) more often
+ * than with LF? */
+static int lone_cr_lines(const char *b, size_t n)
+{
+    size_t cr = 0, lf = 0;
+    for (size_t i = 0; i < n; i++) {
+        lf += b[i] == '\n';
+        cr += b[i] == '\r' && (i + 1 == n || b[i + 1] != '\n');
+    }
+    return cr > lf;
+}
+
+/* An unnamed file that vanishes with the process (O_TMPFILE), else a named one unlinked
+ * at once. */
+static int anonymous_file(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/narvaro-population-XXXXXX", dir);
+    fd = mkostemp(tmpl, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(tmpl);
+    return fd;
+}
+
+nv_status nv_population_spool(const char *source, int *fd_out, nv_error *err)
+{
+    *fd_out = -1;
+    int stdin_ = strcmp(source, "-") == 0;
+    const char *name = stdin_ ? "standard input" : source;
+    int in = stdin_ ? STDIN_FILENO : open(source, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    if (in < 0 || fstat(in, &sb) != 0) {
+        nv_status st = nv_error_set(err, NV_ERR_INPUT, name, 0, "cannot open the population file: %s",
+                                    strerror(errno));
+        if (in >= 0 && !stdin_)
+            close(in);
+        return st;
+    }
+    if (!stdin_ && S_ISREG(sb.st_mode)) {
+        char head[65536];
+        ssize_t got = is_csv_path(source) ? read_at(in, head, sizeof head, 0) : 0;
+        int cr = got > 0 && lone_cr_lines(head, (size_t)got);
+        close(in);
+        if (!cr)
+            return NV_OK; /* read in place, in parallel chunks */
+        in = open(source, O_RDONLY | O_CLOEXEC);
+        if (in < 0)
+            return nv_error_set(err, NV_ERR_INPUT, name, 0, "cannot open the population file: %s", strerror(errno));
+    } else if (S_ISDIR(sb.st_mode)) {
+        if (!stdin_)
+            close(in);
+        return nv_error_set(err, NV_ERR_INPUT, name, 0, "is a folder; give a CSV file or an OGR source");
+    }
+    int out = anonymous_file();
+    if (out < 0) {
+        int e = errno;
+        if (!stdin_)
+            close(in);
+        return nv_error_set(err, NV_ERR_FAIL, name, 0, "cannot create a temporary file to read it into: %s",
+                            strerror(e));
+    }
+    /* Line ends become LF (a lone CR or CR LF), so that the chunked reader can cut at them. */
+    char *buf = malloc(BLOCK_BYTES), *conv = malloc(BLOCK_BYTES);
+    nv_status st = NV_OK;
+    int after_cr = 0;
+    if (!buf || !conv)
+        st = nv_error_set(err, NV_ERR_FAIL, name, 0, "out of memory");
+    while (st == NV_OK) {
+        ssize_t got = read(in, buf, BLOCK_BYTES);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            st = nv_error_set(err, NV_ERR_INPUT, name, 0, "cannot read: %s", strerror(errno));
+            break;
+        }
+        if (got == 0)
+            break;
+        size_t n = 0;
+        for (ssize_t i = 0; i < got; i++) {
+            char c = buf[i];
+            if (c == '\n' && after_cr) {
+                after_cr = 0;
+                continue;
+            }
+            after_cr = c == '\r';
+            conv[n++] = after_cr ? '\n' : c;
+        }
+        for (size_t done = 0; done < n;) {
+            ssize_t w = write(out, conv + done, n - done);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                st = nv_error_set(err, NV_ERR_FAIL, name, 0, "cannot copy it into a temporary file: %s",
+                                  strerror(w < 0 ? errno : EIO));
+                break;
+            }
+            done += (size_t)w;
+        }
+    }
+    free(buf);
+    free(conv);
+    if (!stdin_)
+        close(in);
+    if (st != NV_OK) {
+        close(out);
+        return st;
+    }
+    *fd_out = out;
+    return NV_OK;
 }
 
 /* ---------------------------------------------------------------- OGR point layers */
@@ -739,11 +871,11 @@ nv_status nv_population_measure_source(const nv_population_options *opts, const 
     *points_read = 0;
     if (t->n_radii > NV_MAX_RADII)
         return nv_error_set(err, NV_ERR_INPUT, NULL, 0, "at most %d radii", NV_MAX_RADII);
-    if (is_csv_path(opts->source))
+    if (opts->csv || is_csv_path(opts->source))
         return measure_csv(opts, t, stats, points_read, diags, err);
     ogr_sink sink = {t, stats, 0};
     nv_points_options po = {opts->source, opts->layer, opts->population_column, ALIASES[C_POP], opts->crs,
-                            opts->analysis_crs};
+                            opts->analysis_crs, NV_POPULATION_MAX};
     nv_status st = nv_boundaries_read_points(&po, ogr_point, &sink, diags, err);
     *points_read = sink.points;
     return st;
@@ -824,6 +956,10 @@ static void table_record(int term, void *data)
                                   ts->bad_text);
         else if (ts->pop < 0)
             ts->st = nv_error_set(ts->err, NV_ERR_INPUT, ts->path, ts->line, "population %g is negative", ts->pop);
+        else if (ts->pop > NV_POPULATION_MAX)
+            ts->st = nv_error_set(ts->err, NV_ERR_INPUT, ts->path, ts->line,
+                                  "population %g is more than %.0f people in one municipality", ts->pop,
+                                  NV_POPULATION_MAX);
         else
             ts->add(ts->code, ts->pop, ts->line, ts->user);
     }

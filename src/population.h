@@ -37,7 +37,19 @@ typedef struct nv_population_options {
     char delimiter;               /* 0: detect */
     const char *encoding;         /* NULL: detect */
     int threads;                  /* 0: one per core */
+    int csv;                      /* 1: source is a CSV whatever its name (a spooled pipe) */
+    const char *name;             /* the source as the user gave it, for messages and the summary
+                                   * (source may be a spooled copy); NULL: source */
 } nv_population_options;
+
+/* Demand points are read in parallel chunks, by offset, cut at LF: that needs a regular
+ * file with LF line ends. When source is standard input ("-"), a pipe (--population
+ * <(cat f.csv)) or anything else that is not a regular file, or a CSV whose lines end in a
+ * lone CR, it is copied once into an unnamed temporary file with LF line ends, and *fd
+ * gets that file (read it as /proc/self/fd/N, as a CSV; the caller closes it). Otherwise
+ * *fd is -1 and source is read as it is. NV_ERR_INPUT when it cannot be opened or read,
+ * NV_ERR_FAIL when the copy cannot be written (the message says why: a full disk). */
+nv_status nv_population_spool(const char *source, int *fd, nv_error *err);
 
 /* What to measure against: borrowed, read-only, shared by the threads. */
 typedef struct nv_demand_target {
@@ -46,10 +58,17 @@ typedef struct nv_demand_target {
     const nv_kdtree *offices;     /* NULL when the plan has no office: distances are then unknown */
     const double *radii_m;
     size_t n_radii;               /* at most NV_MAX_RADII */
+    double far_m;                 /* a point outside every area and farther than this from all of them
+                                   * (a typo: lat -33.9 for 59.3) is "far": counted in stats[n_areas + 1]
+                                   * and measured for nothing; INFINITY: none is far */
 } nv_demand_target;
 
-/* Streams the points of opts->source and adds them to stats[0..n_areas] (the last one
- * is "outside every area"); stats must be zeroed by the caller. *points_read gets the
+/* The most people one demand point may hold: more is a wrong column or a typo (1e300). */
+#define NV_POPULATION_MAX 1e9
+
+/* Streams the points of opts->source and adds them to stats[0..n_areas + 1] (n_areas is
+ * "outside every area, but near one", n_areas + 1 "far from every area": see far_m);
+ * stats must be zeroed by the caller. *points_read gets the
  * number of points. Bad rows (too few fields, a number that is not one, a negative
  * population, lat/lon out of range) are NV_PROBLEM diagnostics with file and line (the
  * first 20; the error gives the total) and make it return NV_ERR_INPUT. */
@@ -57,7 +76,8 @@ nv_status nv_population_measure_source(const nv_population_options *opts, const 
                                        nv_demand_stats *stats, long *points_read, nv_diags *diags,
                                        nv_error *err);
 
-/* The same for points in memory: xy interleaved in the analysis CRS, pop per point. */
+/* The same for points in memory: xy interleaved in the analysis CRS, pop per point;
+ * stats as above, n_areas + 2 of them. */
 void nv_population_measure_points(const double *xy, const double *pop, size_t n, const nv_demand_target *t,
                                   nv_demand_stats *stats);
 

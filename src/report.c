@@ -186,10 +186,38 @@ static void population_header(writer *w, const nv_radii *radii)
     put_str(w, ",mean_distance_km,max_distance_km\n");
 }
 
-/* People: whole numbers as such, fractional weights to two decimals. */
+void nv_report_format_people(double v, char *buf, size_t size)
+{
+    double hundredths = round(v * 100);
+    if (!isfinite(v)) {
+        snprintf(buf, size, "%s", "");
+    } else if (fabs(hundredths) < 9e15) {
+        /* Integer arithmetic: the same digits under every locale. */
+        long long h = (long long)hundredths;
+        const char *sign = h < 0 ? "-" : "";
+        h = h < 0 ? -h : h;
+        long long whole = h / 100;
+        int frac = (int)(h % 100);
+        if (frac == 0)
+            snprintf(buf, size, "%s%lld", sign, whole);
+        else if (frac % 10 == 0)
+            snprintf(buf, size, "%s%lld.%d", sign, whole, frac / 10);
+        else
+            snprintf(buf, size, "%s%lld.%02d", sign, whole, frac);
+    } else {
+        snprintf(buf, size, "%.0f", v); /* beyond 9e13 people: no decimals to speak of */
+    }
+}
+
+/* People: nv_report_format_people, the same in every file and on stdout. */
 static void csv_people(writer *w, double v)
 {
-    csv_fixed(w, v, v == floor(v) ? 0 : 2);
+    char buf[64];
+    csv_separator(w);
+    if (!isfinite(v))
+        return;
+    nv_report_format_people(v, buf, sizeof buf);
+    put_str(w, buf);
 }
 
 static void population_fields(writer *w, const nv_population_result *p, const nv_radii *radii)
@@ -394,6 +422,18 @@ static void json_fixed_member(json *j, const char *key, double value, int decima
     put_str(j->w, buf);
 }
 
+static void json_people_member(json *j, const char *key, double value)
+{
+    char buf[64];
+    json_member(j, key);
+    if (!isfinite(value)) {
+        put_str(j->w, "null");
+        return;
+    }
+    nv_report_format_people(value, buf, sizeof buf);
+    put_str(j->w, buf);
+}
+
 static void json_bool_member(json *j, const char *key, int value)
 {
     json_member(j, key);
@@ -412,6 +452,7 @@ static void summary_members(json *jp, const nv_run_summary *s)
     json_int_member(jp, "municipalities_without_presence", s->without_presence);
     json_int_member(jp, "locations", s->locations);
     json_int_member(jp, "offices_read", s->offices_read);
+    json_int_member(jp, "rows_blank", s->rows_blank);
     json_int_member(jp, "offices_snapped", s->offices_snapped);
     json_int_member(jp, "offices_rejected", s->offices_rejected);
     json_int_member(jp, "kommunkod_disagreements", s->kommunkod_disagreements);
@@ -443,12 +484,14 @@ static void summary_members(json *jp, const nv_run_summary *s)
     json_bool_member(jp, "municipal_totals_at_representative_points", s->population_municipal);
     json_int_member(jp, "points", s->population_points);
     json_int_member(jp, "points_outside_municipalities", s->population_points_outside);
-    json_fixed_member(jp, "population", s->pop.population, 0);
-    json_fixed_member(jp, "population_outside_municipalities", s->population_outside, 0);
+    json_people_member(jp, "population", s->pop.population);
+    json_people_member(jp, "population_outside_municipalities", s->population_outside);
+    json_int_member(jp, "points_far_outside", s->population_points_far);
+    json_people_member(jp, "population_far_outside", s->population_far);
     for (size_t r = 0; r < s->radii.n; r++) {
         char key[64];
         snprintf(key, sizeof key, "within_%gkm", s->radii.km[r]);
-        json_fixed_member(jp, key, s->pop.within[r], 0);
+        json_people_member(jp, key, s->pop.within[r]);
     }
     json_fixed_member(jp, "mean_distance_km", s->pop.mean_distance_km, 3);
     json_fixed_member(jp, "max_distance_km", s->pop.max_distance_km, 3);
@@ -597,11 +640,11 @@ nv_status nv_report_compare_json(const char *path, const nv_compare_totals *t, c
     json_int_member(&j, "municipalities_changed", t->changed);
     for (size_t r = 0; radii && r < radii->n; r++) {
         snprintf(key, sizeof key, "people_moving_beyond_%gkm", radii->km[r]);
-        json_fixed_member(&j, key, t->beyond_added[r], 0);
+        json_people_member(&j, key, t->beyond_added[r]);
     }
     for (size_t r = 0; radii && r < radii->n; r++) {
         snprintf(key, sizeof key, "people_moving_within_%gkm", radii->km[r]);
-        json_fixed_member(&j, key, t->within_added[r], 0);
+        json_people_member(&j, key, t->within_added[r]);
     }
     json_fixed_member(&j, "person_km_added", t->person_km_added, 0);
     json_open(&j, "before", '{');

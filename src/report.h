@@ -51,4 +51,9 @@ nv_status nv_report_compare_json(const char *path, const nv_compare_totals *t, c
                                  const nv_run_summary *before, const nv_run_summary *after,
                                  const char *manifest_json, nv_error *err);
 
+/* People as narvaro writes them everywhere (CSV, JSON, stdout): rounded to hundredths,
+ * trailing zeros dropped — 3, 1.5, 0.25 — so a fractional population reads the same in
+ * every file; "" for a number that is not finite. Locale-independent. */
+void nv_report_format_people(double people, char *buf, size_t size);
+
 #endif

@@ -95,7 +95,8 @@ typedef struct nv_run_summary {
     int srid;                      /* EPSG code of the analysis CRS */
     double snap_km;
     int municipalities, counties;
-    int offices_read;              /* data rows in all plans */
+    int offices_read;              /* data rows in all plans, blank ones not included */
+    int rows_blank;                /* data lines with nothing in them (status "blank" in offices.csv) */
     int offices;                   /* placed, snapped included */
     int offices_snapped, offices_rejected;
     int kommunkod_disagreements;
@@ -119,7 +120,11 @@ typedef struct nv_run_summary {
     const char *population_source; /* the file, or a description of the default */
     int population_municipal;      /* 1: municipal totals placed at representative points */
     long population_points, population_points_outside;
-    double population_outside;     /* people at points outside every municipality */
+    double population_outside;     /* people at points outside every municipality but within
+                                    * --snap-km of one: counted for the nation */
+    long population_points_far;    /* points farther than --snap-km from every municipality (or that
+                                    * cannot be placed at all): in no figure, only counted here */
+    double population_far;         /* their people */
     const char *manifest_json;     /* the run's manifest as a JSON object (manifest.h), or NULL */
     const char *manifest_digest;   /* its digest, or NULL */
 } nv_run_summary;

@@ -204,9 +204,18 @@ def an_office_just_off_the_simplified_coast_is_snapped():
     check_eq((row["status"], row["kommunkod"]), ("snapped", "0980"), "snapped to Gotland")
     check(0 < float(row["snap_m"]) <= 500.5, f"snapped distance at most the 500 m offset: {row['snap_m']}")
     check("coast.csv:2: warning: office G1 lies" in err, err)
+    # Tighter, the office is rejected; alone it would leave a plan of which no office can
+    # be placed (bad input), so an office in Kiruna keeps the plan a plan.
+    with open(plan, "a") as f:
+        f.write("K1,67.8558,20.2253\n")
     code, _, err = run("analyze", "--offices", plan, "--snap-km", "0.1", "--out", out)
     check_eq(code, 0, "a tighter --snap-km still runs")
     check_eq(read_csv(os.path.join(out, "offices.csv"))[0]["status"], "rejected", "beyond --snap-km 0.1")
+    with open(plan, "w") as f:
+        f.write(f"office_id,lat,lon\nG1,{lat:.7f},{lon:.7f}\n")
+    code, _, err = run("analyze", "--offices", plan, "--snap-km", "0.1", "--out", os.path.join(tmpdir(), "o"))
+    check_eq(code, 2, "a plan whose only office lies beyond --snap-km")
+    check("coast.csv: no office of this file can be placed" in err and "--snap-km" in err, err)
 
 
 finish("test_bad_inputs")

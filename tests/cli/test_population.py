@@ -38,9 +38,17 @@ def hand_checked_squares():
               o["mean_distance_km"], o["max_distance_km"]],
              ["120", "30", "70", "120", "10.650", "14.560"], "Öst: the border point counted once, here")
     s = read_json(os.path.join(out, "summary.json"))["population"]
-    check_eq([s["population"], s["within_5km"], s["within_10km"], s["within_15km"]], [155, 60, 100, 150], "nation")
-    check_eq([s["points"], s["points_outside_municipalities"], s["population_outside_municipalities"]], [6, 1, 5],
+    # The point outside lies 10 km from Öst, beyond --snap-km 2: counted, in no figure.
+    check_eq([s["population"], s["within_5km"], s["within_10km"], s["within_15km"]], [150, 60, 100, 150], "nation")
+    check_eq([s["points"], s["points_outside_municipalities"], s["population_outside_municipalities"],
+              s["points_far_outside"], s["population_far_outside"]], [6, 1, 0, 1, 5],
              "the point outside is counted, not dropped")
+    # Within --snap-km it counts for the nation.
+    code, out, _, err = fixture_run(f"{P}/points.csv", "--snap-km", "15")
+    check_eq(code, 0, f"--snap-km 15 ({err})")
+    s = read_json(os.path.join(out, "summary.json"))["population"]
+    check_eq([s["population"], s["within_5km"], s["within_10km"], s["within_15km"], s["points_far_outside"]],
+             [155, 60, 100, 150, 0], "nation with the point outside but near")
     check("1 demand point with 5 people lie outside every municipality" in err, err)
     counties = read_csv(os.path.join(out, "counties.csv"))
     check_eq([(c["lanskod"], c["population"]) for c in counties], [("99", "150")], "county sums its municipalities")
@@ -186,7 +194,8 @@ def real_boundaries_against_spatialite_and_numpy():
     s = read_json(os.path.join(out, "summary.json"))["population"]
     outside = [i for i in range(len(pts)) if i not in where]
     check_eq(s["points_outside_municipalities"], len(outside), "points outside, as SpatiaLite finds them")
-    check_eq(s["population"], int(pts[:, 2].sum()), "the nation counts every point")
+    check_eq(s["population"] + s["population_far_outside"], int(pts[:, 2].sum()),
+             "every point is counted: the nation's, or far outside every municipality")
 
 
 @case

@@ -296,10 +296,17 @@ static void test_blank_lines(void)
     nv_status st;
     nv_plan *p = read1(nv_test_data("offices/blank_lines.csv"), NULL, NULL, &e, &st);
     NV_CHECK_INT(st, NV_OK);
-    NV_CHECK_INT(nv_plan_count(p), 3);
-    NV_CHECK_INT(nv_plan_office(p, 0)->line, 3);
-    NV_CHECK_INT(nv_plan_office(p, 1)->line, 6);
-    NV_CHECK_INT(nv_plan_office(p, 2)->line, 8);
+    /* Every data line is a row: the blank ones (empty, spaces, ",,,,,,") are marked blank. */
+    const long lines[] = {2, 3, 4, 5, 6, 7, 8};
+    const int blank[] = {1, 0, 1, 1, 0, 1, 0};
+    NV_CHECK_INT(nv_plan_count(p), 7);
+    for (size_t i = 0; i < 7 && i < nv_plan_count(p); i++) {
+        NV_CHECK_INT(nv_plan_office(p, i)->line, lines[i]);
+        NV_CHECK_INT(nv_plan_office(p, i)->blank, blank[i]);
+        NV_CHECK_INT(nv_plan_office(p, i)->valid, 1);
+    }
+    NV_CHECK_STR(nv_plan_office(p, 1)->id, "A1");
+    NV_CHECK_STR(nv_plan_office(p, 3)->id, "");
     nv_plan_destroy(p);
 }
 
@@ -313,7 +320,9 @@ static void test_semicolon_multiline(void)
     nv_plan *p = read1(nv_test_data("offices/semicolon_multiline_crlf.csv"), NULL, d, &e, &st);
     NV_CHECK_INT(st, NV_ERR_INPUT); /* K3 has latitude 59,5x */
     NV_CHECK_INT(nv_plan_last_delimiter(p), ';');
-    NV_CHECK_INT(nv_plan_count(p), 4);
+    NV_CHECK_INT(nv_plan_count(p), 5); /* with the blank line 7 */
+    NV_CHECK_INT(nv_plan_office(p, 2)->line, 7);
+    NV_CHECK_INT(nv_plan_office(p, 2)->blank, 1);
     const nv_office *o = nv_plan_office(p, 0);
     NV_CHECK_INT(o->line, 2);
     NV_CHECK_STR(o->name, "Kontor\r\nNord");
@@ -323,13 +332,13 @@ static void test_semicolon_multiline(void)
     o = nv_plan_office(p, 1);
     NV_CHECK_INT(o->line, 4);
     NV_CHECK_STR(o->type, "booked");
-    o = nv_plan_office(p, 2);
+    o = nv_plan_office(p, 3);
     NV_CHECK_INT(o->line, 8);
     NV_CHECK_STR(o->kommunkod, "0114");
     NV_CHECK_STR(o->type, "booked");
     NV_CHECK_INT(o->valid, 0);
     NV_CHECK_CONTAINS(problem_at(d, 8), "latitude \"59,5x\" (column \"Latitud\") is not a number");
-    o = nv_plan_office(p, 3);
+    o = nv_plan_office(p, 4);
     NV_CHECK_INT(o->line, 9);
     NV_CHECK_STR(o->type, "servicekontor");
     NV_CHECK_NEAR(o->lat_deg, 59.6, 1e-12);

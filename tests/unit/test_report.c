@@ -252,6 +252,7 @@ static void test_summary(void)
         "  \"municipalities_without_presence\": 82,\n"
         "  \"locations\": 214,\n"
         "  \"offices_read\": 115,\n"
+        "  \"rows_blank\": 0,\n"
         "  \"offices_snapped\": 4,\n"
         "  \"offices_rejected\": 3,\n"
         "  \"kommunkod_disagreements\": 1,\n"
@@ -283,8 +284,10 @@ static void test_summary(void)
         "    \"points_outside_municipalities\": 0,\n"
         "    \"population\": 9995153,\n"
         "    \"population_outside_municipalities\": 0,\n"
+        "    \"points_far_outside\": 0,\n"
+        "    \"population_far_outside\": 0,\n"
         "    \"within_10km\": 5000000,\n"
-        "    \"within_2.5km\": 1234567,\n"
+        "    \"within_2.5km\": 1234567.4,\n"
         "    \"mean_distance_km\": 12.346,\n"
         "    \"max_distance_km\": null\n"
         "  },\n"
@@ -354,8 +357,23 @@ static void test_decimal_comma_locale(void)
     setlocale(LC_NUMERIC, "C");
 }
 
+/* People are written alike everywhere: hundredths, trailing zeros dropped. */
+static void test_people_format(void)
+{
+    const struct { double v; const char *want; } cases[] = {
+        {3, "3"}, {1.5, "1.5"}, {1.50000001, "1.5"}, {0.25, "0.25"}, {0.1 + 0.2, "0.3"}, {9995153, "9995153"},
+        {1e9, "1000000000"}, {0.004, "0"}, {-0.004, "0"}, {2.995, "3"}, {-1.25, "-1.25"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        nv_report_format_people(cases[i].v, buf, sizeof buf);
+        NV_CHECK_STR(buf, cases[i].want);
+    }
+}
+
 int main(void)
 {
+    test_people_format();
     if (!mkdtemp(dir)) {
         perror("mkdtemp");
         return 1;

@@ -67,5 +67,15 @@ int main(void)
     char t[] = "  ÅÄÖ Län \r\n";
     nv_text_lower_utf8(nv_text_trim(t));
     NV_CHECK_STR(t, "åäö län");
+
+    /* utf8_repair: valid text is left alone, stray bytes are read as Windows-1252. */
+    int oom = 1;
+    NV_CHECK(nv_text_utf8_repair("Södertälje", &oom) == NULL && oom == 0);
+    char *fixed = nv_text_utf8_repair("plan-G\xf6teborg \xe2\x82\xac \x80.csv", &oom);
+    NV_CHECK_STR(fixed, "plan-Göteborg € €.csv");
+    free(fixed);
+    fixed = nv_text_utf8_repair("\xc3", &oom); /* a sequence cut short */
+    NV_CHECK_STR(fixed, "Ã");
+    free(fixed);
     return nv_test_report("test_textin");
 }
