@@ -138,22 +138,6 @@ nv_status nv_render_write_by_county(const nv_map_data *d, const nv_mapspec *spec
                                     const nv_render_options *o, const char *out_dir,
                                     nv_render_format fmt, int *written, nv_error *err);
 
-/* The classes a map of spec would draw for d, without drawing (for a second renderer,
- * the HTML report's SVG; classes.h makes them from values, without a loaded result): info gets the classes (key, label, colour, count; count_before
- * for plan both), the breaks, and the office symbols (types staffed, booked, other,
- * closed, with their colours and the number of offices of the plan shown); the rest of
- * info is zero. cls_after (optional, one entry per municipality of d in code order) gets
- * each municipality's class, an index into info->classes (-1: not coloured), of the plan
- * the spec shows (the after plan for plan both); cls_before (optional, as many) the
- * before plan's with plan both, else -1. Options as nv_render_write takes them (lang,
- * breaks, pool); NULL for the spec's. Errors as nv_render_write's for the measure. */
-nv_status nv_render_classes(const nv_map_data *d, const nv_mapspec *spec, const nv_render_options *o,
-                            nv_render_info *info, int *cls_after, int *cls_before, nv_error *err);
-
-/* The municipalities of d in code order: how many, and the code of the i-th. Borrowed. */
-size_t nv_render_municipality_count(const nv_map_data *d);
-const char *nv_render_municipality_code(const nv_map_data *d, size_t i);
-
 /* Versions for --version. Static strings. */
 const char *nv_render_cairo_version(void);
 const char *nv_render_pango_version(void);

@@ -8,9 +8,10 @@
  * itself rather than trusting the process's locale. */
 #include "report_html.h"
 
+#include "classes.h"
+#include "mapdata.h"
+#include "symbols.h"
 #include "textin.h"
-
-#include "render.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -654,9 +655,11 @@ static void wkb_extent(const nv_muni_result *m, size_t nm, double *ext)
 typedef struct measure {
     char key[48];
     char label[96];
-    nv_render_info info;
-    int before;                /* shows the before plan of a comparison: its counts are count_before */
-    int *cls;                  /* nm entries */
+    nv_classes cl;             /* classes.h: keys, labels, colours, limits */
+    int count[NV_CLASSES_MAX]; /* municipalities per class on this measure's map */
+    unsigned sym_fill[NV_OFFICE_TYPES], sym_stroke[NV_OFFICE_TYPES];
+    int sym_count[NV_OFFICE_TYPES]; /* offices of the plan shown, per symbol type */
+    int *cls;                  /* nm entries: class of each municipality, -1 for none */
 } measure;
 
 enum { MAX_MEASURES = 4 + NV_MAX_RADII };
@@ -683,15 +686,76 @@ static nv_status load_spec(const page *pg, const char *name, nv_mapspec **out, n
     return st;
 }
 
+/* The classes of a map of spec over the run's database, as the maps make them
+ * (classes.h, from the values mapdata.h reads back, as render.c does): a gets the classes,
+ * the class of each municipality of the plan the spec shows (the after plan for plan
+ * both) with the counts, and the office symbols; b, for plan both, the same classes with
+ * the before plan's municipalities and offices. */
+static nv_status map_classes(const page *pg, const nv_mapspec *s, measure *a, measure *b, nv_error *err)
+{
+    const nv_map_data *d = pg->d;
+    nv_map_data view;
+    nv_map_muni *owned = NULL;
+    const nv_map_data *before = NULL;
+    if (s->plan != NV_PLAN_AFTER && !(before = nv_mapdata_before_view(d, &view, &owned)))
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    /* shown[0]: the plan the spec shows; shown[1]: with plan both, the before plan. */
+    const nv_map_data *shown[2] = {s->plan == NV_PLAN_BEFORE ? before : d, s->plan == NV_PLAN_BOTH ? before : NULL};
+    int numeric = s->measure != NV_MEASURE_PRESENCE && s->measure != NV_MEASURE_CHANGE;
+    nv_class_input in = {{0}, NULL, 0, 0};
+    double *v = malloc((2 * d->nm + 1) * sizeof *v);
+    if (!v) {
+        free(owned);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; shown[k] && i < shown[k]->nm; i++) {
+            const nv_map_muni *m = &shown[k]->m[i];
+            if (m->presence >= 0 && m->presence < NV_CLASSES_RANKS)
+                in.rank_counts[m->presence]++;
+            double x = numeric ? nv_mapdata_value(shown[k], s, m) : NAN;
+            if (isfinite(x))
+                v[in.n_values++] = x;
+            else
+                in.no_data += numeric;
+        }
+    in.values = s->breaks != NV_BREAKS_FIXED ? v : NULL;
+    if (!in.values)
+        in.n_values = 0;
+    nv_status st = nv_classes_make(&a->cl, s, pg->o->lang, s->breaks, &in, err);
+    const nv_classes *cl = &a->cl;
+    free(v);
+    if (st == NV_OK && b)
+        b->cl = a->cl; /* plan both: one set of classes for both maps */
+    for (int k = 0; k < 2 && st == NV_OK; k++) {
+        measure *ms = k == 0 ? a : b;
+        if (!ms || !shown[k])
+            continue;
+        for (size_t i = 0; i < d->nm; i++) {
+            const nv_map_muni *m = &shown[k]->m[i];
+            int c = s->measure == NV_MEASURE_PRESENCE ? nv_classes_of_rank(cl, m->presence)
+                    : s->measure == NV_MEASURE_CHANGE ? nv_classes_of_change(cl, m->change)
+                                                      : nv_classes_of_value(cl, nv_mapdata_value(shown[k], s, m));
+            ms->cls[i] = c;
+            if (c >= 0)
+                ms->count[c]++;
+        }
+        for (int t = 0; t < NV_OFFICE_TYPES; t++)
+            nv_symbols_colors(t, &ms->sym_fill[t], &ms->sym_stroke[t]);
+        for (size_t i = 0; i < shown[k]->no; i++)
+            if (shown[k]->o[i].type >= 0 && shown[k]->o[i].type < NV_OFFICE_TYPES)
+                ms->sym_count[shown[k]->o[i].type]++;
+    }
+    free(owned);
+    return st;
+}
+
 /* Adds a measure (and, for plan both, its before twin right after it). */
 static nv_status add_measure(page *pg, const nv_mapspec *spec, const char *key, const char *label,
                              const char *key_before, const char *label_before, nv_error *err)
 {
-    nv_render_options ro;
-    nv_render_options_init(&ro);
-    ro.lang = (int)pg->o->lang;
     size_t nm = pg->run->nm, need = spec->plan == NV_PLAN_BOTH ? 2 : 1;
-    if (pg->n_ms + need > MAX_MEASURES || nv_render_municipality_count(pg->d) != nm)
+    if (pg->n_ms + need > MAX_MEASURES || pg->d->nm != nm)
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "the report's database does not match the run");
     measure *a = &pg->ms[pg->n_ms], *b = need == 2 ? &pg->ms[pg->n_ms + 1] : NULL;
     if (!(a->cls = malloc((nm ? nm : 1) * sizeof *a->cls)) || (b && !(b->cls = malloc((nm ? nm : 1) * sizeof *b->cls)))) {
@@ -699,7 +763,7 @@ static nv_status add_measure(page *pg, const nv_mapspec *spec, const char *key, 
         a->cls = NULL;
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     }
-    nv_status st = nv_render_classes(pg->d, spec, &ro, &a->info, a->cls, b ? b->cls : NULL, err);
+    nv_status st = map_classes(pg, spec, a, b, err);
     if (st != NV_OK) {
         free(a->cls);
         a->cls = NULL;
@@ -712,8 +776,6 @@ static nv_status add_measure(page *pg, const nv_mapspec *spec, const char *key, 
     snprintf(a->key, sizeof a->key, "%s", key);
     snprintf(a->label, sizeof a->label, "%s", label);
     if (b) {
-        b->info = a->info;
-        b->before = 1;
         snprintf(b->key, sizeof b->key, "%s", key_before);
         snprintf(b->label, sizeof b->label, "%s", label_before);
     }
@@ -793,7 +855,7 @@ done:
 
 static unsigned class_color(const measure *m, int c)
 {
-    return c >= 0 && (size_t)c < m->info.n_classes ? m->info.classes[c].color : 0xcccccc;
+    return c >= 0 && (size_t)c < m->cl.n ? m->cl.cls[c].color : m->cl.no_data_color;
 }
 
 /* ======================================================================== page parts */
@@ -849,18 +911,19 @@ static int county_index(const nv_report_html_run *run, const char *lanskod)
     return -1;
 }
 
-static void office_symbol(writer *w, const frame *f, const nv_office_result *o, const nv_render_info *info)
+static void office_symbol(writer *w, const frame *f, const nv_office_result *o, const measure *ms)
 {
-    int type = !o->type || strcmp(o->type, "staffed") == 0 ? 0 : strcmp(o->type, "booked") == 0 ? 1 : 2;
-    const nv_render_symbol *sy = &info->symbols[type];
+    int type = !o->type || strcmp(o->type, "staffed") == 0 ? NV_OFFICE_STAFFED
+               : strcmp(o->type, "booked") == 0        ? NV_OFFICE_BOOKED
+                                                       : NV_OFFICE_OTHER;
     long X = ux(f, o->x), Y = uy(f, o->y);
     if (type == 2)
         putf(w, "<path class=\"of of-other\" data-x=\"%ld\" data-y=\"%ld\" d=\"M%ld %ldl560 560-560 560-560-560z\" "
                 "fill=\"#%06x\" stroke=\"#%06x\"",
-             X, Y, X, Y - 560, sy->fill, sy->stroke);
+             X, Y, X, Y - 560, ms->sym_fill[type], ms->sym_stroke[type]);
     else
         putf(w, "<circle class=\"of of-%s\" cx=\"%ld\" cy=\"%ld\" r=\"450\" fill=\"#%06x\" stroke=\"#%06x\"",
-             sy->type, X, Y, sy->fill, sy->stroke);
+             nv_symbols_name(type), X, Y, ms->sym_fill[type], ms->sym_stroke[type]);
     put(w, "><title>");
     html(w, o->name && *o->name ? o->name : o->office_id);
     put(w, "</title></");
@@ -903,7 +966,7 @@ static nv_status map_svg(page *pg, nv_error *err)
     put(w, "</g>\n<g id=\"offices\" aria-hidden=\"true\">\n");
     for (size_t i = 0; i < run->no; i++)
         if (run->o[i].status && strcmp(run->o[i].status, "rejected") != 0 && isfinite(run->o[i].x))
-            office_symbol(w, &pg->f, &run->o[i], &m0->info), put(w, "\n");
+            office_symbol(w, &pg->f, &run->o[i], m0), put(w, "\n");
     put(w, "</g>\n</svg>\n<div id=\"tooltip\" role=\"tooltip\" hidden></div></div>\n");
     return NV_OK;
 }
@@ -916,23 +979,20 @@ static void legend(page *pg)
     put(w, "<div id=\"legend\"><p class=\"legend-head\">");
     html(w, m->label);
     put(w, "</p><ul>");
-    for (size_t c = 0; c < m->info.n_classes; c++) {
-        const nv_render_class *k = &m->info.classes[c];
+    for (size_t c = 0; c < m->cl.n; c++) {
+        const nv_class *k = &m->cl.cls[c];
         putf(w, "<li><span class=\"sw\" style=\"background:#%06x\"></span>", k->color);
         html(w, k->label);
-        putf(w, " <span class=\"n\">(%d)</span></li>", m->before ? k->count_before : k->count);
+        putf(w, " <span class=\"n\">(%d)</span></li>", m->count[c]);
     }
     put(w, "</ul><ul class=\"symbols\">");
-    static const char *const sv[3] = {"Bemannat kontor", "Endast bokade besök", "Annan form"};
-    static const char *const en[3] = {"Staffed office", "Booked visits only", "Other type"};
-    for (int t = 0; t < 3; t++) {
-        const nv_render_symbol *s = &m->info.symbols[t];
-        if (!s->count)
+    for (int t = 0; t < NV_OFFICE_CLOSED; t++) {
+        if (!m->sym_count[t])
             continue;
         putf(w, "<li><svg width=\"14\" height=\"14\" viewBox=\"-7 -7 14 14\" aria-hidden=\"true\">%s fill=\"#%06x\" "
                 "stroke=\"#%06x\" stroke-width=\"%s\"/></svg>%s <span class=\"n\">(%d)</span></li>",
-             t == 2 ? "<path d=\"M0 -6l6 6-6 6-6-6z\"" : "<circle r=\"4.5\"", s->fill, s->stroke, t == 1 ? "2.4" : "1",
-             tr(w, sv[t], en[t]), s->count);
+             t == NV_OFFICE_OTHER ? "<path d=\"M0 -6l6 6-6 6-6-6z\"" : "<circle r=\"4.5\"", m->sym_fill[t],
+             m->sym_stroke[t], t == NV_OFFICE_BOOKED ? "2.4" : "1", nv_symbols_label(t, w->lang), m->sym_count[t]);
     }
     put(w, "</ul></div>\n");
 }
@@ -1220,6 +1280,14 @@ static void json_texts(writer *w, const nv_radii *radii)
     put(w, "]");
 }
 
+/* A municipality's class on the change map (the first measure of a comparison). */
+static const char *change_label(const page *pg, size_t i)
+{
+    const measure *m = &pg->ms[0];
+    int c = m->cls[i];
+    return c >= 0 && (size_t)c < m->cl.n ? m->cl.cls[c].label : "";
+}
+
 static nv_status data_json(page *pg, nv_error *err)
 {
     writer *w = &pg->w;
@@ -1240,11 +1308,11 @@ static nv_status data_json(page *pg, nv_error *err)
         put(w, ",\"label\":");
         json_str(w, m->label);
         put(w, ",\"classes\":[");
-        for (size_t c = 0; c < m->info.n_classes; c++) {
-            const nv_render_class *k = &m->info.classes[c];
+        for (size_t c = 0; c < m->cl.n; c++) {
+            const nv_class *k = &m->cl.cls[c];
             put(w, c ? ",{\"label\":" : "{\"label\":");
             json_str(w, k->label);
-            putf(w, ",\"color\":\"#%06x\",\"count\":%d}", k->color, m->before ? k->count_before : k->count);
+            putf(w, ",\"color\":\"#%06x\",\"count\":%d}", k->color, m->count[c]);
         }
         put(w, "],\"cls\":[");
         for (size_t k = 0; k < run->nm; k++)
@@ -1277,7 +1345,7 @@ static nv_status data_json(page *pg, nv_error *err)
             put(w, ",\"b\":{");
             json_figures(w, bef, &bef->m[i], ob, nb);
             put(w, "},\"ch\":");
-            json_str(w, pg->ms[0].info.classes[pg->ms[0].cls[i] >= 0 ? pg->ms[0].cls[i] : 0].label);
+            json_str(w, change_label(pg, i));
         }
         put(w, "}");
     }
@@ -1295,13 +1363,13 @@ static void page_free(page *pg)
     for (size_t i = 0; i < pg->n_ms; i++)
         free(pg->ms[i].cls);
     free(pg->county_bb);
-    nv_render_data_destroy(pg->d);
+    nv_mapdata_destroy(pg->d);
 }
 
 /* Loads the classes and lays out the frame; the page is then written part by part. */
 static nv_status page_prepare(page *pg, const char *db_path, int compare, nv_error *err)
 {
-    nv_status st = nv_render_load(db_path, &pg->d, err);
+    nv_status st = nv_mapdata_load(db_path, &pg->d, err);
     if (st == NV_OK)
         st = compare ? compare_measures(pg, err) : single_measures(pg, err);
     if (st != NV_OK)
@@ -1471,12 +1539,6 @@ static void compare_summary(page *pg, const nv_compare_totals *t, const size_t *
     put(w, "</header>\n");
 }
 
-static const char *change_label(const page *pg, size_t i)
-{
-    const measure *m = &pg->ms[0];
-    int c = m->cls[i];
-    return c >= 0 && (size_t)c < m->info.n_classes ? m->info.classes[c].label : "";
-}
 
 static void change_row(page *pg, const nv_change *c, size_t i, long rank)
 {

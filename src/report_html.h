@@ -6,10 +6,10 @@
  * tables, and a print stylesheet. Nothing is fetched: the styles and the script are in
  * the page, the data in a JSON block.
  *
- * Classes and colours come from the renderer (nv_render_classes over the result's
- * database, read back as narvaro render would read it) and the map specs of the maps
- * folder (presence, distance, population, difference): one source of truth with the PNG
- * maps. Geometry comes from the results' WKB, in the analysis CRS, written as SVG paths
+ * Classes and colours come from classes.h over the result's database read back as
+ * narvaro render reads it (mapdata.h), with the map specs of the maps folder (presence,
+ * distance, population, difference), and the office symbols' colours from symbols.h: one
+ * source of truth with the PNG maps. Geometry comes from the results' WKB, in the analysis CRS, written as SVG paths
  * with relative commands on a 10 m grid (y up becomes y down).
  *
  * Every text from an input file (names, ids, types, file names) is escaped for its
