@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -34,7 +35,7 @@ class Browser:
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--disable-dev-shm-usage", "--remote-debugging-port=0", f"--user-data-dir={self.profile}",
              f"--window-size={self.width},{self.height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.profile, "chromium.log"), "wb"))
         port_file = os.path.join(self.profile, "DevToolsActivePort")
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -54,6 +55,13 @@ class Browser:
         return self
 
     def __exit__(self, *exc):
+        if exc[0] is not None and self.profile:
+            # What the browser said, for a failure that is its own (a crash).
+            try:
+                tail = open(os.path.join(self.profile, "chromium.log"), errors="replace").read()[-2000:]
+                print("chromium's last words:\n" + tail, file=sys.stderr)
+            except OSError:
+                pass
         try:
             if self.ws:
                 self.ws.close()
@@ -140,6 +148,29 @@ class Browser:
         blocked = self.js("window.__blocked || []")
         return [e["params"]["request"]["url"] for e in self.events
                 if e["method"] == "Network.requestWillBeSent"] + ["blocked:" + u for u in blocked]
+
+
+def retrying(fn):
+    """Runs fn(), and once more from the start when the browser itself dies (its DevTools
+    connection drops: a crash of Chromium on a loaded machine), forgetting the checks of
+    the first attempt. A failed check is not retried: it fails the test."""
+    import nvcli
+    n_checks, n_failures = nvcli._checks[0], len(nvcli._failures)
+    try:
+        return fn()
+    except (websocket.WebSocketConnectionClosedException, ConnectionError) as e:
+        print(f"note: the browser died ({e!r}); running {fn.__name__} once more", file=sys.stderr)
+        nvcli._checks[0] = n_checks
+        del nvcli._failures[n_failures:]
+        return fn()
+
+
+def retried(fn):
+    """Decorator (under nvcli's @case): fn run through retrying."""
+    def run():
+        return retrying(fn)
+    run.__name__ = fn.__name__
+    return run
 
 
 # ---- helpers for report.html ----

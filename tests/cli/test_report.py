@@ -13,7 +13,7 @@ import subprocess
 
 from nvcli import (KOMMUNER_SHP, PLAN_2020, case, check, check_eq, finish, read_csv, read_json, run,
                    tmpdir)
-from nvbrowser import Browser, click_header, column, fills, hover
+from nvbrowser import Browser, click_header, column, fills, hover, retried
 
 XSS_OFFICE = '<img src=x onerror="window.__xss=1">'
 XSS_MUNI = '</script><script>window.__xss2=1</script><b onmouseover=window.__xss3=1>Danderyd'
@@ -135,6 +135,7 @@ def presence_colors():
 
 
 @case
+@retried
 def in_the_browser():
     rank_key = {"staffed": "staffed", "booked": "booked", "none": "none"}
     png_colors = presence_colors()

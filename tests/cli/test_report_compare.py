@@ -8,7 +8,7 @@ import os
 import shutil
 
 from nvcli import PLANS, case, check, check_eq, finish, read_csv, read_json, run, tmpdir
-from nvbrowser import Browser, click_header, column, fills, hover
+from nvbrowser import Browser, click_header, column, fills, hover, retried
 
 WORK = tmpdir()
 P2019 = os.path.join(PLANS, "af-2019-illustrative.csv")
@@ -23,6 +23,7 @@ def css_rgb(b, color):
 
 
 @case
+@retried
 def compare_report():
     for sub in ("report.html", "before/report.html", "after/report.html"):
         check(os.path.exists(os.path.join(CMP, sub)), f"compare writes {sub}")
@@ -79,6 +80,7 @@ def compare_report():
 
 
 @case
+@retried
 def batch_report():
     plans = os.path.join(WORK, "plans")
     os.mkdir(plans)
