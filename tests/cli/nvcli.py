@@ -24,9 +24,10 @@ _checks = [0]
 _failures = []
 
 
-def run(*args, cwd=None):
-    """Runs narvaro; returns (exit status, stdout, stderr)."""
-    p = subprocess.run([NARVARO, *args], capture_output=True, text=True, cwd=cwd)
+def run(*args, cwd=None, timeout=None):
+    """Runs narvaro; returns (exit status, stdout, stderr). With a timeout (s), a run
+    that takes longer is killed and fails the test (subprocess.TimeoutExpired)."""
+    p = subprocess.run([NARVARO, *args], capture_output=True, text=True, cwd=cwd, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
 
 
