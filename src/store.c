@@ -618,7 +618,8 @@ static nv_status store_begin(store *st, int srid)
      * working folder that is swapped into place only when complete, and a crash leaves
      * only that folder behind. So no rollback journal and no fsync per transaction:
      * durability comes from the swap, and this saves most of the database's cost. */
-    if (exec_sql(st, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", "setting up the database") != NV_OK)
+    if (exec_sql(st, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA secure_delete = ON",
+                 "setting up the database") != NV_OK)
         return st->status;
 
     /* InitSpatialMetadata(1, …) runs in its own transaction, so it comes before ours. */
@@ -630,10 +631,22 @@ static nv_status store_begin(store *st, int srid)
     return ensure_srid(st, srid);
 }
 
+/* SpatiaLite stamps the wall-clock time into spatialite_history (each metadata step) and
+ * geometry_columns_time (each insert, by trigger). narvaro promises identical files for
+ * identical inputs, so these become one fixed time, the epoch, as the very last writes;
+ * secure_delete (set in store_begin) zeroes the bytes they replace, so no old time stays
+ * behind in the pages' free space either. */
+static const char fixed_times_sql[] =
+    "UPDATE spatialite_history SET timestamp = '1970-01-01T00:00:00.000Z';"
+    "UPDATE geometry_columns_time SET last_insert = '1970-01-01T00:00:00.000Z',"
+    " last_update = '1970-01-01T00:00:00.000Z', last_delete = '1970-01-01T00:00:00.000Z'";
+
 /* Commits if nothing failed, closes, and removes the file if anything did. Returns the
  * first failure. */
 static nv_status store_end(store *st)
 {
+    if (st->status == NV_OK && st->db)
+        exec_sql(st, fixed_times_sql, "fixing SpatiaLite's timestamps");
     if (st->status == NV_OK && st->db)
         exec_sql(st, "COMMIT", "committing");
     if (st->db) {

@@ -95,5 +95,35 @@ def a_folder_of_only_fifos_holds_no_plan():
     check("holds no plan" in err, err)
 
 
+@case
+def narvaro_sqlite_is_byte_identical_for_identical_inputs():
+    outs = []
+    for i in range(2):
+        out = os.path.join(tmpdir(), "r")
+        code, _, err = run("analyze", "--no-maps", "--quiet", "--out", out)
+        check_eq(code, 0, err)
+        outs.append(out)
+        if i == 0:
+            time.sleep(1.1)  # SpatiaLite's timestamps have milliseconds; make sure the clock moved
+    for name in ("narvaro.sqlite", "municipalities.csv", "offices.csv", "counties.csv", "summary.json"):
+        with open(os.path.join(outs[0], name), "rb") as a, open(os.path.join(outs[1], name), "rb") as b:
+            check(a.read() == b.read(), f"{name} identical in two runs")
+
+
+@case
+def compare_sqlite_is_byte_identical_for_identical_inputs():
+    outs = []
+    for i in range(2):
+        out = os.path.join(tmpdir(), "c")
+        code, _, err = run("compare", PLAN_2019, PLAN_2020, "--no-maps", "--quiet", "--out", out)
+        check_eq(code, 0, err)
+        outs.append(out)
+        if i == 0:
+            time.sleep(1.1)
+    for name in ("compare.sqlite", "before/narvaro.sqlite", "after/narvaro.sqlite"):
+        with open(os.path.join(outs[0], name), "rb") as a, open(os.path.join(outs[1], name), "rb") as b:
+            check(a.read() == b.read(), f"{name} identical in two runs")
+
+
 
 finish("test_hardening")
