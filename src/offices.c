@@ -11,6 +11,7 @@
  * was. */
 #include "offices.h"
 
+#include "csvbuf.h"
 #include "textin.h"
 #include "tiers.h"
 
@@ -567,6 +568,7 @@ static nv_status split_records(const char *text, size_t n, char delim, struct re
     /* Lenient while parsing: a stray quote inside a field (Kontor "Nord") is kept as text. */
     if (csv_init(&p, 0) != 0)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory starting the CSV parser");
+    nv_csvbuf_attach(&p);
     csv_set_delim(&p, (unsigned char)delim);
     csv_set_space_func(&p, delim == '\t' ? space_not_tab : space_or_tab);
 

@@ -1,6 +1,7 @@
 #include "population.h"
 
 #include "boundaries.h"
+#include "csvbuf.h"
 #include "textin.h"
 
 #include <csv.h>
@@ -228,6 +229,7 @@ static nv_status read_header(int fd, const char *path, const nv_population_optio
         st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory starting the CSV parser");
         goto done;
     }
+    nv_csvbuf_attach(&p);
     p_ok = 1;
     csv_set_delim(&p, (unsigned char)h->delimiter);
     csv_parse(&p, text, text_len, on_header_field, NULL, h);
@@ -464,6 +466,7 @@ static void process_chunk(worker *w, chunk *c)
         c->failed = 1;
         return;
     }
+    nv_csvbuf_attach(&p);
     csv_set_delim(&p, (unsigned char)sh->h->delimiter);
     w->field = 0;
     w->all_empty = 1;
@@ -988,6 +991,7 @@ nv_status nv_population_read_table(const char *path, void (*add)(const char *cod
         fclose(f);
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory");
     }
+    nv_csvbuf_attach(&p);
     char line[8192];
     int first = 1;
     /* Small files: decoded line by line (a BOM, Windows-1252 and ';' as Excel writes). */
