@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 typedef struct muni {
@@ -497,6 +498,53 @@ static void close_input(layer_input *in)
     memset(in, 0, sizeof *in);
 }
 
+/* The size a Shapefile part (.shp, .shx: big-endian length in 16-bit words at byte 24;
+ * .dbf: header and record sizes) says it has, or -1 when its header is unreadable. */
+static long long declared_size(const char *path, int dbf)
+{
+    unsigned char h[32];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t got = fread(h, 1, sizeof h, f);
+    fclose(f);
+    if (got < sizeof h)
+        return -1;
+    if (dbf) /* records (LE 32) x record size (LE 16) after the header (LE 16), then 0x1A */
+        return (long long)(h[8] | h[9] << 8) +
+               (long long)((unsigned long)h[4] | (unsigned long)h[5] << 8 | (unsigned long)h[6] << 16 |
+                           (unsigned long)h[7] << 24) * (h[10] | h[11] << 8);
+    if (h[0] != 0 || h[1] != 0 || h[2] != 0x27 || h[3] != 0x0a) /* file code 9994 */
+        return -1;
+    return 2 * (long long)((unsigned long)h[24] << 24 | (unsigned long)h[25] << 16 | (unsigned long)h[26] << 8 |
+                           (unsigned long)h[27]);
+}
+
+/* A Shapefile cut short (an interrupted copy or download) makes GDAL report every feature
+ * past the cut as having no geometry, one line each: say once which file is truncated,
+ * with the size its header promises and the size it has. */
+static nv_status check_shapefile_sizes(const char *src, nv_error *err)
+{
+    size_t n = strlen(src);
+    if (n < 4 || strcasecmp(src + n - 4, ".shp") != 0 || n >= 4096)
+        return NV_OK;
+    int upper = src[n - 1] == 'P';
+    static const char *const ext[2][3] = {{"shp", "shx", "dbf"}, {"SHP", "SHX", "DBF"}};
+    for (int i = 0; i < 3; i++) {
+        char path[4096];
+        struct stat sb;
+        snprintf(path, sizeof path, "%.*s%s", (int)(n - 3), src, ext[upper][i]);
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+            continue;
+        long long want = declared_size(path, i == 2);
+        if (want > 0 && (long long)sb.st_size < want)
+            return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                                "is truncated: its header says %lld bytes, the file has %lld (copy it again "
+                                "from its source)", want, (long long)sb.st_size);
+    }
+    return NV_OK;
+}
+
 /* Opens src (any OGR source), picks the layer and prepares the PROJ operation from the
  * layer's CRS (or the declared one) to dst_crs. option names the command-line option
  * that gave src, and crs_option the one that declares its CRS, for messages. */
@@ -511,6 +559,8 @@ static nv_status open_input(layer_input *in, const char *src, const char *layer_
     memset(in, 0, sizeof *in);
     GDALAllRegister();
 
+    if ((st = check_shapefile_sizes(src, err)) != NV_OK)
+        return st;
     in->ds = GDALOpenEx(src, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, (const char *const *)open_options, NULL);
     if (!in->ds) {
         struct stat sb;

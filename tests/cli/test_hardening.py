@@ -7,7 +7,7 @@ import shutil
 import stat
 import time
 
-from nvcli import (PLAN_2020, PLANS, case, check, check_eq, finish, read_csv, run,
+from nvcli import (KOMMUNER_SHP, PLAN_2020, PLANS, case, check, check_eq, finish, read_csv, run,
                    tmpdir)
 
 PLAN_2019 = os.path.join(PLANS, "af-2019-illustrative.csv")
@@ -159,6 +159,35 @@ def a_4mb_field_in_a_population_file_is_read_in_linear_time():
     took = time.monotonic() - t
     check_eq(code, 0, err[:300])
     check(took < 20, f"a 4 MB field took {took:.1f} s")
+
+
+def shapefile_copy():
+    d = tmpdir()
+    base = os.path.join(os.path.dirname(KOMMUNER_SHP), "kommuner")
+    for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        shutil.copy(base + ext, os.path.join(d, "kommuner" + ext))
+        os.chmod(os.path.join(d, "kommuner" + ext), 0o644)
+    return os.path.join(d, "kommuner")
+
+
+@case
+def a_truncated_shapefile_is_reported_once_with_its_sizes():
+    base = shapefile_copy()
+    full = os.path.getsize(base + ".shp")
+    os.truncate(base + ".shp", full // 2)
+    out = os.path.join(tmpdir(), "o")
+    code, _, err = run("analyze", "--boundaries", base + ".shp", "--tables-only", "--out", out)
+    check_eq(code, 2, "a truncated .shp is bad input")
+    check(f"kommuner.shp: is truncated: its header says {full} bytes, the file has {full // 2}" in err, err)
+    check("has no geometry" not in err, "no line per feature: " + err[:300])
+    check_eq(len(err.strip().splitlines()), 2, "one line for the cause (and one saying nothing was written)")
+    check(not os.path.exists(out), "nothing written")
+    # The .dbf too: its header gives the record count and size.
+    base = shapefile_copy()
+    os.truncate(base + ".dbf", 7000)
+    code, _, err = run("analyze", "--boundaries", base + ".shp", "--tables-only", "--out", out)
+    check_eq(code, 2, "a truncated .dbf is bad input")
+    check("kommuner.dbf: is truncated: its header says" in err and "the file has 7000" in err, err)
 
 
 finish("test_hardening")
