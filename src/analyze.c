@@ -27,6 +27,7 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
         goto done;
     if ((st = nv_session_evaluate(s, opts->office_files, opts->n_office_files, NULL, &e, diags, err)) != NV_OK)
         goto done;
+    nv_outdir_remove_stale(opts->out_dir); /* what killed runs into this folder left */
     if (!(tmp = nv_outdir_temp_beside(opts->out_dir))) {
         st = nv_error_set(err, NV_ERR_FAIL, opts->out_dir, 0,
                           "cannot create a working folder beside it: %s (does its parent folder exist?)",

@@ -267,22 +267,6 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Working folders that a killed run left behind (".<plan>.tmp-XXXXXX"). */
-static void remove_leftovers(const char *out_dir)
-{
-    DIR *d = opendir(out_dir);
-    if (!d)
-        return;
-    struct dirent *de;
-    char path[4096];
-    while ((de = readdir(d)) != NULL)
-        if (de->d_name[0] == '.' && strstr(de->d_name, ".tmp-")) {
-            snprintf(path, sizeof path, "%s/%s", out_dir, de->d_name);
-            nv_outdir_remove_tree(path);
-        }
-    closedir(d);
-}
-
 #define LOCK_NAME ".narvaro-batch.lock"
 #define PLANS_HEADER "plan,file,status,offices,"
 
@@ -485,7 +469,7 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
                           "another narvaro batch is writing to this folder; wait for it or choose another --out");
         goto done;
     }
-    remove_leftovers(o->out_dir);
+    nv_outdir_remove_stale_in(o->out_dir); /* what killed batches left */
     nv_session_radii(s, &bt.radii);
     for (size_t i = 0; i < bt.n; i++)
         if (!(bt.rows[i].diags = nv_diags_create())) {

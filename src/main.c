@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -665,6 +667,8 @@ static int cmd_compare(int argc, char **argv)
         if (!changes || !ranking)
             st = nv_error_set(&err, NV_ERR_FAIL, NULL, 0, "out of memory");
     }
+    if (st == NV_OK)
+        nv_outdir_remove_stale(out_dir);
     if (st == NV_OK && !(tmp = nv_outdir_temp_beside(out_dir)))
         st = nv_error_set(&err, NV_ERR_FAIL, out_dir, 0, "cannot create a working folder beside it: %s", strerror(errno));
     if (st == NV_OK)
@@ -1084,6 +1088,41 @@ done:
     return rc;
 }
 
+/* SIGINT, SIGTERM and SIGHUP go to one thread, which removes the working folders of the
+ * run before the process ends as the signal says (exit status 128 + signal): an
+ * interrupted run leaves nothing behind. SIGKILL cannot be caught; the next run into the
+ * same folder removes what it left. */
+static sigset_t stop_signals;
+
+static void *on_stop_signal(void *arg)
+{
+    int sig = 0;
+    (void)arg;
+    if (sigwait(&stop_signals, &sig) != 0)
+        return NULL;
+    nv_outdir_abandon_all();
+    signal(sig, SIG_DFL);
+    pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
+    raise(sig);
+    _exit(128 + sig);
+}
+
+static void catch_stop_signals(void)
+{
+    pthread_t t;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGHUP);
+    /* Blocked before any other thread starts, so that every thread inherits the mask. */
+    if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL) != 0)
+        return;
+    if (pthread_create(&t, NULL, on_stop_signal, NULL) == 0)
+        pthread_detach(t);
+    else
+        pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1103,6 +1142,7 @@ int main(int argc, char **argv)
         return 0;
     }
     command = cmd;
+    catch_stop_signals();
     if (strcmp(cmd, "analyze") == 0)
         return cmd_analyze(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)

@@ -15,9 +15,11 @@
 #include <libgen.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,15 +35,144 @@ const char *nv_plan_data_dir(void)
 
 /* ---------------------------------------------------------------- output folders */
 
+/* The working folders of this process that are not yet published or removed: what
+ * nv_outdir_abandon_all removes when the process is told to stop. Each entry holds an
+ * flock on its folder for as long as it lives, so that another process can tell a live
+ * writer's folder from one that a killed writer left. */
+typedef struct working {
+    char *path;
+    int fd;
+    struct working *next;
+} working;
+
+static pthread_mutex_t working_lock = PTHREAD_MUTEX_INITIALIZER;
+static working *working_list;
+
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb, (void)flag, (void)ftw;
     return remove(path);
 }
 
-int nv_outdir_remove_tree(const char *dir)
+static int remove_tree_now(const char *dir)
 {
     return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Forgets a working folder (the caller holds working_lock); 1 if it was registered. */
+static int unregister_locked(const char *dir)
+{
+    for (working **w = &working_list; *w; w = &(*w)->next)
+        if (strcmp((*w)->path, dir) == 0) {
+            working *gone = *w;
+            *w = gone->next;
+            close(gone->fd); /* releases the flock */
+            free(gone->path);
+            free(gone);
+            return 1;
+        }
+    return 0;
+}
+
+int nv_outdir_remove_tree(const char *dir)
+{
+    int rc = remove_tree_now(dir);
+    pthread_mutex_lock(&working_lock);
+    unregister_locked(dir);
+    pthread_mutex_unlock(&working_lock);
+    return rc;
+}
+
+void nv_outdir_abandon_all(void)
+{
+    /* The lock stays held: the process is about to end, and no folder may be registered
+     * after this sweep. Writers may still be adding files, hence a few passes. */
+    pthread_mutex_lock(&working_lock);
+    for (working *w = working_list; w; w = w->next)
+        for (int pass = 0; pass < 5 && remove_tree_now(w->path) != 0 && errno != ENOENT; pass++)
+            ;
+}
+
+/* The writer's pid in the name of a working folder ("….tmp-PID-XXXXXX"), or of batch's
+ * "….tmp-PID" file; 0 for a name of an older narvaro (".….tmp-XXXXXX", no pid); -1 for a
+ * name that is not a working folder's. */
+static long working_pid(const char *name)
+{
+    size_t n = strlen(name);
+    if (name[0] != '.')
+        return -1;
+    const char *tmp = NULL;
+    for (const char *p = strstr(name, ".tmp-"); p; p = strstr(p + 1, ".tmp-"))
+        tmp = p; /* the last one: the destination's own name may hold ".tmp-" */
+    if (!tmp || tmp == name)
+        return -1;
+    const char *d = tmp + 5, *e = d;
+    while (*e >= '0' && *e <= '9')
+        e++;
+    if (e > d && (*e == 0 || (*e == '-' && strlen(e + 1) == 6)))
+        return strtol(d, NULL, 10);
+    return name + n - d == 6 ? 0 : -1;
+}
+
+/* Is the writer of this working folder gone? Its pid must name no process, or name this
+ * process and not one of its registered folders, and nobody may hold its flock. A pid
+ * reused by another process keeps a leftover for a later run: the safe side. */
+static int writer_gone(const char *path, long pid)
+{
+    if (pid == (long)getpid()) {
+        for (working *w = working_list; w; w = w->next)
+            if (strcmp(w->path, path) == 0)
+                return 0;
+    } else if (pid > 0 && !(kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+        return 0;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : 1;
+    int free_lock = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    close(fd);
+    return free_lock;
+}
+
+/* Removes the leftovers in folder whose name starts with prefix (all working folders
+ * when prefix is NULL). Old-style names without a pid only when old_style is set. */
+static void remove_stale(const char *folder, const char *prefix, int old_style)
+{
+    DIR *d = opendir(folder);
+    if (!d)
+        return;
+    struct dirent *de;
+    char path[4096];
+    size_t k = prefix ? strlen(prefix) : 0;
+    pthread_mutex_lock(&working_lock);
+    while ((de = readdir(d)) != NULL) {
+        if (prefix && strncmp(de->d_name, prefix, k) != 0)
+            continue;
+        long pid = working_pid(de->d_name);
+        if (pid < 0 || (pid == 0 && !old_style))
+            continue;
+        if (snprintf(path, sizeof path, "%s/%s", folder, de->d_name) >= (int)sizeof path)
+            continue;
+        if (writer_gone(path, pid))
+            remove_tree_now(path);
+    }
+    pthread_mutex_unlock(&working_lock);
+    closedir(d);
+}
+
+void nv_outdir_remove_stale(const char *dir)
+{
+    char *copy1 = strdup(dir), *copy2 = strdup(dir), *prefix = NULL;
+    if (copy1 && copy2 && asprintf(&prefix, ".%s.tmp-", basename(copy2)) >= 0)
+        remove_stale(dirname(copy1), prefix, 0);
+    free(prefix);
+    free(copy1);
+    free(copy2);
+}
+
+void nv_outdir_remove_stale_in(const char *folder)
+{
+    remove_stale(folder, NULL, 1);
 }
 
 /* Is dir something we may replace: an earlier result or an empty folder? */
@@ -54,7 +185,7 @@ static int replaceable(const char *dir)
     return rmdir(dir) == 0; /* empty: removed, so a plain rename follows */
 }
 
-nv_status nv_outdir_publish(const char *tmp, const char *dir, nv_error *err)
+static nv_status publish(const char *tmp, const char *dir, nv_error *err)
 {
     struct stat sb;
     if (stat(dir, &sb) != 0) {
@@ -116,16 +247,53 @@ nv_status nv_outdir_check(const char *dir, nv_error *err)
     return NV_OK;
 }
 
+nv_status nv_outdir_publish(const char *tmp, const char *dir, nv_error *err)
+{
+    nv_status st = publish(tmp, dir, err);
+    if (st == NV_OK) { /* tmp is no working folder of ours any more */
+        pthread_mutex_lock(&working_lock);
+        unregister_locked(tmp);
+        pthread_mutex_unlock(&working_lock);
+    }
+    return st;
+}
+
 char *nv_outdir_temp_beside(const char *dir)
 {
     char *copy1 = strdup(dir), *copy2 = strdup(dir), *tmpl = NULL;
-    if (copy1 && copy2 &&
-        asprintf(&tmpl, "%s/.%s.tmp-XXXXXX", dirname(copy1), basename(copy2)) >= 0 && !mkdtemp(tmpl)) {
-        free(tmpl);
-        tmpl = NULL;
+    working *w = calloc(1, sizeof *w);
+    int e = ENOMEM;
+    pthread_mutex_lock(&working_lock);
+    if (copy1 && copy2 && w &&
+        asprintf(&tmpl, "%s/.%s.tmp-%ld-XXXXXX", dirname(copy1), basename(copy2), (long)getpid()) >= 0) {
+        if (!mkdtemp(tmpl)) {
+            e = errno;
+            free(tmpl);
+            tmpl = NULL;
+        } else if ((w->fd = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || flock(w->fd, LOCK_EX) != 0) {
+            e = errno;
+            if (w->fd >= 0)
+                close(w->fd);
+            rmdir(tmpl);
+            free(tmpl);
+            tmpl = NULL;
+        } else if (!(w->path = strdup(tmpl))) {
+            close(w->fd);
+            rmdir(tmpl);
+            free(tmpl);
+            tmpl = NULL;
+        } else {
+            w->next = working_list;
+            working_list = w;
+            w = NULL;
+        }
     }
+    pthread_mutex_unlock(&working_lock);
+    free(w);
     free(copy1);
     free(copy2);
+    if (!tmpl)
+        errno = e;
     return tmpl;
 }
 

@@ -2,12 +2,15 @@
 file that is no plan, writes byte-identical databases for identical inputs, and reads
 long fields in linear time."""
 import csv
+import fcntl
 import os
 import shutil
+import signal
 import stat
+import subprocess
 import time
 
-from nvcli import (KOMMUNER_SHP, PLAN_2020, PLANS, case, check, check_eq, finish, read_csv, run,
+from nvcli import (KOMMUNER_SHP, NARVARO, PLAN_2020, PLANS, case, check, check_eq, finish, read_csv, run,
                    tmpdir)
 
 PLAN_2019 = os.path.join(PLANS, "af-2019-illustrative.csv")
@@ -188,6 +191,96 @@ def a_truncated_shapefile_is_reported_once_with_its_sizes():
     code, _, err = run("analyze", "--boundaries", base + ".shp", "--tables-only", "--out", out)
     check_eq(code, 2, "a truncated .dbf is bad input")
     check("kommuner.dbf: is truncated: its header says" in err and "the file has 7000" in err, err)
+
+
+def working_folders(parent):
+    return sorted(n for n in os.listdir(parent) if ".tmp-" in n)
+
+
+def interrupt_while_writing(sig):
+    """Starts analyze, sends sig as soon as its working folder exists; returns (exit
+    status, parent folder, out) or None when the run finished before it could be caught."""
+    parent = tmpdir()
+    out = os.path.join(parent, "o")
+    p = subprocess.Popen([NARVARO, "analyze", "--quiet", "--out", out],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and p.poll() is None:
+        if working_folders(parent):
+            p.send_signal(sig)
+            break
+        time.sleep(0.001)
+    code = p.wait()
+    if code == 0:
+        return None
+    return code, parent, out
+
+
+@case
+def an_interrupted_analyze_removes_its_working_folder():
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        got = None
+        for _ in range(10):  # the writing phase is short: try again if the run outran us
+            got = interrupt_while_writing(sig)
+            if got:
+                break
+        check(got is not None, f"caught a run while it was writing ({sig.name})")
+        if not got:
+            continue
+        code, parent, out = got
+        check_eq(code, -sig, f"the run ends by {sig.name}")
+        check_eq(working_folders(parent), [], f"no working folder left after {sig.name}")
+        check(not os.path.exists(out), "and no half result")
+
+
+@case
+def an_interrupted_batch_removes_its_working_folders():
+    plans = tmpdir()
+    for i in range(40):
+        shutil.copy(PLAN_2020, os.path.join(plans, f"plan-{i:03d}.csv"))
+    out = os.path.join(tmpdir(), "batch")
+    p = subprocess.Popen([NARVARO, "batch", plans, "--jobs", "2", "--quiet", "--out", out],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and p.poll() is None:
+        if os.path.isdir(out) and len([n for n in os.listdir(out) if n.startswith("plan-")]) >= 2:
+            break
+        time.sleep(0.005)
+    p.send_signal(signal.SIGTERM)
+    check_eq(p.wait(), -signal.SIGTERM, "the batch ends by SIGTERM")
+    check_eq([n for n in os.listdir(out) if ".tmp-" in n], [], "no working folder left")
+    for n in os.listdir(out):
+        if n.startswith("plan-"):
+            check(os.path.exists(os.path.join(out, n, "summary.json")), f"{n} is complete")
+
+
+@case
+def the_next_run_removes_working_folders_whose_writer_is_gone_and_no_live_one():
+    parent = tmpdir()
+    out = os.path.join(parent, "o")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    live = subprocess.Popen(["sleep", "60"])
+    gone = os.path.join(parent, f".o.tmp-{dead.pid}-AbC123")
+    alive = os.path.join(parent, f".o.tmp-{live.pid}-DeF456")
+    locked = os.path.join(parent, ".o.tmp-999999999-GhI789")  # no such pid, but its lock is held
+    other = os.path.join(parent, f".other.tmp-{dead.pid}-JkL012")  # beside another folder
+    for d in (gone, alive, locked, other):
+        os.makedirs(os.path.join(d, "maps"))
+        with open(os.path.join(d, "maps", "x.png"), "w") as f:
+            f.write("x")
+    fd = os.open(locked, os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    code, _, err = run("analyze", "--tables-only", "--quiet", "--out", out)
+    check_eq(code, 0, err)
+    left = working_folders(parent)
+    check(os.path.basename(gone) not in left, f"the dead writer's folder is removed ({left})")
+    check(os.path.basename(alive) in left, "a live writer's folder is kept")
+    check(os.path.basename(locked) in left, "a locked folder is kept")
+    check(os.path.basename(other) in left, "another destination's folder is not ours to judge")
+    os.close(fd)
+    live.kill()
+    live.wait()
 
 
 finish("test_hardening")
