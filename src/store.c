@@ -38,14 +38,34 @@ typedef struct store {
     nv_error *err;
     nv_status status;
     int created;      /* the file is ours: create_exclusively made it */
+    char cause[256];  /* system_cause's text */
 } store;
+
+/* What the operating system said when SQLite failed, in its words: SQLite's own "database
+ * or disk is full" does not tell a full disk from a size limit, and "disk I/O error" says
+ * nothing. "" when SQLite saw no system error. */
+static const char *system_cause(store *s)
+{
+    char *buf = s->cause;
+    size_t size = sizeof s->cause;
+    int e = s->db ? sqlite3_system_errno(s->db) : 0;
+    if (!e && s->db && (sqlite3_errcode(s->db) & 0xff) == SQLITE_FULL)
+        e = ENOSPC;
+    buf[0] = 0;
+    if (e == ENOSPC)
+        snprintf(buf, size, " (%s: free space on the disk that holds the output folder, or choose "
+                 "another --out)", strerror(e));
+    else if (e)
+        snprintf(buf, size, " (%s)", strerror(e));
+    return buf;
+}
 
 /* Records a failure with the SQLite error message of the connection appended. */
 static nv_status fail_db(store *s, const char *what)
 {
     if (s->status == NV_OK)
-        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "%s: %s", what,
-                                 s->db ? sqlite3_errmsg(s->db) : "no connection");
+        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "%s: %s%s", what,
+                                 s->db ? sqlite3_errmsg(s->db) : "no connection", system_cause(s));
     return s->status;
 }
 
@@ -53,8 +73,8 @@ static nv_status exec_sql(store *s, const char *sql, const char *what)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "%s: %s", what,
-                                 msg ? msg : sqlite3_errmsg(s->db));
+        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "%s: %s%s", what,
+                                 msg ? msg : sqlite3_errmsg(s->db), system_cause(s));
         sqlite3_free(msg);
     }
     return s->status;
@@ -305,7 +325,7 @@ static nv_status insert_municipalities(store *s, int srid, const nv_muni_result 
             s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
                                      "storing municipality %s: %s%s", code, sqlite3_errmsg(s->db),
                                      null_geom ? " (SpatiaLite could not read its WKB as a "
-                                                 "polygon or multipolygon)" : "");
+                                                 "polygon or multipolygon)" : system_cause(s));
         }
     }
     finalize(s, st, "finishing the municipality insert");
@@ -351,8 +371,8 @@ static nv_status insert_offices(store *s, int srid, const nv_office_result *o, s
             rc = step_insert(st);
         if (rc != SQLITE_OK)
             s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
-                                     "storing office row %s:%ld: %s",
-                                     r->source ? r->source : "?", r->line, sqlite3_errmsg(s->db));
+                                     "storing office row %s:%ld: %s%s", r->source ? r->source : "?", r->line,
+                                     sqlite3_errmsg(s->db), system_cause(s));
     }
     finalize(s, st, "finishing the office insert");
     return s->status;
@@ -384,8 +404,9 @@ static nv_status insert_counties(store *s, const nv_county_result *c, size_t n)
         if (rc == SQLITE_OK)
             rc = step_insert(st);
         if (rc != SQLITE_OK)
-            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "storing county %s: %s",
-                                     r->lanskod ? r->lanskod : "(no code)", sqlite3_errmsg(s->db));
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "storing county %s: %s%s",
+                                     r->lanskod ? r->lanskod : "(no code)", sqlite3_errmsg(s->db),
+                                     system_cause(s));
     }
     finalize(s, st, "finishing the county insert");
     return s->status;
@@ -622,11 +643,15 @@ static nv_status store_begin(store *st, int srid)
                  "setting up the database") != NV_OK)
         return st->status;
 
-    /* InitSpatialMetadata(1, …) runs in its own transaction, so it comes before ours. */
-    if (call_spatialite(st, "SELECT InitSpatialMetadata(1, 'NONE')", 0,
-                        "creating the SpatiaLite metadata") != NV_OK)
-        return st->status;
+    /* The metadata goes into our one transaction too (InitSpatialMetadata(0, …) opens
+     * none of its own). Besides saving a commit, this keeps libspatialite quiet when the
+     * disk is full: it prints its own failures on stderr, but nothing reaches the file
+     * before our COMMIT (or a cache spill during our inserts), whose failure is ours to
+     * report. */
     if (exec_sql(st, "BEGIN", "starting the transaction") != NV_OK)
+        return st->status;
+    if (call_spatialite(st, "SELECT InitSpatialMetadata(0, 'NONE')", 0,
+                        "creating the SpatiaLite metadata") != NV_OK)
         return st->status;
     return ensure_srid(st, srid);
 }
@@ -831,7 +856,8 @@ static nv_status insert_changes(store *s, int srid, const nv_store_comparison *c
             int null_geom = strstr(sqlite3_errmsg(s->db), "municipalities.geom") != NULL;
             s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "storing municipality %s: %s%s", code,
                                      sqlite3_errmsg(s->db), null_geom ? " (SpatiaLite could not read its WKB as "
-                                                                        "a polygon or multipolygon)" : "");
+                                                                        "a polygon or multipolygon)"
+                                                                      : system_cause(s));
         }
     }
     finalize(s, st, "finishing the municipality insert");
