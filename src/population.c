@@ -215,10 +215,14 @@ static nv_status read_header(int fd, const char *path, const nv_population_optio
         enc = h->bom || nv_text_utf8_invalid_at(u + i, len) == len ? NV_TEXT_UTF8 : NV_TEXT_CP1252;
     char *text = NULL;
     size_t text_len = len;
-    if (enc == NV_TEXT_CP1252)
+    if (enc == NV_TEXT_CP1252) {
         text = nv_text_cp1252_to_utf8(u + i, len, &text_len);
-    else
-        text = strndup(buf + i, len);
+    } else if ((text = malloc(len + 1)) != NULL) {
+        /* Exactly len bytes: strndup would stop at a NUL byte in the header and leave the
+         * parser reading past the copy (found by fuzz_population). */
+        memcpy(text, buf + i, len);
+        text[len] = '\0';
+    }
     if (!text) {
         st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory");
         goto done;
