@@ -235,14 +235,30 @@ static nv_status create_schema(store *s, int srid, const char *tables_sql)
      * and the constraint turns a WKB that SpatiaLite cannot read into an error. */
     call_spatialite(s, "SELECT AddGeometryColumn('municipalities', 'geom', ?1, 'MULTIPOLYGON', 'XY', 1)",
                     srid, "adding the geometry column municipalities.geom");
+    /* The offices' geometry column is a plain column while the rows go in, and becomes
+     * a SpatiaLite geometry column afterwards (create_spatial_indexes): the triggers that
+     * AddGeometryColumn installs check each row and stamp geometry_columns_time, which for
+     * a plan of millions of rows cost more than the rows themselves. */
     if (s->status == NV_OK)
-        call_spatialite(s, "SELECT AddGeometryColumn('offices', 'geom', ?1, 'POINT', 'XY')",
-                        srid, "adding the geometry column offices.geom");
+        exec_sql(s, "ALTER TABLE offices ADD COLUMN geom POINT", "adding the column offices.geom");
+    return s->status;
+}
+
+/* The spatial indexes of both layers, made after the rows are in: SpatiaLite's index
+ * triggers run a freshly prepared SQL statement per inserted row (RTreeAlign), which made
+ * the index cost most of the time of a large plan; CreateSpatialIndex on a filled table
+ * builds the R*Tree from all rows in one statement. */
+static nv_status create_spatial_indexes(store *s, int srid, size_t n_offices)
+{
+    /* Registers offices.geom (create_schema), checking every row's type and SRID once. */
     if (s->status == NV_OK)
-        call_spatialite(s, "SELECT CreateSpatialIndex('municipalities', 'geom')", srid,
+        call_spatialite(s, "SELECT RecoverGeometryColumn('offices', 'geom', ?1, 'POINT', 'XY')", srid,
+                        "registering the geometry column offices.geom");
+    if (s->status == NV_OK)
+        call_spatialite(s, "SELECT CreateSpatialIndex('municipalities', 'geom')", 0,
                         "creating the spatial index on municipalities.geom");
-    if (s->status == NV_OK)
-        call_spatialite(s, "SELECT CreateSpatialIndex('offices', 'geom')", srid,
+    if (s->status == NV_OK && n_offices <= NV_STORE_MAX_INDEXED_OFFICES)
+        call_spatialite(s, "SELECT CreateSpatialIndex('offices', 'geom')", 0,
                         "creating the spatial index on offices.geom");
     return s->status;
 }
@@ -639,8 +655,10 @@ static nv_status store_begin(store *st, int srid)
      * working folder that is swapped into place only when complete, and a crash leaves
      * only that folder behind. So no rollback journal and no fsync per transaction:
      * durability comes from the swap, and this saves most of the database's cost. */
-    if (exec_sql(st, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA secure_delete = ON",
-                 "setting up the database") != NV_OK)
+    /* A page cache of up to 64 MB (allocated as used) keeps SQLite from spilling pages of
+     * a large plan's transaction to the file and reading them back. */
+    if (exec_sql(st, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA secure_delete = ON;"
+                 " PRAGMA cache_size = -65536", "setting up the database") != NV_OK)
         return st->status;
 
     /* The metadata goes into our one transaction too (InitSpatialMetadata(0, …) opens
@@ -702,8 +720,9 @@ nv_status nv_store_write(const char *path, int srid,
     if (store_begin(&st, srid) == NV_OK && create_schema(&st, srid, schema_sql) == NV_OK &&
         insert_municipalities(&st, srid, m, n_m) == NV_OK && insert_offices(&st, srid, o, n_o) == NV_OK &&
         insert_counties(&st, c, n_c) == NV_OK &&
-        store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) == NV_OK && s)
-        insert_run(&st, srid, s);
+        store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) == NV_OK && s &&
+        insert_run(&st, srid, s) == NV_OK)
+        create_spatial_indexes(&st, srid, n_o);
     return store_end(&st);
 }
 
@@ -990,8 +1009,9 @@ nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comp
     if (!c || !c->changes || !c->totals || !c->before || !c->after)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "nothing to store: the comparison is incomplete");
     if (store_begin(&st, srid) == NV_OK && insert_changes(&st, srid, c) == NV_OK &&
-        insert_compare_offices(&st, srid, c) == NV_OK && insert_compare_counties(&st, c) == NV_OK)
-        insert_comparison(&st, srid, c);
+        insert_compare_offices(&st, srid, c) == NV_OK && insert_compare_counties(&st, c) == NV_OK &&
+        insert_comparison(&st, srid, c) == NV_OK)
+        create_spatial_indexes(&st, srid, c->n_offices_before + c->n_offices_after);
     return store_end(&st);
 }
 
