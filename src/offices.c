@@ -1256,6 +1256,11 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     plan->delimiter = opts->delimiter ? opts->delimiter : nv_text_detect_delimiter(text, text_len);
     if ((st = split_records(text, text_len, plan->delimiter, &recs, path, err)) != NV_OK)
         goto done;
+    /* The records hold copies of every field: the file's bytes are not needed any more,
+     * and for a plan of millions of rows they are hundreds of megabytes. */
+    free(text);
+    free(raw);
+    text = raw = NULL;
     /* The header is the first line with something in it: blank lines before it are no
      * data lines, nor are the empty lines an editor leaves at the end. Every other blank
      * line, and every row of empty cells (",,,," where Excel had formatted cells, at the
@@ -1326,6 +1331,9 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
             st = nv_error_set(err, NV_ERR_FAIL, path, recs.r[i].line, "out of memory reading the plan");
             goto done;
         }
+        record_free(&recs.r[i]); /* read_row copied what it keeps: the peak stays one copy */
+        recs.r[i].f = NULL;
+        recs.r[i].nf = 0;
         bad_rows += problem != 0;
     }
     if (bad_rows)
