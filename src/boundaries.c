@@ -417,6 +417,18 @@ static int crs_is_explicit(const char *crs)
     return 1;
 }
 
+/* PROJ and OGR also say "unknown CRS" or give no CRS when they could not open PROJ's
+ * database (proj.db, mapped into memory) for want of memory: that is no bad input, and a
+ * message about the CRS would send the user the wrong way. */
+static int memory_short(const char *src, nv_error *err, nv_status *st)
+{
+    if (!nv_memory_short((size_t)32 << 20))
+        return 0;
+    *st = nv_error_set(err, NV_ERR_FAIL, src, 0, "out of memory while %s (PROJ could not read its CRS database)",
+                       nv_activity());
+    return 1;
+}
+
 /* The CRS given by option, checked: PROJ knows it as a CRS (a bare name must be a CRS's
  * exact name: PROJ would take "foo" for "Amersfoort"), and, for the analysis CRS, it is
  * projected with axes in metres. *out gets the PJ (caller destroys) on success. */
@@ -429,6 +441,9 @@ static nv_status check_crs(PJ_CONTEXT *ctx, const char *option, const char *crs,
     PJ *pj = proj_create(ctx, crs);
     if (!pj || !proj_is_crs(pj) || (!crs_is_explicit(crs) && !nv_text_ieq(proj_get_name(pj), crs))) {
         proj_destroy(pj);
+        nv_status st;
+        if (memory_short(NULL, err, &st))
+            return st;
         return nv_error_set(err, NV_ERR_INPUT, NULL, 0,
                             "%s %s: unknown CRS (PROJ knows no CRS of that name; give an authority code such "
                             "as EPSG:3006, WKT, or a PROJ string)", option, crs);
@@ -498,6 +513,29 @@ static void close_input(layer_input *in)
     memset(in, 0, sizeof *in);
 }
 
+static void (*fatal_report)(const char *what);
+
+/* CPLQuietErrorHandler, except that a fatal error is reported before GDAL aborts. */
+static void quiet_unless_fatal(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    (void)num;
+    if (cls == CE_Fatal && fatal_report)
+        fatal_report(msg);
+}
+
+static void default_unless_fatal(CPLErr cls, CPLErrorNum num, const char *msg)
+{
+    if (cls == CE_Fatal && fatal_report)
+        fatal_report(msg);
+    CPLDefaultErrorHandler(cls, num, msg);
+}
+
+void nv_boundaries_on_fatal(void (*report)(const char *what))
+{
+    fatal_report = report;
+    CPLSetErrorHandler(report ? default_unless_fatal : CPLDefaultErrorHandler);
+}
+
 /* The size a Shapefile part (.shp, .shx: big-endian length in 16-bit words at byte 24;
  * .dbf: header and record sizes) says it has, or -1 when its header is unreadable. */
 static long long declared_size(const char *path, int dbf)
@@ -544,6 +582,7 @@ static nv_status check_shapefile_sizes(const char *src, nv_error *err)
     }
     return NV_OK;
 }
+
 
 /* Opens src (any OGR source), picks the layer and prepares the PROJ operation from the
  * layer's CRS (or the declared one) to dst_crs. option names the command-line option
@@ -595,6 +634,8 @@ static nv_status open_input(layer_input *in, const char *src, const char *layer_
         if ((st = check_crs(in->ctx, crs_option, declared_crs, 0, &src_pj, err)) != NV_OK)
             goto done;
     } else if (!srs) {
+        if (memory_short(src, err, &st))
+            goto done;
         st = nv_error_set(err, NV_ERR_INPUT, src, 0,
                           "layer '%s' has no coordinate reference system (declare it: %s EPSG:3006, "
                           "or add a .prj with: ogr2ogr -a_srs EPSG:3006 fixed.shp %s)",
@@ -603,6 +644,8 @@ static nv_status open_input(layer_input *in, const char *src, const char *layer_
     } else {
         const char *wkt_opts[] = {"FORMAT=WKT2_2019", NULL};
         if (OSRExportToWktEx(srs, &wkt, wkt_opts) != OGRERR_NONE || !(src_pj = proj_create(in->ctx, wkt))) {
+            if (memory_short(src, err, &st))
+                goto done;
             st = nv_error_set(err, NV_ERR_INPUT, src, 0,
                               "its coordinate reference system is not understood by PROJ (%s; declare it with %s)",
                               proj_context_errno_string(in->ctx, proj_context_errno(in->ctx)), crs_option);
@@ -819,7 +862,7 @@ nv_status nv_boundaries_load(const nv_boundaries_options *opts, nv_boundaries **
     char names[4096];
 
     *out = NULL;
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLPushErrorHandler(quiet_unless_fatal);
     CPLErrorReset();
     /* The attribute text's encoding: given, else what GDAL knows (a .cpg, the DBF's
      * language driver byte, or a format that is UTF-8 by definition), else detected. */
@@ -951,7 +994,7 @@ nv_status nv_boundaries_read_points(const nv_points_options *opts,
     double *w = malloc(BATCH * sizeof(double));
     size_t n = 0;
 
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLPushErrorHandler(quiet_unless_fatal);
     CPLErrorReset();
     st = open_input(&in, src, opts->layer, opts->source_crs, opts->analysis_crs ? opts->analysis_crs : "EPSG:3006",
                     "--population", "--population-crs", NULL, err);

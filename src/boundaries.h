@@ -87,4 +87,9 @@ nv_status nv_boundaries_check_crs(const char *option, const char *crs, int analy
 const char *nv_boundaries_gdal_version(void);
 const char *nv_boundaries_proj_version(void);
 
+/* GDAL ends the process with abort() after a CE_Fatal error (CPLMalloc out of memory):
+ * from now on report(GDAL's message) is called first, under any error handler narvaro
+ * installs. report must not return. For the command line (see nv_fatal_install_new_handler). */
+void nv_boundaries_on_fatal(void (*report)(const char *what));
+
 #endif

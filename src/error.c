@@ -99,3 +99,22 @@ const nv_diag *nv_diags_get(const nv_diags *d, size_t i)
 {
     return d && i < d->n ? &d->items[i] : NULL;
 }
+
+static _Atomic(const char *) activity = "starting";
+
+void nv_activity_set(const char *what)
+{
+    activity = what;
+}
+
+const char *nv_activity(void)
+{
+    return activity;
+}
+
+int nv_memory_short(size_t bytes)
+{
+    void *probe = malloc(bytes);
+    free(probe);
+    return probe == NULL;
+}

@@ -66,4 +66,25 @@ size_t nv_diags_count_severity(const nv_diags *d, nv_severity sev);
 /* Borrowed; valid until the list is destroyed. */
 const nv_diag *nv_diags_get(const nv_diags *d, size_t i);
 
+/* What the run is doing, in a few words ("reading the population"): for the one message
+ * narvaro can still give when memory runs out inside a library. what must be a static
+ * string. Thread-safe; the last setter wins. */
+void nv_activity_set(const char *what);
+const char *nv_activity(void); /* "starting" before any nv_activity_set */
+
+/* 1 when the process cannot get bytes more of address space (mapped, never touched: it
+ * costs no real memory): to tell a library's failure for want of memory from one caused
+ * by the input, or to refuse work that a library could not finish without aborting. */
+int nv_memory_short(size_t bytes);
+
+/* Makes the libraries' fatal failures call report(what) instead of aborting: out of memory
+ * in C++ code (GEOS, PROJ: std::bad_alloc; fatal.cc) and GDAL's CE_Fatal errors (an
+ * allocation that failed in CPLMalloc; nv_boundaries_on_fatal). report must not return
+ * (the CLI prints and exits 1). For the command line only: a library has no business
+ * ending the process. */
+#ifdef __cplusplus
+extern "C"
+#endif
+void nv_fatal_install_new_handler(void (*report)(const char *what));
+
 #endif

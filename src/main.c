@@ -1107,6 +1107,19 @@ static void *on_stop_signal(void *arg)
     _exit(128 + sig);
 }
 
+/* Out of memory inside a library (std::bad_alloc in GEOS or PROJ, CPLMalloc in GDAL) would
+ * abort the process: it ends here instead, with narvaro's message and exit status 1. */
+static void library_failed(const char *what)
+{
+    char msg[1024];
+    int mem = strstr(what, "memory") || strstr(what, "Memory") || strstr(what, "alloc");
+    int n = snprintf(msg, sizeof msg, mem ? "narvaro: out of memory while %s (%s)\n" : "narvaro: a library failed "
+                     "fatally while %s: %s\n", nv_activity(), what);
+    if (n > 0 && write(STDERR_FILENO, msg, n < (int)sizeof msg ? (size_t)n : sizeof msg - 1) < 0)
+        _exit(NV_ERR_FAIL);
+    _exit(NV_ERR_FAIL);
+}
+
 static void catch_stop_signals(void)
 {
     pthread_t t;
@@ -1143,6 +1156,8 @@ int main(int argc, char **argv)
     }
     command = cmd;
     catch_stop_signals();
+    nv_fatal_install_new_handler(library_failed);
+    nv_boundaries_on_fatal(library_failed);
     if (strcmp(cmd, "analyze") == 0)
         return cmd_analyze(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)

@@ -475,6 +475,7 @@ nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diag
         s->population_hash.started = pthread_create(&s->population_hash.tid, NULL, hash_main,
                                                     &s->population_hash) == 0;
     }
+    nv_activity_set("loading the boundaries");
     if ((st = nv_boundaries_load(&s->o.boundaries, &s->b, diags, err)) != NV_OK)
         goto fail;
     if ((st = nv_areas_create(s->b, &s->areas, err)) != NV_OK)
@@ -614,6 +615,7 @@ nv_status nv_session_evaluate(nv_session *s, const char *const *files, size_t n_
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
             goto done;
         }
+    nv_activity_set("reading the plan");
     /* Every file is read even when one fails, so the user sees all problems at once. */
     nv_offices_options oo = s->o.offices;
     oo.cache = cache;
@@ -630,10 +632,12 @@ nv_status nv_session_evaluate(nv_session *s, const char *const *files, size_t n_
     }
     if (st != NV_OK)
         goto done;
+    nv_activity_set("placing the offices");
     nv_coverage_options co = {s->o.snap_km, s->tiers};
     if ((st = nv_coverage_compute(s->areas, e->plan, &co, &e->cov, diags, err)) != NV_OK)
         goto done;
     nv_population_spec ps = {s->o.population.source ? &s->o.population : NULL, s->o.radii};
+    nv_activity_set("measuring the population");
     if ((st = nv_coverage_population(e->cov, &ps, diags, err)) != NV_OK)
         goto done;
     if ((st = plan_manifest(s, files, n_files, &e->manifest, err)) != NV_OK)
@@ -675,12 +679,20 @@ done:
 
 /* ---------------------------------------------------------------- writing */
 
+#define NV_MAP_MEMORY ((size_t)128 << 20)
+
 /* DIR/maps/presence.png, drawn from the database just written, so that it is the map
  * `narvaro render` would draw from the finished result. */
 static nv_status write_map(const char *dir, const nv_mapspec *spec, nv_error *err)
 {
     char path[4096];
     nv_map_data *d = NULL;
+    nv_activity_set("drawing the map");
+    /* fontconfig, pango and GLib end the process (a trap or a crash) when an allocation
+     * fails: the map is not begun without room for it. */
+    if (nv_memory_short(NV_MAP_MEMORY))
+        return nv_error_set(err, NV_ERR_FAIL, dir, 0, "out of memory while drawing the map (it needs about %d MB; "
+                            "or skip it with --no-maps)", (int)(NV_MAP_MEMORY >> 20));
     snprintf(path, sizeof path, "%s/maps", dir);
     if (mkdir(path, 0777) != 0)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the maps folder: %s", strerror(errno));
@@ -703,6 +715,7 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
     const nv_county_result *c = nv_coverage_counties(e->cov, &nc);
     const nv_run_summary *sum = &e->s;
     nv_status st;
+    nv_activity_set("writing the results");
     snprintf(path, sizeof path, "%s/municipalities.csv", dir);
     if ((st = nv_report_municipalities_csv(path, m, nm, &sum->radii, err)) != NV_OK)
         return st;
