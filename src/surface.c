@@ -3,7 +3,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo-svg.h>
-#include <zlib.h>
+#include <png.h>
 
 #include <errno.h>
 #include <math.h>
@@ -14,95 +14,86 @@
 #include <sys/mman.h>
 
 /* ---- PNG ----
- * Written here with zlib rather than by cairo_surface_write_to_png: a fast compression
- * level (maps are large flat areas, which the Sub filter turns into runs of zeros)
- * takes a fifth of the time of libpng's default, and a pHYs chunk records the
- * resolution, so that a print program sizes the page as A4 or A3. */
-static int put_chunk(FILE *f, const char *type, const unsigned char *data, size_t n)
+ * Written with libpng rather than by cairo_surface_write_to_png, whose defaults (zlib's
+ * level 6, every filter tried on every row) take several times as long. Maps are large
+ * flat areas: zlib's fastest level finds their runs by itself, so rows go unfiltered
+ * (measured on the A4 presence map: 17-21 ms of CPU and 320 kB, against 20-22 ms and
+ * 380 kB with the Sub filter, and 26 ms with Up). A pHYs chunk records the resolution,
+ * so that a print program sizes the page as A4 or A3. cairo's RGB24 pixels are 32-bit
+ * words 0xXXRRGGBB in native byte order; libpng takes them as they are, told where the
+ * unused byte is and in which order the colours come. */
+
+/* What a libpng failure leaves for the error message. */
+typedef struct png_fail {
+    char msg[200];
+} png_fail;
+
+static void png_error_cb(png_structp png, png_const_charp msg)
 {
-    unsigned char head[8] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16), (unsigned char)(n >> 8),
-                             (unsigned char)n, (unsigned char)type[0], (unsigned char)type[1],
-                             (unsigned char)type[2], (unsigned char)type[3]};
-    uLong crc = crc32(0, head + 4, 4);
-    if (n)
-        crc = crc32(crc, data, (uInt)n);
-    unsigned char tail[4] = {(unsigned char)(crc >> 24), (unsigned char)(crc >> 16), (unsigned char)(crc >> 8),
-                             (unsigned char)crc};
-    return fwrite(head, 1, 8, f) == 8 && (n == 0 || fwrite(data, 1, n, f) == n) && fwrite(tail, 1, 4, f) == 4
-               ? 0 : -1;
+    png_fail *f = png_get_error_ptr(png);
+    snprintf(f->msg, sizeof f->msg, "%s", msg);
+    png_longjmp(png, 1);
 }
 
-static void put_u32be(unsigned char *b, uint32_t v)
+static void png_warning_cb(png_structp png, png_const_charp msg)
 {
-    b[0] = (unsigned char)(v >> 24), b[1] = (unsigned char)(v >> 16), b[2] = (unsigned char)(v >> 8);
-    b[3] = (unsigned char)v;
+    (void)png;
+    (void)msg;
+}
+
+/* Writes rows (h of them, stride bytes apart) to f; 0 on success, -1 with fail->msg set. */
+static int png_encode(FILE *f, const unsigned char *data, int w, int h, int stride, double dpi, png_fail *fail)
+{
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, fail, png_error_cb, png_warning_cb);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info) {
+        snprintf(fail->msg, sizeof fail->msg, "out of memory");
+        png_destroy_write_struct(&png, NULL);
+        return -1;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        return -1;
+    }
+    png_init_io(png, f);
+    png_set_compression_level(png, 1);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+    png_set_IHDR(png, info, (png_uint_32)w, (png_uint_32)h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_BASE, PNG_FILTER_TYPE_BASE);
+    png_uint_32 ppm = (png_uint_32)lround(dpi / 0.0254);
+    png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
+    png_write_info(png, info);
+    const uint32_t probe = 1;
+    if (*(const unsigned char *)&probe == 1) { /* little endian: B, G, R, X in memory */
+        png_set_bgr(png);
+        png_set_filler(png, 0, PNG_FILLER_AFTER);
+    } else {                                   /* big endian: X, R, G, B */
+        png_set_filler(png, 0, PNG_FILLER_BEFORE);
+    }
+    for (int y = 0; y < h; y++)
+        png_write_row(png, data + (size_t)y * (size_t)stride);
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    return 0;
 }
 
 static nv_status write_png(cairo_surface_t *surf, double dpi, const char *path, nv_error *err)
 {
     cairo_surface_flush(surf);
-    int w = cairo_image_surface_get_width(surf), h = cairo_image_surface_get_height(surf);
-    int stride = cairo_image_surface_get_stride(surf);
-    const unsigned char *data = cairo_image_surface_get_data(surf);
-    size_t rowlen = 1 + 3 * (size_t)w;
-    unsigned char *row = malloc(rowlen), *out = malloc(1 << 16);
+    png_fail fail = {""};
     FILE *f = fopen(path, "wb");
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    int ok = row && out && f && deflateInit2(&z, 1, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
-    int zinit = ok;
-    if (ok) {
-        static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-        unsigned char ihdr[13] = {0}, phys[9];
-        put_u32be(ihdr, (uint32_t)w);
-        put_u32be(ihdr + 4, (uint32_t)h);
-        ihdr[8] = 8; /* bits per sample */
-        ihdr[9] = 2; /* RGB */
-        uint32_t ppm = (uint32_t)lround(dpi / 0.0254);
-        put_u32be(phys, ppm);
-        put_u32be(phys + 4, ppm);
-        phys[8] = 1; /* metres */
-        ok = fwrite(sig, 1, 8, f) == 8 && put_chunk(f, "IHDR", ihdr, 13) == 0 && put_chunk(f, "pHYs", phys, 9) == 0;
-    }
-    for (int y = 0; ok && y <= h; y++) {
-        if (y < h) {
-            const uint32_t *px = (const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride);
-            unsigned char *q = row + 1, prev[3] = {0, 0, 0};
-            row[0] = 1; /* filter Sub: each byte minus the one a pixel to the left */
-            for (int x = 0; x < w; x++, q += 3) {
-                unsigned char c[3] = {(unsigned char)(px[x] >> 16), (unsigned char)(px[x] >> 8), (unsigned char)px[x]};
-                q[0] = (unsigned char)(c[0] - prev[0]), q[1] = (unsigned char)(c[1] - prev[1]);
-                q[2] = (unsigned char)(c[2] - prev[2]);
-                memcpy(prev, c, 3);
-            }
-            z.next_in = row;
-            z.avail_in = (uInt)rowlen;
-        }
-        do {
-            z.next_out = out;
-            z.avail_out = 1 << 16;
-            int zr = deflate(&z, y < h ? Z_NO_FLUSH : Z_FINISH);
-            if (zr == Z_STREAM_ERROR) {
-                ok = 0;
-                break;
-            }
-            size_t have = (1 << 16) - z.avail_out;
-            if (have && put_chunk(f, "IDAT", out, have) != 0)
-                ok = 0;
-        } while (ok && z.avail_out == 0); /* a full buffer: deflate has more to give */
-    }
-    if (ok)
-        ok = put_chunk(f, "IEND", NULL, 0) == 0;
-    if (zinit)
-        deflateEnd(&z);
-    int e = errno;
-    if (f && fclose(f) != 0)
-        ok = 0, e = errno;
-    free(row);
-    free(out);
-    if (!ok)
+    if (!f)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write the PNG: %s (does the folder exist?)",
-                            f && e ? strerror(e) : row && out ? "zlib failed" : "out of memory");
+                            strerror(errno));
+    int rc = png_encode(f, cairo_image_surface_get_data(surf), cairo_image_surface_get_width(surf),
+                        cairo_image_surface_get_height(surf), cairo_image_surface_get_stride(surf), dpi, &fail);
+    int e = ferror(f) ? errno : 0;
+    if (fclose(f) != 0 && !e)
+        e = errno;
+    if (rc != 0)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write the PNG: %s", fail.msg);
+    if (e)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write the PNG: %s (is the disk full?)", strerror(e));
     return NV_OK;
 }
 
