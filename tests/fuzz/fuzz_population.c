@@ -65,8 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.population_column = sel & 0x20 ? "befolkning" : NULL;
     o.threads = 1;
     static const double radii_m[] = {10000, 25000};
-    nv_demand_target t = {areas, 1, offices, radii_m, 2};
-    nv_demand_stats stats[2];
+    nv_demand_target t = {areas, 1, offices, radii_m, 2, 2000}; /* far: beyond 2 km of the square */
+    nv_demand_stats stats[3]; /* the area, "outside but near", "far from every area" */
     memset(stats, 0, sizeof stats);
     long points = 0;
     nv_diags *diags = nv_diags_create();
