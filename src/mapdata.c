@@ -1,9 +1,13 @@
-/* mapdata.c — a result read for the maps, through the store's reader (storeread.h). */
+/* mapdata.c — reading a result database for the maps.
+ *
+ * Plain SQLite; the SpatiaLite geometry blobs are parsed here, which spares loading
+ * libspatialite for a read. */
 #include "mapdata.h"
 
 #include "compare.h"
-#include "storeread.h"
 #include "textin.h"
+
+#include <sqlite3.h>
 
 #include <errno.h>
 #include <math.h>
@@ -12,6 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+static double real_col(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
 
 void nv_mapdata_destroy(nv_map_data *d)
 {
@@ -42,6 +57,39 @@ void nv_mapdata_destroy(nv_map_data *d)
     free(d);
 }
 
+/* ---- SpatiaLite geometry blobs ----
+ * Layout (https://www.gaia-gis.it/gaia-sins/BLOB-Geometry.html): 0x00, byte order
+ * (1 little, 0 big endian), SRID int32, MBR 4 doubles, 0x7C, class int32, the body,
+ * 0xFE. A Polygon body is a ring count and rings (point count, points); a MultiPolygon
+ * body is a count of 0x69-marked entities, each a class int32 and a Polygon body.
+ * Compressed classes (1000000 and up) are not read: narvaro never writes them. */
+typedef struct reader {
+    const unsigned char *p;
+    size_t n, off;
+    int little;
+} reader;
+
+static int rd_u32(reader *r, uint32_t *v)
+{
+    if (r->n - r->off < 4)
+        return -1;
+    const unsigned char *b = r->p + r->off;
+    *v = r->little ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
+                   : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
+    r->off += 4;
+    return 0;
+}
+
+static double rd_f64_at(const reader *r, size_t off)
+{
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++)
+        u |= (uint64_t)r->p[off + (size_t)(r->little ? i : 7 - i)] << (8 * i);
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -55,6 +103,71 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
     *arr = a;
     *cap = c;
     return 0;
+}
+
+/* Appends one Polygon body's rings; dims is the number of coordinates per point. */
+static const char *read_polygon(nv_map_data *d, nv_map_muni *m, reader *r, size_t dims)
+{
+    uint32_t nr, np;
+    if (rd_u32(r, &nr) != 0 || nr > r->n)
+        return "truncated polygon";
+    for (uint32_t i = 0; i < nr; i++) {
+        if (rd_u32(r, &np) != 0 || (size_t)np > (r->n - r->off) / (8 * dims))
+            return "truncated ring";
+        if (grow((void **)&d->rings, &d->cap_rings, d->nrings + 1, sizeof *d->rings) != 0 ||
+            grow((void **)&d->xy, &d->cap_pts, 2 * (d->npts + np), sizeof *d->xy) != 0)
+            return "out of memory";
+        d->rings[d->nrings++] = (nv_map_ring){d->npts, np};
+        m->nrings++;
+        for (uint32_t k = 0; k < np; k++) {
+            double x = rd_f64_at(r, r->off), y = rd_f64_at(r, r->off + 8);
+            r->off += 8 * dims;
+            d->xy[2 * d->npts] = x;
+            d->xy[2 * d->npts + 1] = y;
+            d->npts++;
+            if (x < m->bbox[0]) m->bbox[0] = x;
+            if (y < m->bbox[1]) m->bbox[1] = y;
+            if (x > m->bbox[2]) m->bbox[2] = x;
+            if (y > m->bbox[3]) m->bbox[3] = y;
+        }
+    }
+    return NULL;
+}
+
+/* Returns NULL on success, else what is wrong. */
+static const char *read_blob(nv_map_data *d, nv_map_muni *m, const unsigned char *b, size_t n)
+{
+    if (!b || n < 45 || b[0] != 0x00 || b[38] != 0x7c || b[n - 1] != 0xfe || (b[1] != 0 && b[1] != 1))
+        return "not a SpatiaLite geometry";
+    reader r = {b, n - 1, 39, b[1] == 1};
+    uint32_t cls;
+    rd_u32(&r, &cls);
+    if (cls >= 1000000)
+        return "a compressed geometry (narvaro writes plain ones; re-run narvaro analyze)";
+    size_t dims = (size_t[]){2, 3, 3, 4}[cls / 1000 < 4 ? cls / 1000 : 0];
+    m->ring0 = d->nrings;
+    m->nrings = 0;
+    m->bbox[0] = m->bbox[1] = INFINITY;
+    m->bbox[2] = m->bbox[3] = -INFINITY;
+    if (cls % 1000 == 3 && cls < 4000)
+        return read_polygon(d, m, &r, dims);
+    if (cls % 1000 != 6 || cls >= 4000)
+        return "not a polygon or multipolygon";
+    uint32_t np;
+    if (rd_u32(&r, &np) != 0)
+        return "truncated multipolygon";
+    for (uint32_t i = 0; i < np; i++) {
+        uint32_t inner;
+        if (r.off >= r.n || r.p[r.off] != 0x69)
+            return "bad multipolygon entity";
+        r.off++;
+        if (rd_u32(&r, &inner) != 0 || inner % 1000 != 3)
+            return "bad multipolygon entity";
+        const char *why = read_polygon(d, m, &r, dims);
+        if (why)
+            return why;
+    }
+    return NULL;
 }
 
 /* ---- the edge network ----
@@ -162,6 +275,16 @@ int nv_mapdata_find_county(const nv_map_data *d, const char *code)
     return -1;
 }
 
+static nv_status db_fail(sqlite3 *db, const char *path, const char *what, nv_error *err)
+{
+    const char *msg = sqlite3_errmsg(db);
+    nv_status code = strstr(msg, "no such table") || strstr(msg, "no such column") ||
+                             sqlite3_errcode(db) == SQLITE_NOTADB ? NV_ERR_INPUT : NV_ERR_FAIL;
+    return nv_error_set(err, code, path, 0, "%s: %s%s", what, msg,
+                        code == NV_ERR_INPUT ? " (not a narvaro result: give the narvaro.sqlite that "
+                                               "narvaro analyze wrote)" : "");
+}
+
 static int presence_rank(const char *pr)
 {
     return !pr || strcmp(pr, "none") == 0 ? NV_PRESENCE_NONE
@@ -170,112 +293,24 @@ static int presence_rank(const char *pr)
                                           : NV_PRESENCE_OTHER;
 }
 
-static char *dup_text(const nv_storeread_cursor *c, size_t col)
+static nv_status load_munis(nv_map_data *d, sqlite3 *db, nv_error *err)
 {
-    const char *t = nv_storeread_text(c, col);
-    return t ? strdup(t) : NULL;
-}
-
-/* A cursor over a layer of the result; a missing layer or column says what a result is. */
-static nv_status open_rows(nv_storeread *r, const char *layer, const char *const *cols, size_t n,
-                           nv_storeread_cursor **c, nv_error *err)
-{
-    nv_status st = nv_storeread_cursor_open(r, layer, cols, n, c, err);
-    if (st == NV_ERR_INPUT && err) {
-        char msg[sizeof err->message], path[sizeof err->path];
-        snprintf(msg, sizeof msg, "%s", err->message);
-        snprintf(path, sizeof path, "%s", err->path);
-        nv_error_set(err, st, path, 0, "%s (not a narvaro result: give the narvaro.sqlite that narvaro analyze "
-                                       "wrote, or a copy of its layers)", msg);
-    }
-    return st;
-}
-
-/* Appends the polygon's rings to d as m's; bbox from its points. */
-static int add_rings(nv_map_data *d, nv_map_muni *m, const nv_poly_view *g)
-{
-    m->ring0 = d->nrings;
-    m->nrings = 0;
-    m->bbox[0] = m->bbox[1] = INFINITY;
-    m->bbox[2] = m->bbox[3] = -INFINITY;
-    size_t np = g->ring_start[g->n_rings];
-    if (grow((void **)&d->rings, &d->cap_rings, d->nrings + g->n_rings, sizeof *d->rings) != 0 ||
-        grow((void **)&d->xy, &d->cap_pts, 2 * (d->npts + np), sizeof *d->xy) != 0)
-        return -1;
-    for (size_t i = 0; i < g->n_rings; i++) {
-        size_t a = g->ring_start[i], b = g->ring_start[i + 1];
-        d->rings[d->nrings++] = (nv_map_ring){d->npts + a, b - a};
-        m->nrings++;
-    }
-    for (size_t k = 0; k < np; k++) {
-        double x = g->xy[2 * k], y = g->xy[2 * k + 1];
-        d->xy[2 * (d->npts + k)] = x;
-        d->xy[2 * (d->npts + k) + 1] = y;
-        if (x < m->bbox[0]) m->bbox[0] = x;
-        if (y < m->bbox[1]) m->bbox[1] = y;
-        if (x > m->bbox[2]) m->bbox[2] = x;
-        if (y > m->bbox[3]) m->bbox[3] = y;
-    }
-    d->npts += np;
-    return 0;
-}
-
-/* The figures of one municipality row (a comparison's: the after plan's, then the change
- * and the before plan's). */
-static nv_status read_muni(nv_map_data *d, nv_map_muni *m, const nv_storeread_cursor *c, nv_error *err)
-{
-    m->kommunkod = dup_text(c, 0);
-    m->namn = dup_text(c, 1);
-    m->lanskod = dup_text(c, 2);
-    if (!m->kommunkod)
-        m->kommunkod = strdup("");
-    if (!m->lanskod && m->kommunkod)
-        m->lanskod = strndup(m->kommunkod, 2);
-    m->offices = (int)nv_storeread_int(c, 3);
-    m->presence = presence_rank(nv_storeread_text(c, 4));
-    m->nearest_km = nv_storeread_real(c, 5);
-    m->rep_x = nv_storeread_real(c, 6);
-    m->rep_y = nv_storeread_real(c, 7);
-    m->area_km2 = nv_storeread_real(c, 8);
-    m->change = -1;
-    if (!m->kommunkod || !m->lanskod)
-        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-    if (!d->compare)
-        return NV_OK;
-    const char *ch = nv_storeread_text(c, 9);
-    for (int k = NV_CHANGE_LOST_PRESENCE; ch && k <= NV_CHANGE_GAINED_PRESENCE; k++)
-        if (strcmp(ch, nv_change_class_name((nv_change_class)k)) == 0)
-            m->change = k;
-    m->offices_before = (int)nv_storeread_int(c, 10);
-    m->presence_before = presence_rank(nv_storeread_text(c, 11));
-    m->nearest_km_before = nv_storeread_real(c, 12);
-    if (m->change < 0)
-        return nv_error_set(err, NV_ERR_INPUT, d->path, 0,
-                            "municipality %s: change '%s' is not a change class (lost_presence, longer, "
-                            "unchanged, shorter, gained_presence; write compare.sqlite with narvaro compare)",
-                            m->kommunkod, ch ? ch : "NULL");
-    return NV_OK;
-}
-
-static nv_status load_munis(nv_map_data *d, nv_storeread *r, nv_error *err)
-{
-    static const char *const cols[] = {"kommunkod", "namn", "lanskod", "offices", "presence", "nearest_office_km",
-                                       "rep_x", "rep_y", "area_km2"};
+    static const char sql[] =
+        "SELECT kommunkod, namn, lanskod, offices, presence, nearest_office_km, rep_x, rep_y,"
+        " area_km2, geom FROM municipalities WHERE geom IS NOT NULL";
     /* compare.sqlite: the after plan's figures in the same places, then the change and
      * the before plan's. */
-    static const char *const cols_compare[] = {"kommunkod", "namn", "lanskod", "offices_after", "presence_after",
-                                               "nearest_office_km_after", "rep_x", "rep_y", "area_km2", "change",
-                                               "offices_before", "presence_before", "nearest_office_km_before"};
-    nv_storeread_cursor *c = NULL;
-    nv_status status = d->compare ? open_rows(r, "municipalities", cols_compare, 13, &c, err)
-                                  : open_rows(r, "municipalities", cols, 9, &c, err);
+    static const char sql_compare[] =
+        "SELECT kommunkod, namn, lanskod, offices_after, presence_after, nearest_office_km_after, rep_x, rep_y,"
+        " area_km2, geom, change, offices_before, presence_before, nearest_office_km_before"
+        " FROM municipalities WHERE geom IS NOT NULL";
+    sqlite3_stmt *st = NULL;
+    nv_status status = NV_OK;
     size_t cap = 0;
+    if (sqlite3_prepare_v2(db, d->compare ? sql_compare : sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, d->path, "reading municipalities", err);
     int rc;
-    while (status == NV_OK && (rc = nv_storeread_next(c, err)) == 1) {
-        const char *why = NULL;
-        const nv_poly_view *g = nv_storeread_polygon(c, &why);
-        if (!g && strcmp(why, "no geometry") == 0)
-            continue; /* nothing to draw */
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (grow((void **)&d->m, &cap, d->nm + 1, sizeof *d->m) != 0) {
             status = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
             break;
@@ -283,12 +318,45 @@ static nv_status load_munis(nv_map_data *d, nv_storeread *r, nv_error *err)
         nv_map_muni *m = &d->m[d->nm];
         memset(m, 0, sizeof *m);
         d->nm++;
-        if ((status = read_muni(d, m, c, err)) != NV_OK)
+        m->kommunkod = dup_col(st, 0);
+        m->namn = dup_col(st, 1);
+        m->lanskod = dup_col(st, 2);
+        if (!m->kommunkod)
+            m->kommunkod = strdup("");
+        if (!m->lanskod)
+            m->lanskod = strndup(m->kommunkod, 2);
+        m->offices = sqlite3_column_int(st, 3);
+        m->presence = presence_rank((const char *)sqlite3_column_text(st, 4));
+        m->nearest_km = real_col(st, 5);
+        m->change = -1;
+        if (d->compare) {
+            const char *ch = (const char *)sqlite3_column_text(st, 10);
+            for (int k = NV_CHANGE_LOST_PRESENCE; ch && k <= NV_CHANGE_GAINED_PRESENCE; k++)
+                if (strcmp(ch, nv_change_class_name((nv_change_class)k)) == 0)
+                    m->change = k;
+            m->offices_before = sqlite3_column_int(st, 11);
+            m->presence_before = presence_rank((const char *)sqlite3_column_text(st, 12));
+            m->nearest_km_before = real_col(st, 13);
+        }
+        m->rep_x = real_col(st, 6);
+        m->rep_y = real_col(st, 7);
+        m->area_km2 = real_col(st, 8);
+        if (!m->kommunkod || !m->lanskod) {
+            status = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
             break;
-        if (!g || add_rings(d, m, g) != 0) {
-            status = nv_error_set(err, !g && strcmp(why, "out of memory") != 0 ? NV_ERR_INPUT : NV_ERR_FAIL,
-                                  d->path, 0, "municipality %s: geometry is %s", m->kommunkod,
-                                  g ? "out of memory" : why);
+        }
+        if (d->compare && m->change < 0) {
+            const char *ch = (const char *)sqlite3_column_text(st, 10);
+            status = nv_error_set(err, NV_ERR_INPUT, d->path, 0,
+                                  "municipality %s: change '%s' is not a change class (lost_presence, longer, "
+                                  "unchanged, shorter, gained_presence; write compare.sqlite with narvaro compare)",
+                                  m->kommunkod, ch ? ch : "NULL");
+            break;
+        }
+        const char *why = read_blob(d, m, sqlite3_column_blob(st, 9), (size_t)sqlite3_column_bytes(st, 9));
+        if (why) {
+            status = nv_error_set(err, strcmp(why, "out of memory") == 0 ? NV_ERR_FAIL : NV_ERR_INPUT, d->path, 0,
+                                  "municipality %s: geometry is %s", m->kommunkod, why);
             break;
         }
         if (!isfinite(m->rep_x) || !isfinite(m->rep_y)) {
@@ -296,9 +364,9 @@ static nv_status load_munis(nv_map_data *d, nv_storeread *r, nv_error *err)
             m->rep_y = (m->bbox[1] + m->bbox[3]) / 2;
         }
     }
-    if (status == NV_OK && rc < 0)
-        status = NV_ERR_FAIL;
-    nv_storeread_cursor_close(c);
+    if (status == NV_OK && rc != SQLITE_DONE)
+        status = db_fail(db, d->path, "reading municipalities", err);
+    sqlite3_finalize(st);
     if (status == NV_OK && d->nm == 0)
         status = nv_error_set(err, NV_ERR_INPUT, d->path, 0,
                               "holds no municipalities with a geometry: nothing to draw");
@@ -307,9 +375,9 @@ static nv_status load_munis(nv_map_data *d, nv_storeread *r, nv_error *err)
     return status;
 }
 
-/* Counties are the distinct lanskod of the municipalities, sorted by code; each
- * municipality learns its county's index. */
-static nv_status make_counties(nv_map_data *d, nv_error *err)
+/* Counties are the distinct lanskod of the municipalities; names come from the counties
+ * table where it has them. */
+static nv_status load_counties(nv_map_data *d, sqlite3 *db, nv_error *err)
 {
     d->c = calloc(d->nm, sizeof *d->c);
     if (!d->c)
@@ -334,6 +402,7 @@ static nv_status make_counties(nv_map_data *d, nv_error *err)
             c->bbox[j + 2] = fmax(c->bbox[j + 2], m->bbox[j + 2]);
         }
     }
+    /* Sorted by code; then each municipality learns its county's index. */
     for (size_t i = 1; i < d->nc; i++)
         for (size_t j = i; j > 0 && strcmp(d->c[j - 1].lanskod, d->c[j].lanskod) > 0; j--) {
             nv_map_county t = d->c[j];
@@ -342,117 +411,86 @@ static nv_status make_counties(nv_map_data *d, nv_error *err)
         }
     for (size_t i = 0; i < d->nm; i++)
         d->m[i].county = nv_mapdata_find_county(d, d->m[i].lanskod);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT lanskod, namn FROM counties", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, d->path, "reading counties", err);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int k = nv_mapdata_find_county(d, (const char *)sqlite3_column_text(st, 0));
+        if (k >= 0 && !d->c[k].namn && sqlite3_column_type(st, 1) != SQLITE_NULL)
+            d->c[k].namn = dup_col(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d->path, "reading counties", err);
     return NV_OK;
 }
 
-/* The counties' names, from the counties table where it has them. */
-static nv_status load_counties(nv_map_data *d, nv_storeread *r, nv_error *err)
+/* Appends the located offices that where (an SQL condition, or "1") selects to *arr;
+ * as_closed gives them the type "closed". */
+static nv_status load_offices(nv_map_data *d, sqlite3 *db, const char *where, int as_closed, nv_map_office **arr,
+                              size_t *n, nv_error *err)
 {
-    static const char *const cols[] = {"lanskod", "namn"};
-    nv_status st = make_counties(d, err);
-    nv_storeread_cursor *c = NULL;
-    if (st != NV_OK || (st = open_rows(r, "counties", cols, 2, &c, err)) != NV_OK)
-        return st;
-    int rc;
-    while ((rc = nv_storeread_next(c, err)) == 1) {
-        int k = nv_mapdata_find_county(d, nv_storeread_text(c, 0));
-        if (k >= 0 && !d->c[k].namn && !nv_storeread_is_null(c, 1))
-            d->c[k].namn = dup_text(c, 1);
-    }
-    nv_storeread_cursor_close(c);
-    return rc < 0 ? NV_ERR_FAIL : NV_OK;
-}
-
-/* Which offices a pass over the offices table takes. */
-typedef enum office_pick { PICK_ALL, PICK_AFTER, PICK_CLOSED, PICK_BEFORE } office_pick;
-
-/* Appends the located offices that pick selects to *arr; closed ones get the type closed. */
-static nv_status load_offices(nv_map_data *d, nv_storeread *r, office_pick pick, nv_map_office **arr, size_t *n,
-                              nv_error *err)
-{
-    static const char *const cols[] = {"x", "y", "type", "kommunkod", "status", "plan", "closed"};
-    nv_storeread_cursor *c = NULL;
-    nv_status st = open_rows(r, "offices", cols, pick == PICK_ALL ? 5 : 7, &c, err);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT x, y, type, kommunkod FROM offices WHERE x IS NOT NULL AND y IS NOT NULL"
+             " AND (status IS NULL OR status <> 'rejected') AND (%s) ORDER BY fid", where);
+    sqlite3_stmt *st = NULL;
     size_t cap = *n;
-    int rc = 0;
-    while (st == NV_OK && (rc = nv_storeread_next(c, err)) == 1) {
-        const char *status = nv_storeread_text(c, 4), *plan = pick == PICK_ALL ? NULL : nv_storeread_text(c, 5);
-        if (nv_storeread_is_null(c, 0) || nv_storeread_is_null(c, 1) || (status && strcmp(status, "rejected") == 0))
-            continue;
-        if ((pick == PICK_AFTER && (!plan || strcmp(plan, "after") != 0)) ||
-            (pick != PICK_ALL && pick != PICK_AFTER && (!plan || strcmp(plan, "before") != 0)) ||
-            (pick == PICK_CLOSED && nv_storeread_int(c, 6) != 1))
-            continue;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, d->path, "reading offices", err);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (grow((void **)arr, &cap, *n + 1, sizeof **arr) != 0) {
-            st = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-            break;
+            sqlite3_finalize(st);
+            return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
         }
         nv_map_office *o = &(*arr)[(*n)++];
-        o->x = nv_storeread_real(c, 0);
-        o->y = nv_storeread_real(c, 1);
-        const char *type = nv_storeread_text(c, 2);
-        o->type = type && strcmp(type, "staffed") == 0  ? NV_OFFICE_STAFFED
-                  : type && strcmp(type, "booked") == 0 ? NV_OFFICE_BOOKED
-                                                        : NV_OFFICE_OTHER;
-        if (pick == PICK_CLOSED)
+        o->x = sqlite3_column_double(st, 0);
+        o->y = sqlite3_column_double(st, 1);
+        const char *type = (const char *)sqlite3_column_text(st, 2);
+        o->type = type && strcmp(type, "staffed") == 0 ? 0 : type && strcmp(type, "booked") == 0 ? 1 : 2;
+        if (as_closed)
             o->type = NV_OFFICE_CLOSED;
-        int mi = nv_mapdata_find_muni(d, nv_storeread_text(c, 3));
+        int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 3));
         o->county = mi >= 0 ? d->m[mi].county : -1;
     }
-    nv_storeread_cursor_close(c);
-    return st == NV_OK && rc < 0 ? NV_ERR_FAIL : st;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d->path, "reading offices", err);
+    return NV_OK;
 }
 
-/* The run's row (the last one, should there be several): inputs, CRS, version. */
-static nv_status load_run(nv_map_data *d, nv_storeread *r, nv_error *err)
+/* Whether a failed prepare means that a table or column is missing (an older file). */
+static int missing_schema(sqlite3 *db)
 {
-    static const char *const cols[] = {"boundaries", "office_files", "crs", "illustrative", "narvaro_version"};
-    static const char *const cols_compare[] = {"boundaries", "office_files_after", "crs", "illustrative_after",
-                                               "narvaro_version", "office_files_before", "illustrative_before"};
-    nv_storeread_cursor *c = NULL;
-    nv_status st = d->compare ? open_rows(r, "comparison", cols_compare, 7, &c, err)
-                              : open_rows(r, "runs", cols, 5, &c, err);
-    long long last = 0;
-    int rc = 0, any = 0;
-    while (st == NV_OK && (rc = nv_storeread_next(c, err)) == 1) {
-        if (any && nv_storeread_fid(c) < last)
-            continue;
-        any = 1;
-        last = nv_storeread_fid(c);
-        char **s[4] = {&d->boundaries, &d->office_files, &d->crs, &d->version};
-        for (int k = 0; k < 4; k++)
-            free(*s[k]);
-        d->boundaries = dup_text(c, 0);
-        d->office_files = dup_text(c, 1);
-        d->crs = dup_text(c, 2);
-        d->illustrative = nv_storeread_int(c, 3) != 0;
-        d->version = dup_text(c, 4);
-        if (d->compare) {
-            free(d->office_files_before);
-            d->office_files_before = dup_text(c, 5);
-            d->illustrative_before = nv_storeread_int(c, 6) != 0;
-        }
+    const char *msg = sqlite3_errmsg(db);
+    return strstr(msg, "no such column") != NULL || strstr(msg, "no such table") != NULL;
+}
+
+/* A single run's population columns: population, population_within_<R>km for the radii
+ * the runs table lists, mean_distance_km and max_distance_km. A file without them (from
+ * before narvaro measured population) loads all the same: has_population stays 0, and
+ * only a map that needs the figures fails (check_measure). A comparison's figures are not
+ * read. */
+static nv_status load_population(nv_map_data *d, sqlite3 *db, nv_error *err)
+{
+    for (size_t i = 0; i < d->nm; i++) {
+        nv_map_muni *m = &d->m[i];
+        m->population = m->mean_km = m->max_km = NAN;
+        for (size_t r = 0; r < NV_MAX_RADII; r++)
+            m->within[r] = NAN;
     }
-    nv_storeread_cursor_close(c);
-    return st == NV_OK && rc < 0 ? NV_ERR_FAIL : st;
-}
-
-/* The radii of the run's population figures ("10,25,50", written with %g by store.c, as
- * the column names are) and how the people were counted, from the last runs row. */
-static nv_status load_radii(nv_map_data *d, nv_storeread *r, nv_error *err)
-{
-    static const char *const cols[] = {"radii_km", "population_municipal"};
-    nv_storeread_cursor *c = NULL;
-    nv_status st = open_rows(r, "runs", cols, 2, &c, err);
-    long long last = 0;
-    int rc = 0, any = 0;
-    while (st == NV_OK && (rc = nv_storeread_next(c, err)) == 1) {
-        if (any && nv_storeread_fid(c) < last)
-            continue;
-        any = 1;
-        last = nv_storeread_fid(c);
-        d->n_radii = 0;
-        const char *p = nv_storeread_text(c, 0);
+    if (d->compare) /* compare.sqlite holds them per plan, and maps of them are not offered */
+        return NV_OK;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT radii_km, population_municipal FROM runs ORDER BY fid DESC LIMIT 1", -1,
+                           &st, NULL) != SQLITE_OK)
+        return missing_schema(db) ? NV_OK : db_fail(db, d->path, "reading runs", err);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        /* "10,25,50", written with %g by store.c; the column names are made the same way. */
+        const char *p = (const char *)sqlite3_column_text(st, 0);
         while (p && *p && d->n_radii < NV_MAX_RADII) {
             size_t k = strcspn(p, ",");
             if (nv_text_parse_number(p, k, &d->radii_km[d->n_radii]) != 1)
@@ -460,115 +498,105 @@ static nv_status load_radii(nv_map_data *d, nv_storeread *r, nv_error *err)
             d->n_radii++;
             p += k + (p[k] == ',');
         }
-        d->population_municipal = nv_storeread_int(c, 1) != 0;
+        d->population_municipal = sqlite3_column_int(st, 1) != 0;
     }
-    nv_storeread_cursor_close(c);
-    return st == NV_OK && rc < 0 ? NV_ERR_FAIL : st;
-}
-
-/* A single run's population columns: population, population_within_<R>km for the radii
- * the runs table lists, mean_distance_km and max_distance_km. A file without them (from
- * before narvaro measured population) loads all the same: has_population stays 0, and
- * only a map that needs the figures fails (render.c's check_measure). A comparison's
- * figures are not read. */
-static nv_status load_population(nv_map_data *d, nv_storeread *r, nv_error *err)
-{
-    for (size_t i = 0; i < d->nm; i++) {
-        nv_map_muni *m = &d->m[i];
-        m->population = m->mean_km = m->max_km = NAN;
-        for (size_t k = 0; k < NV_MAX_RADII; k++)
-            m->within[k] = NAN;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, d->path, "reading runs", err);
+    char sql[1024];
+    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT kommunkod, population, mean_distance_km, max_distance_km");
+    for (size_t r = 0; r < d->n_radii && len < sizeof sql; r++)
+        len += (size_t)snprintf(sql + len, sizeof sql - len, ", \"population_within_%gkm\"", d->radii_km[r]);
+    if (len < sizeof sql)
+        snprintf(sql + len, sizeof sql - len, " FROM municipalities WHERE geom IS NOT NULL");
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        d->n_radii = 0;
+        return missing_schema(db) ? NV_OK : db_fail(db, d->path, "reading the population figures", err);
     }
-    if (d->compare) /* compare.sqlite holds them per plan, and maps of them are not offered */
-        return NV_OK;
-    if (!nv_storeread_has_column(r, "runs", "radii_km") || !nv_storeread_has_column(r, "runs", "population_municipal"))
-        return NV_OK;
-    nv_status st = load_radii(d, r, err);
-    if (st != NV_OK)
-        return st;
-    char names[4 + NV_MAX_RADII][48];
-    const char *cols[4 + NV_MAX_RADII] = {"kommunkod", "population", "mean_distance_km", "max_distance_km"};
-    for (size_t k = 0; k < d->n_radii; k++) {
-        snprintf(names[k], sizeof names[k], "population_within_%gkm", d->radii_km[k]);
-        cols[4 + k] = names[k];
-    }
-    for (size_t k = 0; k < 4 + d->n_radii; k++)
-        if (!nv_storeread_has_column(r, "municipalities", cols[k])) {
-            d->n_radii = 0;
-            return NV_OK;
-        }
-    nv_storeread_cursor *c = NULL;
-    if ((st = open_rows(r, "municipalities", cols, 4 + d->n_radii, &c, err)) != NV_OK)
-        return st;
-    int rc;
-    while ((rc = nv_storeread_next(c, err)) == 1) {
-        int mi = nv_mapdata_find_muni(d, nv_storeread_text(c, 0));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 0));
         if (mi < 0)
             continue;
         nv_map_muni *m = &d->m[mi];
-        m->population = nv_storeread_real(c, 1);
-        m->mean_km = nv_storeread_real(c, 2);
-        m->max_km = nv_storeread_real(c, 3);
-        for (size_t k = 0; k < d->n_radii; k++)
-            m->within[k] = nv_storeread_real(c, 4 + k);
+        m->population = real_col(st, 1);
+        m->mean_km = real_col(st, 2);
+        m->max_km = real_col(st, 3);
+        for (size_t r = 0; r < d->n_radii; r++)
+            m->within[r] = real_col(st, 4 + (int)r);
     }
-    nv_storeread_cursor_close(c);
-    if (rc < 0)
-        return NV_ERR_FAIL;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d->path, "reading the population figures", err);
     d->has_population = 1;
     return NV_OK;
 }
 
-/* The layers read, in the order read (and so the order their absence is reported in),
- * in the CRS the result was measured in. */
-static nv_status load_all(nv_map_data *d, nv_storeread *r, nv_error *err)
+static nv_status load_run(nv_map_data *d, sqlite3 *db, nv_error *err)
 {
-    nv_status st;
-    d->compare = nv_storeread_has_layer(r, "comparison"); /* compare.sqlite is told by its comparison table */
-    if ((st = load_munis(d, r, err)) != NV_OK || (st = load_counties(d, r, err)) != NV_OK)
-        return st;
-    if (d->compare)
-        st = load_offices(d, r, PICK_AFTER, &d->o, &d->no, err);
-    else
-        st = load_offices(d, r, PICK_ALL, &d->o, &d->no, err);
-    if (st == NV_OK && d->compare && (st = load_offices(d, r, PICK_CLOSED, &d->o, &d->no, err)) == NV_OK)
-        st = load_offices(d, r, PICK_BEFORE, &d->ob, &d->nob, err);
-    if (st != NV_OK || (st = load_run(d, r, err)) != NV_OK)
-        return st;
-    if (d->crs && ((st = nv_storeread_check_crs(r, "municipalities", d->crs, err)) != NV_OK ||
-                   (st = nv_storeread_check_crs(r, "offices", d->crs, err)) != NV_OK))
-        return st;
-    return load_population(d, r, err);
+    static const char sql[] =
+        "SELECT boundaries, office_files, crs, illustrative, narvaro_version FROM runs ORDER BY fid DESC LIMIT 1";
+    static const char sql_compare[] =
+        "SELECT boundaries, office_files_after, crs, illustrative_after, narvaro_version, office_files_before,"
+        " illustrative_before FROM comparison ORDER BY fid DESC LIMIT 1";
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, d->compare ? sql_compare : sql, -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, d->path, d->compare ? "reading comparison" : "reading runs", err);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        d->boundaries = dup_col(st, 0);
+        d->office_files = dup_col(st, 1);
+        d->crs = dup_col(st, 2);
+        d->illustrative = sqlite3_column_int(st, 3) != 0;
+        d->version = dup_col(st, 4);
+        if (d->compare) {
+            d->office_files_before = dup_col(st, 5);
+            d->illustrative_before = sqlite3_column_int(st, 6) != 0;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, d->path, d->compare ? "reading comparison" : "reading runs", err);
+    return NV_OK;
 }
 
 nv_status nv_mapdata_load(const char *db_path, nv_map_data **out, nv_error *err)
 {
     struct stat sb;
-    int connection = db_path && strncmp(db_path, "PG:", 3) == 0; /* a database server, not a file */
-    if (!db_path || (!connection && stat(db_path, &sb) != 0))
+    if (!db_path || stat(db_path, &sb) != 0)
         return nv_error_set(err, NV_ERR_INPUT, db_path, 0,
                             "cannot open: %s (give the narvaro.sqlite of a finished run: narvaro analyze "
                             "--out DIR writes DIR/narvaro.sqlite)", db_path ? strerror(errno) : "no path");
-    if (!connection && !S_ISREG(sb.st_mode))
+    if (!S_ISREG(sb.st_mode))
         return nv_error_set(err, NV_ERR_INPUT, db_path, 0,
                             "is not a file (give DIR/narvaro.sqlite, not the folder DIR)");
     nv_map_data *d = calloc(1, sizeof *d);
-    nv_storeread *r = NULL;
+    sqlite3 *db = NULL;
     nv_status st = NV_OK;
     if (!d || !(d->path = strdup(db_path))) {
         st = nv_error_set(err, NV_ERR_FAIL, db_path, 0, "out of memory");
         goto done;
     }
-    if ((st = nv_storeread_open(db_path, &r, err)) != NV_OK) {
-        if (err) { /* GDAL's words first, then what would do */
-            char msg[sizeof err->message];
-            snprintf(msg, sizeof msg, "%s", err->message);
-            nv_error_set(err, st, db_path, 0, "%s (not a narvaro result: give the narvaro.sqlite that narvaro "
-                                              "analyze wrote, or a copy of its layers)", msg);
-        }
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        st = nv_error_set(err, NV_ERR_INPUT, db_path, 0, "cannot open as SQLite: %s",
+                          db ? sqlite3_errmsg(db) : "out of memory");
         goto done;
     }
-    if ((st = load_all(d, r, err)) != NV_OK)
+    /* compare.sqlite is told by its comparison table. */
+    sqlite3_stmt *probe = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'comparison'", -1,
+                           &probe, NULL) == SQLITE_OK)
+        d->compare = sqlite3_step(probe) == SQLITE_ROW;
+    sqlite3_finalize(probe);
+    if ((st = load_munis(d, db, err)) != NV_OK || (st = load_counties(d, db, err)) != NV_OK)
+        goto done;
+    if (d->compare)
+        st = load_offices(d, db, "plan = 'after'", 0, &d->o, &d->no, err);
+    else
+        st = load_offices(d, db, "1", 0, &d->o, &d->no, err);
+    if (st == NV_OK && d->compare && (st = load_offices(d, db, "plan = 'before' AND closed = 1", 1, &d->o, &d->no,
+                                                        err)) == NV_OK)
+        st = load_offices(d, db, "plan = 'before'", 0, &d->ob, &d->nob, err);
+    if (st != NV_OK || (st = load_run(d, db, err)) != NV_OK || (st = load_population(d, db, err)) != NV_OK)
         goto done;
     if (find_edges(d) != 0) {
         st = nv_error_set(err, NV_ERR_FAIL, db_path, 0, "out of memory");
@@ -582,11 +610,8 @@ nv_status nv_mapdata_load(const char *db_path, nv_map_data **out, nv_error *err)
             d->bbox[j + 2] = fmax(d->bbox[j + 2], d->m[i].bbox[j + 2]);
         }
 done:
-    if (r) {
-        nv_error close_err = {0};
-        if (nv_storeread_close(r, &close_err) != NV_OK && st == NV_OK && err)
-            st = (*err = close_err).code;
-    }
+    if (db && sqlite3_close(db) != SQLITE_OK && st == NV_OK)
+        st = nv_error_set(err, NV_ERR_FAIL, db_path, 0, "closing: %s", sqlite3_errmsg(db));
     if (st != NV_OK) {
         nv_mapdata_destroy(d);
         return st;
