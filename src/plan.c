@@ -606,6 +606,7 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "the two plans were measured on different boundaries");
     if ((st = nv_compare_municipalities(mb, ma, na, radii, changes, totals, err)) != NV_OK)
         return st;
+    nv_compare_tiers(changes, na, s->tiers, totals);
     *n_ranked = nv_compare_ranking(changes, na, radii, ranking);
     const char *sub[2] = {"before", "after"};
     const nv_evaluation *ev[2] = {before, after};

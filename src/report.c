@@ -559,9 +559,10 @@ nv_status nv_report_changes_csv(const char *path, const nv_change *c, size_t n, 
         return st;
     put_str(&w, "kommunkod,namn,lanskod,change,presence_before,presence_after,offices_before,offices_after,"
                 "nearest_office_km_before,nearest_office_km_after,nearest_office_km_change,population");
+    /* tier_change after the population columns: the columns before keep their places. */
     radius_header(&w, radii, ",population_within_%gkm_before");
     radius_header(&w, radii, ",population_within_%gkm_after");
-    put_str(&w, ",mean_distance_km_before,mean_distance_km_after,person_km_added\n");
+    put_str(&w, ",mean_distance_km_before,mean_distance_km_after,person_km_added,tier_change\n");
     for (size_t i = 0; i < n; i++) {
         const nv_change *ch = &c[i];
         if (!ch->changed)
@@ -586,6 +587,7 @@ nv_status nv_report_changes_csv(const char *path, const nv_change *c, size_t n, 
         csv_fixed(&w, b->pop.mean_distance_km, 3);
         csv_fixed(&w, a->pop.mean_distance_km, 3);
         csv_fixed(&w, ch->person_km_added, 0);
+        csv_str(&w, ch->tier_delta < 0 ? "lower" : ch->tier_delta > 0 ? "higher" : "");
         csv_end_row(&w);
     }
     return writer_close(&w, err);
@@ -647,6 +649,14 @@ nv_status nv_report_compare_json(const char *path, const nv_compare_totals *t, c
         json_people_member(&j, key, t->within_added[r]);
     }
     json_fixed_member(&j, "person_km_added", t->person_km_added, 0);
+    json_int_member(&j, "municipalities_lower_tier", t->lower_tier);
+    json_int_member(&j, "municipalities_higher_tier", t->higher_tier);
+    json_open(&j, "tier_changes", '{');
+    for (size_t k = 0; k < t->n_tier_changes; k++) {
+        snprintf(key, sizeof key, "%s -> %s", t->tier_changes[k].from, t->tier_changes[k].to);
+        json_int_member(&j, key, t->tier_changes[k].count);
+    }
+    json_close(&j, '}');
     json_open(&j, "before", '{');
     summary_members(&j, before);
     json_close(&j, '}');
