@@ -55,6 +55,11 @@ static const char INPUT_HELP[] =
     "  --places-name-field F the gazetteer's name column (default: town, ort, tätort,\n"
     "                        locality, plats, name, namn)\n"
     "\n"
+    "Attributes:\n"
+    "  --attributes CSV      a table keyed by kommunkod (or lanskod) whose other columns\n"
+    "                        are joined into municipalities.csv (counties.csv) and\n"
+    "                        narvaro.sqlite (repeatable)\n"
+    "\n"
     "Presence:\n"
     "  --presence-order LIST tiers, best first (default staffed,booked,servicekontor,\n"
     "                        cooperation,agreement; any other word ranks last)\n"
@@ -184,7 +189,7 @@ enum {
     OPT_OFFICES_CRS, OPT_DELIMITER, OPT_ENCODING, OPT_LAT, OPT_LON, OPT_ID_COLUMN,
     OPT_CRS, OPT_SNAP_KM, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
     OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS,
-    OPT_PLACES, OPT_PLACES_NAME_FIELD, OPT_PRESENCE_ORDER, OPT_OFFICE_TYPES,
+    OPT_PLACES, OPT_PLACES_NAME_FIELD, OPT_PRESENCE_ORDER, OPT_OFFICE_TYPES, OPT_ATTRIBUTES,
     OPT_NO_REPORT, OPT_LANG,
     /* command-specific */
     OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY, OPT_BASE, OPT_PLAN,
@@ -218,6 +223,7 @@ enum {
     {"places-name-field", required_argument, NULL, OPT_PLACES_NAME_FIELD},    \
     {"presence-order", required_argument, NULL, OPT_PRESENCE_ORDER},          \
     {"office-types", required_argument, NULL, OPT_OFFICE_TYPES},              \
+    {"attributes", required_argument, NULL, OPT_ATTRIBUTES},                  \
     {"no-report", no_argument, NULL, OPT_NO_REPORT},                          \
     {"lang", required_argument, NULL, OPT_LANG},                              \
     {"quiet", no_argument, NULL, 'q'},                                        \
@@ -270,6 +276,8 @@ static long parse_count(const char *arg, long lo, long hi)
     return end == arg || *end || n < lo || n > hi ? -1 : n;
 }
 
+static const char *attribute_files[32]; /* --attributes, for the one command a process runs */
+
 /* Handles an option of INPUT_LONGOPTS; returns 1 if c was one. *rc is set when its value
  * is bad. */
 static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
@@ -300,6 +308,15 @@ static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
     case OPT_PLACES_NAME_FIELD: o->places.name_field = arg; return 1;
     case OPT_PRESENCE_ORDER: o->presence_order = arg; return 1;
     case OPT_OFFICE_TYPES: o->office_types = arg; return 1;
+    case OPT_ATTRIBUTES:
+        /* The list points into argv, which outlives every command. */
+        if (o->n_attribute_files == sizeof attribute_files / sizeof *attribute_files) {
+            *rc = usage_error("%s--attributes: at most 32 tables", "");
+            return 1;
+        }
+        attribute_files[o->n_attribute_files++] = arg;
+        o->attribute_files = attribute_files;
+        return 1;
     case OPT_CRS: o->boundaries.analysis_crs = arg; return 1;
     case OPT_SNAP_KM:
         o->snap_km = strtod(arg, &end);
