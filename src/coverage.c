@@ -223,8 +223,12 @@ static long place_by_name(const nv_boundaries *b, const nv_places *places, const
             o->snap_m = 0;
             o->kommunkod = mu->code;
             o->namn = mu->name;
-            *note = fmt("no coordinates: placed at %s in %s %s (%s:%ld)", pl->name, mu->code, mu->name,
-                        nv_places_source(places), pl->line);
+            if (pl->feature >= 0)
+                *note = fmt("no coordinates: placed at %s in %s %s (%s, feature %ld)", pl->name, mu->code, mu->name,
+                            nv_places_source(places), pl->feature);
+            else
+                *note = fmt("no coordinates: placed at %s in %s %s (%s:%ld)", pl->name, mu->code, mu->name,
+                            nv_places_source(places), pl->line);
             return (long)pl->muni;
         }
         if (n > 1) {

@@ -200,6 +200,22 @@ def an_explicit_gazetteer_decides_and_a_missing_one_is_an_error():
     check_eq(code, 0, f"exit status ({err})")
     r = read_csv(os.path.join(out, "offices.csv"))[0]
     check_eq((r["placed_by"], r["kommunkod"]), ("town", "2584"), "Kirna found in Kiruna")
+    # Any OGR point layer: a GeoJSON gazetteer (a point in the sea is left out).
+    gj = os.path.join(tmpdir(), "orter.geojson")
+    with open(gj, "w", encoding="utf-8") as f:
+        f.write('{"type": "FeatureCollection", "features": ['
+                '{"type": "Feature", "properties": {"namn": "Ute i havet"}, '
+                '"geometry": {"type": "Point", "coordinates": [5.0, 57.0]}},'
+                '{"type": "Feature", "properties": {"namn": "Kirna"}, '
+                '"geometry": {"type": "Point", "coordinates": [20.2253, 67.8558]}}]}')
+    out, code, _, err = analyze("--offices", path, "--places", gj)
+    check_eq(code, 0, f"GeoJSON gazetteer ({err})")
+    r = read_csv(os.path.join(out, "offices.csv"))[0]
+    check_eq((r["placed_by"], r["kommunkod"]), ("town", "2584"), "Kirna found in the GeoJSON")
+    check("feature 1" in r["note"], r["note"])
+    _, code, _, err = analyze("--offices", path, "--places", gj, "--places-name-field", "name")
+    check_eq(code, 2, "a name field the layer lacks")
+    check("no field named 'name'" in err and "namn" in err, err)
     _, code, _, err = analyze("--offices", path, "--places", "/nonexistent/orter.csv")
     check_eq(code, 2, "a missing gazetteer")
     check("/nonexistent/orter.csv" in err, err)
