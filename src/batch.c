@@ -100,7 +100,8 @@ static int folder_plan(const char *dir, char ***files, size_t *n)
         *files = NULL;
         *n = 0;
     }
-    qsort(*files, *n, sizeof **files, cmp_str);
+    if (*n > 1)
+        qsort(*files, *n, sizeof **files, cmp_str);
     return 0;
 oom:
     closedir(d);
@@ -183,7 +184,8 @@ static nv_status list_plans(batch *bt, nv_error *err)
     if (st == NV_OK && bt->n == 0)
         st = nv_error_set(err, NV_ERR_INPUT, bt->o->plans_dir, 0,
                           "holds no plan (*.csv, or a subfolder of CSV files for a plan of several files)");
-    qsort(bt->rows, bt->n, sizeof *bt->rows, cmp_row);
+    if (bt->n > 1)
+        qsort(bt->rows, bt->n, sizeof *bt->rows, cmp_row);
     return st;
 }
 

@@ -263,6 +263,8 @@ done:
 
 static void sort_entries(nv_places *p)
 {
+    if (p->n < 2)
+        return;
     g_mutex_lock(&sort_lock);
     sort_ctx = p;
     qsort(p->by_key, p->n, sizeof *p->by_key, cmp_entry);
