@@ -1084,6 +1084,21 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct r
         free((char *)o.kommunkod);
         o.kommunkod = k;
     }
+    /* A column headed "kommun" may hold names rather than codes: a name is read as the
+     * row's town (so "Ydre" or "Ydre kommun" is looked up), never as a bad code. */
+    if (o.kommunkod[0] && strspn(o.kommunkod, "0123456789") != strlen(o.kommunkod) &&
+        nv_text_ieq(h->names[h->col[R_KOMMUNKOD]], "kommun")) {
+        if (!o.town[0]) {
+            free((char *)o.town);
+            o.town = o.kommunkod;
+        } else {
+            free((char *)o.kommunkod);
+        }
+        if (!(o.kommunkod = strdup(""))) {
+            office_free(&o);
+            return NV_ERR_FAIL;
+        }
+    }
     if (shape_ok && o.kommunkod[0] && (strlen(o.kommunkod) != 4 || strspn(o.kommunkod, "0123456789") != 4)) {
         row_problem(rd, &o, "kommunkod \"%s\" (column \"%s\") is not a 4-digit municipality code such as "
                             "0180; correct it or leave it empty",

@@ -162,6 +162,17 @@ def a_windows_1252_plan_of_town_names_with_and_without_codes():
 
 
 @case
+def a_kommun_column_may_hold_names_or_codes():
+    path = os.path.join(FIX, "kommun_names.csv")
+    out, code, _, err = analyze("--offices", path)
+    check_eq(code, 0, f"exit status ({err})")
+    rows = {r["office_id"]: r for r in read_csv(os.path.join(out, "offices.csv"))}
+    check_eq({k: (r["placed_by"], r["kommunkod"]) for k, r in rows.items()},
+             {"A": ("municipality", "0512"), "B": ("municipality", "0114"), "C": ("town", "0513")},
+             "a municipality's name, a code, a locality")
+
+
+@case
 def presence_order_and_office_types_change_the_ranking_and_the_offices():
     path = os.path.join(FIX, "two_tiers.csv")
     out, code, _, err = analyze("--offices", path)
