@@ -161,22 +161,48 @@ static void add_class(nv_classes *c, const char *key, const char *label, unsigne
     k->color = color;
 }
 
+/* The legend's words for a tier; another word is shown as it is. */
+static const char *tier_label(const char *w, nv_lang lang)
+{
+    static const char *const words[] = {"staffed", "booked", "servicekontor", "cooperation", "agreement", "none"};
+    static const char *const sv[] = {"Bemannat kontor", "Endast bokade besök", "Statens servicekontor",
+                                     "Samarbete (bokade möten)", "Överenskommelse med kommunen", "Ingen närvaro"};
+    static const char *const en[] = {"Staffed office", "Booked visits only", "State service office",
+                                     "Cooperation (booked meetings)", "Agreement with the municipality",
+                                     "No presence"};
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        if (strcmp(w, words[k]) == 0)
+            return lang == NV_LANG_EN ? en[k] : sv[k];
+    return w;
+}
+
+/* Every tier some municipality has, in rank order, then none: one sequential scheme read
+ * so that the best tier is the strongest colour (the spec's reverse says how). */
 static nv_status make_presence(nv_classes *c, const nv_mapspec *s, nv_lang lang, const nv_class_input *in,
                                nv_error *err)
 {
-    static const char *const keys[NV_CLASSES_RANKS] = {"staffed", "booked", "other", "none"};
-    static const char *const labels[2][NV_CLASSES_RANKS] = {
-        {"Bemannat kontor", "Endast bokade besök", "Annan form av närvaro", "Ingen närvaro"},
-        {"Staffed office", "Booked visits only", "Other presence", "No presence"}};
+    static const char *const fallback[] = {"staffed", "booked"};
+    const char *const *words = in->tier_words ? in->tier_words : fallback;
+    size_t nt = in->tier_words ? in->n_tiers : 2, shown = 0;
+    if (nt + 1 > NV_CLASSES_RANKS)
+        nt = NV_CLASSES_RANKS - 1;
     unsigned colors[NV_MAPSPEC_MAX_CLASSES];
-    nv_status st = nv_classes_colors(s, NV_CLASSES_RANKS, colors, err);
+    for (size_t k = 0; k <= nt; k++)
+        shown += k == nt || in->rank_counts[k] > 0; /* none is always shown: the gaps are the point */
+    if (shown > NV_MAPSPEC_MAX_CLASSES)
+        return nv_error_set(err, NV_ERR_INPUT, s->path, 0,
+                            "the run has %zu presence tiers, more than a map's %d classes; rank fewer words "
+                            "(--presence-order) or merge types in the plan",
+                            shown, NV_MAPSPEC_MAX_CLASSES);
+    nv_status st = nv_classes_colors(s, shown, colors, err);
     if (st != NV_OK)
         return st;
-    for (int k = 0; k < NV_CLASSES_RANKS; k++) {
-        if (k == NV_PRESENCE_OTHER && in->rank_counts[k] == 0)
-            continue; /* shown only where a plan has other types */
+    for (size_t k = 0; k <= nt; k++) {
+        if (k < nt && in->rank_counts[k] == 0)
+            continue;
+        const char *w = k < nt ? words[k] : "none";
         c->rank_class[k] = (int)c->n;
-        add_class(c, keys[k], labels[lang][k], colors[k]);
+        add_class(c, w, tier_label(w, lang), colors[c->n]);
     }
     return NV_OK;
 }

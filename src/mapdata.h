@@ -34,6 +34,8 @@ typedef struct nv_map_muni {
     char *kommunkod, *namn, *lanskod; /* namn may be NULL */
     int offices;
     int presence;              /* nv_presence_rank */
+    int tier, tier_before;     /* index into nv_map_data.tiers; n_tiers for "none" */
+    char *pword, *pword_before;/* the presence words as stored (NULL: none) */
     double nearest_km;         /* NAN: no office anywhere */
     double rep_x, rep_y;       /* representative point, CRS metres */
     double area_km2;
@@ -50,8 +52,10 @@ typedef struct nv_map_muni {
     double population, within[NV_MAX_RADII], mean_km, max_km;
 } nv_map_muni;
 
-/* Office symbol types. */
-enum { NV_OFFICE_STAFFED = 0, NV_OFFICE_BOOKED = 1, NV_OFFICE_OTHER = 2, NV_OFFICE_CLOSED = 3, NV_OFFICE_TYPES = 4 };
+/* Location symbol types: one per presence tier, any other word, and closed. */
+enum { NV_OFFICE_STAFFED = 0, NV_OFFICE_BOOKED = 1, NV_OFFICE_SERVICE = 2, NV_OFFICE_COOP = 3,
+       NV_OFFICE_AGREEMENT = 4, NV_OFFICE_OTHER = 5, NV_OFFICE_CLOSED = 6, NV_OFFICE_TYPES = 7 };
+#define NV_MAP_MAX_TIERS 16
 
 typedef struct nv_map_office {
     double x, y;               /* CRS metres */
@@ -98,6 +102,11 @@ typedef struct nv_map_data {
     int population_municipal;  /* municipal totals at representative points, not demand points */
     double radii_km[NV_MAX_RADII];
     size_t n_radii;
+    /* The run's presence tiers, best first ("none" not included): the ranking stored in
+     * runs.presence_order (the default for older results and comparisons), then any
+     * other word found, alphabetically. */
+    char *tiers[NV_MAP_MAX_TIERS];
+    size_t n_tiers;
 } nv_map_data;
 
 /* Reads db_path (opened read-only). NV_ERR_INPUT when the file is missing or is not a

@@ -113,15 +113,17 @@ static void add_values(const nv_map_data *d, const nv_mapspec *s, double *v, siz
 static nv_status make_classes(nv_page *r, const nv_render_options *o, nv_error *err)
 {
     const nv_map_data *shown[2] = {r->d, r->extra_pool};
-    nv_class_input in = {{0}, NULL, 0, 0};
+    nv_class_input in = {{0}, NULL, 0, NULL, 0, 0};
+    in.tier_words = (const char *const *)r->d->tiers;
+    in.n_tiers = r->d->n_tiers;
     double *v = NULL;
     int numeric = r->s->measure != NV_MEASURE_PRESENCE && r->s->measure != NV_MEASURE_CHANGE;
     size_t total = 0;
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; shown[k] && i < shown[k]->nm; i++) {
             const nv_map_muni *m = &shown[k]->m[i];
-            if (m->presence >= 0 && m->presence < NV_CLASSES_RANKS)
-                in.rank_counts[m->presence]++;
+            if (m->tier >= 0 && m->tier < NV_CLASSES_RANKS)
+                in.rank_counts[m->tier]++;
             in.no_data += numeric && !isfinite(nv_mapdata_value(shown[k], r->s, m));
             total++;
         }
