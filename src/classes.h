@@ -39,6 +39,7 @@ typedef struct nv_classes {
     size_t n_breaks;
     int rank_class[NV_CLASSES_RANKS]; /* presence: tier index (n_tiers: none) -> class, -1 where not shown */
     int no_data_class;         /* numeric measures: class of municipalities without a value, or -1 */
+    int categories;            /* measure column:NAME of text: the classes are its values */
     unsigned no_data_color;    /* the spec's, for municipalities in no class */
 } nv_classes;
 
@@ -55,6 +56,9 @@ typedef struct nv_class_input {
     size_t n_values;
     size_t no_data;            /* numeric measures: municipalities on the maps shown without a
                                 * value (a no-data class is added when there are any) */
+    const char *const *categories; /* measure column:NAME of text: its distinct values, sorted (a
+                                * class each, keyed by the value); NULL for numbers */
+    size_t n_categories;
 } nv_class_input;
 
 /* Makes the classes of spec s for measure values in, in language lang, with limits by
@@ -70,6 +74,9 @@ int nv_classes_of_rank(const nv_classes *c, int rank);
 /* The class of a km or percent value (NAN: the no-data class, -1 if none), for numeric
  * measures. */
 int nv_classes_of_value(const nv_classes *c, double v);
+
+/* The class of a text value of measure column:NAME (NULL: the no-data class, -1 if none). */
+int nv_classes_of_category(const nv_classes *c, const char *value);
 
 /* The class of an nv_change_class, for measure change (-1 for none). */
 int nv_classes_of_change(const nv_classes *c, int change);

@@ -35,6 +35,8 @@ const char *nv_legend_heading(const nv_page *r)
         return r->auto_legend;
     if (r->s->measure == NV_MEASURE_CHANGE)
         return tr(r, "Förändring i kommunen", "Change in the municipality");
+    if (r->s->measure == NV_MEASURE_COLUMN)
+        return r->s->column;
     return r->s->measure == NV_MEASURE_PRESENCE ? tr(r, "Lokal närvaro i kommunen", "Local presence in the municipality")
                                                 : tr(r, "Avstånd till närmaste kontor", "Distance to the nearest office");
 }

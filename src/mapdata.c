@@ -42,6 +42,12 @@ void nv_mapdata_destroy(nv_map_data *d)
     }
     for (size_t i = 0; i < d->n_tiers; i++)
         free(d->tiers[i]);
+    for (size_t i = 0; d->vals && i < d->nm * d->n_cols; i++)
+        free(d->vals[i]);
+    for (size_t c = 0; c < d->n_cols; c++)
+        free(d->cols[c]);
+    free(d->cols);
+    free(d->vals);
     for (size_t i = 0; i < d->nc; i++) {
         free(d->c[i].lanskod);
         free(d->c[i].namn);
@@ -469,6 +475,77 @@ static int tier_index(const nv_map_data *d, const char *w)
     return (int)d->n_tiers - 1;
 }
 
+/* Every column of the municipalities layer, as text (measure = column:NAME). */
+static nv_status load_columns(nv_map_data *d, sqlite3 *db, nv_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    nv_status status = NV_OK;
+    char *sql = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('municipalities')", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, d->path, "reading the municipalities' columns", err);
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (!name || strcmp(name, "geom") == 0)
+            continue;
+        if (grow((void **)&d->cols, &cap, d->n_cols + 1, sizeof *d->cols) != 0 ||
+            !(d->cols[d->n_cols] = strdup(name))) {
+            sqlite3_finalize(st);
+            return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+        }
+        d->n_cols++;
+    }
+    sqlite3_finalize(st);
+    if (!d->n_cols || !d->nm)
+        return NV_OK;
+    if (!(d->vals = calloc(d->nm * d->n_cols, sizeof *d->vals)))
+        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    size_t len = 64;
+    for (size_t c = 0; c < d->n_cols; c++)
+        len += 2 * strlen(d->cols[c]) + 4;
+    if (!(sql = malloc(len)))
+        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    size_t n = (size_t)snprintf(sql, len, "SELECT kommunkod");
+    for (size_t c = 0; c < d->n_cols; c++) {
+        sql[n++] = ',', sql[n++] = ' ', sql[n++] = '"';
+        for (const char *q = d->cols[c]; *q; q++) {
+            if (*q == '"')
+                sql[n++] = '"';
+            sql[n++] = *q;
+        }
+        sql[n++] = '"';
+    }
+    snprintf(sql + n, len - n, " FROM municipalities");
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    free(sql);
+    if (rc != SQLITE_OK)
+        return db_fail(db, d->path, "reading the municipalities' columns", err);
+    while (status == NV_OK && sqlite3_step(st) == SQLITE_ROW) {
+        int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 0));
+        for (size_t c = 0; mi >= 0 && c < d->n_cols; c++) {
+            const unsigned char *v = sqlite3_column_text(st, (int)c + 1);
+            if (v && *v && !(d->vals[(size_t)mi * d->n_cols + c] = strdup((const char *)v)))
+                status = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+        }
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
+int nv_mapdata_column(const nv_map_data *d, const char *name)
+{
+    for (size_t c = 0; c < d->n_cols; c++)
+        if (strcmp(d->cols[c], name) == 0)
+            return (int)c;
+    return -1;
+}
+
+const char *nv_mapdata_text(const nv_map_data *d, int col, const nv_map_muni *m)
+{
+    int i = col >= 0 && (size_t)col < d->n_cols ? nv_mapdata_find_muni(d, m->kommunkod) : -1;
+    return i >= 0 ? d->vals[(size_t)i * d->n_cols + (size_t)col] : NULL;
+}
+
 /* The tiers of the run, and each municipality's. */
 static nv_status load_tiers(nv_map_data *d, sqlite3 *db, nv_error *err)
 {
@@ -665,7 +742,7 @@ nv_status nv_mapdata_load(const char *db_path, nv_map_data **out, nv_error *err)
         d->compare = sqlite3_step(probe) == SQLITE_ROW;
     sqlite3_finalize(probe);
     if ((st = load_munis(d, db, err)) != NV_OK || (st = load_counties(d, db, err)) != NV_OK ||
-        (st = load_tiers(d, db, err)) != NV_OK)
+        (st = load_tiers(d, db, err)) != NV_OK || (st = load_columns(d, db, err)) != NV_OK)
         goto done;
     if (d->compare)
         st = load_offices(d, db, "plan = 'after'", 0, &d->o, &d->no, err);
@@ -708,6 +785,11 @@ int nv_mapdata_radius_index(const nv_map_data *d, double km)
 
 double nv_mapdata_value(const nv_map_data *d, const nv_mapspec *s, const nv_map_muni *m)
 {
+    if (s->measure == NV_MEASURE_COLUMN) {
+        const char *v = nv_mapdata_text(d, nv_mapdata_column(d, s->column), m);
+        double x;
+        return v && nv_text_parse_number(v, strlen(v), &x) ? x : NAN;
+    }
     if (s->measure == NV_MEASURE_NEAREST_KM)
         return m->nearest_km;
     if (!(m->population >= 0))

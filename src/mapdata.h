@@ -107,6 +107,10 @@ typedef struct nv_map_data {
      * other word found, alphabetically. */
     char *tiers[NV_MAP_MAX_TIERS];
     size_t n_tiers;
+    /* Every column of the municipalities layer but the geometry, as text, for measure =
+     * column:NAME: cols[c], and vals[i * n_cols + c] for municipality i (NULL: no value). */
+    char **cols, **vals;
+    size_t n_cols;
 } nv_map_data;
 
 /* Reads db_path (opened read-only). NV_ERR_INPUT when the file is missing or is not a
@@ -125,6 +129,11 @@ int nv_mapdata_radius_index(const nv_map_data *d, double km);
 /* What a classed measure of s colours m by: km, or percent for a share; NAN for no data
  * (no office anywhere, no population figures, no inhabitants). Not for presence or change. */
 double nv_mapdata_value(const nv_map_data *d, const nv_mapspec *s, const nv_map_muni *m);
+
+/* The index of a column of the municipalities layer (measure column:NAME), or -1; and a
+ * municipality's value in it as text (NULL: none; borrowed). */
+int nv_mapdata_column(const nv_map_data *d, const char *name);
+const char *nv_mapdata_text(const nv_map_data *d, int col, const nv_map_muni *m);
 
 /* The before plan of a comparison as a run of its own: the same polygons, counties and
  * names, that plan's figures and offices, written into *view. Shares all but the

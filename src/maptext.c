@@ -170,6 +170,8 @@ char *nv_maptext_title(const nv_page *r)
         t = tr(r, "Vad den nya kontorsplanen förändrar", "What the new office plan changes");
     if (!t && r->auto_title[0])
         t = r->auto_title;
+    if (!t && r->s->measure == NV_MEASURE_COLUMN)
+        t = r->s->column;
     if (!t)
         t = r->s->measure == NV_MEASURE_PRESENCE ? tr(r, "Lokal närvaro per kommun", "Local presence by municipality")
                                                  : tr(r, "Avstånd till närmaste kontor", "Distance to the nearest office");
@@ -278,6 +280,13 @@ char *nv_maptext_subtitle(const nv_page *r)
         return strcmp(given, "none") == 0 ? NULL : strdup(given);
     if (r->s->measure == NV_MEASURE_CHANGE)
         return change_subtitle(r);
+    if (r->s->measure == NV_MEASURE_COLUMN) {
+        char *out = NULL;
+        if (asprintf(&out, r->lang == NV_LANG_EN ? "Municipalities by %s." : "Kommunerna efter %s.",
+                     r->s->column) < 0)
+            out = NULL;
+        return out;
+    }
     if (r->auto_title[0])
         return population_subtitle(r);
     if (r->pair)

@@ -3,7 +3,8 @@ counties.csv and narvaro.sqlite, usable by narvaro check; bad codes and name cla
 import os
 import sqlite3
 
-from nvcli import PLAN_2020, TEST_DATA, case, check, check_eq, finish, read_csv, run, tmpdir
+from nvcli import PLAN_2020, TEST_DATA, case, check, check_eq, finish, read_csv, read_json, run, tmpdir
+from nvmap import Image
 
 FIX = os.path.join(TEST_DATA, "attributes")
 AGREEMENTS = os.path.join(FIX, "agreements_cp1252.csv")
@@ -60,6 +61,51 @@ def a_bad_code_or_a_clashing_name_is_an_error_with_its_line():
     code, _, err = run("analyze", "--no-maps", "--attributes", AGREEMENTS, "--attributes", AGREEMENTS, "--out", out)
     check_eq(code, 2, "the same table twice")
     check("already joined" in err, err)
+
+
+@case
+def a_map_spec_colours_by_a_joined_column():
+    out = os.path.join(tmpdir(), "out")
+    code, _, err = run("analyze", "--no-maps", "--offices", PLAN_2020, "--attributes", AGREEMENTS, "--out", out)
+    check_eq(code, 0, f"analyze ({err})")
+    db = os.path.join(out, "narvaro.sqlite")
+    maps = tmpdir()
+    text_spec = os.path.join(maps, "avtal.map")
+    with open(text_spec, "w", encoding="utf-8") as f:
+        f.write("title = Avtal med kommunen\nmeasure = column:avtal_signerat\npalette = PuOr\n")
+    png = os.path.join(maps, "avtal.png")
+    code, _, err = run("render", "--db", db, "--map", text_spec, "--out", png, "--info", "-q")
+    check_eq(code, 0, f"render a text column ({err})")
+    info = read_json(os.path.join(maps, "avtal.json"))
+    check_eq([(c["key"], c["count"]) for c in info["classes"]], [("ja", 3), ("nej", 2), ("no_data", 285)],
+             "a category per value, then no data")
+    check(len({c["color"] for c in info["classes"]}) == 3, "three colours")
+    # Pixels: Ydre (0512, ja) and Kiruna (2584, nej) in their category's colour.
+    img = Image(png)
+    s, xo, yo = info["transform"]["scale"], info["transform"]["x_offset"], info["transform"]["y_offset"]
+    db_ = sqlite3.connect(db)
+    colour = {c["key"]: c["color"] for c in info["classes"]}
+    for code_, key in (("0512", "ja"), ("2584", "nej"), ("0115", "no_data")):
+        x, y = db_.execute("SELECT rep_x, rep_y FROM municipalities WHERE kommunkod = ?", (code_,)).fetchone()
+        px, py = s * x + xo, yo - s * y
+        # Beside the representative point, where no office symbol is drawn.
+        got = [img.at(px + dx, py + dy) for dx, dy in ((6, 0), (-6, 0), (0, 6), (0, -6))]
+        check(colour[key] in got, f"{code_} drawn as {key}: {got} vs {colour[key]}")
+    num_spec = os.path.join(maps, "enkat.map")
+    with open(num_spec, "w", encoding="utf-8") as f:
+        f.write("measure = column:enkät_nöjdhet\nbreaks = quantile\nclasses = 3\npalette = YlGnBu\n")
+    code, _, err = run("render", "--db", db, "--map", num_spec, "--out", os.path.join(maps, "enkat.png"), "--info",
+                       "-q")
+    check_eq(code, 0, f"render a numeric column ({err})")
+    info = read_json(os.path.join(maps, "enkat.json"))
+    check_eq(sum(c["count"] for c in info["classes"] if c["key"] != "no_data"), 4, "four municipalities classed")
+    check_eq(info["classes"][-1]["key"], "no_data", "the others have no value")
+    bad = os.path.join(maps, "bad.map")
+    with open(bad, "w", encoding="utf-8") as f:
+        f.write("measure = column:avtal\n")
+    code, _, err = run("render", "--db", db, "--map", bad, "--out", os.path.join(maps, "bad.png"))
+    check_eq(code, 2, "an unknown column")
+    check("bad.map:1:" in err and "avtal_signerat" in err, err)
 
 
 finish("test_attributes")
