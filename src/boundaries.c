@@ -1003,7 +1003,7 @@ nv_status nv_boundaries_read_places(const nv_named_points_options *opts,
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
     nv_status st = open_input(&in, opts->source, NULL, NULL, opts->analysis_crs ? opts->analysis_crs : "EPSG:3006",
-                              "--places", "--places (a layer with a CRS)", err);
+                              "--places", "--places (a layer with a CRS)", NULL, err);
     if (st != NV_OK)
         goto done;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(in.layer);
