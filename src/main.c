@@ -379,7 +379,9 @@ static int check_value(int c, const char *arg, const struct option *longopts, in
     snprintf(opt, sizeof opt, "--%s", name);
     if (!arg[0])
         return usage_error("%s needs a value, not an empty string", opt);
-    if (c != repeatable && c >= 256 && (size_t)(c - 256) < n_seen) {
+    /* Lists by nature: every --attributes table, --base and --plan file, --rule. */
+    int list = c == OPT_ATTRIBUTES || c == OPT_BASE || c == OPT_PLAN || c == OPT_RULE;
+    if (c != repeatable && !list && c >= 256 && (size_t)(c - 256) < n_seen) {
         if (seen[c - 256]) {
             char msg[160];
             snprintf(msg, sizeof msg, "%s is given twice; give it once", opt);
