@@ -3,6 +3,7 @@
 #include "offices.h"
 #include "report.h"
 #include "report_html.h"
+#include "rules.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +22,11 @@ enum { ROW_DONE, ROW_SKIPPED, ROW_FAILED };
 
 /* One plan's line in plans.csv. */
 typedef struct row {
-    char *file, *name;       /* path, and the file name without .csv: the result folder */
+    char *file, *name;       /* path (a plan file or a folder), and the file name without .csv
+                              * or the folder's name: the result folder */
+    char **files;            /* the plan's CSV files: file itself, or a folder's *.csv in name order */
+    size_t n_files;
+    long violations;         /* batch --rule: failing rows summed over the rules; -1 unknown */
     int status;
     nv_status code;
     char error[1024];
@@ -59,9 +64,79 @@ static const char *file_kind(mode_t mode)
            : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device" : "not a regular file";
 }
 
-/* The plans of the folder, in name order. Only regular files (or links to them) are
- * plans: opening a FIFO would wait forever for a writer, a device would never end. The
- * others are reported and skipped. */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A *.csv entry that is no regular file (a FIFO would block forever, a device never
+ * end) is reported and skipped: 1 when path is a plan file. */
+static int plan_file(const char *path, nv_diags *diags)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        nv_diags_add(diags, NV_WARNING, path, 0, "cannot read it (%s); skipped, not a plan", strerror(errno));
+        return 0;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        nv_diags_add(diags, NV_WARNING, path, 0, "is %s, not a regular file; skipped, not a plan",
+                     file_kind(sb.st_mode));
+        return 0;
+    }
+    return 1;
+}
+
+/* The *.csv files of a subfolder, in name order; 0 files when it is no plan (none, or a
+ * narvaro result: it holds summary.json or a batch lock). -1 when out of memory. */
+static int folder_plan(const char *dir, char ***files, size_t *n, nv_diags *diags)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    size_t cap = 0;
+    int is_result = 0;
+    *files = NULL;
+    *n = 0;
+    if (!d)
+        return 0;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, "summary.json") == 0 || strcmp(de->d_name, ".narvaro-batch.lock") == 0 ||
+            strcmp(de->d_name, "plans.csv") == 0)
+            is_result = 1;
+        if (de->d_name[0] == '.' || !ends_with_csv(de->d_name))
+            continue;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            char **g = realloc(*files, cap * sizeof *g);
+            if (!g)
+                goto oom;
+            *files = g;
+        }
+        if (asprintf(&(*files)[*n], "%s/%s", dir, de->d_name) < 0)
+            goto oom;
+        if (!plan_file((*files)[*n], diags)) {
+            free((*files)[*n]);
+            continue;
+        }
+        (*n)++;
+    }
+    closedir(d);
+    if (is_result) {
+        for (size_t i = 0; i < *n; i++)
+            free((*files)[i]);
+        free(*files);
+        *files = NULL;
+        *n = 0;
+    }
+    if (*n > 1)
+        qsort(*files, *n, sizeof **files, cmp_str);
+    return 0;
+oom:
+    closedir(d);
+    return -1;
+}
+
+/* The plans of the folder, in name order: each *.csv, and each subfolder of CSV files.
+ * Only regular files (or links to them) are plans; the others are reported and skipped. */
 static nv_status list_plans(batch *bt, nv_diags *diags, nv_error *err)
 {
     DIR *d = opendir(bt->o->plans_dir);
@@ -71,13 +146,52 @@ static nv_status list_plans(batch *bt, nv_diags *diags, nv_error *err)
     struct dirent *de;
     size_t cap = 0;
     nv_status st = NV_OK;
+    struct stat out_sb;
+    int have_out = stat(bt->o->out_dir, &out_sb) == 0;
     while ((de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.' || !ends_with_csv(de->d_name))
+        if (de->d_name[0] == '.')
             continue;
+        char *path = NULL, **files = NULL;
+        size_t n_files = 0;
+        struct stat sb;
+        if (asprintf(&path, "%s/%s", bt->o->plans_dir, de->d_name) < 0) {
+            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+            break;
+        }
+        int is_dir = stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+        /* The output folder may sit inside the plans folder: it is no plan. */
+        if (is_dir && !(have_out && sb.st_dev == out_sb.st_dev && sb.st_ino == out_sb.st_ino) &&
+            folder_plan(path, &files, &n_files, diags) < 0) {
+            free(path);
+            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+            break;
+        }
+        if (is_dir && n_files == 0 && ends_with_csv(de->d_name))
+            nv_diags_add(diags, NV_WARNING, path, 0, "is a folder without CSV files; skipped, not a plan");
+        if (is_dir ? n_files == 0 : !ends_with_csv(de->d_name) || !plan_file(path, diags)) {
+            free(path);
+            continue;
+        }
+        if (!is_dir) {
+            files = malloc(sizeof *files);
+            if (files)
+                files[0] = strdup(path);
+            if (!files || !files[0]) {
+                free(files);
+                free(path);
+                st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+                break;
+            }
+            n_files = 1;
+        }
         if (bt->n == cap) {
             size_t ncap = cap ? 2 * cap : 64;
             row *r = realloc(bt->rows, ncap * sizeof *r);
             if (!r) {
+                for (size_t i = 0; i < n_files; i++)
+                    free(files[i]);
+                free(files);
+                free(path);
                 st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
                 break;
             }
@@ -86,30 +200,22 @@ static nv_status list_plans(batch *bt, nv_diags *diags, nv_error *err)
         }
         row *r = &bt->rows[bt->n];
         memset(r, 0, sizeof *r);
-        if (asprintf(&r->file, "%s/%s", bt->o->plans_dir, de->d_name) < 0 ||
-            !(r->name = strndup(de->d_name, strlen(de->d_name) - 4))) {
+        r->file = path;
+        r->files = files;
+        r->n_files = n_files;
+        r->violations = -1;
+        bt->n++;
+        if (!(r->name = strndup(de->d_name, strlen(de->d_name) - (is_dir ? 0 : 4)))) {
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
             break;
         }
-        struct stat sb;
-        int found = stat(r->file, &sb) == 0;
-        if (!found || !S_ISREG(sb.st_mode)) {
-            if (!found)
-                nv_diags_add(diags, NV_WARNING, r->file, 0, "cannot read it (%s); skipped, not a plan",
-                             strerror(errno));
-            else
-                nv_diags_add(diags, NV_WARNING, r->file, 0, "is %s, not a regular file; skipped, not a plan",
-                             file_kind(sb.st_mode));
-            free(r->file);
-            free(r->name);
-            continue;
-        }
-        bt->n++;
     }
     closedir(d);
     if (st == NV_OK && bt->n == 0)
-        st = nv_error_set(err, NV_ERR_INPUT, bt->o->plans_dir, 0, "holds no plan (no regular file *.csv)");
-    qsort(bt->rows, bt->n, sizeof *bt->rows, cmp_row);
+        st = nv_error_set(err, NV_ERR_INPUT, bt->o->plans_dir, 0,
+                          "holds no plan (*.csv, or a subfolder of CSV files for a plan of several files)");
+    if (bt->n > 1)
+        qsort(bt->rows, bt->n, sizeof *bt->rows, cmp_row);
     return st;
 }
 
@@ -218,8 +324,8 @@ static void run_one(batch *bt, row *r, nv_offices_cache *cache)
     char dir[4096];
     nv_error err = {0};
     snprintf(dir, sizeof dir, "%s/%s", bt->o->out_dir, r->name);
-    const char *files[1] = {r->file};
-    nv_status st = nv_session_digest(bt->s, files, 1, r->digest, &err);
+    const char *const *files = (const char *const *)r->files;
+    nv_status st = nv_session_digest(bt->s, files, r->n_files, r->digest, &err);
     if (st == NV_OK && !bt->o->force && read_result(bt, r, dir, r->digest)) {
         r->status = ROW_SKIPPED;
         return;
@@ -227,7 +333,7 @@ static void run_one(batch *bt, row *r, nv_offices_cache *cache)
     nv_evaluation *e = NULL;
     char *tmp = NULL;
     if (st == NV_OK)
-        st = nv_session_evaluate(bt->s, files, 1, cache, &e, r->diags, &err);
+        st = nv_session_evaluate(bt->s, files, r->n_files, cache, &e, r->diags, &err);
     if (st == NV_OK && !(tmp = nv_outdir_temp_beside(dir)))
         st = nv_error_set(&err, NV_ERR_FAIL, dir, 0, "cannot create a working folder beside it: %s", strerror(errno));
     if (st == NV_OK)
@@ -362,7 +468,8 @@ static nv_status write_plans_csv(const batch *bt, nv_error *err)
           "municipalities_with_presence,municipalities_without_presence,population", f);
     for (size_t k = 0; k < bt->radii.n; k++)
         fprintf(f, ",population_beyond_%gkm", bt->radii.km[k]);
-    fputs(",mean_distance_km,manifest_digest,error\n", f);
+    fputs(bt->o->n_rules ? ",mean_distance_km,violations,manifest_digest,error\n"
+                         : ",mean_distance_km,manifest_digest,error\n", f);
     static const char *const status[] = {"done", "skipped", "failed"};
     for (size_t i = 0; i < bt->n; i++) {
         const row *r = &bt->rows[i];
@@ -371,7 +478,7 @@ static nv_status write_plans_csv(const batch *bt, nv_error *err)
         csv_field(f, r->file);
         fprintf(f, ",%s", status[r->status]);
         if (r->status == ROW_FAILED) {
-            for (size_t k = 0; k < 6 + bt->radii.n + 1; k++)
+            for (size_t k = 0; k < 6 + bt->radii.n + 1 + (bt->o->n_rules > 0); k++)
                 fputc(',', f);
         } else {
             fprintf(f, ",%ld,%ld,%ld,%ld,%ld", r->offices, r->with_office, r->without_office, r->with_presence,
@@ -380,6 +487,8 @@ static nv_status write_plans_csv(const batch *bt, nv_error *err)
             for (size_t k = 0; k < bt->radii.n; k++)
                 csv_people(f, r->population - r->within[k]);
             csv_number(f, r->mean_km, 3);
+            if (bt->o->n_rules)
+                csv_number(f, r->violations >= 0 ? (double)r->violations : NAN, 0);
         }
         fputc(',', f);
         csv_field(f, r->digest);
@@ -513,6 +622,19 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
             totals->done++;
         }
     }
+    /* batch --rule: the violations of each plan's result, as narvaro check counts them. */
+    for (size_t i = 0; o->n_rules && i < bt.n && st == NV_OK; i++) {
+        row *r = &bt.rows[i];
+        char dir[4096];
+        size_t v = 0;
+        if (r->status == ROW_FAILED)
+            continue;
+        snprintf(dir, sizeof dir, "%s/%s", o->out_dir, r->name);
+        st = nv_rules_count_violations(dir, o->rules, o->n_rules, &v, err);
+        r->violations = (long)v;
+    }
+    if (st != NV_OK)
+        goto done;
     if ((st = write_plans_csv(&bt, err)) != NV_OK)
         goto done;
     const nv_session_options *so = nv_session_options_of(s);
@@ -523,6 +645,9 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
                           totals->failed, totals->plans, o->out_dir);
 done:
     for (size_t i = 0; i < bt.n; i++) {
+        for (size_t k = 0; k < bt.rows[i].n_files; k++)
+            free(bt.rows[i].files[k]);
+        free(bt.rows[i].files);
         free(bt.rows[i].file);
         free(bt.rows[i].name);
         nv_diags_destroy(bt.rows[i].diags);

@@ -10,7 +10,10 @@
 #include "plan.h"
 
 typedef struct nv_batch_options {
-    const char *plans_dir;   /* every *.csv in it, in name order */
+    const char *plans_dir;   /* every *.csv in it, and every subfolder of *.csv files (one plan
+                              * of several files, named after the folder), in name order */
+    const char *const *rules;/* narvaro check rules: plans.csv gets each plan's violations */
+    size_t n_rules;
     const char *out_dir;     /* created if missing */
     int jobs;                /* plans at once; 0: one per core */
     int force;               /* 1: run plans whose result is current too */

@@ -1080,3 +1080,67 @@ done:
     CPLPopErrorHandler();
     return st;
 }
+
+nv_status nv_boundaries_read_places(const nv_named_points_options *opts,
+                                    void (*place)(const char *name, const char *code, double x, double y, long fid,
+                                                  void *user),
+                                    void *user, nv_diags *diags, nv_error *err)
+{
+    static const char *const names[] = {"town", "ort", "tätort", "tatort", "locality", "plats", "name", "namn",
+                                        "NAME", "Name", NULL};
+    static const char *const codes[] = {"kommunkod", "kommun_code", "kommunkod_stated", "municipality_code",
+                                        "KOMMUNKOD", NULL};
+    layer_input in;
+    char fields[2048];
+    long skipped = 0;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    nv_status st = open_input(&in, opts->source, NULL, NULL, opts->analysis_crs ? opts->analysis_crs : "EPSG:3006",
+                              "--places", "--places (a layer with a CRS)", NULL, err);
+    if (st != NV_OK)
+        goto done;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(in.layer);
+    int failed = 0;
+    int f_name = find_field(defn, opts->name_field, names, "--places-name-field", opts->source, err, &failed);
+    if (failed) {
+        st = NV_ERR_INPUT;
+        goto done;
+    }
+    if (f_name < 0) {
+        list_fields(defn, fields, sizeof fields);
+        st = nv_error_set(err, NV_ERR_INPUT, opts->source, 0,
+                          "no name field (fields: %s); choose it with --places-name-field", fields);
+        goto done;
+    }
+    int f_code = find_field(defn, NULL, codes, NULL, opts->source, err, &failed);
+    OGRFieldType code_type = f_code >= 0 ? OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, f_code)) : OFTString;
+    OGR_L_ResetReading(in.layer);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(in.layer)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (!g || wkbFlatten(OGR_G_GetGeometryType(g)) != wkbPoint || OGR_G_IsEmpty(g) ||
+            !OGR_F_IsFieldSetAndNotNull(f, f_name)) {
+            skipped++;
+            OGR_F_Destroy(f);
+            continue;
+        }
+        double x = in.swap_xy ? OGR_G_GetY(g, 0) : OGR_G_GetX(g, 0);
+        double y = in.swap_xy ? OGR_G_GetX(g, 0) : OGR_G_GetY(g, 0);
+        proj_trans_generic(in.op, PJ_FWD, &x, sizeof x, 1, &y, sizeof y, 1, NULL, 0, 0, NULL, 0, 0);
+        char *code = f_code >= 0 && OGR_F_IsFieldSetAndNotNull(f, f_code) ? field_code(f, f_code, code_type, 4) : NULL;
+        if (isfinite(x) && isfinite(y))
+            place(OGR_F_GetFieldAsString(f, f_name), code ? code : "", x, y, (long)OGR_F_GetFID(f), user);
+        else
+            skipped++;
+        free(code);
+        OGR_F_Destroy(f);
+    }
+    if (skipped)
+        nv_diags_add(diags, NV_WARNING, opts->source, 0,
+                     "%ld feature%s without a point or a name left out of the gazetteer", skipped,
+                     skipped == 1 ? "" : "s");
+done:
+    close_input(&in);
+    CPLPopErrorHandler();
+    return st;
+}

@@ -83,6 +83,22 @@ nv_status nv_boundaries_read_points(const nv_points_options *opts,
  * off by more than 1 %, from PROJ's proj_factors.) */
 nv_status nv_boundaries_check_crs(const char *option, const char *crs, int analysis, nv_error *err);
 
+/* Named points from any OGR point layer (a gazetteer, places.h). */
+typedef struct nv_named_points_options {
+    const char *source;               /* any GDAL vector dataset name; its first layer is read */
+    const char *name_field;           /* NULL: town, ort, tätort, locality, plats, name, namn */
+    const char *analysis_crs;         /* NULL: "EPSG:3006" */
+} nv_named_points_options;
+
+/* Calls place(name, code, x, y, fid, user) for every point feature with a name, in the
+ * analysis CRS; code is the kommunkod field's value (zero-padded), "" without one.
+ * Features without a point or a name are skipped with one warning. NV_ERR_INPUT for a
+ * source that cannot be opened, has no CRS, or has no name field. */
+nv_status nv_boundaries_read_places(const nv_named_points_options *opts,
+                                    void (*place)(const char *name, const char *code, double x, double y, long fid,
+                                                  void *user),
+                                    void *user, nv_diags *diags, nv_error *err);
+
 /* Versions of the libraries this module uses, for --version. Static strings. */
 const char *nv_boundaries_gdal_version(void);
 const char *nv_boundaries_proj_version(void);

@@ -161,22 +161,48 @@ static void add_class(nv_classes *c, const char *key, const char *label, unsigne
     k->color = color;
 }
 
+/* The legend's words for a tier; another word is shown as it is. */
+static const char *tier_label(const char *w, nv_lang lang)
+{
+    static const char *const words[] = {"staffed", "booked", "servicekontor", "cooperation", "agreement", "none"};
+    static const char *const sv[] = {"Bemannat kontor", "Endast bokade besök", "Statens servicekontor",
+                                     "Samarbete (bokade möten)", "Överenskommelse med kommunen", "Ingen närvaro"};
+    static const char *const en[] = {"Staffed office", "Booked visits only", "State service office",
+                                     "Cooperation (booked meetings)", "Agreement with the municipality",
+                                     "No presence"};
+    for (size_t k = 0; k < sizeof words / sizeof *words; k++)
+        if (strcmp(w, words[k]) == 0)
+            return lang == NV_LANG_EN ? en[k] : sv[k];
+    return w;
+}
+
+/* Every tier some municipality has, in rank order, then none: one sequential scheme read
+ * so that the best tier is the strongest colour (the spec's reverse says how). */
 static nv_status make_presence(nv_classes *c, const nv_mapspec *s, nv_lang lang, const nv_class_input *in,
                                nv_error *err)
 {
-    static const char *const keys[NV_CLASSES_RANKS] = {"staffed", "booked", "other", "none"};
-    static const char *const labels[2][NV_CLASSES_RANKS] = {
-        {"Bemannat kontor", "Endast bokade besök", "Annan form av närvaro", "Ingen närvaro"},
-        {"Staffed office", "Booked visits only", "Other presence", "No presence"}};
+    static const char *const fallback[] = {"staffed", "booked"};
+    const char *const *words = in->tier_words ? in->tier_words : fallback;
+    size_t nt = in->tier_words ? in->n_tiers : 2, shown = 0;
+    if (nt + 1 > NV_CLASSES_RANKS)
+        nt = NV_CLASSES_RANKS - 1;
     unsigned colors[NV_MAPSPEC_MAX_CLASSES];
-    nv_status st = nv_classes_colors(s, NV_CLASSES_RANKS, colors, err);
+    for (size_t k = 0; k <= nt; k++)
+        shown += k == nt || in->rank_counts[k] > 0; /* none is always shown: the gaps are the point */
+    if (shown > NV_MAPSPEC_MAX_CLASSES)
+        return nv_error_set(err, NV_ERR_INPUT, s->path, 0,
+                            "the run has %zu presence tiers, more than a map's %d classes; rank fewer words "
+                            "(--presence-order) or merge types in the plan",
+                            shown, NV_MAPSPEC_MAX_CLASSES);
+    nv_status st = nv_classes_colors(s, shown, colors, err);
     if (st != NV_OK)
         return st;
-    for (int k = 0; k < NV_CLASSES_RANKS; k++) {
-        if (k == NV_PRESENCE_OTHER && in->rank_counts[k] == 0)
-            continue; /* shown only where a plan has other types */
+    for (size_t k = 0; k <= nt; k++) {
+        if (k < nt && in->rank_counts[k] == 0)
+            continue;
+        const char *w = k < nt ? words[k] : "none";
         c->rank_class[k] = (int)c->n;
-        add_class(c, keys[k], labels[lang][k], colors[k]);
+        add_class(c, w, tier_label(w, lang), colors[c->n]);
     }
     return NV_OK;
 }
@@ -224,10 +250,25 @@ static nv_status compute_breaks(nv_classes *c, const nv_mapspec *s, const nv_cla
 }
 
 /* A class's label: "< 50 %", "50–75 %", … "≥ 99 %" for shares; "0–10 km" … "> 100 km"
- * for distances. */
+ * for distances; "≤ 2", "2–4", … "> 9" for a column's numbers. */
 static void numeric_label(const nv_classes *c, size_t i, nv_lang lang, char *label, size_t size)
 {
     char a[32], b[32];
+    if (c->measure == NV_MEASURE_COLUMN) {
+        if (i > 0)
+            nv_classes_format_pct(a, sizeof a, c->breaks[i - 1], lang, 1);
+        if (i < c->n_breaks)
+            nv_classes_format_pct(b, sizeof b, c->breaks[i], lang, 1);
+        if (c->n_breaks == 0)
+            snprintf(label, size, "%s", lang == NV_LANG_EN ? "All values" : "Alla värden");
+        else if (i == 0)
+            snprintf(label, size, "≤ %s", b);
+        else if (i < c->n_breaks)
+            snprintf(label, size, "%s–%s", a, b);
+        else
+            snprintf(label, size, "> %s", a);
+        return;
+    }
     if (c->measure == NV_MEASURE_SHARE) {
         if (i > 0)
             nv_classes_format_pct(a, sizeof a, c->breaks[i - 1], lang, 0);
@@ -288,6 +329,38 @@ static nv_status make_numeric(nv_classes *c, const nv_mapspec *s, nv_lang lang, 
     return NV_OK;
 }
 
+/* A text column: a class per value, in the order given, then no data where some
+ * municipality has no value. */
+static nv_status make_categories(nv_classes *c, const nv_mapspec *s, nv_lang lang, const nv_class_input *in,
+                                 nv_error *err)
+{
+    unsigned colors[NV_MAPSPEC_MAX_CLASSES];
+    if (in->n_categories > NV_MAPSPEC_MAX_CLASSES - 1)
+        return nv_error_set(err, NV_ERR_INPUT, s->path, s->measure_line,
+                            "measure column:%s has %zu different values; a map shows at most %d categories (group "
+                            "the values in the table)",
+                            s->column, in->n_categories, NV_MAPSPEC_MAX_CLASSES - 1);
+    nv_status st = nv_classes_colors(s, in->n_categories, colors, err);
+    if (st != NV_OK)
+        return st;
+    c->categories = 1;
+    for (size_t k = 0; k < in->n_categories; k++)
+        add_class(c, in->categories[k], in->categories[k], colors[k]);
+    if (in->no_data) {
+        c->no_data_class = (int)c->n;
+        add_class(c, "no_data", lang == NV_LANG_EN ? "No data" : "Uppgift saknas", s->no_data_color);
+    }
+    return NV_OK;
+}
+
+int nv_classes_of_category(const nv_classes *c, const char *value)
+{
+    for (size_t k = 0; value && k < c->n; k++)
+        if ((int)k != c->no_data_class && strcmp(c->cls[k].key, value) == 0)
+            return (int)k;
+    return c->no_data_class;
+}
+
 nv_status nv_classes_make(nv_classes *c, const nv_mapspec *s, nv_lang lang, nv_breaks method,
                           const nv_class_input *in, nv_error *err)
 {
@@ -302,6 +375,8 @@ nv_status nv_classes_make(nv_classes *c, const nv_mapspec *s, nv_lang lang, nv_b
         return make_presence(c, s, lang, in, err);
     if (s->measure == NV_MEASURE_CHANGE)
         return make_change(c, s, lang, err);
+    if (s->measure == NV_MEASURE_COLUMN && in->categories)
+        return make_categories(c, s, lang, in, err);
     return make_numeric(c, s, lang, in, err);
 }
 

@@ -20,10 +20,10 @@
 #include <stddef.h>
 
 #define NV_CLASSES_MAX (NV_MAPSPEC_MAX_CLASSES + 1) /* the classes and a no-data class */
-#define NV_CLASSES_RANKS 4 /* presence ranks, nv_presence_rank: staffed, booked, other, none */
+#define NV_CLASSES_RANKS 17 /* presence tiers: up to 16 of a run's tiers (mapdata.h), then none */
 
 typedef struct nv_class {
-    char key[24];              /* presence: "staffed", "booked", "other", "none";
+    char key[24];              /* presence: the tier word ("staffed", "cooperation", ...), "none";
                                 * distance and population measures: "class1".., "no_data";
                                 * change: "lost_presence", "longer", "unchanged", "shorter", "gained_presence" */
     char label[96];            /* as printed in the legend (UTF-8) */
@@ -37,21 +37,28 @@ typedef struct nv_classes {
     size_t n;                  /* classes, in legend order */
     double breaks[NV_MAPSPEC_MAX_CLASSES]; /* class limits (see the top), ascending */
     size_t n_breaks;
-    int rank_class[NV_CLASSES_RANKS]; /* presence: rank -> class, -1 where not shown */
+    int rank_class[NV_CLASSES_RANKS]; /* presence: tier index (n_tiers: none) -> class, -1 where not shown */
     int no_data_class;         /* numeric measures: class of municipalities without a value, or -1 */
+    int categories;            /* measure column:NAME of text: the classes are its values */
     unsigned no_data_color;    /* the spec's, for municipalities in no class */
 } nv_classes;
 
 /* What the classes are made from: the municipalities of every map that shares the
  * classes (two plans side by side, a batch of runs). Borrowed for the call. */
 typedef struct nv_class_input {
-    int rank_counts[NV_CLASSES_RANKS]; /* presence: municipalities per rank on the maps shown
-                                * ("other" is a class only where some municipality has it) */
+    int rank_counts[NV_CLASSES_RANKS]; /* presence: municipalities per tier index on the maps shown
+                                * (a tier is a class only where some municipality has it;
+                                * none always is) */
+    const char *const *tier_words; /* presence: the run's tiers, best first (NULL: staffed, booked) */
+    size_t n_tiers;            /* index n_tiers of rank_counts is "none" */
     const double *values;      /* numeric measures with quantile or jenks breaks: the values the
                                 * limits are computed over, any order, NANs skipped */
     size_t n_values;
     size_t no_data;            /* numeric measures: municipalities on the maps shown without a
                                 * value (a no-data class is added when there are any) */
+    const char *const *categories; /* measure column:NAME of text: its distinct values, sorted (a
+                                * class each, keyed by the value); NULL for numbers */
+    size_t n_categories;
 } nv_class_input;
 
 /* Makes the classes of spec s for measure values in, in language lang, with limits by
@@ -61,12 +68,15 @@ typedef struct nv_class_input {
 nv_status nv_classes_make(nv_classes *c, const nv_mapspec *s, nv_lang lang, nv_breaks method,
                           const nv_class_input *in, nv_error *err);
 
-/* The class (an index into c->cls) of a municipality with presence rank, or -1. */
+/* The class (an index into c->cls) of a municipality with presence tier index, or -1. */
 int nv_classes_of_rank(const nv_classes *c, int rank);
 
 /* The class of a km or percent value (NAN: the no-data class, -1 if none), for numeric
  * measures. */
 int nv_classes_of_value(const nv_classes *c, double v);
+
+/* The class of a text value of measure column:NAME (NULL: the no-data class, -1 if none). */
+int nv_classes_of_category(const nv_classes *c, const char *value);
 
 /* The class of an nv_change_class, for measure change (-1 for none). */
 int nv_classes_of_change(const nv_classes *c, int change);

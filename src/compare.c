@@ -87,6 +87,56 @@ nv_status nv_compare_municipalities(const nv_muni_result *before, const nv_muni_
     return NV_OK;
 }
 
+/* Orders two presence words: < 0 when a is the better tier. */
+static int tier_cmp(const nv_tiers *tiers, const char *a, const char *b)
+{
+    size_t n = nv_tiers_count(tiers);
+    size_t ra = strcmp(a, "none") == 0 ? n + 1 : nv_tiers_rank(tiers, a);
+    size_t rb = strcmp(b, "none") == 0 ? n + 1 : nv_tiers_rank(tiers, b);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    return ra == n ? strcmp(a, b) : 0;
+}
+
+static int change_cmp(const void *pa, const void *pb, void *tiers)
+{
+    const nv_tier_change *a = pa, *b = pb;
+    const nv_tiers *sort_tiers = tiers;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    int c = tier_cmp(sort_tiers, a->from, b->from);
+    return c ? c : tier_cmp(sort_tiers, a->to, b->to);
+}
+
+void nv_compare_tiers(nv_change *changes, size_t n, const nv_tiers *tiers, nv_compare_totals *totals)
+{
+    totals->lower_tier = totals->higher_tier = 0;
+    totals->n_tier_changes = 0;
+    for (size_t i = 0; i < n; i++) {
+        nv_change *c = &changes[i];
+        const char *from = c->before->presence, *to = c->after->presence;
+        int cmp = tier_cmp(tiers, from, to);
+        c->tier_delta = cmp < 0 ? -1 : cmp > 0 ? 1 : 0;
+        if (!strcmp(from, to))
+            continue;
+        totals->lower_tier += c->tier_delta < 0;
+        totals->higher_tier += c->tier_delta > 0;
+        size_t k = 0;
+        while (k < totals->n_tier_changes &&
+               (strcmp(totals->tier_changes[k].from, from) || strcmp(totals->tier_changes[k].to, to)))
+            k++;
+        if (k == totals->n_tier_changes) {
+            if (k == NV_MAX_TIER_CHANGES)
+                continue;
+            totals->tier_changes[k] = (nv_tier_change){from, to, 0};
+            totals->n_tier_changes++;
+        }
+        totals->tier_changes[k].count++;
+    }
+    qsort_r(totals->tier_changes, totals->n_tier_changes, sizeof *totals->tier_changes, change_cmp,
+            (void *)tiers);
+}
+
 static int rank_cmp(const void *pa, const void *pb, void *base)
 {
     const nv_change *changes = base;

@@ -184,6 +184,21 @@ static char *fmt(const char *f, ...)
     return s;
 }
 
+/* The municipality whose name is name (compared as gazetteer names are), or -1. */
+static long muni_by_name(const nv_boundaries *b, const char *name)
+{
+    char *key = nv_places_key(name);
+    long found = -1;
+    for (size_t m = 0; key && m < nv_boundaries_count(b) && found < 0; m++) {
+        char *k = nv_places_key(nv_boundaries_get(b, m)->name);
+        if (k && strcmp(k, key) == 0)
+            found = (long)m;
+        free(k);
+    }
+    free(key);
+    return found;
+}
+
 /* Rejects a row whose town or code cannot place it: an NV_PROBLEM, and *bad counts it. */
 static long reject_row(const nv_office *in, nv_office_result *o, char **note, nv_diags *diags, int *bad,
                        char *why)
@@ -223,8 +238,12 @@ static long place_by_name(const nv_boundaries *b, const nv_places *places, const
             o->snap_m = 0;
             o->kommunkod = mu->code;
             o->namn = mu->name;
-            *note = fmt("no coordinates: placed at %s in %s %s (%s:%ld)", pl->name, mu->code, mu->name,
-                        nv_places_source(places), pl->line);
+            if (pl->feature >= 0)
+                *note = fmt("no coordinates: placed at %s in %s %s (%s, feature %ld)", pl->name, mu->code, mu->name,
+                            nv_places_source(places), pl->feature);
+            else
+                *note = fmt("no coordinates: placed at %s in %s %s (%s:%ld)", pl->name, mu->code, mu->name,
+                            nv_places_source(places), pl->line);
             return (long)pl->muni;
         }
         if (n > 1) {
@@ -238,6 +257,20 @@ static long place_by_name(const nv_boundaries *b, const nv_places *places, const
                               fmt("town \"%s\" is in %zu municipalities: %s%s; add a kommunkod column to say "
                                   "which",
                                   in->town, n, list, n > MAX_HITS ? ", ..." : ""));
+        }
+        if (code_m < 0 && (code_m = muni_by_name(b, in->town)) >= 0) {
+            /* Not a locality but a municipality's name ("Ydre", "Ydre kommun"): its point. */
+            mu = nv_boundaries_get(b, (size_t)code_m);
+            o->x = mu->rep_x;
+            o->y = mu->rep_y;
+            o->status = "placed";
+            o->placed_by = "municipality";
+            o->snap_m = 0;
+            o->kommunkod = mu->code;
+            o->namn = mu->name;
+            *note = fmt("no coordinates; %s is no locality of the gazetteer but the municipality %s %s: placed at "
+                        "its representative point", in->town, mu->code, mu->name);
+            return code_m;
         }
         if (code_m < 0) {
             const char *near[3];

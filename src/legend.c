@@ -12,6 +12,15 @@ static const char *tr(const nv_page *r, const char *sv, const char *en)
     return nv_page_tr(r, sv, en);
 }
 
+/* "Offices", or "Locations" when other tiers than offices have symbols. */
+static const char *symbols_heading(const nv_page *r)
+{
+    for (int t = NV_OFFICE_SERVICE; t <= NV_OFFICE_OTHER; t++)
+        if (r->show_type[t])
+            return tr(r, "Platser", "Locations");
+    return tr(r, "Kontor", "Offices");
+}
+
 static const double COL_GAP = 8;
 
 static const double LEGEND_HEAD = 9.5, LEGEND_TEXT = 8.2, SCALE_TEXT = 7.0;
@@ -26,6 +35,8 @@ const char *nv_legend_heading(const nv_page *r)
         return r->auto_legend;
     if (r->s->measure == NV_MEASURE_CHANGE)
         return tr(r, "Förändring i kommunen", "Change in the municipality");
+    if (r->s->measure == NV_MEASURE_COLUMN)
+        return r->s->column;
     return r->s->measure == NV_MEASURE_PRESENCE ? tr(r, "Lokal närvaro i kommunen", "Local presence in the municipality")
                                                 : tr(r, "Avstånd till närmaste kontor", "Distance to the nearest office");
 }
@@ -73,7 +84,7 @@ nv_legend_metrics nv_legend_measure(nv_page *r)
     }
     wmax = fmax(wmax, p.swatch_w + 6 + label_w + 12 + p.count_w);
     if (any_symbol) {
-        l = nv_page_text(r, tr(r, "Kontor", "Offices"), LEGEND_HEAD, 1, 0, 0);
+        l = nv_page_text(r, symbols_heading(r), LEGEND_HEAD, 1, 0, 0);
         nv_page_text_size(l, &w, &h);
         g_object_unref(l);
         p.sym_head_h = h + 3;
@@ -182,7 +193,7 @@ static double draw_symbol_rows(nv_page *r, const nv_legend_metrics *p, nv_render
 {
     cairo_t *cr = r->cr;
     y += 6;
-    PangoLayout *l = nv_page_text(r, tr(r, "Kontor", "Offices"), LEGEND_HEAD, 1, 0, 0);
+    PangoLayout *l = nv_page_text(r, symbols_heading(r), LEGEND_HEAD, 1, 0, 0);
     nv_page_show_text(r, l, x, y, NV_INK);
     g_object_unref(l);
     y += p->sym_head_h;

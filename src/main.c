@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "render.h"
 #include "report.h"
+#include "rules.h"
 #include "store.h"
 #include "textin.h"
 
@@ -51,10 +52,16 @@ static const char INPUT_HELP[] =
     "  --lat COL, --lon COL  latitude/longitude columns (default: found by header)\n"
     "  --id-column COL       office id column (default: found by header)\n"
     "  --places SRC          gazetteer for rows with a town and no coordinates: a CSV\n"
-    "                        with a name, lat/lon (or x/y) and optionally a kommunkod\n"
+    "                        with a name, lat/lon (or x/y) and optionally a kommunkod,\n"
+    "                        or any OGR point layer\n"
     "                        (default $NARVARO_DATA/data/places/localities.csv)\n"
     "  --places-name-field F the gazetteer's name column (default: town, ort, tätort,\n"
     "                        locality, plats, name, namn)\n"
+    "\n"
+    "Attributes:\n"
+    "  --attributes CSV      a table keyed by kommunkod (or lanskod) whose other columns\n"
+    "                        are joined into municipalities.csv (counties.csv) and\n"
+    "                        narvaro.sqlite (repeatable)\n"
     "\n"
     "Presence:\n"
     "  --presence-order LIST tiers, best first (default staffed,booked,servicekontor,\n"
@@ -113,6 +120,7 @@ static const char ANALYZE_HELP[] =
 
 static const char COMPARE_HELP[] =
     "Usage: narvaro compare BASE.csv PLAN.csv [OPTIONS] --out DIR\n"
+    "       narvaro compare --base F [--base F ...] --plan F [--plan F ...] [OPTIONS] --out DIR\n"
     "\n"
     "What does PLAN change against BASE? Both plans are measured on the same boundaries\n"
     "and population; DIR gets changes.csv (every municipality whose situation changes),\n"
@@ -121,6 +129,10 @@ static const char COMPARE_HELP[] =
     "before/ and after/, each a complete analyze result.\n"
     "\n"
     "%s"
+    "Plans:\n"
+    "  --base F, --plan F    the files of each plan (repeatable: offices plus\n"
+    "                        arrangements, say), instead of BASE.csv PLAN.csv\n"
+    "\n"
     "Output:\n"
     "  --out DIR             the comparison folder, written whole or not at all\n"
     "  --no-maps             no maps in before/ and after/\n"
@@ -133,7 +145,8 @@ static const char COMPARE_HELP[] =
 static const char BATCH_HELP[] =
     "Usage: narvaro batch PLANS_DIR [OPTIONS] --out DIR\n"
     "\n"
-    "Evaluates every plan (*.csv) in PLANS_DIR on the same boundaries and population:\n"
+    "Evaluates every plan in PLANS_DIR (each *.csv, and each subfolder of CSV files as\n"
+    "one plan named after it) on the same boundaries and population:\n"
     "DIR/<plan>/ holds each plan's result (as narvaro analyze writes it), DIR/plans.csv\n"
     "one row per plan. A plan whose result in DIR was made from the same inputs, options\n"
     "and versions (the manifest in its summary.json) is skipped; a bad plan is reported\n"
@@ -147,6 +160,8 @@ static const char BATCH_HELP[] =
     "  --force               run every plan, also those whose result is current\n"
     "  --tables-only         CSV and JSON only: no narvaro.sqlite, no map (fastest)\n"
     "  --no-maps             no map in each result\n"
+    "  --rule EXPR           a narvaro check rule (repeatable): plans.csv gets each\n"
+    "                        plan's number of violations\n"
     "  -q, --quiet           no progress bar, warnings or totals, only errors\n"
     "  -h, --help            this help\n"
     "\n"
@@ -164,6 +179,7 @@ static const char MAIN_HELP[] =
     "  compare     what a new office plan changes (narvaro compare --help)\n"
     "  batch       every plan in a folder, resumable (narvaro batch --help)\n"
     "  render      maps of a finished run as PNG, SVG or PDF (narvaro render --help)\n"
+    "  check       rules on a finished run: does it meet the standard? (narvaro check --help)\n"
     "\n"
     "Options:\n"
     "  -h, --help     this help\n"
@@ -176,10 +192,11 @@ enum {
     OPT_OFFICES_CRS, OPT_DELIMITER, OPT_ENCODING, OPT_LAT, OPT_LON, OPT_ID_COLUMN,
     OPT_CRS, OPT_SNAP_KM, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
     OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS,
-    OPT_PLACES, OPT_PLACES_NAME_FIELD, OPT_PRESENCE_ORDER, OPT_OFFICE_TYPES,
+    OPT_PLACES, OPT_PLACES_NAME_FIELD, OPT_PRESENCE_ORDER, OPT_OFFICE_TYPES, OPT_ATTRIBUTES,
     OPT_NO_REPORT, OPT_LANG,
     /* command-specific */
-    OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY
+    OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY, OPT_BASE, OPT_PLAN,
+    OPT_RULE
 };
 
 /* The long options analyze, compare and batch share (INPUT_HELP). */
@@ -209,6 +226,7 @@ enum {
     {"places-name-field", required_argument, NULL, OPT_PLACES_NAME_FIELD},    \
     {"presence-order", required_argument, NULL, OPT_PRESENCE_ORDER},          \
     {"office-types", required_argument, NULL, OPT_OFFICE_TYPES},              \
+    {"attributes", required_argument, NULL, OPT_ATTRIBUTES},                  \
     {"no-report", no_argument, NULL, OPT_NO_REPORT},                          \
     {"lang", required_argument, NULL, OPT_LANG},                              \
     {"quiet", no_argument, NULL, 'q'},                                        \
@@ -261,6 +279,8 @@ static long parse_count(const char *arg, long lo, long hi)
     return end == arg || *end || n < lo || n > hi ? -1 : n;
 }
 
+static const char *attribute_files[32]; /* --attributes, for the one command a process runs */
+
 /* Handles an option of INPUT_LONGOPTS; returns 1 if c was one. *rc is set when its value
  * is bad. */
 static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
@@ -291,6 +311,15 @@ static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
     case OPT_PLACES_NAME_FIELD: o->places.name_field = arg; return 1;
     case OPT_PRESENCE_ORDER: o->presence_order = arg; return 1;
     case OPT_OFFICE_TYPES: o->office_types = arg; return 1;
+    case OPT_ATTRIBUTES:
+        /* The list points into argv, which outlives every command. */
+        if (o->n_attribute_files == sizeof attribute_files / sizeof *attribute_files) {
+            *rc = usage_error("%s--attributes: at most 32 tables", "");
+            return 1;
+        }
+        attribute_files[o->n_attribute_files++] = arg;
+        o->attribute_files = attribute_files;
+        return 1;
     case OPT_CRS: o->boundaries.analysis_crs = arg; return 1;
     case OPT_SNAP_KM:
         o->snap_km = strtod(arg, &end);
@@ -352,7 +381,9 @@ static int check_value(int c, const char *arg, const struct option *longopts, in
     snprintf(opt, sizeof opt, "--%s", name);
     if (!arg[0])
         return usage_error("%s needs a value, not an empty string", opt);
-    if (c != repeatable && c >= 256 && (size_t)(c - 256) < n_seen) {
+    /* Lists by nature: every --attributes table, --base and --plan file, --rule. */
+    int list = c == OPT_ATTRIBUTES || c == OPT_BASE || c == OPT_PLAN || c == OPT_RULE;
+    if (c != repeatable && !list && c >= 256 && (size_t)(c - 256) < n_seen) {
         if (seen[c - 256]) {
             char msg[160];
             snprintf(msg, sizeof msg, "%s is given twice; give it once", opt);
@@ -607,6 +638,8 @@ static int cmd_compare(int argc, char **argv)
         {"out", required_argument, NULL, OPT_OUT},
         {"no-maps", no_argument, NULL, OPT_NO_MAPS},
         {"top", required_argument, NULL, OPT_TOP},
+        {"base", required_argument, NULL, OPT_BASE},
+        {"plan", required_argument, NULL, OPT_PLAN},
         {NULL, 0, NULL, 0}};
     nv_session_options so;
     memset(&so, 0, sizeof so);
@@ -614,6 +647,9 @@ static int cmd_compare(int argc, char **argv)
     const char *out_dir = NULL;
     int quiet = 0, c, rc = 0;
     long top = 10;
+    /* argv outlives these: the arrays only point into it. */
+    const char *base_files[64], *plan_files[64];
+    size_t n_base = 0, n_plan = 0;
     optind = 1;
     opterr = 0;
     unsigned char seen[64] = {0};
@@ -628,6 +664,15 @@ static int cmd_compare(int argc, char **argv)
         switch (c) {
         case OPT_OUT: out_dir = optarg; break;
         case OPT_NO_MAPS: so.no_maps = 1; break;
+        case OPT_BASE:
+        case OPT_PLAN:
+            if ((c == OPT_BASE ? n_base : n_plan) == 64)
+                return usage_error("%s: at most 64 files per plan", c == OPT_BASE ? "--base" : "--plan");
+            if (c == OPT_BASE)
+                base_files[n_base++] = optarg;
+            else
+                plan_files[n_plan++] = optarg;
+            break;
         case OPT_TOP:
             if ((top = parse_count(optarg, 0, 1000000)) < 0)
                 return usage_error("--top '%s': give a number of rows", optarg);
@@ -637,13 +682,25 @@ static int cmd_compare(int argc, char **argv)
         default: return option_error(c, argv);
         }
     }
-    if (argc - optind != 2)
-        return usage_error("%sgive two plans: narvaro compare BASE.csv PLAN.csv --out DIR", "");
+    if (n_base || n_plan) {
+        if (!n_base || !n_plan || argc - optind != 0)
+            return usage_error("%sgive both plans as --base F ... --plan F ... (or as BASE.csv PLAN.csv, not both)",
+                               "");
+    } else if (argc - optind != 2) {
+        return usage_error("%sgive two plans: narvaro compare BASE.csv PLAN.csv --out DIR (or --base F --plan F)",
+                           "");
+    } else {
+        base_files[n_base++] = argv[optind];
+        plan_files[n_plan++] = argv[optind + 1];
+    }
     if (!out_dir)
         return usage_error("%sno output folder: give one with --out DIR", "");
-    const char *base = argv[optind], *plan = argv[optind + 1];
-    if ((rc = check_file(NULL, base, 0)) != 0 || (rc = check_file(NULL, plan, 0)) != 0 ||
-        (rc = check_session_options(&so)) != 0 || (rc = check_out_dir(out_dir)) != 0)
+    const char *base = base_files[0], *plan = plan_files[0];
+    for (size_t i = 0; i < n_base && rc == 0; i++)
+        rc = check_file(NULL, base_files[i], 0);
+    for (size_t i = 0; i < n_plan && rc == 0; i++)
+        rc = check_file(NULL, plan_files[i], 0);
+    if (rc != 0 || (rc = check_session_options(&so)) != 0 || (rc = check_out_dir(out_dir)) != 0)
         return rc;
 
     nv_diags *diags = nv_diags_create();
@@ -656,9 +713,9 @@ static int cmd_compare(int argc, char **argv)
     nv_compare_totals t;
     nv_status st = nv_session_open(&so, &s, diags, &err);
     if (st == NV_OK)
-        st = nv_session_evaluate(s, &base, 1, NULL, &before, diags, &err);
+        st = nv_session_evaluate(s, base_files, n_base, NULL, &before, diags, &err);
     if (st == NV_OK)
-        st = nv_session_evaluate(s, &plan, 1, NULL, &after, diags, &err);
+        st = nv_session_evaluate(s, plan_files, n_plan, NULL, &after, diags, &err);
     size_t nm = 0;
     if (st == NV_OK) {
         nv_coverage_municipalities(nv_evaluation_coverage(after), &nm);
@@ -682,11 +739,20 @@ static int cmd_compare(int argc, char **argv)
         const nv_run_summary *b = nv_evaluation_summary(before), *a = nv_evaluation_summary(after);
         nv_radii radii;
         nv_session_radii(s, &radii);
-        printf("%s -> %s\n", base, plan);
+        printf("%s%s -> %s%s\n", base, n_base > 1 ? " (+ more files)" : "", plan, n_plan > 1 ? " (+ more files)" : "");
         printf("municipalities with an office: %d -> %d; %d lose their presence, %d gain one; "
                "the nearest office is farther in %d, nearer in %d\n",
                b->with_office, a->with_office, t.losing_presence, t.gaining_presence, t.longer, t.shorter);
         char pb[64], kb[32], ka[32];
+        if (b->locations > b->offices || a->locations > a->offices)
+            printf("municipalities with presence of any kind: %d -> %d\n", b->with_presence, a->with_presence);
+        if (t.n_tier_changes) {
+            printf("presence tier lower in %d, higher in %d:", t.lower_tier, t.higher_tier);
+            for (size_t k = 0; k < t.n_tier_changes && k < 6; k++)
+                printf("%s %d %s -> %s", k ? "," : "", t.tier_changes[k].count, t.tier_changes[k].from,
+                       t.tier_changes[k].to);
+            printf("%s\n", t.n_tier_changes > 6 ? ", ... (summary.json lists all)" : "");
+        }
         if (b->pop.population == b->pop.population) {
             printf("people moving beyond");
             for (size_t r = 0; r < radii.n; r++)
@@ -767,12 +833,14 @@ static int cmd_batch(int argc, char **argv)
         {"jobs", required_argument, NULL, OPT_JOBS},
         {"force", no_argument, NULL, OPT_FORCE},
         {"tables-only", no_argument, NULL, OPT_TABLES_ONLY},
+        {"rule", required_argument, NULL, OPT_RULE},
         {NULL, 0, NULL, 0}};
     nv_session_options so;
     memset(&so, 0, sizeof so);
     so.snap_km = 2.0;
     nv_batch_options bo;
     memset(&bo, 0, sizeof bo);
+    const char *rules[64];
     int quiet = 0, c, rc = 0;
     optind = 1;
     opterr = 0;
@@ -790,6 +858,12 @@ static int cmd_batch(int argc, char **argv)
         case OPT_NO_MAPS: so.no_maps = 1; break;
         case OPT_TABLES_ONLY: so.tables_only = 1; break;
         case OPT_FORCE: bo.force = 1; break;
+        case OPT_RULE:
+            if (bo.n_rules == 64)
+                return usage_error("%s--rule: at most 64 rules", "");
+            rules[bo.n_rules++] = optarg;
+            bo.rules = rules;
+            break;
         case OPT_JOBS: {
             long n = parse_count(optarg, 0, 64);
             if (n < 0)
@@ -1136,6 +1210,112 @@ static void catch_stop_signals(void)
         pthread_sigmask(SIG_UNBLOCK, &stop_signals, NULL);
 }
 
+/* ---- narvaro check ---- */
+
+static const char CHECK_HELP[] =
+    "Usage: narvaro check DIR --rule EXPR [--rule EXPR ...] [--rules FILE] [OPTIONS]\n"
+    "\n"
+    "Evaluates each rule on every row of a finished result (DIR/municipalities.csv, or\n"
+    "DIR/counties.csv with --level county) and writes one row per failing row and rule to\n"
+    "DIR/violations.csv, with the values of the columns the rule names.\n"
+    "\n"
+    "  --rule EXPR           a rule, e.g. 'presence != \"none\" or nearest_office_km <= 30'\n"
+    "                        (repeatable)\n"
+    "  --rules FILE          rules, one \"name: expression\" per line ('#' comments)\n"
+    "  --level L             municipality (default) or county\n"
+    "  --out FILE            the violations file (default DIR/violations.csv)\n"
+    "  -q, --quiet           no summary lines\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "A rule: numbers, \"strings\", column names, < <= == != >= >, and or not, ( ),\n"
+    "+ - * /. Tiers compare by rank, the better one greater: presence >= booked holds for\n"
+    "staffed and booked. A comparison with an empty cell is false.\n"
+    "\n"
+    "Exit status: 0 every rule holds, 3 a rule fails somewhere, 2 bad input (a bad rule:\n"
+    "its position and the known columns), 1 other failure.\n";
+
+static int cmd_check(int argc, char **argv)
+{
+    enum { COPT_RULE = 256, COPT_RULES, COPT_LEVEL, COPT_OUT };
+    static const struct option longopts[] = {
+        {"rule", required_argument, NULL, COPT_RULE},
+        {"rules", required_argument, NULL, COPT_RULES},
+        {"level", required_argument, NULL, COPT_LEVEL},
+        {"out", required_argument, NULL, COPT_OUT},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char **exprs = calloc((size_t)argc + 1, sizeof *exprs), **files = calloc((size_t)argc + 1, sizeof *files);
+    nv_check_options o;
+    memset(&o, 0, sizeof o);
+    int quiet = 0, c, rc = 0;
+    if (!exprs || !files) {
+        rc = NV_ERR_FAIL;
+        goto done;
+    }
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case COPT_RULE: exprs[o.n_exprs++] = optarg; break;
+        case COPT_RULES: files[o.n_files++] = optarg; break;
+        case COPT_LEVEL:
+            if (strcmp(optarg, "municipality") == 0 || strcmp(optarg, "kommun") == 0)
+                o.county = 0;
+            else if (strcmp(optarg, "county") == 0 || strcmp(optarg, "lan") == 0 || strcmp(optarg, "län") == 0)
+                o.county = 1;
+            else {
+                rc = usage_error("--level '%s': give municipality or county", optarg);
+                goto done;
+            }
+            break;
+        case COPT_OUT: o.out = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'h': fputs(CHECK_HELP, stdout); goto done;
+        default: rc = option_error(c, argv); goto done;
+        }
+    }
+    if (argc - optind != 1) {
+        rc = usage_error("%sgive one result folder: narvaro check DIR --rule EXPR", "");
+        goto done;
+    }
+    if (o.n_exprs == 0 && o.n_files == 0) {
+        rc = usage_error("%sno rules: give one with --rule EXPR or a file with --rules FILE", "");
+        goto done;
+    }
+    o.dir = argv[optind];
+    o.exprs = exprs;
+    o.files = files;
+    nv_error err = {0};
+    nv_check_result res;
+    nv_status st = nv_rules_check(&o, &res, &err);
+    if (st != NV_OK) {
+        rc = report_error(&err, st);
+        goto done;
+    }
+    const char *noun = o.county ? "counties" : "municipalities";
+    size_t failing_rules = 0;
+    for (size_t i = 0; i < res.n_rules; i++) {
+        const nv_check_rule_result *r = &res.rules[i];
+        failing_rules += r->failing > 0;
+        if (quiet)
+            continue;
+        if (r->failing)
+            printf("%s fails in %zu of %zu %s: %s\n", r->name, r->failing, res.rows, noun, r->text);
+        else
+            printf("%s holds in all %zu %s: %s\n", r->name, res.rows, noun, r->text);
+    }
+    if (!quiet)
+        printf("%zu of %zu rules hold; violations in %s\n", res.n_rules - failing_rules, res.n_rules,
+               res.violations);
+    rc = failing_rules ? 3 : 0;
+    nv_check_result_free(&res);
+done:
+    free(exprs);
+    free(files);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -1166,6 +1346,8 @@ int main(int argc, char **argv)
         return cmd_batch(argc - 1, argv + 1);
     if (strcmp(cmd, "render") == 0)
         return cmd_render(argc - 1, argv + 1);
-    fprintf(stderr, "narvaro: unknown command '%s' (commands: analyze, compare, batch, render; see narvaro --help)\n", cmd);
+    if (strcmp(cmd, "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    fprintf(stderr, "narvaro: unknown command '%s' (commands: analyze, compare, batch, render, check; see narvaro --help)\n", cmd);
     return NV_ERR_INPUT;
 }

@@ -6,6 +6,7 @@
 
 #include "compare.h"
 #include "textin.h"
+#include "tiers.h"
 
 #include <sqlite3.h>
 
@@ -36,7 +37,17 @@ void nv_mapdata_destroy(nv_map_data *d)
         free(d->m[i].kommunkod);
         free(d->m[i].namn);
         free(d->m[i].lanskod);
+        free(d->m[i].pword);
+        free(d->m[i].pword_before);
     }
+    for (size_t i = 0; i < d->n_tiers; i++)
+        free(d->tiers[i]);
+    for (size_t i = 0; d->vals && i < d->nm * d->n_cols; i++)
+        free(d->vals[i]);
+    for (size_t c = 0; c < d->n_cols; c++)
+        free(d->cols[c]);
+    free(d->cols);
+    free(d->vals);
     for (size_t i = 0; i < d->nc; i++) {
         free(d->c[i].lanskod);
         free(d->c[i].namn);
@@ -327,6 +338,7 @@ static nv_status load_munis(nv_map_data *d, sqlite3 *db, nv_error *err)
             m->lanskod = strndup(m->kommunkod, 2);
         m->offices = sqlite3_column_int(st, 3);
         m->presence = presence_rank((const char *)sqlite3_column_text(st, 4));
+        m->pword = dup_col(st, 4);
         m->nearest_km = real_col(st, 5);
         m->change = -1;
         if (d->compare) {
@@ -336,6 +348,7 @@ static nv_status load_munis(nv_map_data *d, sqlite3 *db, nv_error *err)
                     m->change = k;
             m->offices_before = sqlite3_column_int(st, 11);
             m->presence_before = presence_rank((const char *)sqlite3_column_text(st, 12));
+            m->pword_before = dup_col(st, 12);
             m->nearest_km_before = real_col(st, 13);
         }
         m->rep_x = real_col(st, 6);
@@ -426,6 +439,147 @@ static nv_status load_counties(nv_map_data *d, sqlite3 *db, nv_error *err)
     return NV_OK;
 }
 
+static int type_symbol(const char *type)
+{
+    static const char *const words[] = {"staffed", "booked", "servicekontor", "cooperation", "agreement"};
+    for (int k = 0; type && k < 5; k++)
+        if (strcmp(type, words[k]) == 0)
+            return k;
+    return NV_OFFICE_OTHER;
+}
+
+static int add_tier(nv_map_data *d, const char *w)
+{
+    if (!w || !w[0] || strcmp(w, "none") == 0)
+        return 0;
+    for (size_t k = 0; k < d->n_tiers; k++)
+        if (strcmp(d->tiers[k], w) == 0)
+            return 0;
+    if (d->n_tiers == NV_MAP_MAX_TIERS)
+        return 0; /* more words than a legend can show: the rest count as the last */
+    return (d->tiers[d->n_tiers++] = strdup(w)) ? 0 : -1;
+}
+
+static int cmp_words(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int tier_index(const nv_map_data *d, const char *w)
+{
+    if (!w || strcmp(w, "none") == 0)
+        return (int)d->n_tiers;
+    for (size_t k = 0; k < d->n_tiers; k++)
+        if (strcmp(d->tiers[k], w) == 0)
+            return (int)k;
+    return (int)d->n_tiers - 1;
+}
+
+/* Every column of the municipalities layer, as text (measure = column:NAME). */
+static nv_status load_columns(nv_map_data *d, sqlite3 *db, nv_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    nv_status status = NV_OK;
+    char *sql = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('municipalities')", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(db, d->path, "reading the municipalities' columns", err);
+    size_t cap = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        if (!name || strcmp(name, "geom") == 0)
+            continue;
+        if (grow((void **)&d->cols, &cap, d->n_cols + 1, sizeof *d->cols) != 0 ||
+            !(d->cols[d->n_cols] = strdup(name))) {
+            sqlite3_finalize(st);
+            return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+        }
+        d->n_cols++;
+    }
+    sqlite3_finalize(st);
+    if (!d->n_cols || !d->nm)
+        return NV_OK;
+    if (!(d->vals = calloc(d->nm * d->n_cols, sizeof *d->vals)))
+        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    size_t len = 64;
+    for (size_t c = 0; c < d->n_cols; c++)
+        len += 2 * strlen(d->cols[c]) + 4;
+    if (!(sql = malloc(len)))
+        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    size_t n = (size_t)snprintf(sql, len, "SELECT kommunkod");
+    for (size_t c = 0; c < d->n_cols; c++) {
+        sql[n++] = ',', sql[n++] = ' ', sql[n++] = '"';
+        for (const char *q = d->cols[c]; *q; q++) {
+            if (*q == '"')
+                sql[n++] = '"';
+            sql[n++] = *q;
+        }
+        sql[n++] = '"';
+    }
+    snprintf(sql + n, len - n, " FROM municipalities");
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    free(sql);
+    if (rc != SQLITE_OK)
+        return db_fail(db, d->path, "reading the municipalities' columns", err);
+    while (status == NV_OK && sqlite3_step(st) == SQLITE_ROW) {
+        int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 0));
+        for (size_t c = 0; mi >= 0 && c < d->n_cols; c++) {
+            const unsigned char *v = sqlite3_column_text(st, (int)c + 1);
+            if (v && *v && !(d->vals[(size_t)mi * d->n_cols + c] = strdup((const char *)v)))
+                status = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+        }
+    }
+    sqlite3_finalize(st);
+    return status;
+}
+
+int nv_mapdata_column(const nv_map_data *d, const char *name)
+{
+    for (size_t c = 0; c < d->n_cols; c++)
+        if (strcmp(d->cols[c], name) == 0)
+            return (int)c;
+    return -1;
+}
+
+const char *nv_mapdata_text(const nv_map_data *d, int col, const nv_map_muni *m)
+{
+    int i = col >= 0 && (size_t)col < d->n_cols ? nv_mapdata_find_muni(d, m->kommunkod) : -1;
+    return i >= 0 ? d->vals[(size_t)i * d->n_cols + (size_t)col] : NULL;
+}
+
+/* The tiers of the run, and each municipality's. */
+static nv_status load_tiers(nv_map_data *d, sqlite3 *db, nv_error *err)
+{
+    char *order = NULL;
+    sqlite3_stmt *st = NULL;
+    if (!d->compare &&
+        sqlite3_prepare_v2(db, "SELECT presence_order FROM runs ORDER BY fid DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        order = dup_col(st, 0);
+    sqlite3_finalize(st);
+    const char *list = order && order[0] ? order : NV_TIERS_DEFAULT_ORDER;
+    int bad = 0;
+    for (const char *p = list; *p && !bad;) {
+        size_t k = strcspn(p, ",");
+        char *w = strndup(p, k);
+        bad = !w || add_tier(d, w) != 0;
+        free(w);
+        p += k + (p[k] == ',');
+    }
+    free(order);
+    size_t ranked = d->n_tiers;
+    for (size_t i = 0; i < d->nm && !bad; i++)
+        bad = add_tier(d, d->m[i].pword) != 0 || add_tier(d, d->m[i].pword_before) != 0;
+    if (bad)
+        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    if (d->n_tiers - ranked > 1)
+        qsort(d->tiers + ranked, d->n_tiers - ranked, sizeof *d->tiers, cmp_words);
+    for (size_t i = 0; i < d->nm; i++) {
+        d->m[i].tier = tier_index(d, d->m[i].pword);
+        d->m[i].tier_before = d->compare ? tier_index(d, d->m[i].pword_before) : d->m[i].tier;
+    }
+    return NV_OK;
+}
+
 /* Appends the located offices that where (an SQL condition, or "1") selects to *arr;
  * as_closed gives them the type "closed". */
 static nv_status load_offices(nv_map_data *d, sqlite3 *db, const char *where, int as_closed, nv_map_office **arr,
@@ -449,7 +603,7 @@ static nv_status load_offices(nv_map_data *d, sqlite3 *db, const char *where, in
         o->x = sqlite3_column_double(st, 0);
         o->y = sqlite3_column_double(st, 1);
         const char *type = (const char *)sqlite3_column_text(st, 2);
-        o->type = type && strcmp(type, "staffed") == 0 ? 0 : type && strcmp(type, "booked") == 0 ? 1 : 2;
+        o->type = type_symbol(type);
         if (as_closed)
             o->type = NV_OFFICE_CLOSED;
         int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 3));
@@ -587,7 +741,8 @@ nv_status nv_mapdata_load(const char *db_path, nv_map_data **out, nv_error *err)
                            &probe, NULL) == SQLITE_OK)
         d->compare = sqlite3_step(probe) == SQLITE_ROW;
     sqlite3_finalize(probe);
-    if ((st = load_munis(d, db, err)) != NV_OK || (st = load_counties(d, db, err)) != NV_OK)
+    if ((st = load_munis(d, db, err)) != NV_OK || (st = load_counties(d, db, err)) != NV_OK ||
+        (st = load_tiers(d, db, err)) != NV_OK || (st = load_columns(d, db, err)) != NV_OK)
         goto done;
     if (d->compare)
         st = load_offices(d, db, "plan = 'after'", 0, &d->o, &d->no, err);
@@ -630,6 +785,11 @@ int nv_mapdata_radius_index(const nv_map_data *d, double km)
 
 double nv_mapdata_value(const nv_map_data *d, const nv_mapspec *s, const nv_map_muni *m)
 {
+    if (s->measure == NV_MEASURE_COLUMN) {
+        const char *v = nv_mapdata_text(d, nv_mapdata_column(d, s->column), m);
+        double x;
+        return v && nv_text_parse_number(v, strlen(v), &x) ? x : NAN;
+    }
     if (s->measure == NV_MEASURE_NEAREST_KM)
         return m->nearest_km;
     if (!(m->population >= 0))
@@ -654,6 +814,7 @@ const nv_map_data *nv_mapdata_before_view(const nv_map_data *d, nv_map_data *v, 
     memcpy(m, d->m, d->nm * sizeof *m);
     for (size_t i = 0; i < d->nm; i++) {
         m[i].presence = m[i].presence_before;
+        m[i].tier = m[i].tier_before;
         m[i].offices = m[i].offices_before;
         m[i].nearest_km = m[i].nearest_km_before;
     }

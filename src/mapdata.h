@@ -34,6 +34,8 @@ typedef struct nv_map_muni {
     char *kommunkod, *namn, *lanskod; /* namn may be NULL */
     int offices;
     int presence;              /* nv_presence_rank */
+    int tier, tier_before;     /* index into nv_map_data.tiers; n_tiers for "none" */
+    char *pword, *pword_before;/* the presence words as stored (NULL: none) */
     double nearest_km;         /* NAN: no office anywhere */
     double rep_x, rep_y;       /* representative point, CRS metres */
     double area_km2;
@@ -50,8 +52,10 @@ typedef struct nv_map_muni {
     double population, within[NV_MAX_RADII], mean_km, max_km;
 } nv_map_muni;
 
-/* Office symbol types. */
-enum { NV_OFFICE_STAFFED = 0, NV_OFFICE_BOOKED = 1, NV_OFFICE_OTHER = 2, NV_OFFICE_CLOSED = 3, NV_OFFICE_TYPES = 4 };
+/* Location symbol types: one per presence tier, any other word, and closed. */
+enum { NV_OFFICE_STAFFED = 0, NV_OFFICE_BOOKED = 1, NV_OFFICE_SERVICE = 2, NV_OFFICE_COOP = 3,
+       NV_OFFICE_AGREEMENT = 4, NV_OFFICE_OTHER = 5, NV_OFFICE_CLOSED = 6, NV_OFFICE_TYPES = 7 };
+#define NV_MAP_MAX_TIERS 16
 
 typedef struct nv_map_office {
     double x, y;               /* CRS metres */
@@ -98,6 +102,15 @@ typedef struct nv_map_data {
     int population_municipal;  /* municipal totals at representative points, not demand points */
     double radii_km[NV_MAX_RADII];
     size_t n_radii;
+    /* The run's presence tiers, best first ("none" not included): the ranking stored in
+     * runs.presence_order (the default for older results and comparisons), then any
+     * other word found, alphabetically. */
+    char *tiers[NV_MAP_MAX_TIERS];
+    size_t n_tiers;
+    /* Every column of the municipalities layer but the geometry, as text, for measure =
+     * column:NAME: cols[c], and vals[i * n_cols + c] for municipality i (NULL: no value). */
+    char **cols, **vals;
+    size_t n_cols;
 } nv_map_data;
 
 /* Reads db_path (opened read-only). NV_ERR_INPUT when the file is missing or is not a
@@ -116,6 +129,11 @@ int nv_mapdata_radius_index(const nv_map_data *d, double km);
 /* What a classed measure of s colours m by: km, or percent for a share; NAN for no data
  * (no office anywhere, no population figures, no inhabitants). Not for presence or change. */
 double nv_mapdata_value(const nv_map_data *d, const nv_mapspec *s, const nv_map_muni *m);
+
+/* The index of a column of the municipalities layer (measure column:NAME), or -1; and a
+ * municipality's value in it as text (NULL: none; borrowed). */
+int nv_mapdata_column(const nv_map_data *d, const char *name);
+const char *nv_mapdata_text(const nv_map_data *d, int col, const nv_map_muni *m);
 
 /* The before plan of a comparison as a run of its own: the same polygons, counties and
  * names, that plan's figures and offices, written into *view. Shares all but the

@@ -239,6 +239,8 @@ const char *nv_mapspec_measure_name(const nv_mapspec *s, char *buf, size_t size)
                                         "max_distance_km"};
     if (s->measure == NV_MEASURE_SHARE)
         snprintf(buf, size, "share_within_%gkm", s->share_radius_km);
+    else if (s->measure == NV_MEASURE_COLUMN)
+        snprintf(buf, size, "column:%s", s->column);
     else
         snprintf(buf, size, "%s", names[s->measure]);
     return buf;
@@ -445,6 +447,13 @@ static nv_status set_key(parser *p, nv_mapspec *s, const char *key, int lang, ch
             s->measure = NV_MEASURE_MEAN_KM;
         else if (strcmp(v, "max_distance_km") == 0)
             s->measure = NV_MEASURE_MAX_KM;
+        else if (strncmp(v, "column:", 7) == 0) {
+            if (!v[7] || strlen(v + 7) >= sizeof s->column)
+                return bad(p, "measure '%s': write column:NAME with NAME a column of the municipalities "
+                              "(e.g. a joined --attributes column)", v, NULL);
+            s->measure = NV_MEASURE_COLUMN;
+            snprintf(s->column, sizeof s->column, "%s", v + 7);
+        }
         else if (strncmp(v, share, sizeof share - 1) == 0) {
             char r[64];
             snprintf(r, sizeof r, "%.*s", vl > sizeof share + 1 ? (int)(vl - sizeof share - 1) : 0,
@@ -457,7 +466,8 @@ static nv_status set_key(parser *p, nv_mapspec *s, const char *key, int lang, ch
         } else
             return bad(p, "measure '%s' is unknown (give presence or nearest_office_km; for the population "
                           "mean_distance_km, max_distance_km or share_within_<R>km, e.g. share_within_25km; "
-                          "change for the compare.sqlite of narvaro compare)", v, NULL);
+                          "change for the compare.sqlite of narvaro compare; column:NAME for any column, e.g. "
+                          "one joined with --attributes)", v, NULL);
     } else if (strcmp(key, "plan") == 0) {
         if (strcmp(v, "after") == 0)
             s->plan = NV_PLAN_AFTER;
@@ -694,7 +704,9 @@ nv_status nv_mapspec_parse(const char *text, size_t len, const char *path, nv_ma
             goto done;
         }
     }
-    if (s->n_colors > 0) {
+    /* Presence has a class per tier of the run, a text column one per value: the
+     * renderer checks those colours against the data. */
+    if (s->n_colors > 0 && s->measure != NV_MEASURE_PRESENCE && s->measure != NV_MEASURE_COLUMN) {
         size_t need = s->measure == NV_MEASURE_PRESENCE ? 4
                       : s->measure == NV_MEASURE_CHANGE ? 5
                       : s->breaks == NV_BREAKS_FIXED    ? s->n_fixed_breaks + 1

@@ -20,8 +20,10 @@ typedef enum nv_measure {
     NV_MEASURE_CHANGE = 2,      /* a comparison's five change classes (compare.h), lost presence first */
     NV_MEASURE_MEAN_KM = 3,     /* mean_distance_km: the population-weighted mean distance, in classes */
     NV_MEASURE_MAX_KM = 4,      /* max_distance_km: the farthest inhabitant's distance, in classes */
-    NV_MEASURE_SHARE = 5        /* share_within_<R>km: percent of the population with an office within
+    NV_MEASURE_SHARE = 5,       /* share_within_<R>km: percent of the population with an office within
                                  * share_radius_km, in classes, the lowest share first */
+    NV_MEASURE_COLUMN = 6       /* column:NAME, any column of the municipalities layer (a joined
+                                 * --attributes column, say): classes for numbers, categories for text */
 } nv_measure;
 
 /* Which plan of a comparison (compare.sqlite) a map shows. A single run's database holds
@@ -62,6 +64,7 @@ typedef struct nv_mapspec {
     char *text[NV_TEXT_COUNT][3]; /* [key][NV_LANG_SV, NV_LANG_EN, 2 = no language]; NULL if absent */
     nv_measure measure;
     double share_radius_km;     /* R of measure = share_within_<R>km; 0 for other measures */
+    char column[64];            /* NAME of measure = column:NAME; "" for other measures */
     long measure_line;          /* the line of the measure key, for errors found when drawing; 0: none */
     nv_map_plan plan;           /* which plan of a comparison; after for a single run */
     nv_breaks breaks;

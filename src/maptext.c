@@ -170,6 +170,8 @@ char *nv_maptext_title(const nv_page *r)
         t = tr(r, "Vad den nya kontorsplanen förändrar", "What the new office plan changes");
     if (!t && r->auto_title[0])
         t = r->auto_title;
+    if (!t && r->s->measure == NV_MEASURE_COLUMN)
+        t = r->s->column;
     if (!t)
         t = r->s->measure == NV_MEASURE_PRESENCE ? tr(r, "Lokal närvaro per kommun", "Local presence by municipality")
                                                  : tr(r, "Avstånd till närmaste kontor", "Distance to the nearest office");
@@ -216,17 +218,19 @@ typedef struct focus_tally {
     int n, with, offices; /* municipalities, those with an office, offices (closed ones not) */
     int far_i;            /* the municipality farthest from an office, -1 if none */
     double sum, nsum;     /* sum and count of finite nearest-office distances */
+    int present, others;  /* municipalities with presence of any tier; located rows of other tiers */
 } focus_tally;
 
 static focus_tally tally_focus(const nv_page *r)
 {
-    focus_tally t = {0, 0, 0, -1, 0, 0};
+    focus_tally t = {0, 0, 0, -1, 0, 0, 0, 0};
     for (size_t i = 0; i < r->d->nm; i++) {
         const nv_map_muni *m = &r->d->m[i];
         if (!nv_page_in_focus(r, m))
             continue;
         t.n++;
         t.with += m->offices > 0;
+        t.present += m->tier < (int)r->d->n_tiers;
         if (isfinite(m->nearest_km)) {
             t.sum += m->nearest_km;
             t.nsum++;
@@ -234,8 +238,12 @@ static focus_tally tally_focus(const nv_page *r)
                 t.far_i = (int)i;
         }
     }
-    for (size_t i = 0; i < r->d->no; i++)
-        t.offices += nv_page_office_in_focus(r, &r->d->o[i]) && r->d->o[i].type != NV_OFFICE_CLOSED;
+    /* The offices are the default office tiers (what --office-types said is not stored). */
+    for (size_t i = 0; i < r->d->no; i++) {
+        int type = r->d->o[i].type, focus = nv_page_office_in_focus(r, &r->d->o[i]);
+        t.offices += focus && (type == NV_OFFICE_STAFFED || type == NV_OFFICE_BOOKED);
+        t.others += focus && type != NV_OFFICE_STAFFED && type != NV_OFFICE_BOOKED && type != NV_OFFICE_CLOSED;
+    }
     return t;
 }
 
@@ -272,6 +280,13 @@ char *nv_maptext_subtitle(const nv_page *r)
         return strcmp(given, "none") == 0 ? NULL : strdup(given);
     if (r->s->measure == NV_MEASURE_CHANGE)
         return change_subtitle(r);
+    if (r->s->measure == NV_MEASURE_COLUMN) {
+        char *out = NULL;
+        if (asprintf(&out, r->lang == NV_LANG_EN ? "Municipalities by %s." : "Kommunerna efter %s.",
+                     r->s->column) < 0)
+            out = NULL;
+        return out;
+    }
     if (r->auto_title[0])
         return population_subtitle(r);
     if (r->pair)
@@ -287,7 +302,17 @@ char *nv_maptext_subtitle(const nv_page *r)
     double sum = t.sum, nsum = t.nsum;
     char *out = NULL;
     int rc;
-    if (r->s->measure == NV_MEASURE_PRESENCE || far_i < 0) {
+    if (r->s->measure == NV_MEASURE_PRESENCE && (t.others > 0 || t.present > with)) {
+        int more = t.present - with, none = n - t.present;
+        rc = r->lang == NV_LANG_EN
+                 ? asprintf(&out, "%d of %d municipalities have an office of their own, %d more another form of "
+                                  "presence, %d none. %d %s, %d other %s.",
+                            with, n, more, none, offices, offices == 1 ? "office" : "offices", t.others,
+                            t.others == 1 ? "location" : "locations")
+                 : asprintf(&out, "%d av %d kommuner har ett eget kontor, %d till annan närvaro, %d ingen. "
+                                  "%d kontor, %d andra platser.",
+                            with, n, more, none, offices, t.others);
+    } else if (r->s->measure == NV_MEASURE_PRESENCE || far_i < 0) {
         rc = r->lang == NV_LANG_EN
                  ? asprintf(&out, "%d of %d municipalities have an office of their own, %d have none. %d %s.",
                             with, n, n - with, offices, offices == 1 ? "office" : "offices")

@@ -1086,6 +1086,21 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct r
         free((char *)o.kommunkod);
         o.kommunkod = k;
     }
+    /* A column headed "kommun" may hold names rather than codes: a name is read as the
+     * row's town (so "Ydre" or "Ydre kommun" is looked up), never as a bad code. */
+    if (o.kommunkod[0] && strspn(o.kommunkod, "0123456789") != strlen(o.kommunkod) &&
+        nv_text_ieq(h->names[h->col[R_KOMMUNKOD]], "kommun")) {
+        if (!o.town[0]) {
+            free((char *)o.town);
+            o.town = o.kommunkod;
+        } else {
+            free((char *)o.kommunkod);
+        }
+        if (!(o.kommunkod = strdup(""))) {
+            office_free(&o);
+            return NV_ERR_FAIL;
+        }
+    }
     if (shape_ok && o.kommunkod[0] && (strlen(o.kommunkod) != 4 || strspn(o.kommunkod, "0123456789") != 4)) {
         row_problem(rd, &o, "kommunkod \"%s\" (column \"%s\") is not a 4-digit municipality code such as "
                             "0180; correct it or leave it empty",
@@ -1476,4 +1491,38 @@ void nv_plan_explain_outside(const nv_plan *plan, const char *source, int (*insi
             "hide in them, are they RT 90 (--offices-crs EPSG:3021), or degrees given as x/y (name such columns "
             "lat and lon)?");
 #undef ADD
+}
+
+/* ---------------------------------------------------------------- any table */
+
+nv_status nv_csv_read(const char *path, char delimiter, const char *encoding,
+                      nv_status (*row)(long line, char *const *fields, size_t n, void *user), void *user,
+                      nv_error *err)
+{
+    char *raw = NULL, *text = NULL, enc_name[32];
+    size_t raw_len = 0, text_len = 0;
+    struct records recs = {0};
+    nv_text_encoding enc = NV_TEXT_DETECT;
+    nv_status st;
+    if (encoding && !nv_text_encoding_from_name(encoding, &enc))
+        return nv_error_set(err, NV_ERR_INPUT, path, 0, "unknown encoding \"%s\"; use UTF-8 or CP1252", encoding);
+    if ((st = read_bytes(path, &raw, &raw_len, err)) != NV_OK)
+        goto done;
+    if ((st = decode(&raw, raw_len, enc, &text, &text_len, enc_name, sizeof enc_name, path, NULL, err)) != NV_OK)
+        goto done;
+    if (!delimiter)
+        delimiter = nv_text_detect_delimiter(text, text_len);
+    if ((st = split_records(text, text_len, delimiter, &recs, path, err)) != NV_OK)
+        goto done;
+    if (recs.n == 0) {
+        st = nv_error_set(err, NV_ERR_INPUT, path, 0, "is empty; a table needs a header line");
+        goto done;
+    }
+    for (size_t i = 0; i < recs.n && st == NV_OK; i++)
+        st = row(recs.r[i].line, recs.r[i].f, recs.r[i].nf, user);
+done:
+    records_free(&recs);
+    free(text);
+    free(raw);
+    return st;
 }

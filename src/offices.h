@@ -88,6 +88,15 @@ const nv_office *nv_plan_office(const nv_plan *plan, size_t i);
 void nv_plan_explain_outside(const nv_plan *plan, const char *source, int (*inside)(double x, double y, void *user),
                              void *user, char *buf, size_t size);
 
+/* Reads any CSV table the way plans are read (stages 1-3: the encoding and, when
+ * delimiter is 0, the delimiter detected; quoted fields; trimmed UTF-8 fields; blank rows
+ * skipped). Calls row() for the header and then every record, with the physical line it
+ * starts on; fields are borrowed for the call. row returns NV_OK to go on, else the
+ * reading stops with its status. */
+nv_status nv_csv_read(const char *path, char delimiter, const char *encoding,
+                      nv_status (*row)(long line, char *const *fields, size_t n, void *user), void *user,
+                      nv_error *err);
+
 /* What the last nv_plan_read detected, for messages: e.g. "UTF-8 with BOM", ';'. */
 const char *nv_plan_last_encoding(const nv_plan *plan);
 char nv_plan_last_delimiter(const nv_plan *plan);

@@ -144,8 +144,10 @@ nv_status nv_page_make_pango(nv_page *r, PangoFontMap *fm, nv_error *err)
 int nv_page_class_of(const nv_page *r, const nv_map_muni *m)
 {
     if (r->s->measure == NV_MEASURE_PRESENCE)
-        return nv_classes_of_rank(&r->cl, m->presence);
+        return nv_classes_of_rank(&r->cl, m->tier);
     if (r->s->measure == NV_MEASURE_CHANGE)
         return nv_classes_of_change(&r->cl, m->change);
+    if (r->cl.categories)
+        return nv_classes_of_category(&r->cl, nv_mapdata_text(r->d, nv_mapdata_column(r->d, r->s->column), m));
     return nv_classes_of_value(&r->cl, nv_mapdata_value(r->d, r->s, m));
 }

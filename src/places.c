@@ -90,8 +90,113 @@ static int cmp_entry(const void *a, const void *b)
     return c;
 }
 
+/* Locates one entry and keeps it for the municipality its point lies in; line is the CSV
+ * line, or -(feature id + 1) for a layer. 0 when out of memory. */
+static int add_entry(nv_places *p, size_t cap, const nv_boundaries *b, const nv_polyindex *idx, const char *name,
+                     const char *code, double x, double y, double lat, double lon, long line)
+{
+    p->read++;
+    long m = nv_polyindex_locate(idx, x, y);
+    if (m < 0) {
+        p->untrusted++;
+        return 1;
+    }
+    if (p->n == cap)
+        return 1; /* cannot happen: cap is the number of rows */
+    const nv_municipality *mu = nv_boundaries_get(b, (size_t)m);
+    /* The point decides: a stated code that names another municipality is not believed. */
+    p->moved += code[0] && strcmp(code, mu->code) != 0;
+    struct entry *e = &p->e[p->n];
+    e->key = nv_places_key(name);
+    e->p.name = strdup(name);
+    if (!e->key || !e->p.name) {
+        free(e->key);
+        free((char *)e->p.name);
+        return !name[0] ? 1 : 0;
+    }
+    e->p.kommunkod = mu->code;
+    e->p.kommun_namn = mu->name;
+    e->p.muni = (size_t)m;
+    e->p.x = x;
+    e->p.y = y;
+    e->p.lat_deg = lat;
+    e->p.lon_deg = lon;
+    e->p.line = line >= 0 ? line : 0;
+    e->p.feature = line >= 0 ? -1 : -line - 1;
+    p->by_key[p->n] = p->n;
+    p->n++;
+    return 1;
+}
+
+/* An OGR point layer: entries collected in a growing array. */
+struct ogr_load {
+    nv_places *p;
+    size_t cap;
+    const nv_boundaries *b;
+    const nv_polyindex *idx;
+    int oom;
+};
+
+static void ogr_place(const char *name, const char *code, double x, double y, long fid, void *user)
+{
+    struct ogr_load *l = user;
+    if (l->oom)
+        return;
+    if (l->p->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 1024;
+        struct entry *e = realloc(l->p->e, cap * sizeof *e);
+        size_t *k = e ? realloc(l->p->by_key, cap * sizeof *k) : NULL;
+        if (e)
+            l->p->e = e;
+        if (!e || !k) {
+            l->oom = 1;
+            return;
+        }
+        l->p->by_key = k;
+        l->cap = cap;
+    }
+    l->oom = !add_entry(l->p, l->cap, l->b, l->idx, name, code, x, y, NAN, NAN, -fid - 1);
+}
+
+static int is_text_table(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && (g_ascii_strcasecmp(dot, ".csv") == 0 || g_ascii_strcasecmp(dot, ".txt") == 0 ||
+                   g_ascii_strcasecmp(dot, ".tsv") == 0);
+}
+
+static void sort_entries(nv_places *p);
+static nv_status load_csv(const nv_places_options *o, const nv_boundaries *b, const nv_polyindex *idx,
+                          nv_places **out, nv_diags *diags, nv_error *err);
+
 nv_status nv_places_load(const nv_places_options *o, const nv_boundaries *b, const nv_polyindex *idx,
                          nv_places **out, nv_diags *diags, nv_error *err)
+{
+    if (!is_text_table(o->source)) {
+        nv_places *p = calloc(1, sizeof *p);
+        struct ogr_load l = {p, 0, b, idx, 0};
+        nv_named_points_options src = {o->source, o->name_field, o->analysis_crs};
+        *out = NULL;
+        if (!p || !(p->source = strdup(o->source))) {
+            nv_places_destroy(p);
+            return nv_error_set(err, NV_ERR_FAIL, o->source, 0, "out of memory");
+        }
+        nv_status st = nv_boundaries_read_places(&src, ogr_place, &l, diags, err);
+        if (st == NV_OK && l.oom)
+            st = nv_error_set(err, NV_ERR_FAIL, o->source, 0, "out of memory");
+        if (st != NV_OK) {
+            nv_places_destroy(p);
+            return st;
+        }
+        sort_entries(p);
+        *out = p;
+        return NV_OK;
+    }
+    return load_csv(o, b, idx, out, diags, err);
+}
+
+static nv_status load_csv(const nv_places_options *o, const nv_boundaries *b, const nv_polyindex *idx,
+                          nv_places **out, nv_diags *diags, nv_error *err)
 {
     nv_status st;
     nv_plan *plan = nv_plan_create();
@@ -127,55 +232,26 @@ nv_status nv_places_load(const nv_places_options *o, const nv_boundaries *b, con
         st = nv_error_set(err, NV_ERR_FAIL, o->source, 0, "out of memory");
         goto done;
     }
-    size_t no_name = 0, outside = 0;
+    size_t no_name = 0;
     for (size_t i = 0; i < n; i++) {
         const nv_office *r = nv_plan_office(plan, i);
         if (!r->valid || !r->located)
             continue;
-        p->read++;
         const char *name = r->town[0] ? r->town : r->name;
         if (!name[0]) {
             no_name++;
             continue;
         }
-        long m = nv_polyindex_locate(idx, r->x, r->y);
-        if (m < 0) {
-            outside++;
-            p->untrusted++;
-            continue;
-        }
-        const nv_municipality *mu = nv_boundaries_get(b, (size_t)m);
-        /* The point decides: a stated code that names another municipality is not believed. */
-        p->moved += r->kommunkod[0] && strcmp(r->kommunkod, mu->code) != 0;
-        struct entry *e = &p->e[p->n];
-        e->key = nv_places_key(name);
-        e->p.name = strdup(name);
-        if (!e->key || !e->p.name) {
-            free(e->key);
-            free((char *)e->p.name);
+        if (!add_entry(p, n, b, idx, name, r->kommunkod, r->x, r->y, r->lat_deg, r->lon_deg, r->line)) {
             st = nv_error_set(err, NV_ERR_FAIL, o->source, r->line, "out of memory");
             goto done;
         }
-        e->p.kommunkod = mu->code;
-        e->p.kommun_namn = mu->name;
-        e->p.muni = (size_t)m;
-        e->p.x = r->x;
-        e->p.y = r->y;
-        e->p.lat_deg = r->lat_deg;
-        e->p.lon_deg = r->lon_deg;
-        e->p.line = r->line;
-        p->by_key[p->n] = p->n;
-        p->n++;
     }
     if (no_name)
         nv_diags_add(diags, NV_WARNING, o->source, 0,
                      "%zu gazetteer entr%s no name, left out (choose the name column with --places-name-field)",
                      no_name, no_name == 1 ? "y has" : "ies have");
-    g_mutex_lock(&sort_lock);
-    sort_ctx = p;
-    qsort(p->by_key, p->n, sizeof *p->by_key, cmp_entry);
-    sort_ctx = NULL;
-    g_mutex_unlock(&sort_lock);
+    sort_entries(p);
     *out = p;
     p = NULL;
 done:
@@ -183,6 +259,17 @@ done:
     nv_plan_destroy(plan);
     nv_diags_destroy(rows);
     return st;
+}
+
+static void sort_entries(nv_places *p)
+{
+    if (p->n < 2)
+        return;
+    g_mutex_lock(&sort_lock);
+    sort_ctx = p;
+    qsort(p->by_key, p->n, sizeof *p->by_key, cmp_entry);
+    sort_ctx = NULL;
+    g_mutex_unlock(&sort_lock);
 }
 
 const char *nv_places_source(const nv_places *p)

@@ -3,7 +3,8 @@
  * A gazetteer is a CSV of localities with a name, WGS 84 lat/lon (or x/y) and optionally a
  * municipality code, read like an office plan (offices.h: the same encodings, delimiters
  * and Swedish headers; the name is the first of town, ort, tätort, locality, plats, name,
- * namn). Every entry is located with narvaro's own point-in-polygon test and is trusted
+ * namn), or any OGR point layer (a source whose name does not end in .csv, .txt or .tsv;
+ * boundaries.h nv_boundaries_read_places). Every entry is located with narvaro's own point-in-polygon test and is trusted
  * only for the municipality its point lies in, whatever code it states (in
  * localities.csv, 208 of 1,916 entries state a code their point does not lie in); an
  * entry whose point lies outside every municipality is left out, and counted.
@@ -22,7 +23,7 @@
 #include <stddef.h>
 
 typedef struct nv_places_options {
-    const char *source;        /* a CSV file; required */
+    const char *source;        /* a CSV file or an OGR source; required */
     const char *name_field;    /* the name column; NULL: detect (see above) */
     const char *analysis_crs;  /* NULL: "EPSG:3006" */
 } nv_places_options;
@@ -35,7 +36,8 @@ typedef struct nv_place {
     size_t muni;               /* its index in the boundaries (sorted by code) */
     double x, y;               /* analysis CRS */
     double lat_deg, lon_deg;   /* as read; NAN when the source gave x/y */
-    long line;                 /* line in the source, for messages */
+    long line;                 /* line in a CSV source, for messages; 0 for a layer */
+    long feature;              /* feature id in an OGR layer; -1 for a CSV source */
 } nv_place;
 
 typedef struct nv_places nv_places;

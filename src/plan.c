@@ -1,5 +1,6 @@
 #include "plan.h"
 
+#include "attributes.h"
 #include "compare.h"
 #include "manifest.h"
 #include "mapspec.h"
@@ -323,6 +324,7 @@ struct nv_session {
     nv_session_options o;
     char boundaries_path[4096], plan_path[4096], population_path[4096], places_path[4096];
     nv_tiers *tiers;
+    nv_attributes *attrs;      /* the joined tables, or NULL */
     nv_boundaries *b;
     nv_areas *areas;
     nv_manifest *manifest;     /* the shared inputs, options and versions */
@@ -418,6 +420,8 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
     }
     if (st == NV_OK && o->places.source)
         st = add_input(m, "places", o->places.source, err);
+    for (size_t i = 0; st == NV_OK && i < o->n_attribute_files; i++)
+        st = add_input(m, "attributes", o->attribute_files[i], err);
     return st;
 }
 
@@ -496,6 +500,20 @@ nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diag
                           "the boundaries); check --places, or name its name column with --places-name-field");
         goto fail;
     }
+    if (s->o.n_attribute_files) {
+        char **reserved[2] = {nv_report_column_names(0, &s->o.radii), nv_report_column_names(1, &s->o.radii)};
+        const char *const *const res[2] = {(const char *const *)reserved[0], (const char *const *)reserved[1]};
+        if (!(s->attrs = nv_attributes_create()) || !reserved[0] || !reserved[1])
+            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+        else
+            st = NV_OK;
+        for (size_t i = 0; i < s->o.n_attribute_files && st == NV_OK; i++)
+            st = nv_attributes_load(s->attrs, s->o.attribute_files[i], s->b, res, err);
+        free(reserved[0]);
+        free(reserved[1]);
+        if (st != NV_OK)
+            goto fail;
+    }
     if ((st = build_manifest(s, err)) != NV_OK)
         goto fail;
     *out = s;
@@ -516,6 +534,7 @@ void nv_session_close(nv_session *s)
     nv_manifest_destroy(s->manifest);
     nv_mapspec_destroy(s->map);
     nv_tiers_destroy(s->tiers);
+    nv_attributes_destroy(s->attrs);
     nv_areas_destroy(s->areas);
     nv_boundaries_destroy(s->b);
     pthread_mutex_destroy(&s->write_lock);
@@ -662,6 +681,9 @@ nv_status nv_session_evaluate(nv_session *s, const char *const *files, size_t n_
     sum->layer = nv_boundaries_layer_name(s->b);
     sum->office_files = (const char *const *)e->files;
     sum->n_office_files = e->n_files;
+    sum->attribute_files = s->o.attribute_files;
+    sum->n_attribute_files = s->o.n_attribute_files;
+    sum->places = s->o.places.source;
     sum->crs = s->o.boundaries.analysis_crs ? s->o.boundaries.analysis_crs : "EPSG:3006";
     sum->srid = nv_boundaries_srid(s->b);
     sum->snap_km = s->o.snap_km;
@@ -717,10 +739,10 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
     nv_status st;
     nv_activity_set("writing the results");
     snprintf(path, sizeof path, "%s/municipalities.csv", dir);
-    if ((st = nv_report_municipalities_csv(path, m, nm, &sum->radii, err)) != NV_OK)
+    if ((st = nv_report_municipalities_csv_attributes(path, m, nm, &sum->radii, s->attrs, err)) != NV_OK)
         return st;
     snprintf(path, sizeof path, "%s/counties.csv", dir);
-    if ((st = nv_report_counties_csv(path, c, nc, &sum->radii, err)) != NV_OK)
+    if ((st = nv_report_counties_csv_attributes(path, c, nc, &sum->radii, s->attrs, err)) != NV_OK)
         return st;
     snprintf(path, sizeof path, "%s/offices.csv", dir);
     if ((st = nv_report_offices_csv(path, o, no, err)) != NV_OK)
@@ -728,7 +750,7 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
     if (!s->o.tables_only) {
         snprintf(path, sizeof path, "%s/narvaro.sqlite", dir);
         pthread_mutex_lock(&s->write_lock);
-        st = nv_store_write(path, sum->srid, m, nm, o, no, c, nc, sum, err);
+        st = nv_store_write_attributes(path, sum->srid, m, nm, o, no, c, nc, sum, s->attrs, err);
         if (st == NV_OK && s->map)
             st = write_map(dir, s->map, err);
         pthread_mutex_unlock(&s->write_lock);
@@ -792,6 +814,7 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "the two plans were measured on different boundaries");
     if ((st = nv_compare_municipalities(mb, ma, na, radii, changes, totals, err)) != NV_OK)
         return st;
+    nv_compare_tiers(changes, na, s->tiers, totals);
     *n_ranked = nv_compare_ranking(changes, na, radii, ranking);
     const char *sub[2] = {"before", "after"};
     const nv_evaluation *ev[2] = {before, after};

@@ -28,6 +28,8 @@ typedef struct nv_session_options {
     const char *maps_dir;              /* folder of map specs; NULL: the default */
     const char *presence_order;        /* tiers, best first, comma-separated; NULL: NV_TIERS_DEFAULT_ORDER */
     const char *office_types;          /* the office tiers; NULL: NV_TIERS_DEFAULT_OFFICES */
+    const char *const *attribute_files;/* --attributes tables, joined by kommunkod or lanskod */
+    size_t n_attribute_files;
     nv_places_options places;          /* .source NULL: <data>/data/places/localities.csv when it
                                         * exists (an explicit source must exist) */
     int no_report;                     /* 1: no report.html (also none with tables_only) */

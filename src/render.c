@@ -12,6 +12,8 @@
  * This file holds the page's state (page.h) for one map and frees what it made. */
 #include "render.h"
 
+#include "textin.h"
+
 #include "choropleth.h"
 #include "classes.h"
 #include "layout.h"
@@ -108,20 +110,75 @@ static void add_values(const nv_map_data *d, const nv_mapspec *s, double *v, siz
     }
 }
 
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* The classes of the page: from the maps shown (the plan drawn, and with plan = both the
  * before plan too) and, for the limits, from the pool of other runs. */
 static nv_status make_classes(nv_page *r, const nv_render_options *o, nv_error *err)
 {
     const nv_map_data *shown[2] = {r->d, r->extra_pool};
-    nv_class_input in = {{0}, NULL, 0, 0};
+    nv_class_input in = {{0}, NULL, 0, NULL, 0, 0, NULL, 0};
+    in.tier_words = (const char *const *)r->d->tiers;
+    in.n_tiers = r->d->n_tiers;
+    const char *cats[NV_MAPSPEC_MAX_CLASSES + 1];
+    if (r->s->measure == NV_MEASURE_COLUMN) {
+        const nv_map_data *d = r->d;
+        int c = nv_mapdata_column(d, r->s->column);
+        if (c < 0) {
+            char list[2048] = "";
+            for (size_t k = 0; k < d->n_cols; k++) {
+                size_t used = strlen(list);
+                snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", d->cols[k]);
+            }
+            return nv_error_set(err, NV_ERR_INPUT, r->s->path, r->s->measure_line,
+                                "measure column:%s: %s has no such column; its columns are: %s", r->s->column,
+                                d->path, list);
+        }
+        /* Numbers are classed like distances (quantiles unless the spec gives limits);
+         * text is a category per value. */
+        int numeric = 1, any = 0;
+        for (size_t i = 0; i < d->nm; i++) {
+            const char *v = nv_mapdata_text(d, c, &d->m[i]);
+            double x;
+            if (v) {
+                any = 1;
+                numeric &= nv_text_parse_number(v, strlen(v), &x);
+            }
+        }
+        if (any && !numeric) {
+            for (size_t i = 0; i < d->nm; i++) {
+                const char *v = nv_mapdata_text(d, c, &d->m[i]);
+                size_t k = 0;
+                in.no_data += !v;
+                while (v && k < in.n_categories && strcmp(cats[k], v) != 0)
+                    k++;
+                if (v && k == in.n_categories) {
+                    if (in.n_categories == NV_MAPSPEC_MAX_CLASSES)
+                        return nv_error_set(err, NV_ERR_INPUT, r->s->path, r->s->measure_line,
+                                            "measure column:%s has more than %d different values; a map shows at "
+                                            "most %d categories (group the values in the table)",
+                                            r->s->column, NV_MAPSPEC_MAX_CLASSES - 1, NV_MAPSPEC_MAX_CLASSES - 1);
+                    cats[in.n_categories++] = v;
+                }
+            }
+            qsort(cats, in.n_categories, sizeof *cats, cmp_text);
+            in.categories = cats;
+            return nv_classes_make(&r->cl, r->s, r->lang, r->method, &in, err);
+        }
+        if (r->method == NV_BREAKS_FIXED && r->s->n_fixed_breaks == 0)
+            r->method = NV_BREAKS_QUANTILE; /* no limits given: the distance defaults mean nothing here */
+    }
     double *v = NULL;
     int numeric = r->s->measure != NV_MEASURE_PRESENCE && r->s->measure != NV_MEASURE_CHANGE;
     size_t total = 0;
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; shown[k] && i < shown[k]->nm; i++) {
             const nv_map_muni *m = &shown[k]->m[i];
-            if (m->presence >= 0 && m->presence < NV_CLASSES_RANKS)
-                in.rank_counts[m->presence]++;
+            if (m->tier >= 0 && m->tier < NV_CLASSES_RANKS)
+                in.rank_counts[m->tier]++;
             in.no_data += numeric && !isfinite(nv_mapdata_value(shown[k], r->s, m));
             total++;
         }

@@ -106,7 +106,7 @@ typedef struct nv_render_info {
     size_t n_breaks;
     nv_render_class classes[NV_RENDER_MAX_CLASSES];
     size_t n_classes;
-    nv_render_symbol symbols[4];
+    nv_render_symbol symbols[7];   /* one per symbol shown: staffed ... other, closed */
     size_t n_symbols;
     double panel[4];           /* the legend panel */
     double frame[4];           /* the map frame (plan both: of the after panel) */

@@ -174,18 +174,6 @@ static void csv_end_row(writer *w)
 #define OFFICE_HEADER "source,line,office_id,name,type,kommunkod_stated,lat,lon,x,y," \
                       "status,kommunkod,namn,snap_m,note,town,placed_by"
 
-/* "population,population_within_10km,…,mean_distance_km,max_distance_km" after a header. */
-static void population_header(writer *w, const nv_radii *radii)
-{
-    char buf[64];
-    put_str(w, ",population");
-    for (size_t r = 0; radii && r < radii->n; r++) {
-        snprintf(buf, sizeof buf, ",population_within_%gkm", radii->km[r]);
-        put_str(w, buf);
-    }
-    put_str(w, ",mean_distance_km,max_distance_km\n");
-}
-
 void nv_report_format_people(double v, char *buf, size_t size)
 {
     double hundredths = round(v * 100);
@@ -229,15 +217,45 @@ static void population_fields(writer *w, const nv_population_result *p, const nv
     csv_fixed(w, p->max_distance_km, 3);
 }
 
+/* The joined attribute columns: a header name each, after the population columns. */
+static void attribute_header(writer *w, const nv_attributes *a, nv_attr_level level)
+{
+    for (size_t k = 0; k < nv_attributes_count(a, level); k++) {
+        w->fields = 1;
+        csv_str(w, nv_attributes_name(a, level, k));
+    }
+    w->fields = 0;
+}
+
+/* population_header ends the header line; the attribute names go before that newline. */
+static void population_header_then(writer *w, const nv_radii *radii, const nv_attributes *a, nv_attr_level level)
+{
+    char buf[64];
+    put_str(w, ",population");
+    for (size_t r = 0; radii && r < radii->n; r++) {
+        snprintf(buf, sizeof buf, ",population_within_%gkm", radii->km[r]);
+        put_str(w, buf);
+    }
+    put_str(w, ",mean_distance_km,max_distance_km");
+    attribute_header(w, a, level);
+    put_char(w, '\n');
+}
+
 nv_status nv_report_municipalities_csv(const char *path, const nv_muni_result *m, size_t n,
                                        const nv_radii *radii, nv_error *err)
+{
+    return nv_report_municipalities_csv_attributes(path, m, n, radii, NULL, err);
+}
+
+nv_status nv_report_municipalities_csv_attributes(const char *path, const nv_muni_result *m, size_t n,
+                                                  const nv_radii *radii, const nv_attributes *attrs, nv_error *err)
 {
     writer w;
     nv_status st = writer_open(&w, path, err);
     if (st != NV_OK)
         return st;
     put_str(&w, MUNI_HEADER);
-    population_header(&w, radii);
+    population_header_then(&w, radii, attrs, NV_ATTR_MUNICIPALITY);
     for (size_t i = 0; i < n; i++) {
         const nv_muni_result *r = &m[i];
         csv_str(&w, r->kommunkod);
@@ -254,6 +272,8 @@ nv_status nv_report_municipalities_csv(const char *path, const nv_muni_result *m
         csv_fixed(&w, r->nearest_presence_km, 3);
         csv_str(&w, r->nearest_presence_id);
         population_fields(&w, &r->pop, radii);
+        for (size_t k = 0; k < nv_attributes_count(attrs, NV_ATTR_MUNICIPALITY); k++)
+            csv_str(&w, nv_attributes_muni_value(attrs, i, k));
         csv_end_row(&w);
     }
     return writer_close(&w, err);
@@ -262,12 +282,18 @@ nv_status nv_report_municipalities_csv(const char *path, const nv_muni_result *m
 nv_status nv_report_counties_csv(const char *path, const nv_county_result *c, size_t n,
                                  const nv_radii *radii, nv_error *err)
 {
+    return nv_report_counties_csv_attributes(path, c, n, radii, NULL, err);
+}
+
+nv_status nv_report_counties_csv_attributes(const char *path, const nv_county_result *c, size_t n,
+                                            const nv_radii *radii, const nv_attributes *attrs, nv_error *err)
+{
     writer w;
     nv_status st = writer_open(&w, path, err);
     if (st != NV_OK)
         return st;
     put_str(&w, COUNTY_HEADER);
-    population_header(&w, radii);
+    population_header_then(&w, radii, attrs, NV_ATTR_COUNTY);
     for (size_t i = 0; i < n; i++) {
         const nv_county_result *r = &c[i];
         csv_str(&w, r->lanskod);
@@ -286,6 +312,8 @@ nv_status nv_report_counties_csv(const char *path, const nv_county_result *c, si
         csv_long(&w, r->with_presence);
         csv_long(&w, r->without_presence);
         population_fields(&w, &r->pop, radii);
+        for (size_t k = 0; k < nv_attributes_count(attrs, NV_ATTR_COUNTY); k++)
+            csv_str(&w, nv_attributes_county_value(attrs, r->lanskod, k));
         csv_end_row(&w);
     }
     return writer_close(&w, err);
@@ -504,6 +532,13 @@ static void summary_members(json *jp, const nv_run_summary *s)
     for (size_t i = 0; i < s->n_office_files; i++)
         json_str_member(jp, NULL, s->office_files[i]);
     json_close(jp, ']');
+    if (s->n_attribute_files) {
+        json_open(jp, "attributes", '[');
+        for (size_t i = 0; i < s->n_attribute_files; i++)
+            json_str_member(jp, NULL, s->attribute_files[i]);
+        json_close(jp, ']');
+    }
+    json_str_member(jp, "places", s->places);
     json_close(jp, '}');
 
     json_open(jp, "options", '{');
@@ -559,9 +594,10 @@ nv_status nv_report_changes_csv(const char *path, const nv_change *c, size_t n, 
         return st;
     put_str(&w, "kommunkod,namn,lanskod,change,presence_before,presence_after,offices_before,offices_after,"
                 "nearest_office_km_before,nearest_office_km_after,nearest_office_km_change,population");
+    /* tier_change after the population columns: the columns before keep their places. */
     radius_header(&w, radii, ",population_within_%gkm_before");
     radius_header(&w, radii, ",population_within_%gkm_after");
-    put_str(&w, ",mean_distance_km_before,mean_distance_km_after,person_km_added\n");
+    put_str(&w, ",mean_distance_km_before,mean_distance_km_after,person_km_added,tier_change\n");
     for (size_t i = 0; i < n; i++) {
         const nv_change *ch = &c[i];
         if (!ch->changed)
@@ -586,6 +622,7 @@ nv_status nv_report_changes_csv(const char *path, const nv_change *c, size_t n, 
         csv_fixed(&w, b->pop.mean_distance_km, 3);
         csv_fixed(&w, a->pop.mean_distance_km, 3);
         csv_fixed(&w, ch->person_km_added, 0);
+        csv_str(&w, ch->tier_delta < 0 ? "lower" : ch->tier_delta > 0 ? "higher" : "");
         csv_end_row(&w);
     }
     return writer_close(&w, err);
@@ -647,6 +684,14 @@ nv_status nv_report_compare_json(const char *path, const nv_compare_totals *t, c
         json_people_member(&j, key, t->within_added[r]);
     }
     json_fixed_member(&j, "person_km_added", t->person_km_added, 0);
+    json_int_member(&j, "municipalities_lower_tier", t->lower_tier);
+    json_int_member(&j, "municipalities_higher_tier", t->higher_tier);
+    json_open(&j, "tier_changes", '{');
+    for (size_t k = 0; k < t->n_tier_changes; k++) {
+        snprintf(key, sizeof key, "%s -> %s", t->tier_changes[k].from, t->tier_changes[k].to);
+        json_int_member(&j, key, t->tier_changes[k].count);
+    }
+    json_close(&j, '}');
     json_open(&j, "before", '{');
     summary_members(&j, before);
     json_close(&j, '}');
@@ -660,4 +705,30 @@ nv_status nv_report_compare_json(const char *path, const nv_compare_totals *t, c
     json_close(&j, '}');
     put_char(&w, '\n');
     return writer_close(&w, err);
+}
+
+char **nv_report_column_names(int county, const nv_radii *radii)
+{
+    const char *fixed = county ? COUNTY_HEADER : MUNI_HEADER;
+    char buf[4096];
+    size_t n = (size_t)snprintf(buf, sizeof buf, "%s,population", fixed);
+    for (size_t r = 0; radii && r < radii->n && n < sizeof buf; r++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, ",population_within_%gkm", radii->km[r]);
+    if (n < sizeof buf)
+        snprintf(buf + n, sizeof buf - n, ",mean_distance_km,max_distance_km");
+    size_t k = 1;
+    for (const char *p = buf; *p; p++)
+        k += *p == ',';
+    /* One block: the pointers, then the text they point into. */
+    char **names = malloc((k + 1) * sizeof *names + strlen(buf) + 1);
+    if (!names)
+        return NULL;
+    char *text = (char *)(names + k + 1);
+    strcpy(text, buf);
+    size_t i = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        names[i++] = tok;
+    names[i] = NULL;
+    return names;
 }

@@ -5,6 +5,7 @@
 #ifndef NV_REPORT_H
 #define NV_REPORT_H
 
+#include "attributes.h"
 #include "compare.h"
 #include "error.h"
 #include "results.h"
@@ -25,6 +26,16 @@ nv_status nv_report_municipalities_csv(const char *path, const nv_muni_result *m
  *          columns */
 nv_status nv_report_counties_csv(const char *path, const nv_county_result *c, size_t n,
                                  const nv_radii *radii, nv_error *err);
+/* The same two tables with the joined attribute columns after the population columns
+ * (attributes.h); attrs may be NULL. */
+nv_status nv_report_municipalities_csv_attributes(const char *path, const nv_muni_result *m, size_t n,
+                                                  const nv_radii *radii, const nv_attributes *attrs, nv_error *err);
+nv_status nv_report_counties_csv_attributes(const char *path, const nv_county_result *c, size_t n,
+                                            const nv_radii *radii, const nv_attributes *attrs, nv_error *err);
+/* The column names of municipalities.csv (county 0) or counties.csv (county 1) for these
+ * radii, attributes not included: a NULL-terminated array, freed with free() (one block). */
+char **nv_report_column_names(int county, const nv_radii *radii);
+
 /* Columns: source,line,office_id,name,type,kommunkod_stated,lat,lon,x,y,status,
  *          kommunkod,namn,snap_m,note,town,placed_by */
 nv_status nv_report_offices_csv(const char *path, const nv_office_result *o, size_t n,

@@ -702,7 +702,9 @@ static nv_status map_classes(const page *pg, const nv_mapspec *s, measure *a, me
     /* shown[0]: the plan the spec shows; shown[1]: with plan both, the before plan. */
     const nv_map_data *shown[2] = {s->plan == NV_PLAN_BEFORE ? before : d, s->plan == NV_PLAN_BOTH ? before : NULL};
     int numeric = s->measure != NV_MEASURE_PRESENCE && s->measure != NV_MEASURE_CHANGE;
-    nv_class_input in = {{0}, NULL, 0, 0};
+    nv_class_input in = {{0}, NULL, 0, NULL, 0, 0, NULL, 0};
+    in.tier_words = (const char *const *)d->tiers;
+    in.n_tiers = d->n_tiers;
     double *v = malloc((2 * d->nm + 1) * sizeof *v);
     if (!v) {
         free(owned);
@@ -711,8 +713,8 @@ static nv_status map_classes(const page *pg, const nv_mapspec *s, measure *a, me
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; shown[k] && i < shown[k]->nm; i++) {
             const nv_map_muni *m = &shown[k]->m[i];
-            if (m->presence >= 0 && m->presence < NV_CLASSES_RANKS)
-                in.rank_counts[m->presence]++;
+            if (m->tier >= 0 && m->tier < NV_CLASSES_RANKS)
+                in.rank_counts[m->tier]++;
             double x = numeric ? nv_mapdata_value(shown[k], s, m) : NAN;
             if (isfinite(x))
                 v[in.n_values++] = x;
@@ -733,7 +735,7 @@ static nv_status map_classes(const page *pg, const nv_mapspec *s, measure *a, me
             continue;
         for (size_t i = 0; i < d->nm; i++) {
             const nv_map_muni *m = &shown[k]->m[i];
-            int c = s->measure == NV_MEASURE_PRESENCE ? nv_classes_of_rank(cl, m->presence)
+            int c = s->measure == NV_MEASURE_PRESENCE ? nv_classes_of_rank(cl, m->tier)
                     : s->measure == NV_MEASURE_CHANGE ? nv_classes_of_change(cl, m->change)
                                                       : nv_classes_of_value(cl, nv_mapdata_value(shown[k], s, m));
             ms->cls[i] = c;

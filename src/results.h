@@ -91,6 +91,9 @@ typedef struct nv_run_summary {
     const char *boundaries, *layer;
     const char *const *office_files;
     size_t n_office_files;
+    const char *const *attribute_files; /* --attributes tables joined into the results */
+    size_t n_attribute_files;
+    const char *places;            /* the gazetteer loaded, or NULL */
     const char *crs;               /* e.g. "EPSG:3006" */
     int srid;                      /* EPSG code of the analysis CRS */
     double snap_km;

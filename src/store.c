@@ -710,18 +710,74 @@ static nv_status store_end(store *st)
     return st->status;
 }
 
+/* The joined attribute columns: REAL for numbers, TEXT else, NULL where a table has no
+ * value. Identifiers are quoted: a column may be called anything. */
+static nv_status insert_attributes(store *s, const nv_attributes *a, const nv_muni_result *m, size_t n_m,
+                                   const nv_county_result *c, size_t n_c)
+{
+    for (int level = 0; level < 2 && s->status == NV_OK; level++) {
+        const char *table = level ? "counties" : "municipalities", *key = level ? "lanskod" : "kommunkod";
+        size_t n = level ? n_c : n_m;
+        for (size_t col = 0; col < nv_attributes_count(a, level) && s->status == NV_OK; col++) {
+            const char *name = nv_attributes_name(a, level, col);
+            int numeric = nv_attributes_numeric(a, level, col);
+            char *q = sqlite3_mprintf("ALTER TABLE %s ADD COLUMN \"%w\" %s", table, name, numeric ? "REAL" : "TEXT");
+            char *u = sqlite3_mprintf("UPDATE %s SET \"%w\" = ?1 WHERE %s = ?2", table, name, key);
+            sqlite3_stmt *st = NULL;
+            if (!q || !u) {
+                s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "out of memory");
+            } else if (exec_sql(s, q, "adding an attribute column") == NV_OK &&
+                       sqlite3_prepare_v2(s->db, u, -1, &st, NULL) != SQLITE_OK) {
+                fail_db(s, "preparing the attribute update");
+            }
+            for (size_t i = 0; st && i < n && s->status == NV_OK; i++) {
+                const char *code = level ? c[i].lanskod : m[i].kommunkod;
+                const char *v = level ? nv_attributes_county_value(a, code, col) : nv_attributes_muni_value(a, i, col);
+                double d;
+                int rc;
+                if (!v[0])
+                    rc = sqlite3_bind_null(st, 1);
+                else if (numeric && nv_text_parse_number(v, strlen(v), &d))
+                    rc = sqlite3_bind_double(st, 1, d);
+                else
+                    rc = sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+                rc |= sqlite3_bind_text(st, 2, code, -1, SQLITE_STATIC);
+                if (rc == SQLITE_OK)
+                    rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+                sqlite3_reset(st);
+                if (rc != SQLITE_OK)
+                    fail_db(s, "storing an attribute");
+            }
+            if (st)
+                finalize(s, st, "finishing the attribute update");
+            sqlite3_free(q);
+            sqlite3_free(u);
+        }
+    }
+    return s->status;
+}
+
 nv_status nv_store_write(const char *path, int srid,
                          const nv_muni_result *m, size_t n_m,
                          const nv_office_result *o, size_t n_o,
                          const nv_county_result *c, size_t n_c,
                          const nv_run_summary *s, nv_error *err)
 {
+    return nv_store_write_attributes(path, srid, m, n_m, o, n_o, c, n_c, s, NULL, err);
+}
+
+nv_status nv_store_write_attributes(const char *path, int srid,
+                                    const nv_muni_result *m, size_t n_m,
+                                    const nv_office_result *o, size_t n_o,
+                                    const nv_county_result *c, size_t n_c,
+                                    const nv_run_summary *s, const nv_attributes *attrs, nv_error *err)
+{
     store st = {.path = path, .err = err, .status = NV_OK};
     if (store_begin(&st, srid) == NV_OK && create_schema(&st, srid, schema_sql) == NV_OK &&
         insert_municipalities(&st, srid, m, n_m) == NV_OK && insert_offices(&st, srid, o, n_o) == NV_OK &&
         insert_counties(&st, c, n_c) == NV_OK &&
         store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) == NV_OK && s &&
-        insert_run(&st, srid, s) == NV_OK)
+        insert_run(&st, srid, s) == NV_OK && (!attrs || insert_attributes(&st, attrs, m, n_m, c, n_c) == NV_OK))
         create_spatial_indexes(&st, srid, n_o);
     return store_end(&st);
 }

@@ -21,6 +21,7 @@
 #define NV_STORE_H
 
 #include "compare.h"
+#include "attributes.h"
 #include "error.h"
 #include "results.h"
 
@@ -36,6 +37,13 @@ nv_status nv_store_write(const char *path, int srid,
                          const nv_office_result *o, size_t n_o,
                          const nv_county_result *c, size_t n_c,
                          const nv_run_summary *s, nv_error *err);
+/* The same, with the joined attribute columns (attributes.h) added to the municipalities
+ * and counties tables (REAL for numeric columns, TEXT else); attrs may be NULL. */
+nv_status nv_store_write_attributes(const char *path, int srid,
+                                    const nv_muni_result *m, size_t n_m,
+                                    const nv_office_result *o, size_t n_o,
+                                    const nv_county_result *c, size_t n_c,
+                                    const nv_run_summary *s, const nv_attributes *attrs, nv_error *err);
 
 /* An office of the first plan counts as closed when the second plan has no office within
  * this distance of it (a move across town is no closure). */

@@ -11,13 +11,21 @@ static const unsigned SYMBOL_INK = 0x1b1b1b;
 static void symbol_path(cairo_t *cr, int type, double x, double y, double rad)
 {
     cairo_new_sub_path(cr);
-    if (type == NV_OFFICE_CLOSED) { /* a cross: stroked, not filled */
+    if (type == NV_OFFICE_SERVICE) { /* a square */
+        double k = rad * 0.9;
+        cairo_rectangle(cr, x - k, y - k, 2 * k, 2 * k);
+    } else if (type == NV_OFFICE_COOP) { /* a triangle, point up */
+        cairo_move_to(cr, x, y - rad * 1.3);
+        cairo_line_to(cr, x + rad * 1.15, y + rad * 0.75);
+        cairo_line_to(cr, x - rad * 1.15, y + rad * 0.75);
+        cairo_close_path(cr);
+    } else if (type == NV_OFFICE_CLOSED) { /* a cross: stroked, not filled */
         double k = rad * 0.95;
         cairo_move_to(cr, x - k, y - k);
         cairo_line_to(cr, x + k, y + k);
         cairo_move_to(cr, x + k, y - k);
         cairo_line_to(cr, x - k, y + k);
-    } else if (type == NV_OFFICE_OTHER) { /* diamond */
+    } else if (type == NV_OFFICE_AGREEMENT || type == NV_OFFICE_OTHER) { /* diamond */
         cairo_move_to(cr, x, y - rad * 1.25);
         cairo_line_to(cr, x + rad * 1.25, y);
         cairo_line_to(cr, x, y + rad * 1.25);
@@ -31,10 +39,12 @@ static void symbol_path(cairo_t *cr, int type, double x, double y, double rad)
 
 void nv_symbols_colors(int type, unsigned *fill, unsigned *stroke)
 {
-    /* Staffed: a solid dot; booked visits only: a hollow ring; other types: a diamond;
-     * closed: a dark cross with a white halo (fill names the halo). */
-    *fill = type == NV_OFFICE_BOOKED || type == NV_OFFICE_CLOSED ? 0xffffff : SYMBOL_INK;
-    *stroke = type == NV_OFFICE_BOOKED || type == NV_OFFICE_CLOSED ? SYMBOL_INK : 0xffffff;
+    /* Staffed: a solid dot; booked visits only: a hollow ring; servicekontor: a solid
+     * square; cooperation: a solid triangle; agreement: a hollow diamond; another word: a
+     * solid diamond; closed: a dark cross with a white halo (fill names the halo). */
+    int hollow = type == NV_OFFICE_BOOKED || type == NV_OFFICE_AGREEMENT || type == NV_OFFICE_CLOSED;
+    *fill = hollow ? 0xffffff : SYMBOL_INK;
+    *stroke = hollow ? SYMBOL_INK : 0xffffff;
 }
 
 void nv_symbols_draw(cairo_t *cr, int type, double x, double y, double rad)
@@ -57,20 +67,23 @@ void nv_symbols_draw(cairo_t *cr, int type, double x, double y, double rad)
     nv_page_set_color(cr, fill);
     cairo_fill_preserve(cr);
     nv_page_set_color(cr, stroke);
-    cairo_set_line_width(cr, type == NV_OFFICE_BOOKED ? rad * 0.55 : rad * 0.35);
+    cairo_set_line_width(cr, type == NV_OFFICE_BOOKED || type == NV_OFFICE_AGREEMENT ? rad * 0.55 : rad * 0.35);
     cairo_stroke(cr);
 }
 const char *nv_symbols_name(int type)
 {
-    static const char *const names[NV_OFFICE_TYPES] = {"staffed", "booked", "other", "closed"};
+    static const char *const names[NV_OFFICE_TYPES] = {"staffed", "booked", "servicekontor", "cooperation",
+                                                       "agreement", "other", "closed"};
     return type >= 0 && type < NV_OFFICE_TYPES ? names[type] : "?";
 }
 
 const char *nv_symbols_label(int type, nv_lang lang)
 {
-    static const char *const sv[NV_OFFICE_TYPES] = {"Bemannat kontor", "Endast bokade besök", "Annan typ",
-                                                    "Stängt (bara i förra planen)"};
-    static const char *const en[NV_OFFICE_TYPES] = {"Staffed office", "Booked visits only", "Other type",
+    static const char *const sv[NV_OFFICE_TYPES] = {"Bemannat kontor", "Endast bokade besök",
+                                                    "Statens servicekontor", "Samarbete", "Överenskommelse",
+                                                    "Annan typ", "Stängt (bara i förra planen)"};
+    static const char *const en[NV_OFFICE_TYPES] = {"Staffed office", "Booked visits only", "State service office",
+                                                    "Cooperation", "Agreement", "Other type",
                                                     "Closed (earlier plan only)"};
     if (type < 0 || type >= NV_OFFICE_TYPES)
         return "?";

@@ -1,6 +1,7 @@
-/* symbols.h — the office symbols of the maps, one per office type (mapdata.h's
- * NV_OFFICE_ types): staffed, a solid dot; booked visits only, a hollow ring; any other
- * type, a diamond; closed (on change maps: an office of the before plan that the after
+/* symbols.h — the location symbols of the maps, one per type (mapdata.h's NV_OFFICE_
+ * types): staffed, a solid dot; booked visits only, a hollow ring; servicekontor, a solid
+ * square; cooperation, a solid triangle; agreement, a hollow diamond; any other type, a
+ * diamond; closed (on change maps: an office of the before plan that the after
  * plan drops), a dark cross with a white halo.
  *
  * Units: positions and radii in the units of the cairo context drawn on (page points for
@@ -18,7 +19,8 @@ void nv_symbols_draw(cairo_t *cr, int type, double x, double y, double rad);
 /* The symbol's fill and stroke colours (for the closed cross: halo and cross). */
 void nv_symbols_colors(int type, unsigned *fill, unsigned *stroke);
 
-/* The type's key ("staffed", "booked", "other", "closed") and its legend label in lang. */
+/* The type's key ("staffed", "booked", "servicekontor", "cooperation", "agreement",
+ * "other", "closed") and its legend label in lang. */
 const char *nv_symbols_name(int type);
 const char *nv_symbols_label(int type, nv_lang lang);
 

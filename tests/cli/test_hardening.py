@@ -83,7 +83,7 @@ def batch_skips_and_reports_a_fifo_named_like_a_plan():
     code, _, err = run("batch", plans, "--tables-only", "--out", out, timeout=120)
     check_eq(code, 0, f"the FIFO and the folder are skipped, not waited on ({err})")
     check("a-fifo.csv: warning: is a FIFO, not a regular file; skipped" in err, err)
-    check("c-folder.csv: warning: is a folder, not a regular file; skipped" in err, err)
+    check("c-folder.csv: warning: is a folder without CSV files; skipped" in err, err)
     rows = {r["plan"]: r["status"] for r in read_csv(os.path.join(out, "plans.csv"))}
     check_eq(rows, {"b-2020": "done", "d-link": "done"}, "the plans, a link to a plan included")
     check(stat.S_ISFIFO(os.stat(fifo).st_mode), "the FIFO is still there")

@@ -162,6 +162,17 @@ def a_windows_1252_plan_of_town_names_with_and_without_codes():
 
 
 @case
+def a_kommun_column_may_hold_names_or_codes():
+    path = os.path.join(FIX, "kommun_names.csv")
+    out, code, _, err = analyze("--offices", path)
+    check_eq(code, 0, f"exit status ({err})")
+    rows = {r["office_id"]: r for r in read_csv(os.path.join(out, "offices.csv"))}
+    check_eq({k: (r["placed_by"], r["kommunkod"]) for k, r in rows.items()},
+             {"A": ("municipality", "0512"), "B": ("municipality", "0114"), "C": ("town", "0513")},
+             "a municipality's name, a code, a locality")
+
+
+@case
 def presence_order_and_office_types_change_the_ranking_and_the_offices():
     path = os.path.join(FIX, "two_tiers.csv")
     out, code, _, err = analyze("--offices", path)
@@ -200,6 +211,22 @@ def an_explicit_gazetteer_decides_and_a_missing_one_is_an_error():
     check_eq(code, 0, f"exit status ({err})")
     r = read_csv(os.path.join(out, "offices.csv"))[0]
     check_eq((r["placed_by"], r["kommunkod"]), ("town", "2584"), "Kirna found in Kiruna")
+    # Any OGR point layer: a GeoJSON gazetteer (a point in the sea is left out).
+    gj = os.path.join(tmpdir(), "orter.geojson")
+    with open(gj, "w", encoding="utf-8") as f:
+        f.write('{"type": "FeatureCollection", "features": ['
+                '{"type": "Feature", "properties": {"namn": "Ute i havet"}, '
+                '"geometry": {"type": "Point", "coordinates": [5.0, 57.0]}},'
+                '{"type": "Feature", "properties": {"namn": "Kirna"}, '
+                '"geometry": {"type": "Point", "coordinates": [20.2253, 67.8558]}}]}')
+    out, code, _, err = analyze("--offices", path, "--places", gj)
+    check_eq(code, 0, f"GeoJSON gazetteer ({err})")
+    r = read_csv(os.path.join(out, "offices.csv"))[0]
+    check_eq((r["placed_by"], r["kommunkod"]), ("town", "2584"), "Kirna found in the GeoJSON")
+    check("feature 1" in r["note"], r["note"])
+    _, code, _, err = analyze("--offices", path, "--places", gj, "--places-name-field", "name")
+    check_eq(code, 2, "a name field the layer lacks")
+    check("no field named 'name'" in err and "namn" in err, err)
     _, code, _, err = analyze("--offices", path, "--places", "/nonexistent/orter.csv")
     check_eq(code, 2, "a missing gazetteer")
     check("/nonexistent/orter.csv" in err, err)

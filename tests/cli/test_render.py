@@ -442,4 +442,41 @@ def help_and_version():
     check("--no-maps" in out_, "analyze --help lists --no-maps")
 
 
+@case
+def presence_map_colours_every_tier_in_rank_order():
+    """The 2020 offices with the cooperation arrangements: five tiers in the legend, in rank
+    order, one sequential scheme darkest first, each municipality in its tier's colour and
+    each type with its own symbol."""
+    out = os.path.join(tmpdir(), "coop")
+    plans = [os.path.join(PLANS, f) for f in ("af-2020-illustrative.csv", "af-2020-cooperation-illustrative.csv")]
+    code, _, e = run("analyze", "--offices", plans[0], "--offices", plans[1], "--out", out, "-q")
+    check_eq(code, 0, f"analyze exit status ({e})")
+    db = os.path.join(out, "narvaro.sqlite")
+    png = os.path.join(MAPS, "presence-tiers.png")
+    code, _, e = run("render", "--db", db, "--map", "presence", "--out", png, "--info", "-q")
+    check_eq(code, 0, f"render exit status ({e})")
+    info = read_json(os.path.join(MAPS, "presence-tiers.json"))
+    keys = [c["key"] for c in info["classes"]]
+    check_eq(keys, ["staffed", "booked", "servicekontor", "cooperation", "none"],
+             "the tiers present, in rank order (no agreement in this run)")
+    munis, offices = municipalities(db)
+    want = {}
+    for m in munis.values():
+        want[m["presence"]] = want.get(m["presence"], 0) + 1
+    check_eq({c["key"]: c["count"] for c in info["classes"]}, want, "legend counts = the database's tiers")
+    check_eq({s["type"]: s["count"] for s in info["symbols"]},
+             {"staffed": 88, "booked": 24, "servicekontor": 3, "cooperation": 99}, "a symbol per type")
+    check_eq(len({(s["fill"], s["stroke"]) for s in info["symbols"]}) >= 2, True, "solid and hollow symbols")
+    # One sequential scheme, read from its dark end: each class lighter than the one before.
+    def lum(c):
+        r, g, b = (int(c[i:i + 2], 16) for i in (1, 3, 5)) if isinstance(c, str) else c
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    lums = [lum(c["color"]) for c in info["classes"]]
+    check(all(a < b for a, b in zip(lums, lums[1:])), f"darkest first, lightest for none: {lums}")
+    probed, _ = check_map_colours(png, info, munis, offices, lambda m: m["presence"], "presence tiers")
+    kinds = {munis[k]["presence"] for k in probed}
+    check_eq(kinds, set(keys), "probed inside municipalities of every tier")
+    check(len(probed) > 200, f"most municipalities probed: {len(probed)}")
+
+
 finish("test_render")

@@ -30,7 +30,7 @@ static void failures_name_the_line_and_the_fix(void)
     check_bad("render/no_equals.map", 2, "is not a setting (write key = value");
     check_bad("render/bad_color.map", 2, "'#12345' is not a colour (write #rrggbb");
     check_bad("render/descending_breaks.map", 2, "'25' is not above the limit before it");
-    check_bad("render/colors_count.map", 3, "lists 3 colours but the map has 4 classes");
+    check_bad("render/colors_count.map", 3, "lists 3 colours but the map has 5 classes");
     check_bad("render/not_utf8.map", 1, "not UTF-8");
     check_bad("render/not_cb_safe.map", 2, "not a colour-blind-safe ColorBrewer scheme (give one of YlGn");
     check_bad("render/bad_lang.map", 1, "language 'de' of a key is unknown");

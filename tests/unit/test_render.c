@@ -279,8 +279,10 @@ static void presence_png(const nv_map_data *d)
     NV_CHECK_INT((long)in.width, 1240); /* A4 at 150 dpi */
     NV_CHECK_INT((long)in.height, 1754);
     NV_CHECK_INT(in.n_classes, 3); /* staffed, booked, none: no "other" in the data */
-    NV_CHECK_INT(cls(&in, "staffed")->color, 0x5e3c99);
-    NV_CHECK_INT(cls(&in, "none")->color, 0xe66101);
+    /* One colour per tier present: PuOr's 3-class scheme, read from its purple end. */
+    NV_CHECK_INT(cls(&in, "staffed")->color, 0x998ec3);
+    NV_CHECK_INT(cls(&in, "booked")->color, 0xf7f7f7);
+    NV_CHECK_INT(cls(&in, "none")->color, 0xf1a340);
     NV_CHECK_INT(cls(&in, "staffed")->count, 1);
     NV_CHECK_INT(cls(&in, "booked")->count, 1);
     NV_CHECK_INT(cls(&in, "none")->count, 1);

@@ -297,7 +297,8 @@ static void test_summary(void)
         "    \"offices\": [\n"
         "      \"plans/af.csv\",\n"
         "      \"plans/sö.csv\"\n"
-        "    ]\n"
+        "    ],\n"
+        "    \"places\": null\n"
         "  },\n"
         "  \"options\": {\n"
         "    \"crs\": \"EPSG:3006\",\n"
@@ -322,7 +323,7 @@ static void test_summary(void)
     s.illustrative = 0;
     NV_CHECK_INT(nv_report_summary_json(path, &s, &e), NV_OK);
     text = slurp(path);
-    NV_CHECK_CONTAINS(text, "    \"offices\": []\n");
+    NV_CHECK_CONTAINS(text, "    \"offices\": [],\n");
     NV_CHECK_CONTAINS(text, "\"layer\": null,");
     NV_CHECK_CONTAINS(text, "\"max_nearest_kommunkod\": null,");
     NV_CHECK_CONTAINS(text, "\"boundaries\": \"a\\u0001z\",");
