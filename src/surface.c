@@ -26,11 +26,13 @@
 /* What a libpng failure leaves for the error message. */
 typedef struct png_fail {
     char msg[200];
+    int errnum;      /* errno when libpng failed: its "Write Error" says no more than that */
 } png_fail;
 
 static void png_error_cb(png_structp png, png_const_charp msg)
 {
     png_fail *f = png_get_error_ptr(png);
+    f->errnum = errno;
     snprintf(f->msg, sizeof f->msg, "%s", msg);
     png_longjmp(png, 1);
 }
@@ -80,16 +82,20 @@ static int png_encode(FILE *f, const unsigned char *data, int w, int h, int stri
 static nv_status write_png(cairo_surface_t *surf, double dpi, const char *path, nv_error *err)
 {
     cairo_surface_flush(surf);
-    png_fail fail = {""};
+    png_fail fail = {"", 0};
     FILE *f = fopen(path, "wb");
     if (!f)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write the PNG: %s (does the folder exist?)",
                             strerror(errno));
+    errno = 0;
     int rc = png_encode(f, cairo_image_surface_get_data(surf), cairo_image_surface_get_width(surf),
                         cairo_image_surface_get_height(surf), cairo_image_surface_get_stride(surf), dpi, &fail);
     int e = ferror(f) ? errno : 0;
     if (fclose(f) != 0 && !e)
         e = errno;
+    if (rc != 0 && fail.errnum)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write the PNG: %s (%s)", strerror(fail.errnum),
+                            fail.msg);
     if (rc != 0)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write the PNG: %s", fail.msg);
     if (e)
