@@ -907,3 +907,8 @@ const nv_boundaries *nv_areas_boundaries(const nv_areas *a)
 {
     return a->b;
 }
+
+long nv_areas_locate(const nv_areas *a, double x, double y)
+{
+    return nv_polyindex_locate(a->idx, x, y);
+}

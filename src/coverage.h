@@ -83,6 +83,9 @@ nv_status nv_areas_visit_demand(const nv_areas *a, const nv_population_options *
                                 nv_demand_visitor visit, void (*restart)(void *user), void *user, nv_diags *diags,
                                 nv_error *err);
 
+/* Index of the municipality containing (x, y) in the analysis CRS, or -1. */
+long nv_areas_locate(const nv_areas *a, double x, double y);
+
 /* The boundaries the areas were made from (borrowed). */
 const nv_boundaries *nv_areas_boundaries(const nv_areas *a);
 

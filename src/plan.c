@@ -363,6 +363,11 @@ const nv_areas *nv_session_areas(const nv_session *s)
     return s->areas;
 }
 
+nv_manifest *nv_session_manifest_copy(const nv_session *s)
+{
+    return nv_manifest_copy(s->manifest);
+}
+
 const char *nv_session_default_plan(const nv_session *s)
 {
     return s->plan_path;

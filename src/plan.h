@@ -11,6 +11,7 @@
 #include "compare.h"
 #include "coverage.h"
 #include "error.h"
+#include "manifest.h"
 #include "offices.h"
 #include "population.h"
 #include "results.h"
@@ -65,6 +66,9 @@ const nv_coverage *nv_evaluation_coverage(const nv_evaluation *e);
 const nv_session_options *nv_session_options_of(const nv_session *s);
 /* The prepared boundaries, for modules that measure plans of their own (suggest). */
 const nv_areas *nv_session_areas(const nv_session *s);
+/* A copy of the manifest of the shared inputs, options and versions; the caller destroys
+ * it. NULL when out of memory. */
+nv_manifest *nv_session_manifest_copy(const nv_session *s);
 /* The plan evaluated when none is given: <data>/data/plans/af-2020-illustrative.csv. */
 const char *nv_session_default_plan(const nv_session *s);
 
