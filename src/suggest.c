@@ -1626,7 +1626,7 @@ static nv_status write_suggested(const nv_suggestion *g, const char *path, nv_er
         if (in && !(isfinite(t->lat) && isfinite(t->lon)))
             latlon = 0;
     }
-    fprintf(w.f, "office_id,name,kommunkod,namn,type,%s,basis,source\n", latlon ? "lat,lon" : "x,y");
+    fprintf(w.f, "office_id,name,kommunkod,municipality,type,%s,basis,source\n", latlon ? "lat,lon" : "x,y");
     for (size_t i = 0; i < g->n_sites; i++) {
         const site *t = &g->sites[i];
         if (!(t->fixed || open[t->var]))
