@@ -114,7 +114,7 @@ static int gtab_add(gtab *t, long area, int fixed, const int *set, unsigned len,
     while (t->slots[k]) {
         size_t g = t->slots[k] - 1;
         if (t->hash[g] == h && t->area[g] == area && t->fixed[g] == fixed && t->len[g] == len &&
-            memcmp(&t->pool[t->off[g]], set, len * sizeof *set) == 0) {
+            (len == 0 || memcmp(&t->pool[t->off[g]], set, len * sizeof *set) == 0)) {
             t->pop[g] += pop;
             t->pts[g] += pts;
             return 0;
@@ -146,7 +146,8 @@ static int gtab_add(gtab *t, long area, int fixed, const int *set, unsigned len,
     t->pop[g] = pop;
     t->pts[g] = pts;
     t->hash[g] = h;
-    memcpy(&t->pool[t->pool_n], set, len * sizeof *set);
+    if (len)
+        memcpy(&t->pool[t->pool_n], set, len * sizeof *set);
     t->pool_n += len;
     t->slots[k] = g + 1;
     return 0;
@@ -209,6 +210,8 @@ static int grid_build(grid *g, const site *sites, size_t n, double r_m)
 
 typedef struct plan_sol {
     unsigned char *open;        /* per free site */
+    unsigned char *mark;        /* the sites that reach exactly what one of its sites reaches */
+    int m;                      /* sites open in it */
     double value;               /* objective of the free part (people beyond the fixed ones, or sites) */
     int proven;                 /* proven best (among plans that differ from the earlier ones) */
 } plan_sol;
@@ -236,6 +239,7 @@ struct nv_suggestion {
     double *set_w;
     size_t *var_off;            /* incidence: the sets of each free site */
     int *var_set;
+    int *var_class;             /* the lowest-numbered free site whose sets are the same */
     double w_const;             /* people covered by the fixed sites */
     double w_unreach;
     int p_open;                 /* free sites open in every plan (add, close) */
@@ -263,9 +267,9 @@ void nv_suggestion_destroy(nv_suggestion *g)
     free(g->base_files);
     free(g->candidates_path);
     gtab_free(g->groups);
-    free(g->set_off), free(g->set_var), free(g->set_w), free(g->var_off), free(g->var_set);
+    free(g->set_off), free(g->set_var), free(g->set_w), free(g->var_off), free(g->var_set), free(g->var_class);
     for (size_t i = 0; i < g->n_sols; i++)
-        free(g->sols[i].open);
+        free(g->sols[i].open), free(g->sols[i].mark);
     free(g->sols);
     free(g->listing);
     nv_evaluation_destroy(g->base_eval);
@@ -885,27 +889,60 @@ static void gains(const nv_suggestion *g, const unsigned char *open, const int *
             gain[j] = -1;
 }
 
-static int same_plan(const nv_suggestion *g, const unsigned char *a, const unsigned char *b)
-{
-    return memcmp(a, b, g->n_free) == 0;
-}
-
-/* A plan the search must not return: one found before (or, for set cover, a superset). */
+/* A plan the search must not return: one that, site for site, reaches what an earlier
+ * plan reaches (sites reaching exactly the same demand points count as one, so that an
+ * alternative is a different plan for the people, not a neighbouring village); for set
+ * cover also one that contains such a plan. */
 static int forbidden(const nv_suggestion *g, const unsigned char *open)
 {
     for (size_t i = 0; i < g->n_sols; i++) {
-        const unsigned char *p = g->sols[i].open;
-        if (g->o.mode != NV_SUGGEST_COVER) {
-            if (same_plan(g, p, open))
-                return 1;
-            continue;
-        }
-        int sub = 1;
-        for (size_t j = 0; j < g->n_free && sub; j++)
-            sub = !p[j] || open[j];
-        if (sub)
+        const plan_sol *p = &g->sols[i];
+        int in = 0;
+        for (size_t j = 0; j < g->n_free; j++)
+            in += open[j] && p->mark[j];
+        if (in >= p->m)
             return 1;
     }
+    return 0;
+}
+
+static const nv_suggestion *class_base;
+static int cmp_var_sets(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    const nv_suggestion *g = class_base;
+    size_t la = g->var_off[a + 1] - g->var_off[a], lb = g->var_off[b + 1] - g->var_off[b];
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    int c = memcmp(&g->var_set[g->var_off[a]], &g->var_set[g->var_off[b]], la * sizeof(int));
+    if (c)
+        return c;
+    return (a > b) - (a < b);
+}
+
+/* var_class: free sites with the same sets share the lowest number among them. */
+static int build_classes(nv_suggestion *g)
+{
+    size_t n = g->n_free;
+    int *order = malloc((n ? n : 1) * sizeof *order);
+    g->var_class = malloc((n ? n : 1) * sizeof *g->var_class);
+    if (!order || !g->var_class) {
+        free(order);
+        return -1;
+    }
+    for (size_t j = 0; j < n; j++)
+        order[j] = (int)j;
+    class_base = g;
+    qsort(order, n, sizeof *order, cmp_var_sets);
+    for (size_t k = 0; k < n; k++) {
+        int j = order[k];
+        int same = k > 0 &&
+                   g->var_off[j + 1] - g->var_off[j] == g->var_off[order[k - 1] + 1] - g->var_off[order[k - 1]] &&
+                   memcmp(&g->var_set[g->var_off[j]], &g->var_set[g->var_off[order[k - 1]]],
+                          (g->var_off[j + 1] - g->var_off[j]) * sizeof(int)) == 0;
+        g->var_class[j] = same ? g->var_class[order[k - 1]] : j;
+    }
+    free(order);
     return 0;
 }
 
@@ -1175,11 +1212,10 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
     }
     for (size_t i = 0; i < g->n_sols; i++) {
         row++;
-        int m = 0;
         for (size_t j = 0; j < nv; j++)
-            if (g->sols[i].open[j])
-                m++, k++, ia[k] = row, ja[k] = (int)j + 1, ar[k] = 1.0;
-        glp_set_row_bnds(P, row, GLP_UP, 0.0, m - 1);
+            if (g->sols[i].mark[j])
+                k++, ia[k] = row, ja[k] = (int)j + 1, ar[k] = 1.0;
+        glp_set_row_bnds(P, row, GLP_UP, 0.0, g->sols[i].m - 1);
     }
     glp_load_matrix(P, (int)k, ia, ja, ar);
     free(ia), free(ja), free(ar);
@@ -1335,11 +1371,20 @@ static nv_status solve(nv_suggestion *g, nv_error *err)
         canonical(g, best, cnt);
         got = evaluate(g, best, cnt);
         plan_sol *ps = &g->sols[g->n_sols];
-        if (!(ps->open = malloc(n ? n : 1))) {
+        if (!(ps->open = malloc(n ? n : 1)) || !(ps->mark = calloc(n ? n : 1, 1))) {
+            free(ps->open);
             st = oom(err);
             goto done;
         }
         memcpy(ps->open, best, n ? n : 1);
+        ps->m = 0;
+        for (size_t j = 0; j < n; j++)
+            ps->m += best[j];
+        for (size_t i = 0; i < n; i++) /* the classes of its sites, then their members */
+            if (best[i])
+                ps->mark[g->var_class[i]] = 2;
+        for (size_t j = 0; j < n; j++)
+            ps->mark[j] = ps->mark[g->var_class[j]] != 0;
         ps->value = got;
         ps->proven = proven;
         g->n_sols++;
@@ -1444,6 +1489,10 @@ nv_status nv_suggest_run(nv_session *s, const nv_suggest_options *o, nv_suggesti
     g->p_open = o->mode == NV_SUGGEST_ADD ? o->k : o->mode == NV_SUGGEST_CLOSE ? (int)n_free - o->k : 0;
     if ((st = build_demand(g, s, diags, err)) != NV_OK)
         goto done;
+    if (build_classes(g) != 0) {
+        st = oom(err);
+        goto done;
+    }
     if ((st = solve(g, err)) != NV_OK)
         goto done;
     g->sum.objective = o->mode == NV_SUGGEST_COVER ? "sites" : "covered_population";
