@@ -46,7 +46,8 @@ typedef struct site {
     char *id, *name, *kommunkod, *namn, *type, *basis, *where;
     int fixed;                  /* stays open whatever the search does */
     int var;                    /* index among the free sites, -1 when fixed */
-    int existing;               /* an office of the base plan */
+    int existing;               /* a row of the base plan */
+    int reach;                  /* counts as an office (its tier does): people are within R of it */
 } site;
 
 /* Demand points of one municipality within R of the same free sites (or of a fixed one). */
@@ -189,6 +190,8 @@ static int grid_build(grid *g, const site *sites, size_t n, double r_m)
     if (!g->start || !g->site)
         return -1;
     for (size_t i = 0; i < n; i++) {
+        if (!sites[i].reach)
+            continue;
         size_t cx = (size_t)((sites[i].x - minx) / cell), cy = (size_t)((sites[i].y - miny) / cell);
         g->start[cy * g->nx + cx + 1]++;
     }
@@ -198,6 +201,8 @@ static int grid_build(grid *g, const site *sites, size_t n, double r_m)
     if (!fill)
         return -1;
     for (size_t i = 0; i < n; i++) { /* in site order within each cell */
+        if (!sites[i].reach)
+            continue;
         size_t cx = (size_t)((sites[i].x - minx) / cell), cy = (size_t)((sites[i].y - miny) / cell);
         size_t c = cy * g->nx + cx;
         g->site[g->start[c] + fill[c]++] = (int)i;
@@ -394,7 +399,7 @@ static nv_status read_base(nv_suggestion *g, nv_session *s, size_t *cap, nv_diag
     for (size_t i = 0; i < g->n_base_files; i++)
         if ((st = nv_plan_read(g->base_plan, g->base_files[i], &so->offices, NULL, err)) != NV_OK)
             return st;
-    nv_coverage_options co = {so->snap_km};
+    nv_coverage_options co = {so->snap_km, NULL};
     if ((st = nv_coverage_compute(nv_session_areas(s), g->base_plan, &co, &g->base_cov, NULL, err)) != NV_OK)
         return st;
     char **keep_ids = NULL;
@@ -411,9 +416,16 @@ static nv_status read_base(nv_suggestion *g, nv_session *s, size_t *cap, nv_diag
         if (!res[i].kommunkod) /* rejected: no office, and not in the suggestion */
             continue;
         site t = {0};
-        t.x = in->x, t.y = in->y, t.lat = in->lat_deg, t.lon = in->lon_deg;
+        /* where it was placed: a row may give only a town or a code */
+        t.x = res[i].x, t.y = res[i].y, t.lat = in->lat_deg, t.lon = in->lon_deg;
+        if (!(isfinite(in->x) && isfinite(in->y)))
+            t.lat = t.lon = NAN;
         t.existing = 1;
-        int keep = g->o.mode != NV_SUGGEST_CLOSE || type_listed(in->type, g->o.keep_types, g->o.n_keep_types);
+        /* Other kinds of presence (a cooperation, a service office) stay in the plan but
+         * are no office: analyze measures distances to offices only. */
+        t.reach = res[i].is_office;
+        int keep = g->o.mode != NV_SUGGEST_CLOSE || !t.reach ||
+                   type_listed(in->type, g->o.keep_types, g->o.n_keep_types);
         for (size_t k = 0; k < n_keep_ids; k++)
             if (strcmp(keep_ids[k], in->id) == 0)
                 keep = 1, id_seen[k] = 1;
@@ -543,7 +555,7 @@ static nv_status read_candidates(nv_suggestion *g, nv_session *s, size_t *cap, n
     size_t n_read = csv ? nv_plan_count(plan) : pts.n;
     g->sum.candidates_read = n_read;
     if (csv) {
-        nv_coverage_options co = {0};
+        nv_coverage_options co = {0, NULL};
         if ((st = nv_coverage_compute(nv_session_areas(s), plan, &co, &cov, quiet, err)) != NV_OK)
             goto done;
         size_t no;
@@ -553,11 +565,17 @@ static nv_status read_candidates(nv_suggestion *g, nv_session *s, size_t *cap, n
                 continue;
             const nv_office *in = nv_plan_office(plan, i);
             site t = {0};
-            t.x = in->x, t.y = in->y, t.lat = in->lat_deg, t.lon = in->lon_deg;
+            /* where it was placed: a row may give only a town or a code */
+            t.x = res[i].x, t.y = res[i].y, t.lat = in->lat_deg, t.lon = in->lon_deg;
+            if (!(isfinite(in->x) && isfinite(in->y)))
+                t.lat = t.lon = NAN;
             t.var = 0;
+            t.reach = 1;
             char where[1200];
             snprintf(where, sizeof where, "%s:%ld", in->source, in->line);
-            if (!(t.id = dup_str(in->id)) || !(t.name = dup_str(in->name)) || !(t.kommunkod = dup_str(res[i].kommunkod)) ||
+            /* A gazetteer names its places in a town (locality) column. */
+            const char *name = in->name && in->name[0] ? in->name : in->town ? in->town : "";
+            if (!(t.id = dup_str(in->id)) || !(t.name = dup_str(name)) || !(t.kommunkod = dup_str(res[i].kommunkod)) ||
                 !(t.namn = dup_str(res[i].namn)) || !(t.type = dup_str(g->o.type ? g->o.type : "staffed")) ||
                 !(t.basis = dup_str("suggested")) || !(t.where = dup_str(where)) || push_site(g, cap, &t) != 0) {
                 free(t.id), free(t.name), free(t.kommunkod), free(t.namn), free(t.type), free(t.basis), free(t.where);
@@ -576,6 +594,7 @@ static nv_status read_candidates(nv_suggestion *g, nv_session *s, size_t *cap, n
             const nv_municipality *mu = nv_boundaries_get(b, (size_t)m);
             site t = {0};
             t.x = pts.xy[2 * i], t.y = pts.xy[2 * i + 1], t.lat = NAN, t.lon = NAN;
+            t.reach = 1;
             char id[64], where[4200];
             snprintf(id, sizeof id, "feature-%zu", i + 1);
             snprintf(where, sizeof where, "%s:%zu", path, i + 1);
