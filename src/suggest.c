@@ -379,7 +379,7 @@ static nv_status read_ids(const char *path, char ***out, size_t *n_out, nv_error
 /* The base plan: its placed offices become sites, fixed unless the search may close them. */
 static nv_status read_base(nv_suggestion *g, nv_session *s, size_t *cap, nv_diags *diags, nv_error *err)
 {
-    const nv_session_options *so = nv_session_get_options(s);
+    const nv_session_options *so = nv_session_options_of(s);
     nv_status st;
     const char *def = nv_session_default_plan(s);
     size_t nf = g->o.n_base_files ? g->o.n_base_files : 1;
@@ -509,7 +509,7 @@ static int candidate_trusted(const nv_office_result *r)
 
 static nv_status read_candidates(nv_suggestion *g, nv_session *s, size_t *cap, nv_diags *diags, nv_error *err)
 {
-    const nv_session_options *so = nv_session_get_options(s);
+    const nv_session_options *so = nv_session_options_of(s);
     char path[4096];
     if (g->o.candidates)
         snprintf(path, sizeof path, "%s", g->o.candidates);
@@ -753,7 +753,7 @@ static int cmp_group_set(const void *pa, const void *pb)
 
 static nv_status build_demand(nv_suggestion *g, nv_session *s, nv_diags *diags, nv_error *err)
 {
-    const nv_session_options *so = nv_session_get_options(s);
+    const nv_session_options *so = nv_session_options_of(s);
     grid gr;
     collector c = {0};
     nv_status st = NV_OK;
@@ -1913,7 +1913,7 @@ static nv_status write_map(nv_session *s, const char *dir, nv_error *err)
     if (mkdir(path, 0777) != 0)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the maps folder: %s", strerror(errno));
     snprintf(db, sizeof db, "%s/compare/compare.sqlite", dir);
-    nv_status st = nv_mapspec_find_and_load(nv_session_get_options(s)->maps_dir, "suggested", &spec, err);
+    nv_status st = nv_mapspec_find_and_load(nv_session_options_of(s)->maps_dir, "suggested", &spec, err);
     if (st == NV_OK)
         st = nv_render_load(db, &d, err);
     if (st == NV_OK) {
@@ -1980,7 +1980,7 @@ nv_status nv_suggest_write(nv_session *s, nv_suggestion *g, const char *dir, con
     free(ranking);
     if (st != NV_OK)
         goto done;
-    const nv_session_options *so = nv_session_get_options(s);
+    const nv_session_options *so = nv_session_options_of(s);
     if (!so->no_maps && !so->tables_only && (st = write_map(s, dir, err)) != NV_OK)
         goto done;
     /* The manifest: the shared inputs, the plan, the candidates, the options. */
