@@ -1091,11 +1091,13 @@ static void greedy_cover(const nv_suggestion *g, unsigned char *open, int *cnt)
 
 /* The tie-break rule: while some open site can be exchanged for an earlier-numbered
  * closed one without making the plan worse (and without repeating an earlier plan), do
- * the exchange that moves the earliest possible site. */
+ * the exchange that moves the earliest possible site. Incremental: closing j uncovers
+ * some sets, and i must bring back at least as many people (set cover: all of them). */
 static void canonical(const nv_suggestion *g, unsigned char *open, int *cnt)
 {
     size_t n = g->n_free;
-    double v = evaluate(g, open, cnt);
+    int cover = g->o.mode == NV_SUGGEST_COVER;
+    evaluate(g, open, cnt);
     int changed = 1;
     while (changed) {
         changed = 0;
@@ -1106,16 +1108,31 @@ static void canonical(const nv_suggestion *g, unsigned char *open, int *cnt)
                 if (!open[j])
                     continue;
                 open_var(g, open, cnt, j, -1);
-                open_var(g, open, cnt, i, +1);
-                double w = evaluate(g, open, cnt);
-                int ok = g->o.mode == NV_SUGGEST_COVER ? w <= v : w >= v;
-                if (ok && !forbidden(g, open)) {
-                    v = w;
-                    changed = 1;
-                } else {
+                double loss = 0, back = 0;
+                long lost = 0, regained = 0;
+                for (size_t k = g->var_off[j]; k < g->var_off[j + 1]; k++)
+                    if (!cnt[g->var_set[k]])
+                        loss += g->set_w[g->var_set[k]], lost++;
+                for (size_t k = g->var_off[i]; k < g->var_off[i + 1]; k++)
+                    if (!cnt[g->var_set[k]])
+                        back += g->set_w[g->var_set[k]], regained++;
+                /* Set cover: i must cover every set j alone covered (it may cover more). */
+                int ok = cover ? regained >= lost : back >= loss - 1e-9 * (1 + loss);
+                if (cover && ok) { /* the sets j uncovers must all be among those i covers */
+                    open_var(g, open, cnt, i, +1);
+                    for (size_t k = g->var_off[j]; k < g->var_off[j + 1] && ok; k++)
+                        ok = cnt[g->var_set[k]] > 0;
                     open_var(g, open, cnt, i, -1);
-                    open_var(g, open, cnt, j, +1);
                 }
+                if (ok) {
+                    open_var(g, open, cnt, i, +1);
+                    if (!forbidden(g, open)) {
+                        changed = 1;
+                        break;
+                    }
+                    open_var(g, open, cnt, i, -1);
+                }
+                open_var(g, open, cnt, j, +1);
             }
         }
     }
@@ -1131,6 +1148,7 @@ typedef struct glpk_ctx {
     double bound;               /* of the best active node */
     int have_bound;
     int ncols;
+    const int *col;             /* the column of y_s; 0 for a set folded into its one site */
     const char *stage;
     double last_progress;
 } glpk_ctx;
@@ -1149,7 +1167,8 @@ static void glpk_callback(glp_tree *tree, void *info)
             if (cnt && g->o.mode != NV_SUGGEST_COVER) {
                 evaluate(g, c->warm, cnt);
                 for (size_t s = 0; s < g->nset; s++)
-                    x[g->n_free + s + 1] = cnt[s] ? 1 : 0;
+                    if (c->col[s])
+                        x[c->col[s]] = cnt[s] ? 1 : 0;
             }
             glp_ios_heur_sol(tree, x);
             free(cnt);
@@ -1181,10 +1200,36 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
 {
     int cover = g->o.mode == NV_SUGGEST_COVER;
     size_t nv = g->n_free, ns = g->nset;
-    int ncols = (int)(nv + (cover ? 0 : ns));
+    /* A set with one site is covered exactly when that site is open: its people go into
+     * the site's objective coefficient (maximal covering) or the site is forced open
+     * (set cover), and it needs no row. Most demand far from the offices is of this kind. */
+    int *col = calloc(ns ? ns : 1, sizeof *col);
+    double *cx = calloc(nv ? nv : 1, sizeof *cx);
+    unsigned char *forced = calloc(nv ? nv : 1, 1);
+    if (!col || !cx || !forced) {
+        free(col), free(cx), free(forced);
+        return -1;
+    }
+    int ny = 0, nrows_sets = 0;
+    for (size_t s = 0; s < ns; s++) {
+        size_t len = g->set_off[s + 1] - g->set_off[s];
+        if (len == 1) {
+            int j = g->set_var[g->set_off[s]];
+            if (cover)
+                forced[j] = 1;
+            else
+                cx[j] += g->set_w[s];
+            continue;
+        }
+        nrows_sets++;
+        if (!cover)
+            col[s] = (int)nv + ++ny;
+    }
+    int ncols = (int)nv + ny;
     size_t nz = 0;
     for (size_t s = 0; s < ns; s++)
-        nz += g->set_off[s + 1] - g->set_off[s] + (cover ? 0 : 1);
+        if (g->set_off[s + 1] - g->set_off[s] > 1)
+            nz += g->set_off[s + 1] - g->set_off[s] + (cover ? 0 : 1);
     nz += nv;                                   /* the cardinality row */
     for (size_t i = 0; i < g->n_sols; i++)
         nz += nv;                               /* cuts: at most nv each */
@@ -1193,7 +1238,7 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
     *proven = 0;
     *lp = *bound = NAN;
     if (!ia || !ja || !ar) {
-        free(ia), free(ja), free(ar);
+        free(ia), free(ja), free(ar), free(col), free(cx), free(forced);
         return -1;
     }
     glp_term_out(GLP_OFF);
@@ -1202,27 +1247,34 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
     glp_add_cols(P, ncols);
     for (size_t j = 0; j < nv; j++) {
         glp_set_col_kind(P, (int)j + 1, GLP_BV);
-        glp_set_obj_coef(P, (int)j + 1, cover ? 1.0 : 0.0);
+        glp_set_obj_coef(P, (int)j + 1, cover ? 1.0 : cx[j]);
+        if (forced[j])
+            glp_set_col_bnds(P, (int)j + 1, GLP_FX, 1.0, 1.0);
     }
     for (size_t s = 0; !cover && s < ns; s++) {
-        glp_set_col_bnds(P, (int)(nv + s) + 1, GLP_DB, 0.0, 1.0);
-        glp_set_obj_coef(P, (int)(nv + s) + 1, g->set_w[s]);
+        if (!col[s])
+            continue;
+        glp_set_col_bnds(P, col[s], GLP_DB, 0.0, 1.0);
+        glp_set_obj_coef(P, col[s], g->set_w[s]);
     }
-    int nrows = (int)ns + (cover ? 0 : 1) + (int)g->n_sols;
-    glp_add_rows(P, nrows);
+    int nrows = nrows_sets + (cover ? 0 : 1) + (int)g->n_sols;
+    if (nrows > 0)
+        glp_add_rows(P, nrows);
     size_t k = 0;
+    int row = 0;
     for (size_t s = 0; s < ns; s++) {
-        int row = (int)s + 1;
+        if (g->set_off[s + 1] - g->set_off[s] <= 1)
+            continue;
+        row++;
         if (cover) {
             glp_set_row_bnds(P, row, GLP_LO, 1.0, 0.0);
         } else {
             glp_set_row_bnds(P, row, GLP_UP, 0.0, 0.0);
-            k++, ia[k] = row, ja[k] = (int)(nv + s) + 1, ar[k] = 1.0;
+            k++, ia[k] = row, ja[k] = col[s], ar[k] = 1.0;
         }
         for (size_t q = g->set_off[s]; q < g->set_off[s + 1]; q++)
             k++, ia[k] = row, ja[k] = g->set_var[q] + 1, ar[k] = cover ? 1.0 : -1.0;
     }
-    int row = (int)ns;
     if (!cover) {
         row++;
         glp_set_row_bnds(P, row, GLP_FX, g->p_open, g->p_open);
@@ -1236,6 +1288,7 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
                 k++, ia[k] = row, ja[k] = (int)j + 1, ar[k] = 1.0;
         glp_set_row_bnds(P, row, GLP_UP, 0.0, g->sols[i].m - 1);
     }
+    free(cx), free(forced);
     glp_load_matrix(P, (int)k, ia, ja, ar);
     free(ia), free(ja), free(ar);
 
@@ -1249,7 +1302,7 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
         double off = cover ? 0 : g->w_const;
         *lp = glp_get_obj_val(P) + off;
         *bound = *lp;
-        glpk_ctx c = {g, warm, warm_value, 0, NAN, 0, ncols, stage, 0};
+        glpk_ctx c = {g, warm, warm_value, 0, NAN, 0, ncols, col, stage, 0};
         glp_iocp ip;
         glp_init_iocp(&ip);
         ip.msg_lev = GLP_MSG_OFF;
@@ -1291,6 +1344,7 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
         rc = -2;
     }
     glp_delete_prob(P);
+    free(col);
     return rc;
 }
 
