@@ -541,7 +541,8 @@ static nv_status read_candidates(nv_suggestion *g, nv_session *s, size_t *cap, n
     }
     ogr_points pts = {0};
     if (!csv) {
-        nv_points_options po = {path, g->o.candidates_layer, NULL, NULL, NULL, so->offices.analysis_crs};
+        nv_points_options po = {0};
+        po.source = path, po.layer = g->o.candidates_layer, po.analysis_crs = so->offices.analysis_crs;
         if ((st = nv_boundaries_read_points(&po, ogr_point, &pts, diags, err)) != NV_OK) {
             free(pts.xy);
             goto done;
@@ -556,8 +557,14 @@ static nv_status read_candidates(nv_suggestion *g, nv_session *s, size_t *cap, n
     g->sum.candidates_read = n_read;
     if (csv) {
         nv_coverage_options co = {0, NULL};
-        if ((st = nv_coverage_compute(nv_session_areas(s), plan, &co, &cov, quiet, err)) != NV_OK)
+        if ((st = nv_coverage_compute(nv_session_areas(s), plan, &co, &cov, quiet, err)) != NV_OK) {
+            if (err) {
+                size_t k = strlen(err->message);
+                snprintf(err->message + k, sizeof err->message - k,
+                         " (in the --candidates file: no candidate lies inside the boundaries?)");
+            }
             goto done;
+        }
         size_t no;
         const nv_office_result *res = nv_coverage_offices(cov, &no);
         for (size_t i = 0; i < no && st == NV_OK; i++) {
@@ -686,6 +693,8 @@ static void collect(void *user, size_t chunk, const double *xy, const double *po
     for (size_t i = 0; i < n; i++) {
         double x = xy[2 * i], y = xy[2 * i + 1];
         unsigned len = 0;
+        if (area[i] == -2)
+            continue;
         int fixed = 0;
         if (isfinite(x) && isfinite(y)) {
             long cx0 = (long)floor((x - r - gr->minx) / gr->cell), cx1 = (long)floor((x + r - gr->minx) / gr->cell);
@@ -765,8 +774,9 @@ static nv_status build_demand(nv_suggestion *g, nv_session *s, nv_diags *diags, 
         goto done;
     }
     progress(g, "coverage sets", NAN, NAN);
-    if ((st = nv_areas_visit_demand(nv_session_areas(s), so->population.source ? &so->population : NULL, collect,
-                                    collect_restart, &c, diags, err)) != NV_OK)
+    /* Points far from every municipality are measured for nothing, as analyze does. */
+    if ((st = nv_areas_visit_demand(nv_session_areas(s), so->population.source ? &so->population : NULL,
+                                    so->snap_km * 1000, collect, collect_restart, &c, diags, err)) != NV_OK)
         goto done;
     if (c.failed) {
         st = oom(err);

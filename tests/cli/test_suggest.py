@@ -57,10 +57,12 @@ def small_instance(d):
     # municipality, and narvaro uses only those that lie in it.
     plan = [(f"P{i}", c, *rep(c)) for i, c in enumerate(["0580", "0581", "0680", "0380", "1480"])]
     points = []
-    for c in CODES + ["0580", "0581"]:
+    # Within 1 km of representative points (inside their municipality), so that no point
+    # is "far from every municipality", which analyze measures for nothing.
+    for c in CODES + ["0580", "0581", "0586", "0682", "0683", "0684", "0685", "0686", "0687", "0561"]:
         x0, y0 = rep(c)
-        for _ in range(6):
-            points.append((round(x0 + rnd.gauss(0, 12000), 2), round(y0 + rnd.gauss(0, 12000), 2),
+        for _ in range(4):
+            points.append((round(x0 + rnd.uniform(-700, 700), 2), round(y0 + rnd.uniform(-700, 700), 2),
                            rnd.randint(1, 500)))
     cand_csv = write(os.path.join(d, "cands.csv"), "id,name,kommunkod,x,y",
                      [(i, f"Ort {i}", c, f"{x:.2f}", f"{y:.2f}") for i, c, x, y in cands])
@@ -298,7 +300,8 @@ def bad_options_exit_2_with_a_clear_message():
     cands = write(os.path.join(tmpdir(), "sea.csv"), "name,lat,lon", [("Havet", 57.6, 10.9), ("Oslo", 59.91, 10.75)])
     code, _, err = run("suggest", "--add", "1", "--radius-km", "25", "--candidates", cands, "--no-maps", "--out", out)
     check_eq(code, 2, f"no candidate inside the boundaries ({err})")
-    check("no candidate lies inside the boundaries" in err and "--candidates" in err, f"message: {err}")
+    check(("no candidate lies inside the boundaries" in err or "can be placed" in err) and "--candidates" in err,
+          f"message: {err}")
     ids = write(os.path.join(tmpdir(), "ids.txt"), "AF001", [("AF999",)])
     code, _, err = run("suggest", "--close", "2", "--radius-km", "25", "--keep-ids", ids, "--no-maps", "--out", out)
     check_eq(code, 2, f"an unknown id to keep ({err})")
