@@ -849,7 +849,7 @@ nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec,
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     for (size_t r = 0; r < spec->radii.n; r++)
         radii_m[r] = spec->radii.km[r] * 1000;
-    nv_demand_target target = {a->idx, nm, c->kd, radii_m, spec->radii.n, c->snap_m};
+    nv_demand_target target = {a->idx, nm, c->kd, radii_m, spec->radii.n, c->snap_m, NULL, NULL, NULL};
     t->radii = spec->radii;
 
     if (spec->points) {
@@ -912,4 +912,36 @@ nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec,
 done:
     free(stats);
     return st;
+}
+
+nv_status nv_areas_visit_demand(const nv_areas *a, const nv_population_options *points, double far_m,
+                                nv_demand_visitor visit, void (*restart)(void *user), void *user, nv_diags *diags,
+                                nv_error *err)
+{
+    size_t nm = nv_boundaries_count(a->b);
+    if (!points && !a->table_pop)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "no demand points and no population table loaded");
+    nv_demand_stats *stats = calloc(nm + 2, sizeof *stats);
+    if (!stats)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    nv_demand_target target = {a->idx, nm, NULL, NULL, 0, far_m, visit, restart, user};
+    nv_status st = NV_OK;
+    if (points) {
+        long n = 0;
+        st = nv_population_measure_source(points, &target, stats, &n, diags, err);
+    } else {
+        nv_population_measure_points(a->table_xy, a->table_w, a->table_n, &target, stats);
+    }
+    free(stats);
+    return st;
+}
+
+const nv_boundaries *nv_areas_boundaries(const nv_areas *a)
+{
+    return a->b;
+}
+
+long nv_areas_locate(const nv_areas *a, double x, double y)
+{
+    return nv_polyindex_locate(a->idx, x, y);
 }

@@ -73,6 +73,22 @@ typedef struct nv_population_spec {
 nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec, nv_diags *diags,
                                  nv_error *err);
 
+/* Passes every demand point to visit (see nv_demand_visitor): the points of a file
+ * (points != NULL), else the municipal totals of the table loaded into the areas, each at
+ * its municipality's representative point, as nv_coverage_population counts them (far_m
+ * as in nv_demand_target: the coverage's snap distance). The
+ * points' areas are indices into the boundaries. *total_population (optional) gets the
+ * people seen. Problems as for nv_coverage_population. */
+nv_status nv_areas_visit_demand(const nv_areas *a, const nv_population_options *points, double far_m,
+                                nv_demand_visitor visit, void (*restart)(void *user), void *user, nv_diags *diags,
+                                nv_error *err);
+
+/* Index of the municipality containing (x, y) in the analysis CRS, or -1. */
+long nv_areas_locate(const nv_areas *a, double x, double y);
+
+/* The boundaries the areas were made from (borrowed). */
+const nv_boundaries *nv_areas_boundaries(const nv_areas *a);
+
 /* Swedish county name for a two-digit code ("01" -> "Stockholms län"), NULL if unknown. */
 const char *nv_coverage_county_name(const char *lanskod);
 

@@ -11,6 +11,7 @@
 #include "report.h"
 #include "rules.h"
 #include "store.h"
+#include "suggest.h"
 #include "textin.h"
 
 #include <errno.h>
@@ -180,6 +181,7 @@ static const char MAIN_HELP[] =
     "  batch       every plan in a folder, resumable (narvaro batch --help)\n"
     "  render      maps of a finished run as PNG, SVG or PDF (narvaro render --help)\n"
     "  check       rules on a finished run: does it meet the standard? (narvaro check --help)\n"
+    "  suggest     where to open offices, which to close (narvaro suggest --help)\n"
     "\n"
     "Options:\n"
     "  -h, --help     this help\n"
@@ -919,6 +921,328 @@ static int cmd_batch(int argc, char **argv)
     return rc;
 }
 
+/* ---- narvaro suggest ---- */
+
+static const char SUGGEST_HELP[] =
+    "Usage: narvaro suggest (--add K --radius-km R | --close K --radius-km R | --cover R)\n"
+    "                       [OPTIONS] --out DIR\n"
+    "\n"
+    "Where should the next offices go, which could close? Solves the problem exactly with\n"
+    "GLPK where the time limit allows, warm-started by greedy plus swap search, and always\n"
+    "reports the bound and the gap. The plan is the one of --offices (default: the 2020\n"
+    "plan), measured on the boundaries and population of analyze.\n"
+    "\n"
+    "Problem:\n"
+    "  --add K               open K new sites, keeping every office, to reach the most\n"
+    "                        people within --radius-km (maximal covering)\n"
+    "  --close K             close K of the plan's offices, losing the fewest people\n"
+    "                        within --radius-km\n"
+    "  --cover R             the fewest new sites so that every demand point has a\n"
+    "                        location within R km (points none can reach are listed)\n"
+    "  --radius-km R         the distance for --add and --close (distance <= R counts)\n"
+    "  --objective O         coverage (default)\n"
+    "\n"
+    "Sites:\n"
+    "  --offices CSV         the base plan (repeatable; default: the 2020 plan)\n"
+    "  --candidates SRC      where new sites may go: a CSV (lat/lon or x/y) or any OGR\n"
+    "                        point layer; default: the gazetteer's localities whose point\n"
+    "                        lies in the municipality they name (%s/data/places/localities.csv)\n"
+    "  --candidates-layer L  layer of an OGR source with several\n"
+    "  --type T              type of the new sites (default staffed)\n"
+    "  --keep TYPES          --close: offices of these types stay (comma-separated)\n"
+    "  --keep-ids FILE       --close: the offices with these ids stay (one id a line)\n"
+    "\n"
+    "Search:\n"
+    "  --time-limit S        seconds for the whole search (default 30)\n"
+    "  --alternatives N      other near-optimal plans, each differing in at least one\n"
+    "                        site (default 3)\n"
+    "\n"
+    "%s"
+    "Output:\n"
+    "  --out DIR             suggested.csv (a plan analyze and compare take as it is),\n"
+    "                        alternatives.csv, unreachable.csv, compare/ (the plan\n"
+    "                        against the suggestion), maps/suggested.png, summary.json;\n"
+    "                        written whole or not at all\n"
+    "  --no-maps             no maps\n"
+    "  -q, --quiet           no progress, warnings or totals, only errors\n"
+    "  -h, --help            this help\n"
+    "\n"
+    "Exit status: 0 success, 2 bad input or options, 1 other failure.\n";
+
+enum {
+    SOPT_ADD = 400, SOPT_CLOSE, SOPT_COVER, SOPT_OBJECTIVE, SOPT_CANDIDATES, SOPT_CANDIDATES_LAYER, SOPT_TYPE,
+    SOPT_KEEP, SOPT_KEEP_IDS, SOPT_TIME_LIMIT, SOPT_ALTERNATIVES
+};
+
+typedef struct suggest_bar {
+    double last;
+    int drawn;
+} suggest_bar;
+
+/* At most five times a second; the line is rewritten in place. */
+static void draw_suggest_progress(const nv_suggest_progress *p, void *user)
+{
+    suggest_bar *b = user;
+    double t = now_s();
+    if (t - b->last < 0.2)
+        return;
+    b->last = t;
+    b->drawn = 1;
+    fprintf(stderr, "\rnarvaro: %-14s %6.1f s", p->stage, p->elapsed_s);
+    if (isfinite(p->best))
+        fprintf(stderr, "  best %.0f", p->best);
+    if (isfinite(p->bound))
+        fprintf(stderr, "  bound %.0f", p->bound);
+    fputs("        ", stderr);
+    fflush(stderr);
+}
+
+/* "a,b,c" -> a NULL-terminated array of pointers into a copy; NULL when out of memory. */
+static char **split_list(const char *arg, size_t *n)
+{
+    char *copy = strdup(arg);
+    char **v = calloc(strlen(arg) / 2 + 2, sizeof *v);
+    *n = 0;
+    if (!copy || !v) {
+        free(copy);
+        free(v);
+        return NULL;
+    }
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ","))
+        v[(*n)++] = tok;
+    if (*n == 0)
+        free(copy);
+    return v;
+}
+
+static int cmd_suggest(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        INPUT_LONGOPTS,
+        {"offices", required_argument, NULL, OPT_OFFICES},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"no-maps", no_argument, NULL, OPT_NO_MAPS},
+        {"add", required_argument, NULL, SOPT_ADD},
+        {"close", required_argument, NULL, SOPT_CLOSE},
+        {"cover", required_argument, NULL, SOPT_COVER},
+        {"objective", required_argument, NULL, SOPT_OBJECTIVE},
+        {"candidates", required_argument, NULL, SOPT_CANDIDATES},
+        {"candidates-layer", required_argument, NULL, SOPT_CANDIDATES_LAYER},
+        {"type", required_argument, NULL, SOPT_TYPE},
+        {"keep", required_argument, NULL, SOPT_KEEP},
+        {"keep-ids", required_argument, NULL, SOPT_KEEP_IDS},
+        {"time-limit", required_argument, NULL, SOPT_TIME_LIMIT},
+        {"alternatives", required_argument, NULL, SOPT_ALTERNATIVES},
+        {NULL, 0, NULL, 0}};
+    nv_session_options so;
+    memset(&so, 0, sizeof so);
+    so.snap_km = 2.0;
+    nv_suggest_options go;
+    memset(&go, 0, sizeof go);
+    go.alternatives = 3;
+    go.time_limit_s = 30;
+    const char *out_dir = NULL, *problem = NULL;
+    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    char **keep = NULL;
+    int quiet = 0, c, rc = 0;
+    long v;
+    char *end;
+    if (!files)
+        return NV_ERR_FAIL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+        if (input_option(c, optarg, &so, &rc)) {
+            if (rc)
+                goto done;
+            continue;
+        }
+        switch (c) {
+        case OPT_OFFICES: files[go.n_base_files++] = optarg; break;
+        case OPT_OUT: out_dir = optarg; break;
+        case OPT_NO_MAPS: so.no_maps = 1; break;
+        case SOPT_ADD:
+        case SOPT_CLOSE:
+            if (problem) {
+                rc = usage_error("%s: give one of --add, --close and --cover", c == SOPT_ADD ? "--add" : "--close");
+                goto done;
+            }
+            problem = c == SOPT_ADD ? "--add" : "--close";
+            if ((v = parse_count(optarg, 1, 1000000)) < 0) {
+                rc = usage_error(c == SOPT_ADD ? "--add '%s': give the number of sites to open, 1 or more"
+                                               : "--close '%s': give the number of offices to close, 1 or more",
+                                 optarg);
+                goto done;
+            }
+            go.mode = c == SOPT_ADD ? NV_SUGGEST_ADD : NV_SUGGEST_CLOSE;
+            go.k = (int)v;
+            break;
+        case SOPT_COVER:
+            if (problem) {
+                rc = usage_error("%s--cover: give one of --add, --close and --cover", "");
+                goto done;
+            }
+            problem = "--cover";
+            go.mode = NV_SUGGEST_COVER;
+            go.radius_km = strtod(optarg, &end);
+            if (end == optarg || *end || !(go.radius_km > 0) || !isfinite(go.radius_km)) {
+                rc = usage_error("--cover '%s': give a distance in km above 0, e.g. --cover 30", optarg);
+                goto done;
+            }
+            break;
+        case SOPT_OBJECTIVE:
+            if (strcmp(optarg, "coverage") == 0)
+                go.objective = NV_SUGGEST_COVERAGE;
+            else if (strcmp(optarg, "mean-distance") == 0)
+                go.objective = NV_SUGGEST_MEAN_DISTANCE;
+            else {
+                rc = usage_error("--objective '%s': give coverage or mean-distance", optarg);
+                goto done;
+            }
+            break;
+        case SOPT_CANDIDATES: go.candidates = optarg; break;
+        case SOPT_CANDIDATES_LAYER: go.candidates_layer = optarg; break;
+        case SOPT_TYPE:
+            if (!*optarg) {
+                rc = usage_error("%s--type: give the type of the new sites, e.g. staffed or booked", "");
+                goto done;
+            }
+            go.type = optarg;
+            break;
+        case SOPT_KEEP:
+            free(keep ? keep[0] : NULL);
+            free(keep);
+            if (!(keep = split_list(optarg, &go.n_keep_types)) || go.n_keep_types == 0) {
+                rc = usage_error("--keep '%s': give office types, comma-separated, e.g. --keep staffed", optarg);
+                goto done;
+            }
+            go.keep_types = (const char *const *)keep;
+            break;
+        case SOPT_KEEP_IDS: go.keep_ids = optarg; break;
+        case SOPT_TIME_LIMIT:
+            go.time_limit_s = strtod(optarg, &end);
+            if (end == optarg || *end || !(go.time_limit_s > 0) || !(go.time_limit_s <= 86400)) {
+                rc = usage_error("--time-limit '%s': give seconds above 0 (at most 86400)", optarg);
+                goto done;
+            }
+            break;
+        case SOPT_ALTERNATIVES:
+            if ((v = parse_count(optarg, 0, 50)) < 0) {
+                rc = usage_error("--alternatives '%s': give a number of plans from 0 to 50", optarg);
+                goto done;
+            }
+            go.alternatives = (int)v;
+            break;
+        case 'q': quiet = 1; break;
+        case 'h': printf(SUGGEST_HELP, nv_plan_data_dir(), INPUT_HELP); goto done;
+        default: rc = option_error(c, argv); goto done;
+        }
+    }
+    if (optind < argc) {
+        rc = usage_error("unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
+    if (!problem) {
+        rc = usage_error("%sno problem: give --add K --radius-km R, --close K --radius-km R or --cover R", "");
+        goto done;
+    }
+    if (go.mode == NV_SUGGEST_COVER && so.radii.n) {
+        rc = usage_error("%s--cover R takes its distance itself; leave out --radius-km", "");
+        goto done;
+    }
+    if (go.mode != NV_SUGGEST_COVER) {
+        if (so.radii.n == 0 && go.objective == NV_SUGGEST_COVERAGE) {
+            rc = usage_error("%s: give the distance that counts as reached with --radius-km R, e.g. --radius-km 25",
+                             problem);
+            goto done;
+        }
+        if (so.radii.n > 1) {
+            rc = usage_error("%s--radius-km: give one distance for suggest", "");
+            goto done;
+        }
+        go.radius_km = so.radii.n ? so.radii.km[0] : 25;
+    }
+    if ((go.n_keep_types || go.keep_ids) && go.mode != NV_SUGGEST_CLOSE) {
+        rc = usage_error("%s--keep and --keep-ids go with --close", "");
+        goto done;
+    }
+    if (go.mode != NV_SUGGEST_ADD && go.objective == NV_SUGGEST_MEAN_DISTANCE) {
+        rc = usage_error("%s--objective mean-distance goes with --add K", "");
+        goto done;
+    }
+    if (!out_dir) {
+        rc = usage_error("%sno output folder: give one with --out DIR", "");
+        goto done;
+    }
+    /* The suggestion's results count the people within the one radius it optimises. */
+    so.radii = (nv_radii){1, {go.radius_km}};
+    go.base_files = files;
+    suggest_bar bar = {0, 0};
+    if (!quiet && isatty(STDERR_FILENO)) {
+        go.progress = draw_suggest_progress;
+        go.user = &bar;
+    }
+
+    nv_diags *diags = nv_diags_create();
+    nv_error err = {0};
+    nv_session *s = NULL;
+    nv_suggestion *g = NULL;
+    char *tmp = NULL;
+    nv_status st = nv_session_open(&so, &s, diags, &err);
+    if (st == NV_OK)
+        st = nv_suggest_run(s, &go, &g, diags, &err);
+    if (bar.drawn)
+        fputc('\n', stderr);
+    if (st == NV_OK && !(tmp = nv_outdir_temp_beside(out_dir)))
+        st = nv_error_set(&err, NV_ERR_FAIL, out_dir, 0, "cannot create a working folder beside it: %s",
+                          strerror(errno));
+    if (st == NV_OK)
+        st = nv_suggest_write(s, g, tmp, out_dir, diags, &err);
+    if (st == NV_OK)
+        st = nv_outdir_publish(tmp, out_dir, &err);
+    print_diags(diags, quiet);
+    if (st != NV_OK) {
+        rc = report_failure(st, &err, out_dir);
+    } else if (!quiet) {
+        const nv_suggest_summary *m = nv_suggestion_summary(g);
+        if (go.mode == NV_SUGGEST_COVER)
+            printf("%.0f new sites put every reachable demand point within %g km (lower bound %.0f, %s)\n", m->best,
+                   go.radius_km, m->bound, m->optimal ? "optimal" : "not proven optimal");
+        else
+            printf("%.0f of %.0f people within %g km (the plan: %.0f); upper bound %.0f, gap %.4f%%, %s, %s, %.1f s\n",
+                   m->covered_population, m->total_population, go.radius_km, m->base_covered_population, m->bound,
+                   100 * m->gap, m->optimal ? "optimal" : "not proven optimal", m->method, m->solve_s);
+        for (size_t i = 0; i < nv_suggestion_site_count(g); i++) {
+            nv_suggest_site t;
+            nv_suggestion_site(g, i, &t);
+            printf("  %s %-10s ", t.opened ? "open " : "close", t.id);
+            print_padded(t.name[0] ? t.name : t.id, 24);
+            printf(" %s ", t.kommunkod);
+            print_padded(t.namn ? t.namn : "", 18);
+            printf(" %9.0f people %s\n", t.people, t.opened ? "gained" : "depend on it");
+        }
+        if (m->unreachable_points)
+            printf("%ld demand points (%.0f people) have no site within %g km (unreachable.csv)\n",
+                   m->unreachable_points, m->unreachable_population, go.radius_km);
+        printf("results in %s/ (suggested.csv, alternatives.csv, compare/%s, summary.json)\n", out_dir,
+               so.no_maps ? "" : ", maps/suggested.png");
+    }
+    if (tmp) {
+        struct stat sb;
+        if (stat(tmp, &sb) == 0)
+            nv_outdir_remove_tree(tmp);
+        free(tmp);
+    }
+    nv_suggestion_destroy(g);
+    nv_session_close(s);
+    nv_diags_destroy(diags);
+done:
+    free(keep ? keep[0] : NULL);
+    free(keep);
+    free(files);
+    return rc;
+}
+
 /* ---- narvaro render ---- */
 
 static const char RENDER_HELP[] =
@@ -1348,6 +1672,8 @@ int main(int argc, char **argv)
         return cmd_render(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return cmd_check(argc - 1, argv + 1);
-    fprintf(stderr, "narvaro: unknown command '%s' (commands: analyze, compare, batch, render, check; see narvaro --help)\n", cmd);
+    if (strcmp(cmd, "suggest") == 0)
+        return cmd_suggest(argc - 1, argv + 1);
+    fprintf(stderr, "narvaro: unknown command '%s' (commands: analyze, compare, batch, render, check, suggest; see narvaro --help)\n", cmd);
     return NV_ERR_INPUT;
 }

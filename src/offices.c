@@ -1323,7 +1323,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
                           h.use_xy && opts->xy_crs ? "the x/y CRS" : "the analysis CRS");
         goto done;
     }
-    if (!add_source(plan, path, from, analysis_crs, h.use_xy)) {
+    if (!add_source(plan, opts && opts->source_label ? opts->source_label : path, from, analysis_crs, h.use_xy)) {
         st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory");
         goto done;
     }

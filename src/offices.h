@@ -35,6 +35,9 @@ typedef struct nv_offices_options {
     const char *id_column;
     const char *town_column;    /* override header detection of the town column; NULL: detect */
     nv_offices_cache *cache;    /* NULL: PROJ state made and freed by each read */
+    const char *source_label;   /* the name the rows carry as their source (nv_office.source) instead
+                                 * of the path read, e.g. where a file written into a working folder
+                                 * will be once published; NULL: the path */
 } nv_offices_options;
 
 typedef struct nv_office {

@@ -546,6 +546,21 @@ const nv_session_options *nv_session_options_of(const nv_session *s)
     return &s->o;
 }
 
+const nv_areas *nv_session_areas(const nv_session *s)
+{
+    return s->areas;
+}
+
+nv_manifest *nv_session_manifest_copy(const nv_session *s)
+{
+    return nv_manifest_copy(s->manifest);
+}
+
+const char *nv_session_default_plan(const nv_session *s)
+{
+    return s->plan_path;
+}
+
 void nv_session_radii(const nv_session *s, nv_radii *out)
 {
     *out = s->o.radii;
@@ -560,7 +575,8 @@ struct nv_evaluation {
     nv_manifest *manifest;
     char *manifest_json;
     char digest[65];
-    char **files;
+    char **files;              /* the plan files as the results name them (labels) */
+    char **paths;              /* and as they were read */
     size_t n_files;
 };
 
@@ -572,9 +588,12 @@ void nv_evaluation_destroy(nv_evaluation *e)
     nv_plan_destroy(e->plan);
     nv_manifest_destroy(e->manifest);
     free(e->manifest_json);
-    for (size_t i = 0; i < e->n_files; i++)
+    for (size_t i = 0; i < e->n_files; i++) {
         free(e->files[i]);
+        free(e->paths[i]);
+    }
     free(e->files);
+    free(e->paths);
     free(e);
 }
 
@@ -588,13 +607,23 @@ const nv_coverage *nv_evaluation_coverage(const nv_evaluation *e)
     return e->cov;
 }
 
-/* The session's manifest plus the plan files. */
-static nv_status plan_manifest(nv_session *s, const char *const *files, size_t n, nv_manifest **out, nv_error *err)
+/* The session's manifest plus the plan files (recorded under their labels, if any). */
+static nv_status plan_manifest(nv_session *s, const char *const *files, const char *const *labels, size_t n,
+                               nv_manifest **out, nv_error *err)
 {
     nv_manifest *m = nv_manifest_copy(s->manifest);
     nv_status st = m ? NV_OK : nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
-    for (size_t i = 0; i < n && st == NV_OK; i++)
-        st = nv_manifest_add_file(m, "plan", files[i], err);
+    for (size_t i = 0; i < n && st == NV_OK; i++) {
+        if (!labels) {
+            st = nv_manifest_add_file(m, "plan", files[i], err);
+            continue;
+        }
+        char sum[65];
+        long long bytes = 0;
+        if ((st = nv_sha256_file(files[i], sum, &bytes, err)) == NV_OK &&
+            nv_manifest_add_hashed(m, "plan", labels[i], sum, bytes) != NV_OK)
+            st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
     if (st != NV_OK) {
         nv_manifest_destroy(m);
         m = NULL;
@@ -609,7 +638,7 @@ nv_status nv_session_digest(nv_session *s, const char *const *files, size_t n_fi
     const char *const defaults[] = {s->plan_path};
     if (!files || n_files == 0)
         files = defaults, n_files = 1;
-    nv_status st = plan_manifest(s, files, n_files, &m, err);
+    nv_status st = plan_manifest(s, files, NULL, n_files, &m, err);
     if (st == NV_OK)
         snprintf(out, 65, "%s", nv_manifest_digest(m));
     nv_manifest_destroy(m);
@@ -619,27 +648,37 @@ nv_status nv_session_digest(nv_session *s, const char *const *files, size_t n_fi
 nv_status nv_session_evaluate(nv_session *s, const char *const *files, size_t n_files, nv_offices_cache *cache,
                               nv_evaluation **out, nv_diags *diags, nv_error *err)
 {
+    return nv_session_evaluate_as(s, files, NULL, n_files, cache, out, diags, err);
+}
+
+nv_status nv_session_evaluate_as(nv_session *s, const char *const *files, const char *const *labels, size_t n_files,
+                                 nv_offices_cache *cache, nv_evaluation **out, nv_diags *diags, nv_error *err)
+{
     nv_status st = NV_OK;
     const char *const defaults[] = {s->plan_path};
     nv_evaluation *e = calloc(1, sizeof *e);
     *out = NULL;
     if (!files || n_files == 0)
-        files = defaults, n_files = 1;
-    if (!e || !(e->plan = nv_plan_create()) || !(e->files = calloc(n_files, sizeof *e->files))) {
+        files = defaults, n_files = 1, labels = NULL;
+    if (!e || !(e->plan = nv_plan_create()) || !(e->files = calloc(n_files, sizeof *e->files)) ||
+        !(e->paths = calloc(n_files, sizeof *e->paths))) {
         nv_evaluation_destroy(e);
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     }
-    for (size_t i = 0; i < n_files; i++)
-        if (!(e->files[e->n_files++] = strdup(files[i]))) {
+    for (size_t i = 0; i < n_files; i++) {
+        e->paths[e->n_files] = strdup(files[i]);
+        if (!(e->files[e->n_files++] = strdup(labels ? labels[i] : files[i])) || !e->paths[e->n_files - 1]) {
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
             goto done;
         }
+    }
     nv_activity_set("reading the plan");
     /* Every file is read even when one fails, so the user sees all problems at once. */
     nv_offices_options oo = s->o.offices;
     oo.cache = cache;
     for (size_t i = 0; i < n_files; i++) {
         nv_error e1 = {0};
+        oo.source_label = labels ? labels[i] : NULL;
         nv_status s1 = nv_plan_read(e->plan, files[i], &oo, diags, &e1);
         if (s1 != NV_OK && st == NV_OK) {
             st = s1;
@@ -659,7 +698,7 @@ nv_status nv_session_evaluate(nv_session *s, const char *const *files, size_t n_
     nv_activity_set("measuring the population");
     if ((st = nv_coverage_population(e->cov, &ps, diags, err)) != NV_OK)
         goto done;
-    if ((st = plan_manifest(s, files, n_files, &e->manifest, err)) != NV_OK)
+    if ((st = plan_manifest(s, files, labels, n_files, &e->manifest, err)) != NV_OK)
         goto done;
     snprintf(e->digest, sizeof e->digest, "%s", nv_manifest_digest(e->manifest));
     if (!(e->manifest_json = nv_manifest_json(e->manifest, 2))) {
@@ -836,8 +875,13 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
     char *json = NULL;
     st = m ? NV_OK : nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     for (int i = 0; i < 2 && st == NV_OK; i++)
-        for (size_t k = 0; k < ev[i]->n_files && st == NV_OK; k++)
-            st = nv_manifest_add_file(m, sub[i], ev[i]->files[k], err);
+        for (size_t k = 0; k < ev[i]->n_files && st == NV_OK; k++) {
+            char sum[65];
+            long long bytes = 0;
+            if ((st = nv_sha256_file(ev[i]->paths[k], sum, &bytes, err)) == NV_OK &&
+                nv_manifest_add_hashed(m, sub[i], ev[i]->files[k], sum, bytes) != NV_OK)
+                st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+        }
     if (st == NV_OK && !(json = nv_manifest_json(m, 2)))
         st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     /* compare.sqlite, and the difference and side-by-side maps drawn from it. */

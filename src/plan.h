@@ -11,6 +11,7 @@
 #include "compare.h"
 #include "coverage.h"
 #include "error.h"
+#include "manifest.h"
 #include "offices.h"
 #include "population.h"
 #include "results.h"
@@ -54,12 +55,24 @@ typedef struct nv_evaluation nv_evaluation;
  * for distinct evaluations on one session. */
 nv_status nv_session_evaluate(nv_session *s, const char *const *files, size_t n_files, nv_offices_cache *cache,
                               nv_evaluation **out, nv_diags *diags, nv_error *err);
+/* The same, with the name each file goes by in the results (offices.csv's source, the
+ * manifest, the maps' source line) instead of the path read: for a plan written into a
+ * working folder that will be published elsewhere. labels NULL: the paths. */
+nv_status nv_session_evaluate_as(nv_session *s, const char *const *files, const char *const *labels, size_t n_files,
+                                 nv_offices_cache *cache, nv_evaluation **out, nv_diags *diags, nv_error *err);
 void nv_evaluation_destroy(nv_evaluation *e); /* accepts NULL */
 const nv_run_summary *nv_evaluation_summary(const nv_evaluation *e);
 const nv_coverage *nv_evaluation_coverage(const nv_evaluation *e);
 
 /* The options the session was opened with, defaults applied. Borrowed. */
 const nv_session_options *nv_session_options_of(const nv_session *s);
+/* The prepared boundaries, for modules that measure plans of their own (suggest). */
+const nv_areas *nv_session_areas(const nv_session *s);
+/* A copy of the manifest of the shared inputs, options and versions; the caller destroys
+ * it. NULL when out of memory. */
+nv_manifest *nv_session_manifest_copy(const nv_session *s);
+/* The plan evaluated when none is given: <data>/data/plans/af-2020-illustrative.csv. */
+const char *nv_session_default_plan(const nv_session *s);
 
 /* The radii the session measures (the default applied). */
 void nv_session_radii(const nv_session *s, nv_radii *out);

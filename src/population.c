@@ -38,7 +38,9 @@ static const char *const ALIASES[C_COUNT][10] = {
 
 /* ---------------------------------------------------------------- measuring */
 
-static inline void measure_point(const nv_demand_target *t, double x, double y, double pop,
+/* Returns the area of the point (-1: outside every area; -2: far from every area, measured
+ * for nothing). */
+static inline long measure_point(const nv_demand_target *t, double x, double y, double pop,
                                  nv_demand_stats *stats)
 {
     long a = nv_polyindex_locate(t->areas, x, y);
@@ -48,14 +50,14 @@ static inline void measure_point(const nv_demand_target *t, double x, double y, 
             /* Far from everything: a typo, not a person to measure. */
             stats[t->n_areas + 1].points++;
             stats[t->n_areas + 1].population += pop;
-            return;
+            return -2;
         }
     }
     nv_demand_stats *s = &stats[a >= 0 ? (size_t)a : t->n_areas];
     s->points++;
     s->population += pop;
     if (!t->offices)
-        return;
+        return a;
     double d;
     nv_kdtree_nearest(t->offices, x, y, &d);
     for (size_t r = 0; r < t->n_radii; r++)
@@ -64,13 +66,29 @@ static inline void measure_point(const nv_demand_target *t, double x, double y, 
     s->dist_pop_m += pop * d;
     if (pop > 0 && d > s->max_dist_m)
         s->max_dist_m = d;
+    return a;
 }
 
 void nv_population_measure_points(const double *xy, const double *pop, size_t n, const nv_demand_target *t,
                                   nv_demand_stats *stats)
 {
-    for (size_t i = 0; i < n; i++)
-        measure_point(t, xy[2 * i], xy[2 * i + 1], pop[i], stats);
+    long *area = t->visit ? malloc((n ? n : 1) * sizeof *area) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        long a = measure_point(t, xy[2 * i], xy[2 * i + 1], pop[i], stats);
+        if (area)
+            area[i] = a;
+    }
+    if (t->visit) {
+        if (area) {
+            t->visit(t->visit_user, 0, xy, pop, area, n);
+        } else { /* out of memory for the batch: one point at a time */
+            for (size_t i = 0; i < n; i++) {
+                long a = nv_polyindex_locate(t->areas, xy[2 * i], xy[2 * i + 1]);
+                t->visit(t->visit_user, 0, &xy[2 * i], &pop[i], &a, 1);
+            }
+        }
+    }
+    free(area);
 }
 
 static void add_stats(nv_demand_stats *into, const nv_demand_stats *from, size_t n)
@@ -292,6 +310,8 @@ typedef struct worker {
     long line_rel;      /* line being fed */
     size_t n;           /* points in the batch */
     double *bx, *by, *bp;
+    double *bxy;        /* for the visitor: the batch's points interleaved, and their areas */
+    long *ba;
     char *block;
 } worker;
 
@@ -317,15 +337,25 @@ static void flush_batch(worker *w)
         proj_trans_generic(w->op, PJ_FWD, w->bx, sizeof(double), w->n, w->by, sizeof(double), w->n,
                            NULL, 0, 0, NULL, 0, 0);
     }
+    const nv_demand_target *t = w->sh->t;
     for (size_t i = 0; i < w->n; i++) {
+        long a = -1;
         if (!isfinite(w->bx[i]) || !isfinite(w->by[i])) {
             /* A point PROJ cannot move into the analysis CRS: counted, measured for nothing. */
-            w->c->stats[w->sh->t->n_areas + 1].points++;
-            w->c->stats[w->sh->t->n_areas + 1].population += w->bp[i];
-            continue;
+            w->c->stats[t->n_areas + 1].points++;
+            w->c->stats[t->n_areas + 1].population += w->bp[i];
+            a = -2;
+        } else {
+            a = measure_point(t, w->bx[i], w->by[i], w->bp[i], w->c->stats);
         }
-        measure_point(w->sh->t, w->bx[i], w->by[i], w->bp[i], w->c->stats);
+        if (t->visit) {
+            w->bxy[2 * i] = isfinite(w->bx[i]) && isfinite(w->by[i]) ? w->bx[i] : NAN;
+            w->bxy[2 * i + 1] = isfinite(w->bx[i]) && isfinite(w->by[i]) ? w->by[i] : NAN;
+            w->ba[i] = a;
+        }
     }
+    if (t->visit)
+        t->visit(t->visit_user, (size_t)(w->c - w->sh->chunks), w->bxy, w->bp, w->ba, w->n);
     w->n = 0;
 }
 
@@ -543,6 +573,8 @@ static int worker_init(worker *w, shared *sh)
     w->block = malloc(BLOCK_BYTES);
     if (!w->bx || !w->by || !w->bp || !w->block)
         return -1;
+    if (sh->t->visit && (!(w->bxy = malloc(2 * BATCH * sizeof(double))) || !(w->ba = malloc(BATCH * sizeof(long)))))
+        return -1;
     if (sh->transform) {
         w->ctx = proj_context_create();
         if (!w->ctx)
@@ -561,6 +593,8 @@ static void worker_free(worker *w)
     free(w->by);
     free(w->bp);
     free(w->block);
+    free(w->bxy);
+    free(w->ba);
     proj_destroy(w->op);
     proj_context_destroy(w->ctx);
 }
@@ -706,6 +740,8 @@ static nv_status measure_csv(const nv_population_options *opts, const nv_demand_
         /* A quoted field may hold a line break, so the cuts at line ends may be wrong:
          * read the file again as one chunk. */
         free_chunks(&sh);
+        if (t->visit_restart)
+            t->visit_restart(t->visit_user);
         if ((st = run_chunks(&sh, (size_t)sh.size + 1, 1, err)) != NV_OK)
             goto done;
     }
@@ -867,7 +903,11 @@ typedef struct ogr_sink {
 static void ogr_point(double x, double y, double pop, void *user)
 {
     ogr_sink *s = user;
-    measure_point(s->t, x, y, pop, s->stats);
+    long a = measure_point(s->t, x, y, pop, s->stats);
+    if (s->t->visit) {
+        double xy[2] = {x, y};
+        s->t->visit(s->t->visit_user, 0, xy, &pop, &a, 1);
+    }
     s->points++;
 }
 

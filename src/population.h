@@ -51,6 +51,16 @@ typedef struct nv_population_options {
  * NV_ERR_FAIL when the copy cannot be written (the message says why: a full disk). */
 nv_status nv_population_spool(const char *source, int *fd, nv_error *err);
 
+/* Sees the demand points themselves (narvaro suggest builds its coverage sets from them):
+ * n points with their coordinates (xy interleaved, analysis CRS; NAN for a point that
+ * could not be transformed), people and area (-1: outside every area, -2: far from every
+ * area or not transformable, which analyze measures for nothing). Called from the
+ * worker threads: chunk numbers the fixed 4 MB pieces of a CSV in file order (0 for an
+ * OGR layer or an array), and the points of one chunk arrive in file order, from one
+ * thread at a time; distinct chunks may arrive at once. */
+typedef void (*nv_demand_visitor)(void *user, size_t chunk, const double *xy, const double *pop,
+                                  const long *area, size_t n);
+
 /* What to measure against: borrowed, read-only, shared by the threads. */
 typedef struct nv_demand_target {
     const nv_polyindex *areas;    /* required */
@@ -61,6 +71,10 @@ typedef struct nv_demand_target {
     double far_m;                 /* a point outside every area and farther than this from all of them
                                    * (a typo: lat -33.9 for 59.3) is "far": counted in stats[n_areas + 1]
                                    * and measured for nothing; INFINITY: none is far */
+    nv_demand_visitor visit;      /* optional */
+    void (*visit_restart)(void *user); /* called when a CSV must be read again from the start
+                                   * (a quoted field spans lines): forget what visit saw */
+    void *visit_user;
 } nv_demand_target;
 
 /* The most people one demand point may hold: more is a wrong column or a typo (1e300). */

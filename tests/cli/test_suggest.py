@@ -1,0 +1,311 @@
+"""narvaro suggest (issue 13): where to open offices, which to close, the fewest sites
+that reach everyone, with the bound and gap. Small instances are checked against an
+exhaustive search, the national ones against PuLP + CBC (an independent solver on a
+model built here from the shared files, not from narvaro's)."""
+import filecmp
+import itertools
+import math
+import os
+import shutil
+
+from nvcli import (PLAN_2020, SHARED, case, check, check_eq, finish, read_csv, read_json, run, tmpdir)
+
+LOCALITIES = os.path.join(SHARED, "data", "places", "localities.csv")
+
+
+def municipalities():
+    """rep_x, rep_y and population of every municipality, from a plain analyze run."""
+    d = os.path.join(tmpdir(), "a")
+    code, _, err = run("analyze", "--no-maps", "--tables-only", "--out", d)
+    assert code == 0, err
+    return read_csv(os.path.join(d, "municipalities.csv"))
+
+
+MUNIS = municipalities()
+BY_CODE = {m["kommunkod"]: m for m in MUNIS}
+
+
+def write(path, header, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(header + "\n")
+        for r in rows:
+            f.write(",".join(str(v) for v in r) + "\n")
+    return path
+
+
+def rep(code, dx=0.0, dy=0.0):
+    m = BY_CODE[code]
+    return float(m["rep_x"]) + dx, float(m["rep_y"]) + dy
+
+
+def covered(points, sites, r_m):
+    return sum(p for x, y, p in points if any(math.sqrt((x - a) ** 2 + (y - b) ** 2) <= r_m for a, b in sites))
+
+
+# A small instance in Östergötland and Jönköping: sites at representative points (always
+# inside their municipality), people scattered around them.
+CODES = ["0509", "0512", "0513", "0560", "0561", "0562", "0563", "0580", "0581", "0582", "0583", "0584",
+         "0604", "0617", "0662", "0665"]
+
+
+def small_instance(d):
+    import random
+    rnd = random.Random(13)
+    cands = [(f"C{i:02d}", c, *rep(c, rnd.uniform(-3000, 3000), rnd.uniform(-3000, 3000))) for i, c in
+             enumerate(CODES)]
+    # Keep only candidates still inside their municipality: a candidate file names its
+    # municipality, and narvaro uses only those that lie in it.
+    plan = [(f"P{i}", c, *rep(c)) for i, c in enumerate(["0580", "0581", "0680", "0380", "1480"])]
+    points = []
+    # Within 1 km of representative points (inside their municipality), so that no point
+    # is "far from every municipality", which analyze measures for nothing.
+    for c in CODES + ["0580", "0581", "0586", "0682", "0683", "0684", "0685", "0686", "0687", "0561"]:
+        x0, y0 = rep(c)
+        for _ in range(4):
+            points.append((round(x0 + rnd.uniform(-700, 700), 2), round(y0 + rnd.uniform(-700, 700), 2),
+                           rnd.randint(1, 500)))
+    cand_csv = write(os.path.join(d, "cands.csv"), "id,name,kommunkod,x,y",
+                     [(i, f"Ort {i}", c, f"{x:.2f}", f"{y:.2f}") for i, c, x, y in cands])
+    plan_csv = write(os.path.join(d, "plan.csv"), "office_id,name,kommunkod,type,x,y",
+                     [(i, f"Kontor {i}", c, "staffed" if k % 2 == 0 else "booked", f"{x:.2f}", f"{y:.2f}")
+                      for k, (i, c, x, y) in enumerate(plan)])
+    pop_csv = write(os.path.join(d, "points.csv"), "x,y,population", points)
+    # Which candidates narvaro may use: those analyze places in the municipality they name.
+    a = os.path.join(d, "placed")
+    code, _, err = run("analyze", "--no-maps", "--tables-only", "--offices", cand_csv, "--snap-km", "0", "--out", a)
+    assert code == 0, err
+    placed = {r["office_id"]: r for r in read_csv(os.path.join(a, "offices.csv"))}
+    usable = [(i, float(f"{x:.2f}"), float(f"{y:.2f}")) for i, c, x, y in cands
+              if placed[i]["status"] == "placed" and placed[i]["kommunkod"] == c]
+    return cand_csv, plan_csv, pop_csv, usable, [(float(f"{x:.2f}"), float(f"{y:.2f}")) for _, _, x, y in plan], points
+
+
+D = tmpdir()
+CAND, PLAN, POINTS, USABLE, OFFICES, PTS = small_instance(D)
+SMALL = ["--offices", PLAN, "--candidates", CAND, "--population", POINTS, "--no-maps", "-q"]
+
+
+@case
+def add_equals_exhaustive_search():
+    for k, r in ((1, 10), (3, 10), (2, 25)):
+        out = os.path.join(tmpdir(), "s")
+        code, _, err = run("suggest", *SMALL, "--add", str(k), "--radius-km", str(r), "--out", out)
+        check_eq(code, 0, f"add {k} r {r} ({err})")
+        s = read_json(os.path.join(out, "summary.json"))
+        best = max(covered(PTS, OFFICES + [(x, y) for _, x, y in combo], r * 1000)
+                   for combo in itertools.combinations(USABLE, k))
+        check_eq(s["covered_population"], best, f"add {k} within {r} km: the exhaustive optimum")
+        check(s["optimal"] is True and s["gap"] == 0 and s["upper_bound"] == best, f"proven optimal: {s}")
+        check(s["lp_bound"] >= best - 1e-6, "the LP bound is an upper bound")
+        rows = read_csv(os.path.join(out, "suggested.csv"))
+        check_eq(len(rows), len(OFFICES) + k, "every office kept, k new sites")
+        check_eq(sum(r_["basis"] == "suggested" for r_ in rows), k, "k rows marked suggested")
+
+
+@case
+def close_equals_exhaustive_search():
+    for k, r in ((1, 25), (3, 25), (2, 60)):
+        out = os.path.join(tmpdir(), "s")
+        code, _, err = run("suggest", *SMALL, "--close", str(k), "--radius-km", str(r), "--out", out)
+        check_eq(code, 0, f"close {k} ({err})")
+        s = read_json(os.path.join(out, "summary.json"))
+        best = max(covered(PTS, list(keep), r * 1000) for keep in itertools.combinations(OFFICES, len(OFFICES) - k))
+        check_eq(s["covered_population"], best, f"close {k} within {r} km: the exhaustive optimum")
+        check(s["optimal"] is True, "proven optimal")
+        check_eq(len(read_csv(os.path.join(out, "suggested.csv"))), len(OFFICES) - k, "k offices fewer")
+
+
+@case
+def close_keeps_the_offices_it_must():
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", *SMALL, "--close", "2", "--radius-km", "25", "--keep", "booked", "--out", out)
+    check_eq(code, 0, f"close with --keep ({err})")
+    kept = {r["office_id"] for r in read_csv(os.path.join(out, "suggested.csv"))}
+    check({"P1", "P3"} <= kept, f"booked offices P1 and P3 stay: {kept}")
+    ids = os.path.join(tmpdir(), "keep.txt")
+    with open(ids, "w") as f:
+        f.write("# must stay\nP0\nP2\n")
+    out2 = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", *SMALL, "--close", "3", "--radius-km", "25", "--keep-ids", ids, "--out", out2)
+    check_eq(code, 0, f"close with --keep-ids ({err})")
+    kept = {r["office_id"] for r in read_csv(os.path.join(out2, "suggested.csv"))}
+    check_eq(kept, {"P0", "P2"}, "only the listed offices stay when all others must close")
+    code, _, err = run("suggest", *SMALL, "--close", "4", "--radius-km", "25", "--keep-ids", ids, "--out", out2)
+    check_eq(code, 2, "closing more than may close is bad input")
+    check("--close 4" in err and "3" in err, f"the message says how many may close: {err}")
+
+
+@case
+def cover_equals_exhaustive_search():
+    for r in (15, 25):
+        out = os.path.join(tmpdir(), "s")
+        code, _, err = run("suggest", *SMALL, "--cover", str(r), "--out", out)
+        check_eq(code, 0, f"cover {r} ({err})")
+        s = read_json(os.path.join(out, "summary.json"))
+        r_m = r * 1000
+        near = lambda p, sites: any(math.sqrt((p[0] - a) ** 2 + (p[1] - b) ** 2) <= r_m for a, b in sites)
+        cand_xy = [(x, y) for _, x, y in USABLE]
+        need = [p for p in PTS if not near(p, OFFICES) and near(p, cand_xy)]
+        unreachable = [p for p in PTS if not near(p, OFFICES) and not near(p, cand_xy)]
+        best = next(k for k in range(len(USABLE) + 1)
+                    if any(all(near(p, [c[1:] for c in combo]) for p in need)
+                           for combo in itertools.combinations(USABLE, k)))
+        check_eq(s["sites"], best, f"cover {r} km: the fewest sites, by exhaustive search")
+        check(s["optimal"] is True and s["lower_bound"] == best, "proven optimal")
+        check_eq(s["unreachable_points"], len(unreachable), "points no site can reach are counted")
+        rows = read_csv(os.path.join(out, "unreachable.csv"))
+        check_eq(sum(int(r_["points"]) for r_ in rows), len(unreachable), "and listed in unreachable.csv")
+        check_eq(s["covered_population"], s["total_population"] - sum(p for _, _, p in unreachable),
+                 "everyone else is within reach")
+
+
+@case
+def the_suggestion_analyzed_again_covers_what_it_says():
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", "--add", "5", "--radius-km", "25", "--no-maps", "--out", out)
+    check_eq(code, 0, f"national add 5 ({err})")
+    s = read_json(os.path.join(out, "summary.json"))
+    a = os.path.join(tmpdir(), "a")
+    code, _, err = run("analyze", "--offices", os.path.join(out, "suggested.csv"), "--radius-km", "25",
+                       "--tables-only", "--out", a)
+    check_eq(code, 0, f"analyze takes suggested.csv as it is ({err})")
+    check("warning" not in err, f"and has nothing to warn about: {err}")
+    t = read_json(os.path.join(a, "summary.json"))
+    check_eq(t["population"]["within_25km"], s["covered_population"],
+             "analyze counts the same people within 25 km")
+    cmp_ = read_json(os.path.join(out, "compare", "summary.json"))
+    check_eq(cmp_["municipalities_losing_presence"], 0, "adding sites takes nobody's presence away")
+    check_eq(cmp_["people_moving_within_25km"], s["covered_population"] - s["base_covered_population"],
+             "compare/ counts the people the suggestion brings within 25 km")
+    alts = read_csv(os.path.join(out, "alternatives.csv"))
+    check_eq(len(alts), 4, "the best plan and 3 alternatives")
+    check_eq(len({a_["opened"] for a_ in alts}), 4, "each alternative differs in at least one site")
+    vals = [int(a_["covered_population"]) for a_ in alts]
+    check_eq(vals[0], s["covered_population"], "the first row is the suggestion")
+    check(all(v <= vals[0] for v in vals), "no alternative is better than the best")
+    check_eq(vals, sorted(vals, reverse=True), "alternatives best first")
+
+
+def national_reference(mode, k, r_km):
+    """PuLP + CBC on a model built here: municipal populations at the representative
+    points, candidates the gazetteer rows the file marks trusted, distances in SWEREF 99
+    TM computed with GDAL's Python bindings."""
+    import csv
+    import pulp
+    from osgeo import osr
+    src = osr.SpatialReference()
+    src.ImportFromEPSG(4326)
+    src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    dst = osr.SpatialReference()
+    dst.ImportFromEPSG(3006)
+    dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    tr = osr.CoordinateTransformation(src, dst)
+    xy = lambda lat, lon: tr.TransformPoint(float(lon), float(lat))[:2]
+    offices = [xy(r["lat"], r["lon"]) for r in csv.DictReader(open(PLAN_2020, encoding="utf-8"))]
+    pts = [(float(m["rep_x"]), float(m["rep_y"]), float(m["population"])) for m in MUNIS]
+    r_m = r_km * 1000
+    near = lambda p, s: math.sqrt((p[0] - s[0]) ** 2 + (p[1] - s[1]) ** 2) <= r_m
+    prob = pulp.LpProblem("ref", pulp.LpMaximize)
+    if mode == "add":
+        sites = [xy(r["lat"], r["lon"]) for r in csv.DictReader(open(LOCALITIES, encoding="utf-8"))
+                 if r["coords_in_named_kommun"] == "yes"]
+        fixed = offices
+    else:
+        sites, fixed = offices, []
+    x = [pulp.LpVariable(f"x{j}", cat="Binary") for j in range(len(sites))]
+    const, obj = 0.0, []
+    for i, p in enumerate(pts):
+        if any(near(p, f) for f in fixed):
+            const += p[2]
+            continue
+        js = [j for j, s in enumerate(sites) if near(p, s)]
+        if not js:
+            continue
+        y = pulp.LpVariable(f"y{i}", 0, 1)
+        prob += y <= pulp.lpSum(x[j] for j in js)
+        obj.append(p[2] * y)
+    prob += pulp.lpSum(obj)
+    prob += pulp.lpSum(x) == (k if mode == "add" else len(sites) - k)
+    check_eq(prob.solve(pulp.COIN_CMD(path="/usr/bin/cbc", msg=False)), 1, f"CBC solves the {mode} reference")
+    return round(const + pulp.value(prob.objective))
+
+
+@case
+def national_optima_equal_cbc():
+    for mode, k in (("add", 5), ("close", 40)):
+        out = os.path.join(tmpdir(), "s")
+        code, _, err = run("suggest", f"--{mode}", str(k), "--radius-km", "25", "--no-maps", "--alternatives", "0",
+                           "--out", out)
+        check_eq(code, 0, f"national {mode} {k} ({err})")
+        s = read_json(os.path.join(out, "summary.json"))
+        check(s["optimal"] is True, f"{mode} {k}: proven optimal")
+        check_eq(s["covered_population"], national_reference(mode, k, 25), f"{mode} {k}: CBC's optimum")
+
+
+@case
+def a_run_twice_gives_identical_files():
+    env = dict(os.environ, SOURCE_DATE_EPOCH="1700000000")
+    import subprocess
+    from nvcli import NARVARO
+    base = tmpdir()
+    out = os.path.join(base, "s")
+    args = [NARVARO, "suggest", *SMALL[:-2], "--add", "2", "--radius-km", "20", "--out", out, "-q"]
+    p = subprocess.run(args, capture_output=True, text=True, env=env)
+    check_eq(p.returncode, 0, f"first run ({p.stderr})")
+    first = os.path.join(base, "first")
+    shutil.copytree(out, first)
+    p = subprocess.run(args, capture_output=True, text=True, env=env)
+    check_eq(p.returncode, 0, f"second run ({p.stderr})")
+    names = []
+    for root, _, files in os.walk(first):
+        for f in files:
+            names.append(os.path.relpath(os.path.join(root, f), first))
+    check(len(names) > 10, f"a whole result: {names}")
+    # SpatiaLite stamps its own history table with the time; everything else in the
+    # databases, and every other file, must be the same byte for byte.
+    def dump(path):
+        p = subprocess.run(["sqlite3", path, ".dump"], capture_output=True, text=True)
+        return [line for line in p.stdout.splitlines() if "spatialite_history" not in line and "geometry_columns_time" not in line]
+    differ = [n for n in names if not (dump(os.path.join(first, n)) == dump(os.path.join(out, n))
+                                       if n.endswith(".sqlite") else
+                                       filecmp.cmp(os.path.join(first, n), os.path.join(out, n), shallow=False))]
+    check_eq(differ, [], "every file byte for byte the same (databases: every row but SpatiaLite's history)")
+
+
+@case
+def bad_options_exit_2_with_a_clear_message():
+    out = os.path.join(tmpdir(), "s")
+    for args, words in (
+        (["--add", "5000", "--radius-km", "25"], ["--add 5000", "usable candidates"]),
+        (["--add", "5", "--radius-km", "0"], ["--radius-km"]),
+        (["--add", "5", "--radius-km", "-3"], ["--radius-km"]),
+        (["--cover", "0"], ["--cover"]),
+        (["--add", "0", "--radius-km", "25"], ["--add"]),
+        (["--add", "5"], ["--radius-km"]),
+        (["--add", "5", "--close", "3", "--radius-km", "25"], ["one of --add, --close and --cover"]),
+        ([], ["--add K"]),
+        (["--close", "500", "--radius-km", "25"], ["--close 500", "may close"]),
+        (["--add", "2", "--radius-km", "25", "--keep", "staffed"], ["--keep"]),
+        (["--add", "2", "--radius-km", "25", "--time-limit", "0"], ["--time-limit"]),
+        (["--add", "2", "--radius-km", "25", "--alternatives", "x"], ["--alternatives"]),
+        (["--add", "2", "--radius-km", "25", "--objective", "fastest"], ["--objective"]),
+        (["--close", "2", "--radius-km", "25", "--keep-ids", "/nonexistent/ids.txt"], ["--keep-ids"]),
+    ):
+        code, stdout, err = run("suggest", *args, "--no-maps", "--out", out)
+        check_eq(code, 2, f"{args}: exit status ({err})")
+        for w in words:
+            check(w in err, f"{args}: the message names {w!r}: {err}")
+        check(not os.path.exists(out), f"{args}: nothing written")
+    # Candidates that all lie outside the boundaries (the sea west of Gothenburg, Oslo).
+    cands = write(os.path.join(tmpdir(), "sea.csv"), "name,lat,lon", [("Havet", 57.6, 10.9), ("Oslo", 59.91, 10.75)])
+    code, _, err = run("suggest", "--add", "1", "--radius-km", "25", "--candidates", cands, "--no-maps", "--out", out)
+    check_eq(code, 2, f"no candidate inside the boundaries ({err})")
+    check(("no candidate lies inside the boundaries" in err or "can be placed" in err) and "--candidates" in err,
+          f"message: {err}")
+    ids = write(os.path.join(tmpdir(), "ids.txt"), "AF001", [("AF999",)])
+    code, _, err = run("suggest", "--close", "2", "--radius-km", "25", "--keep-ids", ids, "--no-maps", "--out", out)
+    check_eq(code, 2, f"an unknown id to keep ({err})")
+    check("AF999" in err, f"the message names the id: {err}")
+
+
+finish("test_suggest")
