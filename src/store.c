@@ -167,7 +167,7 @@ static const char schema_sql[] =
     " boundaries TEXT,"
     " layer TEXT,"
     " office_files TEXT," /* one path per line, in the order given */
-    " crs TEXT,"
+    " analysis_crs TEXT,"       /* not "crs": GeoPandas reserves that name */
     " srid INTEGER,"
     " snap_km REAL,"
     " municipalities INTEGER,"
@@ -416,7 +416,7 @@ static nv_status insert_run(store *s, int srid, const nv_run_summary *r)
 {
     static const char sql[] =
         "INSERT INTO runs (narvaro_version, gdal_version, proj_version, sqlite_version,"
-        " spatialite_version, boundaries, layer, office_files, crs, srid, snap_km,"
+        " spatialite_version, boundaries, layer, office_files, analysis_crs, srid, snap_km,"
         " municipalities, counties, offices_read, offices, offices_snapped, offices_rejected,"
         " kommunkod_disagreements, geometries_repaired, municipalities_with_office,"
         " municipalities_without_office, presence_staffed, presence_booked, presence_other,"
@@ -876,7 +876,7 @@ static nv_status insert_comparison(store *s, int srid, const nv_store_comparison
     int nr = (int)radii->n;
     sqltext q = {.n = 0};
     sql_add(&q, "CREATE TABLE comparison (fid INTEGER PRIMARY KEY, narvaro_version TEXT, boundaries TEXT,"
-                " layer TEXT, crs TEXT, srid INTEGER,"
+                " layer TEXT, analysis_crs TEXT, srid INTEGER,"
                 " office_files_before TEXT," /* one path per line, in the order given */
                 " office_files_after TEXT, illustrative_before INTEGER, illustrative_after INTEGER,"
                 " municipalities INTEGER, municipalities_with_office_before INTEGER,"
