@@ -627,6 +627,14 @@ static nv_status store_begin(store *st, int srid)
         return st->status;
     if (exec_sql(st, "BEGIN", "starting the transaction") != NV_OK)
         return st->status;
+    /* InitSpatialMetadata also makes two tables that are no metadata: KNN (a virtual table
+     * for nearest-neighbour queries) and data_licenses (licences for raster coverages, of
+     * which there are none here). QGIS lists both as layers beside narvaro's own; nothing
+     * refers to them, so they go. The other SpatiaLite tables are metadata that GDAL and
+     * QGIS recognise and do not list. */
+    if (exec_sql(st, "DROP TABLE IF EXISTS KNN; DROP TABLE IF EXISTS data_licenses",
+                 "removing SpatiaLite's KNN and data_licenses tables") != NV_OK)
+        return st->status;
     return ensure_srid(st, srid);
 }
 
