@@ -381,6 +381,26 @@ static nv_status write_report(const batch *bt, const nv_session_options *so, nv_
     return st;
 }
 
+/* results.xlsx with plans.csv as its sheet, written beside and renamed into place. */
+static nv_status write_plans_xlsx(const batch *bt, nv_error *err)
+{
+    static const char *const sheets[] = {"plans"};
+    char tmp[128], from[4200], to[4200];
+    /* Not ".results.xlsx.tmp…": GDAL reads a ".xlsx." inside a path as a way into the archive. */
+    snprintf(tmp, sizeof tmp, ".results.tmp-%ld.xlsx", (long)getpid()); /* a leftover to remove_leftovers */
+    snprintf(from, sizeof from, "%s/%s", bt->o->out_dir, tmp);
+    snprintf(to, sizeof to, "%s/results.xlsx", bt->o->out_dir);
+    unlink(from);
+    nv_status st = nv_session_write_xlsx(bt->s, bt->o->out_dir, tmp, sheets, 1, err);
+    if (st != NV_OK || access(from, F_OK) != 0) /* failed, or the session writes no workbook */
+        return st;
+    if (rename(from, to) != 0) {
+        unlink(from);
+        return nv_error_set(err, NV_ERR_FAIL, to, 0, "cannot move into place: %s", strerror(errno));
+    }
+    return NV_OK;
+}
+
 nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals *totals, nv_diags *diags,
                        nv_error *err)
 {
@@ -456,7 +476,7 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
             totals->done++;
         }
     }
-    if ((st = write_plans_csv(&bt, err)) != NV_OK)
+    if ((st = write_plans_csv(&bt, err)) != NV_OK || (st = write_plans_xlsx(&bt, err)) != NV_OK)
         goto done;
     const nv_session_options *so = nv_session_options_of(s);
     if (!so->tables_only && !so->no_report && (st = write_report(&bt, so, err)) != NV_OK)

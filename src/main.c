@@ -98,12 +98,14 @@ static const char ANALYZE_HELP[] =
     "%s"
     "Output:\n"
     "  --out DIR             result folder: municipalities.csv, counties.csv,\n"
-    "                        offices.csv, summary.json, narvaro.sqlite. Written beside\n"
+    "                        offices.csv, results.xlsx, summary.json, narvaro.sqlite.\n"
+    "                        Written beside\n"
     "                        DIR and swapped in at the end: a failed run leaves an\n"
     "                        earlier result untouched.\n"
     "  --no-maps             do not draw DIR/maps/presence.png (the map spec presence\n"
     "                        of the maps folder, $NARVARO_MAPS; see narvaro render)\n"
     "  --tables-only         CSV and JSON only: no narvaro.sqlite, no map\n"
+    "%s"
     "  -q, --quiet           no warnings or totals, only errors\n"
     "  -h, --help            this help\n"
     "\n"
@@ -123,6 +125,7 @@ static const char COMPARE_HELP[] =
     "  --out DIR             the comparison folder, written whole or not at all\n"
     "  --no-maps             no maps in before/ and after/\n"
     "  --top N               rows of the ranking printed (default 10)\n"
+    "%s"
     "  -q, --quiet           no warnings or totals, only errors\n"
     "  -h, --help            this help\n"
     "\n"
@@ -145,11 +148,16 @@ static const char BATCH_HELP[] =
     "  --force               run every plan, also those whose result is current\n"
     "  --tables-only         CSV and JSON only: no narvaro.sqlite, no map (fastest)\n"
     "  --no-maps             no map in each result\n"
+    "%s"
     "  -q, --quiet           no progress bar, warnings or totals, only errors\n"
     "  -h, --help            this help\n"
     "\n"
     "Exit status: 0 when every plan is done or current, 2 when a plan was bad input\n"
     "(the others are written), 1 on other failures.\n";
+
+/* The output options analyze, compare and batch share (output_option). */
+static const char OUTPUT_HELP[] =
+    "  --no-xlsx             no results.xlsx (the CSV tables as one Excel workbook)\n";
 
 static const char MAIN_HELP[] =
     "Usage: narvaro COMMAND [OPTIONS]\n"
@@ -177,8 +185,13 @@ enum {
     OPT_PLACES, OPT_PLACES_NAME_FIELD, OPT_PRESENCE_ORDER, OPT_OFFICE_TYPES,
     OPT_NO_REPORT, OPT_LANG,
     /* command-specific */
-    OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY
+    OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY,
+    /* OUTPUT_LONGOPTS */
+    OPT_NO_XLSX
 };
+
+/* The long options of OUTPUT_HELP. */
+#define OUTPUT_LONGOPTS {"no-xlsx", no_argument, NULL, OPT_NO_XLSX}
 
 /* The long options analyze, compare and batch share (INPUT_HELP). */
 #define INPUT_LONGOPTS                                                         \
@@ -428,6 +441,17 @@ static int check_out_dir(const char *dir)
     return 0;
 }
 
+/* Handles an option of OUTPUT_LONGOPTS; returns 1 if c was one. *rc is set when its
+ * value is bad. */
+static int output_option(int c, const char *arg, nv_session_options *o, int *rc)
+{
+    (void)arg, (void)rc;
+    switch (c) {
+    case OPT_NO_XLSX: o->no_xlsx = 1; return 1;
+    default: return 0;
+    }
+}
+
 /* The getopt cases every command ends with: bad options and values. */
 static int option_error(int c, char **argv)
 {
@@ -509,6 +533,7 @@ static int cmd_analyze(int argc, char **argv)
 {
     static const struct option longopts[] = {
         INPUT_LONGOPTS,
+        OUTPUT_LONGOPTS,
         {"offices", required_argument, NULL, OPT_OFFICES},
         {"out", required_argument, NULL, OPT_OUT},
         {"no-maps", no_argument, NULL, OPT_NO_MAPS},
@@ -527,7 +552,7 @@ static int cmd_analyze(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         if (optarg && (rc = check_value(c, optarg, longopts, OPT_OFFICES, seen, sizeof seen)) != 0)
             goto done;
-        if (input_option(c, optarg, &o.session, &rc)) {
+        if (input_option(c, optarg, &o.session, &rc) || output_option(c, optarg, &o.session, &rc)) {
             if (rc)
                 goto done;
             continue;
@@ -538,7 +563,7 @@ static int cmd_analyze(int argc, char **argv)
         case OPT_NO_MAPS: o.session.no_maps = 1; break;
         case OPT_TABLES_ONLY: o.session.tables_only = 1; break;
         case 'q': quiet = 1; break;
-        case 'h': printf(ANALYZE_HELP, nv_analyze_data_dir(), INPUT_HELP); goto done;
+        case 'h': printf(ANALYZE_HELP, nv_analyze_data_dir(), INPUT_HELP, OUTPUT_HELP); goto done;
         default: rc = option_error(c, argv); goto done;
         }
     }
@@ -602,6 +627,7 @@ static int cmd_compare(int argc, char **argv)
 {
     static const struct option longopts[] = {
         INPUT_LONGOPTS,
+        OUTPUT_LONGOPTS,
         {"out", required_argument, NULL, OPT_OUT},
         {"no-maps", no_argument, NULL, OPT_NO_MAPS},
         {"top", required_argument, NULL, OPT_TOP},
@@ -618,7 +644,7 @@ static int cmd_compare(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         if (optarg && (rc = check_value(c, optarg, longopts, 0, seen, sizeof seen)) != 0)
             return rc;
-        if (input_option(c, optarg, &so, &rc)) {
+        if (input_option(c, optarg, &so, &rc) || output_option(c, optarg, &so, &rc)) {
             if (rc)
                 return rc;
             continue;
@@ -631,7 +657,7 @@ static int cmd_compare(int argc, char **argv)
                 return usage_error("--top '%s': give a number of rows", optarg);
             break;
         case 'q': quiet = 1; break;
-        case 'h': printf(COMPARE_HELP, INPUT_HELP); return 0;
+        case 'h': printf(COMPARE_HELP, INPUT_HELP, OUTPUT_HELP); return 0;
         default: return option_error(c, argv);
         }
     }
@@ -758,6 +784,7 @@ static int cmd_batch(int argc, char **argv)
 {
     static const struct option longopts[] = {
         INPUT_LONGOPTS,
+        OUTPUT_LONGOPTS,
         {"out", required_argument, NULL, OPT_OUT},
         {"no-maps", no_argument, NULL, OPT_NO_MAPS},
         {"jobs", required_argument, NULL, OPT_JOBS},
@@ -776,7 +803,7 @@ static int cmd_batch(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         if (optarg && (rc = check_value(c, optarg, longopts, 0, seen, sizeof seen)) != 0)
             return rc;
-        if (input_option(c, optarg, &so, &rc)) {
+        if (input_option(c, optarg, &so, &rc) || output_option(c, optarg, &so, &rc)) {
             if (rc)
                 return rc;
             continue;
@@ -795,7 +822,7 @@ static int cmd_batch(int argc, char **argv)
             break;
         }
         case 'q': quiet = 1; break;
-        case 'h': printf(BATCH_HELP, INPUT_HELP); return 0;
+        case 'h': printf(BATCH_HELP, INPUT_HELP, OUTPUT_HELP); return 0;
         default: return option_error(c, argv);
         }
     }

@@ -6,6 +6,7 @@
 #include "render.h"
 #include "report.h"
 #include "report_html.h"
+#include "sheets.h"
 #include "store.h"
 
 #include <dirent.h>
@@ -226,7 +227,8 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
     add_option(m, "places_name_field", o->places.name_field);
     /* The report is an output too: a result without one (or in another language) is
      * not current for a batch that wants one. */
-    snprintf(buf, sizeof buf, "%s%s%s", o->tables_only ? "tables" : "tables,database", !o->tables_only && !o->no_maps ? ",map" : "",
+    snprintf(buf, sizeof buf, "tables%s%s%s%s", o->tables_only || o->no_xlsx ? "" : ",xlsx",
+             o->tables_only ? "" : ",database", !o->tables_only && !o->no_maps ? ",map" : "",
              !o->tables_only && !o->no_report ? (o->lang == NV_LANG_EN ? ",report-en" : ",report") : "");
     add_option(m, "outputs", buf);
     const char *const *files = nv_boundaries_files(s->b);
@@ -521,6 +523,30 @@ static nv_status write_map(const char *dir, const nv_mapspec *spec, nv_error *er
     return st;
 }
 
+/* DIR/results.xlsx: one sheet per CSV of DIR, made from the CSV just written. */
+static const char *const analyze_sheets[] = {"municipalities", "counties", "offices"};
+static const char *const compare_sheets[] = {"changes", "ranking"};
+
+static nv_status write_xlsx(const char *dir, const char *file, const char *const *names, size_t n, nv_error *err)
+{
+    char xlsx[4096], csv[8][4096];
+    nv_sheet_source src[8];
+    for (size_t i = 0; i < n && i < 8; i++) {
+        snprintf(csv[i], sizeof csv[i], "%s/%s.csv", dir, names[i]);
+        src[i] = (nv_sheet_source){names[i], csv[i]};
+    }
+    snprintf(xlsx, sizeof xlsx, "%s/%s", dir, file);
+    return nv_sheets_write_xlsx(xlsx, src, n < 8 ? n : 8, err);
+}
+
+nv_status nv_session_write_xlsx(const nv_session *s, const char *dir, const char *file, const char *const *csv_names,
+                                size_t n, nv_error *err)
+{
+    if (s->o.tables_only || s->o.no_xlsx)
+        return NV_OK;
+    return write_xlsx(dir, file, csv_names, n, err);
+}
+
 nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char *dir, nv_error *err)
 {
     char path[4096];
@@ -538,6 +564,8 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
         return st;
     snprintf(path, sizeof path, "%s/offices.csv", dir);
     if ((st = nv_report_offices_csv(path, o, no, err)) != NV_OK)
+        return st;
+    if ((st = nv_session_write_xlsx(s, dir, "results.xlsx", analyze_sheets, 3, err)) != NV_OK)
         return st;
     if (!s->o.tables_only) {
         snprintf(path, sizeof path, "%s/narvaro.sqlite", dir);
@@ -621,6 +649,8 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
         return st;
     snprintf(path, sizeof path, "%s/ranking.csv", dir);
     if ((st = nv_report_ranking_csv(path, changes, ranking, *n_ranked, radii, err)) != NV_OK)
+        return st;
+    if ((st = nv_session_write_xlsx(s, dir, "results.xlsx", compare_sheets, 2, err)) != NV_OK)
         return st;
     /* One manifest for the comparison: the shared inputs and both plans. */
     nv_manifest *m = nv_manifest_copy(s->manifest);

@@ -32,6 +32,7 @@ typedef struct nv_session_options {
                                         * exists (an explicit source must exist) */
     int no_report;                     /* 1: no report.html (also none with tables_only) */
     int lang;                          /* the report's language, an nv_lang (0: Swedish) */
+    int no_xlsx;                       /* 1: no results.xlsx (tables only implies it) */
 } nv_session_options;
 
 typedef struct nv_session nv_session;
@@ -79,6 +80,12 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
 nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_evaluation *after,
                            const char *dir, nv_compare_totals *totals, nv_change *changes, size_t *ranking,
                            size_t *n_ranked, nv_error *err);
+
+/* Writes dir/file, an Excel workbook with one sheet per CSV table of dir (csv_names, without
+ * ".csv"; at most 8), unless the session says tables only or no xlsx: then does nothing.
+ * batch uses it for plans.csv. */
+nv_status nv_session_write_xlsx(const nv_session *s, const char *dir, const char *file, const char *const *csv_names,
+                                size_t n, nv_error *err);
 
 /* Output folders. Before any work: may dir become a result folder? Its parent must exist,
  * and dir be absent, empty or an earlier result (NV_ERR_INPUT otherwise). */
