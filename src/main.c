@@ -157,7 +157,9 @@ static const char BATCH_HELP[] =
 
 /* The output options analyze, compare and batch share (output_option). */
 static const char OUTPUT_HELP[] =
-    "  --no-xlsx             no results.xlsx (the CSV tables as one Excel workbook)\n";
+    "  --no-xlsx             no results.xlsx (the CSV tables as one Excel workbook)\n"
+    "  --db-format F         sqlite (default: narvaro.sqlite, SpatiaLite) or gpkg\n"
+    "                        (narvaro.gpkg, GeoPackage); compare.sqlite or compare.gpkg\n";
 
 static const char MAIN_HELP[] =
     "Usage: narvaro COMMAND [OPTIONS]\n"
@@ -187,11 +189,13 @@ enum {
     /* command-specific */
     OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY,
     /* OUTPUT_LONGOPTS */
-    OPT_NO_XLSX
+    OPT_NO_XLSX, OPT_DB_FORMAT
 };
 
 /* The long options of OUTPUT_HELP. */
-#define OUTPUT_LONGOPTS {"no-xlsx", no_argument, NULL, OPT_NO_XLSX}
+#define OUTPUT_LONGOPTS                                                        \
+    {"no-xlsx", no_argument, NULL, OPT_NO_XLSX},                              \
+    {"db-format", required_argument, NULL, OPT_DB_FORMAT}
 
 /* The long options analyze, compare and batch share (INPUT_HELP). */
 #define INPUT_LONGOPTS                                                         \
@@ -445,9 +449,16 @@ static int check_out_dir(const char *dir)
  * value is bad. */
 static int output_option(int c, const char *arg, nv_session_options *o, int *rc)
 {
-    (void)arg, (void)rc;
     switch (c) {
     case OPT_NO_XLSX: o->no_xlsx = 1; return 1;
+    case OPT_DB_FORMAT:
+        if (strcmp(arg, "sqlite") == 0 || strcmp(arg, "spatialite") == 0)
+            o->db_format = NV_DB_SQLITE;
+        else if (strcmp(arg, "gpkg") == 0 || strcmp(arg, "geopackage") == 0)
+            o->db_format = NV_DB_GPKG;
+        else
+            *rc = usage_error("--db-format '%s': give sqlite (SpatiaLite) or gpkg (GeoPackage)", arg);
+        return 1;
     default: return 0;
     }
 }
@@ -731,8 +742,8 @@ static int cmd_compare(int argc, char **argv)
                        isfinite(ch->person_km_added) ? ch->person_km_added : 0.0);
             }
         }
-        printf("results in %s/ (changes.csv, ranking.csv, summary.json, compare.sqlite%s, before/, after/)\n",
-               out_dir, so.no_maps ? "" : ", maps/");
+        printf("results in %s/ (changes.csv, ranking.csv, summary.json, compare.%s%s, before/, after/)\n",
+               out_dir, nv_store_format_ext(so.db_format), so.no_maps ? "" : ", maps/");
     }
     if (tmp) {
         struct stat sb;

@@ -231,6 +231,8 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
              o->tables_only ? "" : ",database", !o->tables_only && !o->no_maps ? ",map" : "",
              !o->tables_only && !o->no_report ? (o->lang == NV_LANG_EN ? ",report-en" : ",report") : "");
     add_option(m, "outputs", buf);
+    if (o->db_format == NV_DB_GPKG)
+        add_option(m, "db_format", "gpkg");
     const char *const *files = nv_boundaries_files(s->b);
     nv_status st = NV_OK;
     if (!files[0])
@@ -506,20 +508,35 @@ done:
 
 /* DIR/maps/presence.png, drawn from the database just written, so that it is the map
  * `narvaro render` would draw from the finished result. */
-static nv_status write_map(const char *dir, const nv_mapspec *spec, nv_error *err)
+static nv_status write_map(const char *dir, const char *db, const nv_mapspec *spec, nv_error *err)
 {
     char path[4096];
     nv_map_data *d = NULL;
     snprintf(path, sizeof path, "%s/maps", dir);
     if (mkdir(path, 0777) != 0)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the maps folder: %s", strerror(errno));
-    snprintf(path, sizeof path, "%s/narvaro.sqlite", dir);
-    nv_status st = nv_render_load(path, &d, err);
+    nv_status st = nv_render_load(db, &d, err);
     if (st == NV_OK) {
         snprintf(path, sizeof path, "%s/maps/%s.png", dir, spec->name);
         st = nv_render_write(d, spec, NULL, path, NULL, err);
     }
     nv_render_data_destroy(d);
+    return st;
+}
+
+/* A GeoPackage result is copied from the SpatiaLite database just written (and the maps
+ * drawn from it), which then goes: the folder holds one database. */
+static nv_status finish_db(const nv_session *s, const char *dir, const char *name, nv_error *err)
+{
+    char sqlite_path[4096], gpkg_path[4096];
+    if (s->o.db_format != NV_DB_GPKG)
+        return NV_OK;
+    snprintf(sqlite_path, sizeof sqlite_path, "%s/%s.sqlite", dir, name);
+    snprintf(gpkg_path, sizeof gpkg_path, "%s/%s.gpkg", dir, name);
+    nv_status st = nv_store_copy_to_gpkg(sqlite_path, gpkg_path, err);
+    if (st == NV_OK && unlink(sqlite_path) != 0)
+        st = nv_error_set(err, NV_ERR_FAIL, sqlite_path, 0, "cannot remove after copying it into %s: %s",
+                          gpkg_path, strerror(errno));
     return st;
 }
 
@@ -572,7 +589,9 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
         pthread_mutex_lock(&s->write_lock);
         st = nv_store_write(path, sum->srid, m, nm, o, no, c, nc, sum, err);
         if (st == NV_OK && s->map)
-            st = write_map(dir, s->map, err);
+            st = write_map(dir, path, s->map, err);
+        if (st == NV_OK)
+            st = finish_db(s, dir, "narvaro", err);
         pthread_mutex_unlock(&s->write_lock);
         if (st != NV_OK)
             return st;
@@ -593,7 +612,7 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
 
 /* DIR/maps/difference.png and DIR/maps/side-by-side.png, drawn from the compare.sqlite
  * just written, so that they are the maps `narvaro render` would draw from it. */
-static nv_status write_compare_maps(const char *dir, const char *maps_dir, nv_error *err)
+static nv_status write_compare_maps(const char *dir, const char *db, const char *maps_dir, nv_error *err)
 {
     static const char *const names[] = {"difference", "side-by-side"};
     char path[4096];
@@ -601,8 +620,7 @@ static nv_status write_compare_maps(const char *dir, const char *maps_dir, nv_er
     snprintf(path, sizeof path, "%s/maps", dir);
     if (mkdir(path, 0777) != 0)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the maps folder: %s", strerror(errno));
-    snprintf(path, sizeof path, "%s/compare.sqlite", dir);
-    nv_status st = nv_render_load(path, &d, err);
+    nv_status st = nv_render_load(db, &d, err);
     for (size_t i = 0; i < sizeof names / sizeof names[0] && st == NV_OK; i++) {
         nv_mapspec *spec = NULL;
         if ((st = nv_mapspec_find_and_load(maps_dir, names[i], &spec, err)) != NV_OK) {
@@ -673,7 +691,9 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
         pthread_mutex_lock(&s->write_lock);
         st = nv_store_write_changes(path, after->s.srid, &sc, err);
         if (st == NV_OK && !s->o.no_maps)
-            st = write_compare_maps(dir, s->o.maps_dir, err);
+            st = write_compare_maps(dir, path, s->o.maps_dir, err);
+        if (st == NV_OK)
+            st = finish_db(s, dir, "compare", err);
         pthread_mutex_unlock(&s->write_lock);
         if (st == NV_OK && !s->o.no_report) {
             nv_report_html_run rb = {&before->s, mb, nb, NULL, 0, NULL, 0}, ra = {&after->s, ma, na, NULL, 0, NULL, 0};

@@ -14,6 +14,7 @@
 #include "offices.h"
 #include "population.h"
 #include "results.h"
+#include "store.h"
 
 typedef struct nv_session_options {
     nv_boundaries_options boundaries;  /* .source NULL: <data>/shapefiles/kommuner.shp */
@@ -33,6 +34,8 @@ typedef struct nv_session_options {
     int no_report;                     /* 1: no report.html (also none with tables_only) */
     int lang;                          /* the report's language, an nv_lang (0: Swedish) */
     int no_xlsx;                       /* 1: no results.xlsx (tables only implies it) */
+    nv_db_format db_format;            /* narvaro.sqlite (default) or narvaro.gpkg; also
+                                        * compare.sqlite or compare.gpkg */
 } nv_session_options;
 
 typedef struct nv_session nv_session;

@@ -26,6 +26,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <gdal.h>
+#include <gdal_utils.h>
 #include <sqlite3.h>
 #include <spatialite.h>
 
@@ -962,6 +968,81 @@ nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comp
         insert_compare_offices(&st, srid, c) == NV_OK && insert_compare_counties(&st, c) == NV_OK)
         insert_comparison(&st, srid, c);
     return store_end(&st);
+}
+
+/* ---------------------------------------------------------------- GeoPackage */
+
+const char *nv_store_format_ext(nv_db_format f)
+{
+    return f == NV_DB_GPKG ? "gpkg" : "sqlite";
+}
+
+/* Appends GDAL's last error message to what. */
+static nv_status gdal_fail(nv_error *err, const char *path, const char *what)
+{
+    const char *msg = CPLGetLastErrorMsg();
+    return nv_error_set(err, NV_ERR_FAIL, path, 0, "%s%s%s", what, msg && *msg ? ": " : "", msg ? msg : "");
+}
+
+/* The copy is GDAL's own (ogr2ogr's library form), so that the GeoPackage is what GDAL
+ * writes for any source: gpkg_contents, an R-tree per layer, attribute tables for the
+ * tables without geometry. The SpatiaLite driver does not list those tables by default,
+ * so they are named. */
+static nv_status copy_to_gpkg(const char *sqlite_path, const char *gpkg_path, nv_error *err)
+{
+    static const char *const tables[] = {"municipalities", "offices", "counties", "runs", "comparison",
+                                         "layer_styles"};
+    static const char *const drivers[] = {"SQLite", NULL};
+    struct stat sb;
+    if (stat(gpkg_path, &sb) == 0)
+        return nv_error_set(err, NV_ERR_FAIL, gpkg_path, 0,
+                            "already exists; narvaro does not overwrite a database (remove it or choose "
+                            "another output folder)");
+    GDALAllRegister();
+    CPLErrorReset();
+    GDALDatasetH src = GDALOpenEx(sqlite_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    if (!src)
+        return gdal_fail(err, sqlite_path, "cannot open the database to copy it into a GeoPackage");
+    char **argv = NULL;
+    argv = CSLAddString(argv, "-f");
+    argv = CSLAddString(argv, "GPKG");
+    argv = CSLAddString(argv, "-preserve_fid");
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (GDALDatasetGetLayerByName(src, tables[i]))
+            argv = CSLAddString(argv, tables[i]);
+    CPLErrorReset();
+    nv_status st = NV_OK;
+    GDALVectorTranslateOptions *opt = GDALVectorTranslateOptionsNew(argv, NULL);
+    CSLDestroy(argv);
+    GDALDatasetH out = NULL;
+    if (!opt) {
+        st = gdal_fail(err, gpkg_path, "cannot set up the GeoPackage copy");
+    } else {
+        int usage_error = 0;
+        out = GDALVectorTranslate(gpkg_path, NULL, 1, &src, opt, &usage_error);
+        GDALVectorTranslateOptionsFree(opt);
+        if (!out)
+            st = gdal_fail(err, gpkg_path, "cannot write the GeoPackage");
+    }
+    if (out) {
+        CPLErrorReset();
+        GDALClose(out); /* void in GDAL 3.6: a failure shows as the last error */
+        if (CPLGetLastErrorType() >= CE_Failure)
+            st = gdal_fail(err, gpkg_path, "cannot finish the GeoPackage");
+    }
+    GDALClose(src);
+    if (st != NV_OK)
+        unlink(gpkg_path);
+    return st;
+}
+
+nv_status nv_store_copy_to_gpkg(const char *sqlite_path, const char *gpkg_path, nv_error *err)
+{
+    /* GDAL's messages go into err, not onto stderr (per thread). */
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    nv_status st = copy_to_gpkg(sqlite_path, gpkg_path, err);
+    CPLPopErrorHandler();
+    return st;
 }
 
 const char *nv_store_spatialite_version(void)

@@ -54,6 +54,19 @@ typedef struct nv_store_comparison {
  * the EPSG code of the analysis CRS. */
 nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comparison *c, nv_error *err);
 
+/* The database a result holds: narvaro.sqlite (SpatiaLite, the default) or narvaro.gpkg
+ * (GeoPackage), and compare.sqlite or compare.gpkg. */
+typedef enum nv_db_format { NV_DB_SQLITE = 0, NV_DB_GPKG = 1 } nv_db_format;
+
+const char *nv_store_format_ext(nv_db_format f); /* "sqlite", "gpkg" */
+
+/* Copies a database that nv_store_write or nv_store_write_changes made into a new
+ * GeoPackage at gpkg_path (which must not exist), through GDAL: the same layers with the
+ * same columns, feature ids and spatial indexes, and the tables without geometry
+ * (counties, runs, comparison) as GeoPackage attribute tables, so that ogrinfo and QGIS
+ * list them. On failure gpkg_path is removed; sqlite_path is left as it is. */
+nv_status nv_store_copy_to_gpkg(const char *sqlite_path, const char *gpkg_path, nv_error *err);
+
 /* "5.0.1" etc. — for --version. Static strings. */
 const char *nv_store_spatialite_version(void);
 const char *nv_store_sqlite_version(void);

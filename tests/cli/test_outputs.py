@@ -1,9 +1,14 @@
 """Outputs that planners open directly (issue 11): results.xlsx read back with openpyxl
-(Debian's python3-openpyxl), as Excel would show it."""
+(Debian's python3-openpyxl), as Excel would show it; narvaro.gpkg and compare.gpkg
+(--db-format gpkg) read back with GDAL, as QGIS and ogrinfo would."""
 import os
 import shutil
+import sqlite3
 
 import openpyxl
+from osgeo import ogr
+
+ogr.UseExceptions()
 
 from nvcli import (PLAN_2020, PLANS, case, check, check_eq, finish, read_csv, run, tmpdir)
 
@@ -110,6 +115,76 @@ def compare_and_batch_write_their_own_tables():
              ["skipped", "skipped"], "the second batch's workbook")
     check_eq(sorted(n for n in os.listdir(out) if n.startswith(".") and n != ".narvaro-batch.lock"), [],
              "no working file left")
+
+
+def layers(path):
+    ds = ogr.Open(path)
+    return ds, {ds.GetLayer(i).GetName(): ds.GetLayer(i) for i in range(ds.GetLayerCount())}
+
+
+@case
+def db_format_gpkg_writes_a_geopackage_with_the_same_layers_and_tables():
+    out = os.path.join(tmpdir(), "out")
+    code, _, err = run("analyze", "-q", "--db-format", "gpkg", "--out", out)
+    check_eq(code, 0, f"analyze --db-format gpkg ({err})")
+    names = sorted(os.listdir(out))
+    check("narvaro.gpkg" in names and "narvaro.sqlite" not in names, f"one database, narvaro.gpkg: {names}")
+    check(os.path.exists(os.path.join(out, "maps", "presence.png")), "the map is drawn too")
+    gpkg = os.path.join(out, "narvaro.gpkg")
+    ds, lyr = layers(gpkg)
+    check_eq(ds.GetDriver().GetName(), "GPKG", "GDAL opens it as a GeoPackage")
+    check_eq(sorted(lyr), ["counties", "municipalities", "offices", "runs"], "GDAL lists narvaro's four tables")
+    m = lyr["municipalities"]
+    check_eq(m.GetGeomType(), ogr.wkbMultiPolygon, "municipalities: multipolygons")
+    check_eq(m.GetSpatialRef().GetAuthorityCode(None), "3006", "in EPSG:3006")
+    check_eq(m.GetFeatureCount(), 290, "290 municipalities")
+    m.SetAttributeFilter("offices > 0")
+    check_eq(m.GetFeatureCount(), 106, "106 with an office")
+    m.SetAttributeFilter("kommunkod = '2584'")
+    f = m.GetNextFeature()
+    check_eq((f["namn"], f["presence"], round(f["nearest_office_km"], 3)), ("Kiruna", "none", 157.962), "Kiruna")
+    check(f.GetGeometryRef().IsValid() and f.GetGeometryRef().GetArea() > 1e10, "Kiruna's polygon, valid")
+    check_eq(lyr["offices"].GetGeomType(), ogr.wkbPoint, "offices: points")
+    check_eq(lyr["offices"].GetFeatureCount(), 112, "112 offices")
+    check_eq(lyr["counties"].GetFeatureCount(), 21, "21 counties")
+    r = lyr["runs"].GetNextFeature()
+    check_eq((r["analysis_crs"], r["municipalities_with_office"]), ("EPSG:3006", 106), "the run")
+    ds = None
+    db = sqlite3.connect(gpkg)
+    check_eq(sorted(db.execute("SELECT table_name, data_type FROM gpkg_contents")),
+             [("counties", "attributes"), ("municipalities", "features"), ("offices", "features"),
+              ("runs", "attributes")], "counties and runs are GeoPackage attribute tables")
+    check_eq(db.execute("SELECT count(*) FROM rtree_municipalities_geom").fetchone()[0], 290, "a spatial index")
+    db.close()
+
+
+@case
+def compare_and_batch_take_db_format_gpkg():
+    out = os.path.join(tmpdir(), "cmp")
+    code, stdout, err = run("compare", PLAN_2019, PLAN_2020, "--no-maps", "--db-format", "gpkg", "--out", out)
+    check_eq(code, 0, f"compare --db-format gpkg ({err})")
+    check("compare.gpkg" in stdout, "the summary names compare.gpkg")
+    ds, lyr = layers(os.path.join(out, "compare.gpkg"))
+    check_eq(sorted(lyr), ["comparison", "counties", "municipalities", "offices"], "compare.gpkg's layers")
+    m = lyr["municipalities"]
+    m.SetAttributeFilter("change = 'lost_presence'")
+    check_eq(m.GetFeatureCount(), 112, "112 lose their presence")
+    ds = None
+    for sub in ("before", "after"):
+        check(os.path.exists(os.path.join(out, sub, "narvaro.gpkg")), f"{sub}/narvaro.gpkg")
+        check(not os.path.exists(os.path.join(out, sub, "narvaro.sqlite")), f"no {sub}/narvaro.sqlite")
+
+    plans = tmpdir()
+    shutil.copy(PLAN_2020, os.path.join(plans, "b-2020.csv"))
+    out = os.path.join(tmpdir(), "batch")
+    code, _, err = run("batch", plans, "-q", "--no-maps", "--db-format", "gpkg", "--out", out)
+    check_eq(code, 0, f"batch --db-format gpkg ({err})")
+    ds, lyr = layers(os.path.join(out, "b-2020", "narvaro.gpkg"))
+    check_eq(lyr["municipalities"].GetFeatureCount(), 290, "the plan's narvaro.gpkg")
+    ds = None
+    code, _, err = run("analyze", "--db-format", "shapefile", "--out", os.path.join(tmpdir(), "x"))
+    check_eq(code, 2, "an unknown --db-format is bad input")
+    check("give sqlite (SpatiaLite) or gpkg (GeoPackage)" in err, err)
 
 
 finish("test_outputs")
