@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 enum { ROW_DONE, ROW_SKIPPED, ROW_FAILED };
+enum { PG_NONE, PG_WRITTEN, PG_ALREADY };
 
 /* One plan's line in plans.csv. */
 typedef struct row {
@@ -27,6 +28,7 @@ typedef struct row {
     char error[1024];
     nv_diags *diags;         /* this plan's diagnostics, merged in plan order at the end */
     char digest[65];
+    int pg;                  /* PG_*: what became of it in the session's PostGIS database */
     long offices, with_office, without_office, with_presence, without_presence;
     double population, within[NV_MAX_RADII], mean_km;
 } row;
@@ -200,8 +202,15 @@ static void run_one(batch *bt, row *r, nv_offices_cache *cache)
     const char *files[1] = {r->file};
     nv_status st = nv_session_digest(bt->s, files, 1, r->digest, &err);
     if (st == NV_OK && !bt->o->force && read_result(bt, r, dir, r->digest)) {
-        r->status = ROW_SKIPPED;
-        return;
+        /* Current on disk; with a PostGIS database it must be there too, else it runs
+         * again to be written there. */
+        long id = 0;
+        if (nv_session_has_pg(bt->s) && (st = nv_session_find_pg(bt->s, r->digest, &id, &err)) == NV_OK && id)
+            r->pg = PG_ALREADY;
+        if (st == NV_OK && (!nv_session_has_pg(bt->s) || id)) {
+            r->status = ROW_SKIPPED;
+            return;
+        }
     }
     nv_evaluation *e = NULL;
     char *tmp = NULL;
@@ -213,6 +222,9 @@ static void run_one(batch *bt, row *r, nv_offices_cache *cache)
         st = nv_evaluation_write(bt->s, e, tmp, &err);
     if (st == NV_OK)
         st = nv_outdir_publish(tmp, dir, &err);
+    nv_pg_outcome pg = {0, 0};
+    if (st == NV_OK && (st = nv_evaluation_store_pg(bt->s, e, &pg, &err)) == NV_OK && pg.run_id)
+        r->pg = pg.already ? PG_ALREADY : PG_WRITTEN;
     if (st == NV_OK) {
         fill_row(bt, r, nv_evaluation_summary(e));
         r->status = ROW_DONE;
@@ -434,6 +446,10 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
     }
     remove_leftovers(o->out_dir);
     nv_session_radii(s, &bt.radii);
+    /* A PostGIS database that cannot be reached fails the batch once, not every plan. */
+    long probe;
+    if (nv_session_has_pg(s) && (st = nv_session_find_pg(s, "", &probe, err)) != NV_OK)
+        goto done;
     for (size_t i = 0; i < bt.n; i++)
         if (!(bt.rows[i].diags = nv_diags_create())) {
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
@@ -475,6 +491,8 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
         } else {
             totals->done++;
         }
+        totals->pg_written += r->pg == PG_WRITTEN;
+        totals->pg_already += r->pg == PG_ALREADY;
     }
     if ((st = write_plans_csv(&bt, err)) != NV_OK || (st = write_plans_xlsx(&bt, err)) != NV_OK)
         goto done;

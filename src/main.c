@@ -159,7 +159,11 @@ static const char BATCH_HELP[] =
 static const char OUTPUT_HELP[] =
     "  --no-xlsx             no results.xlsx (the CSV tables as one Excel workbook)\n"
     "  --db-format F         sqlite (default: narvaro.sqlite, SpatiaLite) or gpkg\n"
-    "                        (narvaro.gpkg, GeoPackage); compare.sqlite or compare.gpkg\n";
+    "                        (narvaro.gpkg, GeoPackage); compare.sqlite or compare.gpkg\n"
+    "  --postgis CONN        also write the run into a shared PostGIS database, schema\n"
+    "                        narvaro (GDAL's syntax: \"PG:host=H dbname=D user=U\");\n"
+    "                        a run already there (same manifest digest) is not written\n"
+    "                        again\n";
 
 static const char MAIN_HELP[] =
     "Usage: narvaro COMMAND [OPTIONS]\n"
@@ -189,13 +193,14 @@ enum {
     /* command-specific */
     OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY,
     /* OUTPUT_LONGOPTS */
-    OPT_NO_XLSX, OPT_DB_FORMAT
+    OPT_NO_XLSX, OPT_DB_FORMAT, OPT_POSTGIS
 };
 
 /* The long options of OUTPUT_HELP. */
 #define OUTPUT_LONGOPTS                                                        \
     {"no-xlsx", no_argument, NULL, OPT_NO_XLSX},                              \
-    {"db-format", required_argument, NULL, OPT_DB_FORMAT}
+    {"db-format", required_argument, NULL, OPT_DB_FORMAT},                    \
+    {"postgis", required_argument, NULL, OPT_POSTGIS}
 
 /* The long options analyze, compare and batch share (INPUT_HELP). */
 #define INPUT_LONGOPTS                                                         \
@@ -459,6 +464,7 @@ static int output_option(int c, const char *arg, nv_session_options *o, int *rc)
         else
             *rc = usage_error("--db-format '%s': give sqlite (SpatiaLite) or gpkg (GeoPackage)", arg);
         return 1;
+    case OPT_POSTGIS: o->postgis = arg; return 1;
     default: return 0;
     }
 }
@@ -540,6 +546,18 @@ static void print_population(const nv_run_summary *t)
                t->population_points_far, people(t->population_far, b, sizeof b));
 }
 
+/* Where --postgis put a run. */
+static void print_pg(const nv_pg_outcome *pg, const char *which)
+{
+    if (!pg->run_id)
+        return;
+    if (pg->already)
+        printf("PostGIS: %s%sis already there as run %ld (same manifest digest): not written again\n",
+               which ? which : "the run", " ", pg->run_id);
+    else
+        printf("PostGIS: %s written as run %ld (narvaro.runs)\n", which ? which : "the run", pg->run_id);
+}
+
 static int cmd_analyze(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -596,7 +614,8 @@ static int cmd_analyze(int argc, char **argv)
     nv_diags *diags = nv_diags_create();
     nv_error err = {0};
     nv_run_summary t;
-    nv_status st = nv_analyze_run(&o, &t, diags, &err);
+    nv_pg_outcome pg = {0, 0};
+    nv_status st = nv_analyze_run(&o, &t, &pg, diags, &err);
     print_diags(diags, quiet);
     nv_diags_destroy(diags);
     if (st != NV_OK) {
@@ -617,6 +636,7 @@ static int cmd_analyze(int argc, char **argv)
             printf("%d offices snapped to the nearest municipality, %d rejected (see offices.csv)\n",
                    t.offices_snapped, t.offices_rejected);
         printf("results in %s/\n", o.out_dir);
+        print_pg(&pg, NULL);
     }
 done:
     free(files);
@@ -708,6 +728,9 @@ static int cmd_compare(int argc, char **argv)
         st = nv_compare_write(s, before, after, tmp, &t, changes, ranking, &n_ranked, &err);
     if (st == NV_OK)
         st = nv_outdir_publish(tmp, out_dir, &err);
+    nv_pg_outcome pg_before = {0, 0}, pg_after = {0, 0};
+    if (st == NV_OK && (st = nv_evaluation_store_pg(s, before, &pg_before, &err)) == NV_OK)
+        st = nv_evaluation_store_pg(s, after, &pg_after, &err);
     print_diags(diags, quiet);
     if (st != NV_OK) {
         rc = report_failure(st, &err, out_dir);
@@ -744,6 +767,8 @@ static int cmd_compare(int argc, char **argv)
         }
         printf("results in %s/ (changes.csv, ranking.csv, summary.json, compare.%s%s, before/, after/)\n",
                out_dir, nv_store_format_ext(so.db_format), so.no_maps ? "" : ", maps/");
+        print_pg(&pg_before, "the base plan");
+        print_pg(&pg_after, "the new plan");
     }
     if (tmp) {
         struct stat sb;
@@ -860,7 +885,7 @@ static int cmd_batch(int argc, char **argv)
     nv_diags *diags = nv_diags_create();
     nv_error err = {0};
     nv_session *s = NULL;
-    nv_batch_totals t = {0, 0, 0, 0};
+    nv_batch_totals t = {0, 0, 0, 0, 0, 0};
     nv_status st = nv_session_open(&so, &s, diags, &err);
     if (st == NV_OK)
         st = nv_batch_run(s, &bo, &t, diags, &err);
@@ -874,6 +899,9 @@ static int cmd_batch(int argc, char **argv)
     if (!quiet && t.plans)
         printf("%zu plans: %zu done, %zu skipped (inputs unchanged), %zu failed; plans.csv in %s/\n", t.plans,
                t.done, t.skipped, t.failed, bo.out_dir);
+    if (!quiet && so.postgis && t.plans)
+        printf("PostGIS: %zu runs written, %zu already there (same manifest digest): not written again\n",
+               t.pg_written, t.pg_already);
     nv_session_close(s);
     nv_diags_destroy(diags);
     return rc;

@@ -3,6 +3,7 @@
 #include "compare.h"
 #include "manifest.h"
 #include "mapspec.h"
+#include "pgstore.h"
 #include "render.h"
 #include "report.h"
 #include "report_html.h"
@@ -502,6 +503,48 @@ done:
     }
     *out = e;
     return NV_OK;
+}
+
+/* ---------------------------------------------------------------- PostGIS */
+
+nv_status nv_evaluation_store_pg(nv_session *s, const nv_evaluation *e, nv_pg_outcome *out, nv_error *err)
+{
+    out->run_id = 0;
+    out->already = 0;
+    if (!s->o.postgis)
+        return NV_OK;
+    /* The plan's name: its file names without their folders, which differ between the
+     * planners' machines. */
+    size_t len = 1;
+    for (size_t i = 0; i < e->n_files; i++)
+        len += strlen(e->files[i]) + 3;
+    char *plan = malloc(len);
+    if (!plan)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    plan[0] = '\0';
+    for (size_t i = 0; i < e->n_files; i++) {
+        const char *slash = strrchr(e->files[i], '/');
+        strcat(plan, i ? " + " : "");
+        strcat(plan, slash ? slash + 1 : e->files[i]);
+    }
+    nv_pg_run run = {.plan = plan, .s = &e->s};
+    run.m = nv_coverage_municipalities(e->cov, &run.n_m);
+    run.o = nv_coverage_offices(e->cov, &run.n_o);
+    run.c = nv_coverage_counties(e->cov, &run.n_c);
+    nv_status st = nv_pgstore_write(s->o.postgis, &run, &out->run_id, &out->already, err);
+    free(plan);
+    return st;
+}
+
+int nv_session_has_pg(const nv_session *s)
+{
+    return s->o.postgis != NULL;
+}
+
+nv_status nv_session_find_pg(nv_session *s, const char *digest, long *run_id, nv_error *err)
+{
+    *run_id = 0;
+    return s->o.postgis ? nv_pgstore_find(s->o.postgis, digest, run_id, err) : NV_OK;
 }
 
 /* ---------------------------------------------------------------- writing */
