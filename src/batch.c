@@ -3,6 +3,7 @@
 #include "offices.h"
 #include "report.h"
 #include "report_html.h"
+#include "sheets.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -44,10 +45,11 @@ typedef struct batch {
     pthread_mutex_t lock;
 } batch;
 
+/* A plan: a CSV file or a workbook (.xlsx, .xls, .ods). */
 static int ends_with_csv(const char *name)
 {
     size_t n = strlen(name);
-    return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
+    return (n > 4 && strcasecmp(name + n - 4, ".csv") == 0) || nv_sheets_is_workbook(name);
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -81,7 +83,7 @@ static nv_status list_plans(batch *bt, nv_error *err)
         row *r = &bt->rows[bt->n];
         memset(r, 0, sizeof *r);
         if (asprintf(&r->file, "%s/%s", bt->o->plans_dir, de->d_name) < 0 ||
-            !(r->name = strndup(de->d_name, strlen(de->d_name) - 4))) {
+            !(r->name = strndup(de->d_name, (size_t)(strrchr(de->d_name, '.') - de->d_name)))) {
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
             break;
         }
@@ -89,7 +91,7 @@ static nv_status list_plans(batch *bt, nv_error *err)
     }
     closedir(d);
     if (st == NV_OK && bt->n == 0)
-        st = nv_error_set(err, NV_ERR_INPUT, bt->o->plans_dir, 0, "holds no plan (*.csv)");
+        st = nv_error_set(err, NV_ERR_INPUT, bt->o->plans_dir, 0, "holds no plan (*.csv, *.xlsx, *.xls, *.ods)");
     qsort(bt->rows, bt->n, sizeof *bt->rows, cmp_row);
     return st;
 }

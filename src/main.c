@@ -48,6 +48,7 @@ static const char INPUT_HELP[] =
     "  --encoding E          UTF-8 or CP1252 (default: detected)\n"
     "  --lat COL, --lon COL  latitude/longitude columns (default: found by header)\n"
     "  --id-column COL       office id column (default: found by header)\n"
+    "  --sheet NAME          the sheet of .xlsx, .xls or .ods plans (default: the first)\n"
     "  --places SRC          gazetteer for rows with a town and no coordinates: a CSV\n"
     "                        with a name, lat/lon (or x/y) and optionally a kommunkod\n"
     "                        (default $NARVARO_DATA/data/places/localities.csv)\n"
@@ -187,7 +188,7 @@ enum {
     OPT_BOUNDARIES_ENCODING,
     OPT_OFFICES_CRS, OPT_DELIMITER, OPT_ENCODING, OPT_LAT, OPT_LON, OPT_ID_COLUMN,
     OPT_CRS, OPT_SNAP_KM, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
-    OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS,
+    OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS, OPT_SHEET,
     OPT_PLACES, OPT_PLACES_NAME_FIELD, OPT_PRESENCE_ORDER, OPT_OFFICE_TYPES,
     OPT_NO_REPORT, OPT_LANG,
     /* command-specific */
@@ -217,6 +218,7 @@ enum {
     {"lat", required_argument, NULL, OPT_LAT},                                \
     {"lon", required_argument, NULL, OPT_LON},                                \
     {"id-column", required_argument, NULL, OPT_ID_COLUMN},                    \
+    {"sheet", required_argument, NULL, OPT_SHEET},                            \
     {"crs", required_argument, NULL, OPT_CRS},                                \
     {"snap-km", required_argument, NULL, OPT_SNAP_KM},                        \
     {"population", required_argument, NULL, OPT_POPULATION},                  \
@@ -307,6 +309,7 @@ static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
     case OPT_LAT: o->offices.lat_column = arg; return 1;
     case OPT_LON: o->offices.lon_column = arg; return 1;
     case OPT_ID_COLUMN: o->offices.id_column = arg; return 1;
+    case OPT_SHEET: o->offices.sheet = arg; return 1;
     case OPT_PLACES: o->places.source = arg; return 1;
     case OPT_PLACES_NAME_FIELD: o->places.name_field = arg; return 1;
     case OPT_PRESENCE_ORDER: o->presence_order = arg; return 1;

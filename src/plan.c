@@ -220,6 +220,7 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
     add_option(m, "lat", o->offices.lat_column);
     add_option(m, "lon", o->offices.lon_column);
     add_option(m, "id_column", o->offices.id_column);
+    add_option(m, "sheet", o->offices.sheet);
     add_option(m, "population_crs", o->population.crs);
     add_option(m, "population_layer", o->population.layer);
     add_option(m, "population_column", o->population.population_column);

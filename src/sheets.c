@@ -7,11 +7,14 @@
 #include "sheets.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
 #include <ogr_api.h>
@@ -163,6 +166,128 @@ nv_status nv_sheets_write_xlsx(const char *xlsx_path, const nv_sheet_source *she
     /* GDAL's messages go into err, not onto stderr (per thread: batch writes in parallel). */
     CPLPushErrorHandler(CPLQuietErrorHandler);
     nv_status st = write_xlsx(xlsx_path, sheets, n, err);
+    CPLPopErrorHandler();
+    return st;
+}
+
+/* ---------------------------------------------------------------- reading workbooks */
+
+int nv_sheets_is_workbook(const char *path)
+{
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    return dot && (strcasecmp(dot, ".xlsx") == 0 || strcasecmp(dot, ".xls") == 0 || strcasecmp(dot, ".ods") == 0);
+}
+
+int nv_sheets_looks_like_workbook(const char *bytes, size_t n)
+{
+    return (n >= 4 && memcmp(bytes, "PK\x03\x04", 4) == 0) ||
+           (n >= 8 && memcmp(bytes, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0);
+}
+
+/* The drivers read the first row as data and every cell as text only when told so by
+ * configuration options (GDAL 3.6 has no open options for it in the XLS driver). They are
+ * set for this thread alone, for the whole read: the XLSX driver reads a sheet when it is
+ * first asked for a row, not when the file is opened. */
+static const char *const config_keys[] = {"OGR_XLSX_HEADERS", "OGR_XLSX_FIELD_TYPES", "OGR_ODS_HEADERS",
+                                          "OGR_ODS_FIELD_TYPES", "OGR_XLS_HEADERS", "OGR_XLS_FIELD_TYPES"};
+
+static void cell_text(FILE *f, const char *v)
+{
+    if (!strpbrk(v, ";\"\r\n")) {
+        fputs(v, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *v; v++) {
+        if (*v == '"')
+            fputc('"', f);
+        fputc(*v == '\r' || *v == '\n' ? ' ' : *v, f);
+    }
+    fputc('"', f);
+}
+
+static nv_status read_text(const char *path, const char *sheet, char **text, size_t *len, char *sheet_out,
+                           size_t sheet_size, nv_error *err)
+{
+    static const char *const drivers[] = {"XLSX", "XLS", "ODS", NULL};
+    GDALAllRegister();
+    CPLErrorReset();
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    if (!ds) {
+        const char *msg = CPLGetLastErrorMsg();
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "cannot read the workbook%s%s (is it an Excel .xlsx/.xls or OpenDocument .ods file? "
+                            "else save it as one, or as CSV)", msg && *msg ? ": " : "", msg ? msg : "");
+    }
+    nv_status st = NV_OK;
+    OGRLayerH l = NULL;
+    int n = GDALDatasetGetLayerCount(ds);
+    for (int i = 0; i < n && !l; i++) {
+        OGRLayerH li = GDALDatasetGetLayer(ds, i);
+        if (!sheet || strcmp(OGR_L_GetName(li), sheet) == 0)
+            l = li;
+    }
+    if (!l) {
+        char names[1024] = "";
+        for (int i = 0; i < n; i++) {
+            size_t k = strlen(names);
+            snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
+        }
+        st = sheet ? nv_error_set(err, NV_ERR_INPUT, path, 0, "has no sheet \"%s\"; its sheets: %s (give one with "
+                                  "--sheet)", sheet, names)
+                   : nv_error_set(err, NV_ERR_INPUT, path, 0, "has no sheets");
+        GDALClose(ds);
+        return st;
+    }
+    snprintf(sheet_out, sheet_size, "%s", OGR_L_GetName(l));
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f) {
+        GDALClose(ds);
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory");
+    }
+    /* A feature's id is its row number: rows GDAL skips become blank lines, so that the
+     * CSV reader's line numbers are the sheet's row numbers. */
+    GIntBig row = 0;
+    OGRFeatureH feat;
+    OGR_L_ResetReading(l);
+    while ((feat = OGR_L_GetNextFeature(l)) != NULL) {
+        GIntBig fid = OGR_F_GetFID(feat);
+        while (row + 1 < fid) {
+            fputc('\n', f);
+            row++;
+        }
+        int nf = OGR_F_GetFieldCount(feat);
+        for (int i = 0; i < nf; i++) {
+            if (i)
+                fputc(';', f);
+            if (OGR_F_IsFieldSetAndNotNull(feat, i))
+                cell_text(f, OGR_F_GetFieldAsString(feat, i));
+        }
+        fputc('\n', f);
+        row++;
+        OGR_F_Destroy(feat);
+    }
+    GDALClose(ds);
+    if (fclose(f) != 0) {
+        free(buf);
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory");
+    }
+    *text = buf;
+    *len = size;
+    return NV_OK;
+}
+
+nv_status nv_sheets_read_text(const char *path, const char *sheet, char **text, size_t *len, char *sheet_out,
+                              size_t sheet_size, nv_error *err)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++)
+        CPLSetThreadLocalConfigOption(config_keys[i], i % 2 ? "STRING" : "DISABLE");
+    nv_status st = read_text(path, sheet, text, len, sheet_out, sheet_size, err);
+    for (size_t i = 0; i < sizeof config_keys / sizeof config_keys[0]; i++)
+        CPLSetThreadLocalConfigOption(config_keys[i], NULL);
     CPLPopErrorHandler();
     return st;
 }

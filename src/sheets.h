@@ -28,4 +28,21 @@ typedef struct nv_sheet_source {
  * on failure xlsx_path is removed. */
 nv_status nv_sheets_write_xlsx(const char *xlsx_path, const nv_sheet_source *sheets, size_t n, nv_error *err);
 
+/* 1 when path names a workbook by its extension: .xlsx, .xls or .ods (any case). */
+int nv_sheets_is_workbook(const char *path);
+
+/* 1 when the first bytes of a file are those of a workbook (a zip archive, as .xlsx and
+ * .ods are, or an OLE2 compound file, as .xls is): a plan saved as Excel but named .csv. */
+int nv_sheets_looks_like_workbook(const char *bytes, size_t n);
+
+/* Reads one sheet of the workbook path (sheet NULL: the first) through GDAL's XLSX, XLS
+ * or ODS driver as text for the CSV reader: UTF-8, fields separated by ';', every cell as
+ * its text (numbers as the workbook stores them, 57.7; text as typed, "57,7"), and line
+ * N of the text is row N of the sheet (blank rows are blank lines; a line break inside a
+ * cell becomes a space). *text (NUL-terminated, *len bytes) is the caller's to free;
+ * sheet_out gets the sheet's name. NV_ERR_INPUT when the file cannot be read as a
+ * workbook, or has no sheet of that name (the message lists its sheets). */
+nv_status nv_sheets_read_text(const char *path, const char *sheet, char **text, size_t *len, char *sheet_out,
+                              size_t sheet_size, nv_error *err);
+
 #endif
