@@ -292,6 +292,8 @@ static nv_status ensure_schema(pg *p, int srid)
              " municipalities integer, counties integer, offices_read integer, offices integer,"
              " offices_snapped integer, offices_rejected integer,"
              " municipalities_with_office integer, municipalities_without_office integer,"
+             " locations integer, municipalities_with_presence integer, municipalities_without_presence integer,"
+             " office_types text,"
              " presence_staffed integer, presence_booked integer, presence_other integer, presence_none integer,"
              " mean_nearest_office_km double precision, max_nearest_office_km double precision,"
              " illustrative boolean, population_source text, population double precision,"
@@ -302,6 +304,7 @@ static nv_status ensure_schema(pg *p, int srid)
              " run_id bigint NOT NULL REFERENCES narvaro.runs (id) ON DELETE CASCADE,"
              " kommunkod text NOT NULL, namn text, lanskod text, offices integer, presence text,"
              " nearest_office_km double precision, nearest_office_id text,"
+             " locations integer, nearest_presence_km double precision, nearest_presence_id text,"
              " rep_x double precision, rep_y double precision, area_km2 double precision,"
              " population double precision, population_within double precision[],"
              " mean_distance_km double precision, max_distance_km double precision,"
@@ -314,6 +317,7 @@ static nv_status ensure_schema(pg *p, int srid)
              " source text, line integer, office_id text, name text, type text, kommunkod_stated text,"
              " lat double precision, lon double precision, x double precision, y double precision,"
              " status text, kommunkod text, namn text, snap_m double precision, note text,"
+             " town text, placed_by text,"
              " geom geometry(Point, %d));"
              "CREATE INDEX IF NOT EXISTS offices_run ON narvaro.offices (run_id);"
              "CREATE INDEX IF NOT EXISTS offices_geom ON narvaro.offices USING gist (geom);"
@@ -324,6 +328,7 @@ static nv_status ensure_schema(pg *p, int srid)
              " municipalities_with_office integer, municipalities_without_office integer,"
              " staffed integer, booked integer, other integer, \"none\" integer,"
              " mean_nearest_office_km double precision, max_nearest_office_km double precision,"
+             " locations integer, municipalities_with_presence integer, municipalities_without_presence integer,"
              " population double precision, population_within double precision[],"
              " mean_distance_km double precision, max_distance_km double precision,"
              " UNIQUE (run_id, lanskod));"
@@ -377,9 +382,10 @@ static nv_status insert_run(pg *p, const nv_pg_run *run, long *run_id)
                " municipalities, counties, offices_read, offices, offices_snapped, offices_rejected,"
                " municipalities_with_office, municipalities_without_office, presence_staffed, presence_booked,"
                " presence_other, presence_none, mean_nearest_office_km, max_nearest_office_km, illustrative,"
-               " population_source, population, mean_distance_km, max_distance_km) VALUES ($1, $2, $3, $4::jsonb,"
-               " $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,"
-               " $25, $26, $27, $28, $29, $30, $31, $32) RETURNING id",
+               " population_source, population, mean_distance_km, max_distance_km, locations,"
+               " municipalities_with_presence, municipalities_without_presence, office_types) VALUES ($1, $2, $3,"
+               " $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,"
+               " $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36) RETURNING id",
                "preparing the run insert");
     params q;
     p_reset(&q);
@@ -415,6 +421,10 @@ static nv_status insert_run(pg *p, const nv_pg_run *run, long *run_id)
     p_real(&q, s->pop.population);
     p_real(&q, s->pop.mean_distance_km);
     p_real(&q, s->pop.max_distance_km);
+    p_long(&q, s->locations);
+    p_long(&q, s->with_presence);
+    p_long(&q, s->without_presence);
+    p_text(&q, s->office_types);
     pg_run(p, "nv_run", &q, run_id, "storing the run");
     free(files);
     return p->status;
@@ -437,8 +447,9 @@ static nv_status insert_rows(pg *p, const nv_pg_run *run, long run_id, int srid)
     pg_prepare(p, "nv_muni",
                "INSERT INTO narvaro.municipalities (run_id, kommunkod, namn, lanskod, offices, presence,"
                " nearest_office_km, nearest_office_id, rep_x, rep_y, area_km2, population, population_within,"
-               " mean_distance_km, max_distance_km, geom) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-               " $12, $13, $14, $15, ST_Multi(ST_GeomFromWKB($16, $17::integer)))",
+               " mean_distance_km, max_distance_km, geom, locations, nearest_presence_km, nearest_presence_id)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
+               " ST_Multi(ST_GeomFromWKB($16, $17::integer)), $18, $19, $20)",
                "preparing the municipality insert");
     params q;
     for (size_t i = 0; i < run->n_m && p->status == NV_OK; i++) {
@@ -458,14 +469,17 @@ static nv_status insert_rows(pg *p, const nv_pg_run *run, long run_id, int srid)
         p_population(&q, array, sizeof array, &m->pop, radii);
         p_blob(&q, m->wkb, m->wkb_size);
         p_text(&q, srid_text);
+        p_long(&q, m->locations);
+        p_real(&q, m->nearest_presence_km);
+        p_text(&q, m->nearest_presence_id);
         pg_run(p, "nv_muni", &q, NULL, "storing a municipality");
     }
     pg_prepare(p, "nv_office",
                "INSERT INTO narvaro.offices (run_id, source, line, office_id, name, type, kommunkod_stated, lat,"
-               " lon, x, y, status, kommunkod, namn, snap_m, note, geom) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-               " $9, $10, $11, $12, $13, $14, $15, $16,"
+               " lon, x, y, status, kommunkod, namn, snap_m, note, geom, town, placed_by) VALUES ($1, $2, $3, $4, $5,"
+               " $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
                " CASE WHEN $10::double precision IS NULL OR $11::double precision IS NULL OR $13::text IS NULL"
-               " THEN NULL ELSE ST_SetSRID(ST_MakePoint($10, $11), $17::integer) END)",
+               " THEN NULL ELSE ST_SetSRID(ST_MakePoint($10, $11), $17::integer) END, $18, $19)",
                "preparing the office insert");
     for (size_t i = 0; i < run->n_o && p->status == NV_OK; i++) {
         const nv_office_result *o = &run->o[i];
@@ -487,14 +501,16 @@ static nv_status insert_rows(pg *p, const nv_pg_run *run, long run_id, int srid)
         p_real(&q, o->snap_m);
         p_text(&q, o->note);
         p_text(&q, srid_text);
+        p_text(&q, o->town);
+        p_text(&q, o->placed_by);
         pg_run(p, "nv_office", &q, NULL, "storing an office");
     }
     pg_prepare(p, "nv_county",
                "INSERT INTO narvaro.counties (run_id, lanskod, namn, municipalities, offices,"
                " municipalities_with_office, municipalities_without_office, staffed, booked, other, \"none\","
                " mean_nearest_office_km, max_nearest_office_km, population, population_within, mean_distance_km,"
-               " max_distance_km) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
-               " $17)",
+               " max_distance_km, locations, municipalities_with_presence, municipalities_without_presence)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
                "preparing the county insert");
     for (size_t i = 0; i < run->n_c && p->status == NV_OK; i++) {
         const nv_county_result *c = &run->c[i];
@@ -513,6 +529,9 @@ static nv_status insert_rows(pg *p, const nv_pg_run *run, long run_id, int srid)
         p_real(&q, c->mean_nearest_office_km);
         p_real(&q, c->max_nearest_office_km);
         p_population(&q, array, sizeof array, &c->pop, radii);
+        p_long(&q, c->locations);
+        p_long(&q, c->with_presence);
+        p_long(&q, c->without_presence);
         pg_run(p, "nv_county", &q, NULL, "storing a county");
     }
     return p->status;

@@ -38,6 +38,10 @@ def analyze_writes_the_run_once():
     check_eq(pg.one("narvaro", "SELECT count(*) FROM narvaro.offices WHERE run_id = 1 AND geom IS NOT NULL"), "112",
              "112 offices with points")
     check_eq(pg.one("narvaro", "SELECT count(*) FROM narvaro.counties WHERE run_id = 1"), "21", "21 counties")
+    check_eq(pg.sql("narvaro", "SELECT municipalities_with_presence, municipalities_without_presence,"
+                               " (SELECT count(*) FROM narvaro.municipalities WHERE run_id = 1 AND presence = 'none')"
+                               " FROM narvaro.runs"), [["106", "184", "184"]],
+             "presence of any tier: 106 with, 184 without (the 2020 plan has offices only)")
     check_eq(pg.one("narvaro", "SELECT Find_SRID('narvaro', 'municipalities', 'geom')"), "3006", "EPSG:3006")
     # PostGIS itself agrees with narvaro's figures: areas, and the office inside its municipality.
     check_eq(pg.one("narvaro", "SELECT count(*) FROM narvaro.municipalities WHERE run_id = 1"
