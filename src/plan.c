@@ -634,8 +634,6 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
         st = nv_store_write(path, sum->srid, m, nm, o, no, c, nc, sum, err);
         if (st == NV_OK && s->map)
             st = write_map(dir, path, s->map, err);
-        if (st == NV_OK)
-            st = finish_db(s, dir, "narvaro", err);
         pthread_mutex_unlock(&s->write_lock);
         if (st != NV_OK)
             return st;
@@ -648,6 +646,12 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
             if ((st = nv_report_html_analyze(path, db, &run, &ro, err)) != NV_OK)
                 return st;
         }
+        /* The GeoPackage copy last: the map and the report read the SpatiaLite file. */
+        pthread_mutex_lock(&s->write_lock);
+        st = finish_db(s, dir, "narvaro", err);
+        pthread_mutex_unlock(&s->write_lock);
+        if (st != NV_OK)
+            return st;
     }
     /* summary.json last: its presence marks a complete result. */
     snprintf(path, sizeof path, "%s/summary.json", dir);
@@ -736,8 +740,6 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
         st = nv_store_write_changes(path, after->s.srid, &sc, err);
         if (st == NV_OK && !s->o.no_maps)
             st = write_compare_maps(dir, path, s->o.maps_dir, err);
-        if (st == NV_OK)
-            st = finish_db(s, dir, "compare", err);
         pthread_mutex_unlock(&s->write_lock);
         if (st == NV_OK && !s->o.no_report) {
             nv_report_html_run rb = {&before->s, mb, nb, NULL, 0, NULL, 0}, ra = {&after->s, ma, na, NULL, 0, NULL, 0};
@@ -750,6 +752,12 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
             snprintf(db, sizeof db, "%s/compare.sqlite", dir);
             snprintf(path, sizeof path, "%s/report.html", dir);
             st = nv_report_html_compare(path, db, &rb, &ra, changes, ranking, *n_ranked, totals, &ro, err);
+        }
+        /* The GeoPackage copy last: the maps and the report read the SpatiaLite file. */
+        if (st == NV_OK) {
+            pthread_mutex_lock(&s->write_lock);
+            st = finish_db(s, dir, "compare", err);
+            pthread_mutex_unlock(&s->write_lock);
         }
     }
     if (st == NV_OK) {
