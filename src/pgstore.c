@@ -342,6 +342,44 @@ static nv_status ensure_schema(pg *p, int srid)
     return pg_exec(p, sql, PGRES_COMMAND_OK, "creating the schema narvaro");
 }
 
+/* QGIS's PostgreSQL provider keeps styles in public.layer_styles (its own CREATE TABLE,
+ * QGIS 3.22), keyed by database, schema, table and geometry column. */
+static nv_status insert_styles(pg *p, const nv_pg_run *run)
+{
+    if (run->n_styles == 0)
+        return p->status;
+    pg_exec(p, "CREATE TABLE IF NOT EXISTS public.layer_styles (id serial PRIMARY KEY, f_table_catalog varchar,"
+               " f_table_schema varchar, f_table_name varchar, f_geometry_column varchar, styleName text,"
+               " styleQML xml, styleSLD xml, useAsDefault boolean, description text,"
+               " owner varchar(63) DEFAULT CURRENT_USER, ui xml, update_time timestamp DEFAULT CURRENT_TIMESTAMP,"
+               " type varchar)", PGRES_COMMAND_OK, "creating public.layer_styles");
+    pg_prepare(p, "nv_style",
+               "INSERT INTO public.layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column,"
+               " styleName, styleQML, useAsDefault, description)"
+               " SELECT current_database(), 'narvaro', $1::text, $2::text, $3::text, XMLPARSE(DOCUMENT $4::text),"
+               " $5::boolean, $6::text WHERE NOT EXISTS (SELECT 1 FROM public.layer_styles"
+               " WHERE f_table_catalog = current_database() AND f_table_schema = 'narvaro'"
+               " AND f_table_name = $1::text AND styleName = $3::text)",
+               "preparing the style insert");
+    params q;
+    /* The view latest has the municipalities' columns: it takes their styles too. */
+    for (size_t k = 0; k < 2 * run->n_styles && p->status == NV_OK; k++) {
+        const nv_layer_style *l = &run->styles[k % run->n_styles];
+        int view = k >= run->n_styles;
+        if (view && strcmp(l->table, "municipalities") != 0)
+            continue;
+        p_reset(&q);
+        p_text(&q, view ? "latest" : l->table);
+        p_text(&q, l->geometry_column);
+        p_text(&q, l->name);
+        p_text(&q, l->qml);
+        p_text(&q, l->use_as_default ? "true" : "false");
+        p_text(&q, l->description);
+        pg_run(p, "nv_style", &q, NULL, "storing a QGIS style");
+    }
+    return p->status;
+}
+
 /* ---------------------------------------------------------------- one run */
 
 static char *text_array(const char *const *items, size_t n)
@@ -561,7 +599,8 @@ nv_status nv_pgstore_write(const char *conn, const nv_pg_run *run, long *run_id,
     if (p.status == NV_OK && found) {
         *run_id = existing;
         *already = 1;
-    } else if (insert_run(&p, run, run_id) == NV_OK && insert_rows(&p, run, *run_id, run->s->srid) == NV_OK) {
+    } else if (insert_run(&p, run, run_id) == NV_OK && insert_rows(&p, run, *run_id, run->s->srid) == NV_OK &&
+               insert_styles(&p, run) == NV_OK) {
         if (pg_exec(&p, "COMMIT", PGRES_COMMAND_OK, "committing the run") == NV_OK)
             p.in_tx = 0;
     }

@@ -8,6 +8,8 @@
  *   counties        (no geometry) — the nv_county_result columns, per run_id
  *   latest          a view: the municipalities of each plan's newest run, with its plan and
  *                   time, for QGIS
+ * and QGIS's styles for them in public.layer_styles, the table QGIS's PostgreSQL provider
+ * reads (created as QGIS creates it when missing).
  * The population within each radius is one array per row (population_within), in the
  * order of runs.radii_km: runs with other radii share the tables.
  *
@@ -20,6 +22,7 @@
 
 #include "error.h"
 #include "results.h"
+#include "styles.h"
 
 /* What one run stores. Everything is borrowed for the duration of the call. */
 typedef struct nv_pg_run {
@@ -31,6 +34,9 @@ typedef struct nv_pg_run {
     const nv_county_result *c;
     size_t n_c;
     const nv_run_summary *s;           /* with manifest_json and manifest_digest set */
+    const nv_layer_style *styles;      /* QGIS styles for the tables and views of the schema, */
+    size_t n_styles;                   /* stored in public.layer_styles where QGIS looks for them
+                                        * (those of the same table and name already there are kept) */
 } nv_pg_run;
 
 /* Writes the run into the database conn names: a libpq connection string, with or

@@ -161,6 +161,8 @@ struct nv_session {
     nv_areas *areas;
     nv_manifest *manifest;     /* the shared inputs, options and versions */
     nv_mapspec *map;           /* the presence map drawn with every result, or NULL */
+    nv_mapspec *style_specs[3]; /* presence, distance, difference: the maps whose classes the
+                                * QGIS styles take; NULL with tables only */
     hash_job population_hash;
     int population_fd;         /* the spooled copy of a piped population (nv_population_spool), or -1 */
     char population_spool[64]; /* its /proc/self/fd path */
@@ -294,6 +296,15 @@ nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diag
         }
         goto fail;
     }
+    static const char *const style_maps[3] = {"presence", "distance", "difference"};
+    for (int i = 0; i < 3 && (!s->o.tables_only || s->o.postgis); i++)
+        if ((st = nv_mapspec_find_and_load(s->o.maps_dir, style_maps[i], &s->style_specs[i], err)) != NV_OK) {
+            if (err) {
+                size_t k = strlen(err->message);
+                snprintf(err->message + k, sizeof err->message - k, " (the QGIS styles of the database use it)");
+            }
+            goto fail;
+        }
     struct stat sb;
     /* A piped population (or stdin, or lone-CR lines) is read once, into a file that every
      * plan of the session and the manifest's hash read again. */
@@ -353,6 +364,8 @@ void nv_session_close(nv_session *s)
     nv_manifest_destroy(s->manifest);
     nv_mapspec_destroy(s->map);
     nv_tiers_destroy(s->tiers);
+    for (int i = 0; i < 3; i++)
+        nv_mapspec_destroy(s->style_specs[i]);
     nv_areas_destroy(s->areas);
     nv_boundaries_destroy(s->b);
     pthread_mutex_destroy(&s->write_lock);
@@ -532,7 +545,13 @@ nv_status nv_evaluation_store_pg(nv_session *s, const nv_evaluation *e, nv_pg_ou
     run.m = nv_coverage_municipalities(e->cov, &run.n_m);
     run.o = nv_coverage_offices(e->cov, &run.n_o);
     run.c = nv_coverage_counties(e->cov, &run.n_c);
-    nv_status st = nv_pgstore_write(s->o.postgis, &run, &out->run_id, &out->already, err);
+    nv_styles *styles = NULL;
+    nv_status st = nv_styles_for_run(s->style_specs[0], s->style_specs[1], run.m, run.n_m, &styles, err);
+    if (st == NV_OK) {
+        run.styles = nv_styles_list(styles, &run.n_styles);
+        st = nv_pgstore_write(s->o.postgis, &run, &out->run_id, &out->already, err);
+    }
+    nv_styles_destroy(styles);
     free(plan);
     return st;
 }
@@ -632,6 +651,13 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
         snprintf(path, sizeof path, "%s/narvaro.sqlite", dir);
         pthread_mutex_lock(&s->write_lock);
         st = nv_store_write(path, sum->srid, m, nm, o, no, c, nc, sum, err);
+        nv_styles *styles = NULL;
+        size_t n_styles = 0;
+        if (st == NV_OK && (st = nv_styles_for_run(s->style_specs[0], s->style_specs[1], m, nm, &styles, err)) == NV_OK) {
+            const nv_layer_style *list = nv_styles_list(styles, &n_styles);
+            st = nv_store_add_styles(path, list, n_styles, err);
+        }
+        nv_styles_destroy(styles);
         if (st == NV_OK && s->map)
             st = write_map(dir, path, s->map, err);
         pthread_mutex_unlock(&s->write_lock);
@@ -738,6 +764,13 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
         snprintf(path, sizeof path, "%s/compare.sqlite", dir);
         pthread_mutex_lock(&s->write_lock);
         st = nv_store_write_changes(path, after->s.srid, &sc, err);
+        nv_styles *styles = NULL;
+        size_t n_styles = 0;
+        if (st == NV_OK && (st = nv_styles_for_comparison(s->style_specs[2], &styles, err)) == NV_OK) {
+            const nv_layer_style *list = nv_styles_list(styles, &n_styles);
+            st = nv_store_add_styles(path, list, n_styles, err);
+        }
+        nv_styles_destroy(styles);
         if (st == NV_OK && !s->o.no_maps)
             st = write_compare_maps(dir, path, s->o.maps_dir, err);
         pthread_mutex_unlock(&s->write_lock);

@@ -970,6 +970,68 @@ nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comp
     return store_end(&st);
 }
 
+/* ---------------------------------------------------------------- QGIS styles */
+
+/* QGIS's own layer_styles (QgsOgrProviderUtils, GDAL's GPKG driver documentation): it
+ * looks styles up by empty catalog and schema, the table and the geometry column. QGIS
+ * does not list the table among the layers. update_time is left NULL: the database stays
+ * the same for the same inputs. */
+static const char layer_styles_sql[] =
+    "CREATE TABLE layer_styles ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " f_table_catalog VARCHAR(256),"
+    " f_table_schema VARCHAR(256),"
+    " f_table_name VARCHAR(256),"
+    " f_geometry_column VARCHAR(256),"
+    " styleName TEXT,"
+    " styleQML TEXT,"
+    " styleSLD TEXT,"
+    " useAsDefault BOOLEAN,"
+    " description TEXT,"
+    " owner VARCHAR(30),"
+    " ui TEXT,"
+    " update_time DATETIME)";
+
+nv_status nv_store_add_styles(const char *path, const nv_layer_style *styles, size_t n, nv_error *err)
+{
+    store s = {.path = path, .err = err, .status = NV_OK};
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_open_v2(path, &s.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        fail_db(&s, "cannot open the database to add the QGIS styles");
+        sqlite3_close(s.db);
+        return s.status;
+    }
+    if (exec_sql(&s, "PRAGMA synchronous = OFF; BEGIN", "starting the transaction") == NV_OK &&
+        exec_sql(&s, layer_styles_sql, "creating the table layer_styles") == NV_OK &&
+        sqlite3_prepare_v2(s.db, "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name,"
+                                 " f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description,"
+                                 " owner, ui) VALUES ('', '', ?1, ?2, ?3, ?4, '', ?5, ?6, 'narvaro', '')",
+                           -1, &st, NULL) != SQLITE_OK)
+        fail_db(&s, "preparing the style insert");
+    for (size_t i = 0; i < n && s.status == NV_OK; i++) {
+        const nv_layer_style *l = &styles[i];
+        int rc = bind_text(st, 1, l->table);
+        rc |= bind_text(st, 2, l->geometry_column);
+        rc |= bind_text(st, 3, l->name);
+        rc |= bind_text(st, 4, l->qml);
+        rc |= sqlite3_bind_int(st, 5, l->use_as_default ? 1 : 0);
+        rc |= bind_text(st, 6, l->description);
+        if (rc == SQLITE_OK)
+            rc = step_insert(st);
+        if (rc != SQLITE_OK)
+            fail_db(&s, "storing a QGIS style");
+    }
+    if (st)
+        finalize(&s, st, "finishing the style insert");
+    if (s.status == NV_OK)
+        exec_sql(&s, "COMMIT", "committing the QGIS styles");
+    if (sqlite3_close(s.db) != SQLITE_OK) {
+        fail_db(&s, "closing the database");
+        sqlite3_close_v2(s.db);
+    }
+    return s.status;
+}
+
 /* ---------------------------------------------------------------- GeoPackage */
 
 const char *nv_store_format_ext(nv_db_format f)

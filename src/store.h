@@ -22,6 +22,7 @@
 #include "compare.h"
 #include "error.h"
 #include "results.h"
+#include "styles.h"
 
 /* Creates a new database at path (which must not exist) and writes everything in one
  * transaction. On failure the file is removed. srid is the EPSG code of the analysis CRS. */
@@ -53,6 +54,12 @@ typedef struct nv_store_comparison {
  * the file is removed. The municipality geometry is that of c->changes[i].after. srid is
  * the EPSG code of the analysis CRS. */
 nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comparison *c, nv_error *err);
+
+/* Adds QGIS layer styles to a database that nv_store_write or nv_store_write_changes made
+ * (before any copy into a GeoPackage): the table layer_styles as QGIS creates it, one row
+ * per style, in one transaction. QGIS applies a layer's style with use_as_default when it
+ * opens the layer and offers the others in Layer Properties > Style > Load Style. */
+nv_status nv_store_add_styles(const char *path, const nv_layer_style *styles, size_t n, nv_error *err);
 
 /* The database a result holds: narvaro.sqlite (SpatiaLite, the default) or narvaro.gpkg
  * (GeoPackage), and compare.sqlite or compare.gpkg. */

@@ -133,7 +133,9 @@ def db_format_gpkg_writes_a_geopackage_with_the_same_layers_and_tables():
     gpkg = os.path.join(out, "narvaro.gpkg")
     ds, lyr = layers(gpkg)
     check_eq(ds.GetDriver().GetName(), "GPKG", "GDAL opens it as a GeoPackage")
-    check_eq(sorted(lyr), ["counties", "municipalities", "offices", "runs"], "GDAL lists narvaro's four tables")
+    # layer_styles holds the QGIS styles: GDAL lists it, QGIS does not (test_qgis.py).
+    check_eq(sorted(lyr), ["counties", "layer_styles", "municipalities", "offices", "runs"],
+             "GDAL lists narvaro's four tables and the styles")
     m = lyr["municipalities"]
     check_eq(m.GetGeomType(), ogr.wkbMultiPolygon, "municipalities: multipolygons")
     check_eq(m.GetSpatialRef().GetAuthorityCode(None), "3006", "in EPSG:3006")
@@ -152,8 +154,8 @@ def db_format_gpkg_writes_a_geopackage_with_the_same_layers_and_tables():
     ds = None
     db = sqlite3.connect(gpkg)
     check_eq(sorted(db.execute("SELECT table_name, data_type FROM gpkg_contents")),
-             [("counties", "attributes"), ("municipalities", "features"), ("offices", "features"),
-              ("runs", "attributes")], "counties and runs are GeoPackage attribute tables")
+             [("counties", "attributes"), ("layer_styles", "attributes"), ("municipalities", "features"),
+              ("offices", "features"), ("runs", "attributes")], "counties and runs are GeoPackage attribute tables")
     check_eq(db.execute("SELECT count(*) FROM rtree_municipalities_geom").fetchone()[0], 290, "a spatial index")
     db.close()
 
@@ -165,7 +167,8 @@ def compare_and_batch_take_db_format_gpkg():
     check_eq(code, 0, f"compare --db-format gpkg ({err})")
     check("compare.gpkg" in stdout, "the summary names compare.gpkg")
     ds, lyr = layers(os.path.join(out, "compare.gpkg"))
-    check_eq(sorted(lyr), ["comparison", "counties", "municipalities", "offices"], "compare.gpkg's layers")
+    check_eq(sorted(lyr), ["comparison", "counties", "layer_styles", "municipalities", "offices"],
+             "compare.gpkg's layers")
     m = lyr["municipalities"]
     m.SetAttributeFilter("change = 'lost_presence'")
     check_eq(m.GetFeatureCount(), 112, "112 lose their presence")
