@@ -6,6 +6,9 @@
  * statements on one connection: on a local socket that takes tens of milliseconds. */
 #include "pgstore.h"
 
+#include "json.h"
+#include "textin.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -308,6 +311,7 @@ static nv_status ensure_schema(pg *p, int srid)
              " rep_x double precision, rep_y double precision, area_km2 double precision,"
              " population double precision, population_within double precision[],"
              " mean_distance_km double precision, max_distance_km double precision,"
+             " attributes jsonb,"
              " geom geometry(MultiPolygon, %d) NOT NULL,"
              " UNIQUE (run_id, kommunkod));"
              "CREATE INDEX IF NOT EXISTS municipalities_geom ON narvaro.municipalities USING gist (geom);"
@@ -331,6 +335,7 @@ static nv_status ensure_schema(pg *p, int srid)
              " locations integer, municipalities_with_presence integer, municipalities_without_presence integer,"
              " population double precision, population_within double precision[],"
              " mean_distance_km double precision, max_distance_km double precision,"
+             " attributes jsonb,"
              " UNIQUE (run_id, lanskod));"
              /* Each plan's newest run: ids grow in commit order, because every writer holds
               * the advisory lock from its first statement to its commit. */
@@ -476,18 +481,60 @@ static void p_population(params *q, char *array, size_t size, const nv_populatio
     p_real(q, pop->max_distance_km);
 }
 
+/* The joined attribute columns of a row (--attributes) as a JSON object, numbers as
+ * numbers and empty cells as null, into *buf (grown as needed); NULL (SQL NULL) when the
+ * run joined none at this level. i: the municipality's index, or code: the county's. */
+static const char *attributes_json(pg *p, const nv_attributes *a, nv_attr_level level, size_t i, const char *code,
+                                   char **buf)
+{
+    size_t n = a ? nv_attributes_count(a, level) : 0;
+    if (!n)
+        return NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) {
+        fail(p, NV_ERR_FAIL, "out of memory");
+        return NULL;
+    }
+    fputc('{', f);
+    for (size_t col = 0; col < n; col++) {
+        const char *v = level == NV_ATTR_COUNTY ? nv_attributes_county_value(a, code, col)
+                                                : nv_attributes_muni_value(a, i, col);
+        double d;
+        fputs(col ? ", " : "", f);
+        nv_json_fputs(f, nv_attributes_name(a, level, col));
+        fputs(": ", f);
+        if (!v[0])
+            fputs("null", f);
+        else if (nv_attributes_numeric(a, level, col) && nv_text_parse_number(v, strlen(v), &d) && isfinite(d))
+            fprintf(f, "%.17g", d);
+        else
+            nv_json_fputs(f, v);
+    }
+    fputc('}', f);
+    if (fclose(f) != 0 || !text) {
+        free(text);
+        fail(p, NV_ERR_FAIL, "out of memory");
+        return NULL;
+    }
+    free(*buf);
+    return *buf = text;
+}
+
 static nv_status insert_rows(pg *p, const nv_pg_run *run, long run_id, int srid)
 {
-    char id[32], srid_text[16], array[512];
+    char id[32], srid_text[16], array[512], *json = NULL;
     const nv_radii *radii = &run->s->radii;
     snprintf(id, sizeof id, "%ld", run_id);
     snprintf(srid_text, sizeof srid_text, "%d", srid);
     pg_prepare(p, "nv_muni",
                "INSERT INTO narvaro.municipalities (run_id, kommunkod, namn, lanskod, offices, presence,"
                " nearest_office_km, nearest_office_id, rep_x, rep_y, area_km2, population, population_within,"
-               " mean_distance_km, max_distance_km, geom, locations, nearest_presence_km, nearest_presence_id)"
+               " mean_distance_km, max_distance_km, geom, locations, nearest_presence_km, nearest_presence_id,"
+               " attributes)"
                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,"
-               " ST_Multi(ST_GeomFromWKB($16, $17::integer)), $18, $19, $20)",
+               " ST_Multi(ST_GeomFromWKB($16, $17::integer)), $18, $19, $20, $21::jsonb)",
                "preparing the municipality insert");
     params q;
     for (size_t i = 0; i < run->n_m && p->status == NV_OK; i++) {
@@ -510,6 +557,7 @@ static nv_status insert_rows(pg *p, const nv_pg_run *run, long run_id, int srid)
         p_long(&q, m->locations);
         p_real(&q, m->nearest_presence_km);
         p_text(&q, m->nearest_presence_id);
+        p_text(&q, attributes_json(p, run->attrs, NV_ATTR_MUNICIPALITY, i, NULL, &json));
         pg_run(p, "nv_muni", &q, NULL, "storing a municipality");
     }
     pg_prepare(p, "nv_office",
@@ -547,8 +595,9 @@ static nv_status insert_rows(pg *p, const nv_pg_run *run, long run_id, int srid)
                "INSERT INTO narvaro.counties (run_id, lanskod, namn, municipalities, offices,"
                " municipalities_with_office, municipalities_without_office, staffed, booked, other, \"none\","
                " mean_nearest_office_km, max_nearest_office_km, population, population_within, mean_distance_km,"
-               " max_distance_km, locations, municipalities_with_presence, municipalities_without_presence)"
-               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+               " max_distance_km, locations, municipalities_with_presence, municipalities_without_presence, attributes)"
+               " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,"
+               " $21::jsonb)",
                "preparing the county insert");
     for (size_t i = 0; i < run->n_c && p->status == NV_OK; i++) {
         const nv_county_result *c = &run->c[i];
@@ -570,8 +619,10 @@ static nv_status insert_rows(pg *p, const nv_pg_run *run, long run_id, int srid)
         p_long(&q, c->locations);
         p_long(&q, c->with_presence);
         p_long(&q, c->without_presence);
+        p_text(&q, attributes_json(p, run->attrs, NV_ATTR_COUNTY, 0, c->lanskod, &json));
         pg_run(p, "nv_county", &q, NULL, "storing a county");
     }
+    free(json);
     return p->status;
 }
 

@@ -20,6 +20,7 @@
 #ifndef NV_PGSTORE_H
 #define NV_PGSTORE_H
 
+#include "attributes.h"
 #include "error.h"
 #include "results.h"
 #include "styles.h"
@@ -34,6 +35,8 @@ typedef struct nv_pg_run {
     const nv_county_result *c;
     size_t n_c;
     const nv_run_summary *s;           /* with manifest_json and manifest_digest set */
+    const nv_attributes *attrs;        /* --attributes: the joined columns, as jsonb column attributes
+                                        * of municipalities and counties; NULL: none */
     const nv_layer_style *styles;      /* QGIS styles for the tables and views of the schema, */
     size_t n_styles;                   /* stored in public.layer_styles where QGIS looks for them
                                         * (those of the same table and name already there are kept) */

@@ -779,7 +779,7 @@ nv_status nv_evaluation_store_pg(nv_session *s, const nv_evaluation *e, nv_pg_ou
         strcat(plan, i ? " + " : "");
         strcat(plan, slash ? slash + 1 : e->files[i]);
     }
-    nv_pg_run run = {.plan = plan, .s = &e->s};
+    nv_pg_run run = {.plan = plan, .s = &e->s, .attrs = s->attrs};
     run.m = nv_coverage_municipalities(e->cov, &run.n_m);
     run.o = nv_coverage_offices(e->cov, &run.n_o);
     run.c = nv_coverage_counties(e->cov, &run.n_c);

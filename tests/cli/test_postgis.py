@@ -4,7 +4,7 @@ import os
 import shutil
 import subprocess
 
-from nvcli import NARVARO, PLAN_2020, PLANS, case, check, check_eq, finish, run, tmpdir
+from nvcli import NARVARO, PLAN_2020, PLANS, TEST_DATA, case, check, check_eq, finish, run, tmpdir
 from nvpg import Cluster
 
 PLAN_2019 = os.path.join(PLANS, "af-2019-illustrative.csv")
@@ -123,6 +123,34 @@ def batch_writes_every_plan_and_a_rerun_none():
     check_eq(err.count("cannot connect"), 1, f"says so once: {err}")
 
 
+def attributes_go_into_jsonb():
+    """--attributes columns differ from run to run, so in the shared schema they are one
+    jsonb column of municipalities and counties: numbers as numbers, empty cells null."""
+    fix = os.path.join(TEST_DATA, "attributes")
+    out = os.path.join(tmpdir(), "out")
+    pg.sql("postgres", "CREATE DATABASE attrs")
+    code, _, err = run("analyze", "-q", "--tables-only", "--postgis", pg.conn("attrs"), "--attributes",
+                       os.path.join(fix, "agreements_cp1252.csv"), "--attributes", os.path.join(fix, "counties.csv"),
+                       "--out", out)
+    check_eq(code, 0, f"analyze --attributes --postgis ({err})")
+    check_eq(pg.sql("attrs", "SELECT kommunkod, attributes->>'avtal_signerat', (attributes->'enkät_nöjdhet')::text"
+                             " FROM narvaro.municipalities WHERE kommunkod IN ('0114', '0512', '0115') ORDER BY 1"),
+             [["0114", "ja", "3.5"], ["0115", "", "null"], ["0512", "ja", "null"]],
+             "0114 joined (3,5 as the number 3.5); 0512 without a survey answer; 0115 not in the table")
+    check_eq(pg.one("attrs", "SELECT jsonb_typeof(attributes->'enkät_nöjdhet') FROM narvaro.municipalities"
+                             " WHERE kommunkod = '2584'"), "number", "a number, not a text")
+    check_eq(pg.one("attrs", "SELECT attributes->>'regionkontor' FROM narvaro.counties WHERE lanskod = '25'"),
+             "Luleå", "the county table")
+    check_eq(pg.one("attrs", "SELECT count(*) FROM narvaro.latest WHERE attributes ? 'avtal_signerat'"), "290",
+             "in narvaro.latest too")
+    code, _, err = run("analyze", "-q", "--tables-only", "--postgis", pg.conn("attrs"), "--out",
+                       os.path.join(tmpdir(), "out2"), "--offices", PLAN_2019)
+    check_eq(code, 0, f"a run without attributes into the same schema ({err})")
+    check_eq(pg.one("attrs", "SELECT count(*) FROM narvaro.municipalities m JOIN narvaro.runs r ON r.id = m.run_id"
+                             " WHERE r.plan = 'af-2019-illustrative.csv' AND m.attributes IS NULL"), "290",
+             "its attributes are NULL")
+
+
 # The cases run in order on one cluster (run ids count from 1), so they are called here
 # rather than by @case at definition.
 try:
@@ -132,6 +160,7 @@ try:
     case(a_database_without_postgis_gets_it)
     case(concurrent_writers_neither_corrupt_nor_duplicate)
     case(batch_writes_every_plan_and_a_rerun_none)
+    case(attributes_go_into_jsonb)
 finally:
     pg.stop()
 finish("test_postgis")
