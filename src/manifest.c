@@ -1,5 +1,7 @@
 #include "manifest.h"
 
+#include "json.h"
+
 #include "textin.h"
 
 #include <openssl/evp.h>
@@ -197,27 +199,15 @@ static void put(char **buf, size_t *len, size_t *cap, const char *s)
 
 static void json_str(char **buf, size_t *len, size_t *cap, const char *s)
 {
-    char u[8];
     int oom;
     char *fixed = nv_text_utf8_repair(s, &oom); /* a file name in another encoding */
     if (oom)
         return; /* the caller's buffer fails to grow the same way */
-    if (fixed)
-        s = fixed;
-    put(buf, len, cap, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            u[0] = '\\', u[1] = (char)*p, u[2] = 0;
-            put(buf, len, cap, u);
-        } else if (*p < 0x20) {
-            snprintf(u, sizeof u, "\\u%04x", *p);
-            put(buf, len, cap, u);
-        } else {
-            u[0] = (char)*p, u[1] = 0;
-            put(buf, len, cap, u);
-        }
+    size_t n = nv_json_quote(NULL, 0, fixed ? fixed : s);
+    if (grow(buf, cap, *len + n + 1) == 0) {
+        nv_json_quote(*buf + *len, n + 1, fixed ? fixed : s);
+        *len += n;
     }
-    put(buf, len, cap, "\"");
     free(fixed);
 }
 

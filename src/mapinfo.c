@@ -1,22 +1,15 @@
 /* mapinfo.c — the JSON description of a map. */
 #include "mapinfo.h"
 
+#include "json.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 static void json_string(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
+    nv_json_fputs(f, s ? s : "");
 }
 
 static void json_rect(FILE *f, const double *b)

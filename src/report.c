@@ -11,6 +11,8 @@
  * and the caller reports the failure anyway. */
 #include "report.h"
 
+#include "json.h"
+
 #include "textin.h"
 
 #include <errno.h>
@@ -366,26 +368,11 @@ typedef struct json {
 
 static void json_string(writer *w, const char *s)
 {
-    if (!s) {
-        put_str(w, "null");
-        return;
-    }
     char *copy;
-    s = valid_utf8(w, s, &copy);
-    put_char(w, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            put_char(w, '\\');
-            put_char(w, (char)*p);
-        } else if (*p < 0x20) {
-            char esc[8];
-            snprintf(esc, sizeof esc, "\\u%04x", (unsigned)*p);
-            put_str(w, esc);
-        } else {
-            put_char(w, (char)*p); /* UTF-8 bytes pass through */
-        }
-    }
-    put_char(w, '"');
+    s = s ? valid_utf8(w, s, &copy) : (copy = NULL);
+    nv_json_fputs(w->f, s);
+    if (ferror(w->f) && w->errnum == 0)
+        w->errnum = errno ? errno : EIO;
     free(copy);
 }
 
