@@ -5,6 +5,7 @@ LC_ALL=C, PROJ_NETWORK=OFF and NARVARO_DATA pointing at ../shared."""
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,8 +32,26 @@ def run(*args, cwd=None, timeout=None):
     return p.returncode, p.stdout, p.stderr
 
 
+_tmpdirs = []
+
+
 def tmpdir():
-    return tempfile.mkdtemp(prefix="nvtest-")
+    """A fresh folder for one test's files: removed by finish() when every check passed,
+    kept (and named) for inspection when one failed. NV_KEEP=1 keeps them always."""
+    d = tempfile.mkdtemp(prefix="nvtest-")
+    _tmpdirs.append(d)
+    return d
+
+
+def _remove_tree(path):
+    def writable(func, p, _exc):  # tests make folders read-only: make them writable again
+        try:
+            os.chmod(os.path.dirname(p), 0o755)
+            os.chmod(p, 0o755)
+            func(p)
+        except OSError:
+            pass
+    shutil.rmtree(path, onerror=writable)
 
 
 def read_csv(path):
@@ -68,4 +87,10 @@ def case(fn):
 
 def finish(name):
     print(f"{name}: {_checks[0]} checks, {len(_failures)} failed")
+    if _failures or os.environ.get("NV_KEEP") == "1":
+        for d in _tmpdirs:
+            print(f"{name}: files kept in {d}")
+    else:
+        for d in _tmpdirs:
+            _remove_tree(d)
     sys.exit(1 if _failures else 0)
