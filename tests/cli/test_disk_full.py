@@ -23,7 +23,11 @@ def on_small_disk(size_bytes, *args):
               'ls -A "$MNT" > "$MNT.left"; exit $rc' % size_k)
     p = subprocess.run(UNSHARE + ["sh", "-c", script, "sh", mnt, NARVARO, *args, "--out", mnt + "/o"],
                        capture_output=True, text=True, env=dict(os.environ, MNT=mnt))
-    left = open(mnt + ".left").read().split() if os.path.exists(mnt + ".left") else None
+    left = None
+    if os.path.exists(mnt + ".left"):
+        with open(mnt + ".left") as f:
+            left = f.read().split()
+        os.unlink(mnt + ".left")
     return p.returncode, p.stderr, left
 
 
