@@ -7,6 +7,7 @@
  * page use the language's own decimal and thousands separators, which this file makes
  * itself rather than trusting the process's locale. */
 #include "report_html.h"
+#include "report_html_int.h"
 
 #include "classes.h"
 #include "mapdata.h"
@@ -18,262 +19,12 @@
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define GRID_M 10.0 /* SVG user unit: 10 m in the analysis CRS */
 
-
-/* The style sheet, a line per string (C99 limits a literal to 4095 bytes): screen, then
- * print (the map and the summary on one A4 page). */
-static const char *const PAGE_CSS[] = {
-    ":root { --ink: #222; --soft: #555; color: var(--ink); font-family: \"DejaVu Sans\", Verdana, sans-serif; }\n",
-    "body { margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem; line-height: 1.4; }\n",
-    "h1 { font-size: 1.6rem; margin: .2rem 0 .6rem; }\n",
-    "h2 { font-size: 1.2rem; margin: 1.6rem 0 .4rem; }\n",
-    ".lead { font-size: 1.1rem; }\n",
-    ".source { color: var(--soft); font-size: .85rem; }\n",
-    ".illustrative { color: #b35806; }\n",
-    ".controls { display: flex; gap: 1.2rem; flex-wrap: wrap; margin: .6rem 0; }\n",
-    ".mapbox { display: flex; gap: 1rem; align-items: flex-start; flex-wrap: wrap; }\n",
-    ".mapwrap { position: relative; flex: 1 1 420px; max-width: 560px; }\n",
-    "#map { display: block; width: 100%; height: min(88vh, 860px); min-height: 480px; background: #fff; }\n",
-    "#munis path { stroke: #fff; stroke-width: .6px; vector-effect: non-scaling-stroke; stroke-linejoin: round; cursor: pointer; }\n",
-    "#munis path.hot, #munis path:focus { stroke: #000; stroke-width: 2px; outline: none; }\n",
-    "#munis path.out { opacity: .3; }\n",
-    "#map.light-edges #munis path { stroke: #c4c4c4; }\n",
-    "#offices { pointer-events: none; }\n",
-    "#offices .of { vector-effect: non-scaling-stroke; stroke-width: .8px; }\n",
-    "#offices .of-booked { stroke-width: 1.8px; }\n",
-    "#tooltip { position: absolute; z-index: 2; max-width: 24rem; padding: .4rem .6rem; background: #fff; border: 1px solid #888;\n",
-    "  border-radius: 4px; box-shadow: 0 2px 6px rgba(0,0,0,.25); font-size: .85rem; pointer-events: none; }\n",
-    "#tooltip dl { display: grid; grid-template-columns: auto 1fr; gap: .1rem .6rem; margin: .3rem 0 0; }\n",
-    "#tooltip dt { color: var(--soft); }\n",
-    "#tooltip dd { margin: 0; }\n",
-    "#legend { flex: 0 1 16rem; }\n",
-    "#legend ul { list-style: none; padding: 0; margin: .2rem 0 .8rem; }\n",
-    "#legend li { display: flex; align-items: center; gap: .4rem; margin: .15rem 0; }\n",
-    ".legend-head { font-weight: bold; margin: 0; }\n",
-    ".sw { display: inline-block; width: 1.1rem; height: .8rem; border: 1px solid #999; }\n",
-    ".n { color: var(--soft); }\n",
-    "#tables { overflow-x: auto; }\n",
-    "table { border-collapse: collapse; width: 100%; font-size: .85rem; }\n",
-    "th, td { padding: .2rem .45rem; border-bottom: 1px solid #ddd; text-align: left; }\n",
-    "td.num { text-align: right; font-variant-numeric: tabular-nums; }\n",
-    "th { position: sticky; top: 0; background: #f3f3f3; cursor: pointer; }\n",
-    "th[aria-sort=ascending]::after { content: \" \\25B2\"; }\n",
-    "th[aria-sort=descending]::after { content: \" \\25BC\"; }\n",
-    "tr[hidden] { display: none; }\n",
-    "@page { size: A4 portrait; margin: 12mm; }\n",
-    "@media print {\n",
-    "  body { max-width: none; padding: 0; font-size: 9pt; }\n",
-    "  h1 { font-size: 14pt; }\n",
-    "  .lead { font-size: 10pt; }\n",
-    "  .controls, .filter, #tooltip { display: none !important; }\n",
-    "  #mapsec { break-after: page; }\n",
-    "  .mapbox { flex-wrap: nowrap; }\n",
-    "  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }\n",
-    "  .mapwrap { flex: 0 0 auto; width: 92mm; max-width: none; }\n",
-    "  #map { width: 92mm; height: 205mm; max-height: none; }\n",
-    "  #munis path.hot { stroke: #fff; stroke-width: .6px; }\n",
-    "  #legend { font-size: 8pt; }\n",
-    "  th { position: static; }\n",
-    "  #tables { overflow: visible; }\n",
-    "}\n",
-    NULL};
-
-/* The script: measure selector, legend, tooltip, county zoom, sorting and filtering. */
-static const char *const PAGE_JS[] = {
-    "(function () {\n",
-    "  'use strict';\n",
-    "  var data = JSON.parse(document.getElementById('nv-data').textContent);\n",
-    "  var T = data.t || {};\n",
-    "  var nf1 = new Intl.NumberFormat(data.lang, {minimumFractionDigits: 1, maximumFractionDigits: 1});\n",
-    "  var nf0 = new Intl.NumberFormat(data.lang, {maximumFractionDigits: 0});\n",
-    "  var coll = new Intl.Collator('sv');\n",
-    "  var each = function (list, f) { Array.prototype.forEach.call(list, f); };\n",
-    "  function el(tag, cls, text) {\n",
-    "    var e = document.createElement(tag);\n",
-    "    if (cls) e.className = cls;\n",
-    "    if (text !== undefined) e.textContent = text;\n",
-    "    return e;\n",
-    "  }\n",
-    "  function km(v) { return v === null || v === undefined ? '\\u2013' : nf1.format(v) + ' km'; }\n",
-    "  function num(v) { return v === null || v === undefined ? '\\u2013' : nf0.format(v); }\n",
-    "  function str(v) { return v === null || v === undefined ? '\\u2013' : String(v); }\n",
-    "\n",
-    "  var svg = document.getElementById('map');\n",
-    "  var tip = document.getElementById('tooltip');\n",
-    "  if (svg && data.measures.length) {\n",
-    "    var paths = svg.querySelectorAll('#munis path');\n",
-    "    var colorOf = function (m, i) {\n",
-    "      var c = m.cls[i];\n",
-    "      return c >= 0 && c < m.classes.length ? m.classes[c].color : '#cccccc';\n",
-    "    };\n",
-    "    var drawLegend = function (m) {\n",
-    "      var lg = document.getElementById('legend');\n",
-    "      lg.querySelector('.legend-head').textContent = m.label;\n",
-    "      var ul = lg.querySelector('ul');\n",
-    "      ul.textContent = '';\n",
-    "      m.classes.forEach(function (c) {\n",
-    "        var li = el('li'), sw = el('span', 'sw');\n",
-    "        sw.style.background = c.color;\n",
-    "        li.appendChild(sw);\n",
-    "        li.appendChild(document.createTextNode(c.label + ' '));\n",
-    "        li.appendChild(el('span', 'n', '(' + c.count + ')'));\n",
-    "        ul.appendChild(li);\n",
-    "      });\n",
-    "    };\n",
-    "    var recolor = function (k) {\n",
-    "      var m = data.measures[k];\n",
-    "      each(paths, function (p) { p.setAttribute('fill', colorOf(m, +p.getAttribute('data-i'))); });\n",
-    "      /* White is a class colour of the change map: its edges are grey, as on the PNG. */\n",
-    "      svg.classList.toggle('light-edges', m.key === 'change');\n",
-    "      drawLegend(m);\n",
-    "    };\n",
-    "    document.getElementById('measure').addEventListener('change', function (e) { recolor(+e.target.value); });\n",
-    "\n",
-    "    /* The tooltip: built from text nodes only, never from markup. */\n",
-    "    var fill = function (i) {\n",
-    "      var m = data.munis[i], b = m.b;\n",
-    "      var pair = function (key, f) {\n",
-    "        var a = f(m[key]);\n",
-    "        if (!b) return a;\n",
-    "        var x = f(b[key]);\n",
-    "        return x === a ? a : x + ' \\u2192 ' + a;\n",
-    "      };\n",
-    "      tip.textContent = '';\n",
-    "      tip.appendChild(el('strong', null, m.n + ' (' + m.k + ')'));\n",
-    "      var dl = el('dl');\n",
-    "      var row = function (k, v) { dl.appendChild(el('dt', null, k)); dl.appendChild(el('dd', null, v)); };\n",
-    "      var c = data.counties[m.l];\n",
-    "      row(T.county, c && c.n ? c.n : m.l);\n",
-    "      if (m.ch) row(T.change, m.ch);\n",
-    "      row(T.presence, pair('pl', str));\n",
-    "      var names = m.ol.map(function (o) { return o[0] + ' (' + o[1] + ')'; }).join('; ');\n",
-    "      row(T.offices, pair('o', num));\n",
-    "      row(T.locations, pair('loc', num) + (names ? ': ' + names : ''));\n",
-    "      var pairOf = function (f) {\n",
-    "        var a = f(m);\n",
-    "        if (!b) return a;\n",
-    "        var x = f(b);\n",
-    "        return x === a ? a : x + ' \\u2192 ' + a;\n",
-    "      };\n",
-    "      row(T.nearest, pairOf(function (r) { return (r.nn ? r.nn + ', ' : '') + km(r.km); }));\n",
-    "      if (m.pk !== null && m.pk !== m.km) row(T.nearestp, pair('pk', km));\n",
-    "      if (m.pop !== null) {\n",
-    "        row(T.population, num(m.pop) + ' ' + T.people);\n",
-    "        data.radii.forEach(function (r, k) {\n",
-    "          var f = function (w) { return w && w[k] !== null ? num(w[k]) + ' (' + nf1.format(m.pop > 0 ? 100 * w[k] / m.pop : 0) + ' %)' : '\\u2013'; };\n",
-    "          row(T.within + ' ' + nf0.format(r) + ' km', pair('w', f));\n",
-    "        });\n",
-    "        row(T.mean, pair('mean', km));\n",
-    "      }\n",
-    "      tip.appendChild(dl);\n",
-    "    };\n",
-    "    var hot = null;\n",
-    "    var place = function (x, y) {\n",
-    "      tip.hidden = false;\n",
-    "      var box = tip.parentNode.getBoundingClientRect();\n",
-    "      var left = x - box.left + 14, top = y - box.top + 14;\n",
-    "      if (left + tip.offsetWidth > box.width) left = Math.max(0, x - box.left - tip.offsetWidth - 14);\n",
-    "      if (top + tip.offsetHeight > box.height) top = Math.max(0, y - box.top - tip.offsetHeight - 14);\n",
-    "      tip.style.left = left + 'px';\n",
-    "      tip.style.top = top + 'px';\n",
-    "    };\n",
-    "    var enter = function (p, x, y) {\n",
-    "      if (hot !== p) {\n",
-    "        if (hot) hot.classList.remove('hot');\n",
-    "        hot = p;\n",
-    "        p.classList.add('hot');\n",
-    "        fill(+p.getAttribute('data-i'));\n",
-    "      }\n",
-    "      place(x, y);\n",
-    "    };\n",
-    "    var leave = function () {\n",
-    "      if (hot) hot.classList.remove('hot');\n",
-    "      hot = null;\n",
-    "      tip.hidden = true;\n",
-    "    };\n",
-    "    svg.addEventListener('mousemove', function (e) {\n",
-    "      var p = e.target.closest('#munis path');\n",
-    "      if (p) enter(p, e.clientX, e.clientY); else leave();\n",
-    "    });\n",
-    "    svg.addEventListener('mouseleave', leave);\n",
-    "    svg.addEventListener('focusin', function (e) {\n",
-    "      var p = e.target.closest('#munis path');\n",
-    "      if (!p) return;\n",
-    "      var r = p.getBoundingClientRect();\n",
-    "      enter(p, r.left + r.width / 2, r.top + r.height / 2);\n",
-    "    });\n",
-    "    svg.addEventListener('focusout', leave);\n",
-    "\n",
-    "    /* Zoom to a county: the view box moves, symbols keep their size on screen. */\n",
-    "    var full = svg.getAttribute('viewBox').split(' ').map(Number);\n",
-    "    var symbols = function (s) {\n",
-    "      each(svg.querySelectorAll('circle.of'), function (c) { c.setAttribute('r', 450 * s); });\n",
-    "      each(svg.querySelectorAll('path.of'), function (p) {\n",
-    "        var x = +p.getAttribute('data-x'), y = +p.getAttribute('data-y'), d = 560 * s;\n",
-    "        p.setAttribute('d', 'M' + x + ' ' + (y - d) + 'l' + d + ' ' + d + ' ' + (-d) + ' ' + d + ' ' + (-d) + ' ' + (-d) + 'z');\n",
-    "      });\n",
-    "    };\n",
-    "    var zoom = document.getElementById('zoom');\n",
-    "    zoom.addEventListener('change', function () {\n",
-    "      var c = data.counties[zoom.value];\n",
-    "      each(paths, function (p) {\n",
-    "        p.classList.toggle('out', !!c && data.munis[+p.getAttribute('data-i')].l !== zoom.value);\n",
-    "      });\n",
-    "      if (!c || !c.bb) {\n",
-    "        svg.setAttribute('viewBox', full.join(' '));\n",
-    "        symbols(1);\n",
-    "        return;\n",
-    "      }\n",
-    "      var b = c.bb, mg = 0.04 * Math.max(b[2] - b[0], b[3] - b[1]);\n",
-    "      var w = b[2] - b[0] + 2 * mg, h = b[3] - b[1] + 2 * mg;\n",
-    "      svg.setAttribute('viewBox', [b[0] - mg, b[1] - mg, w, h].join(' '));\n",
-    "      symbols(Math.max(w / full[2], h / full[3]));\n",
-    "    });\n",
-    "  }\n",
-    "\n",
-    "  /* Tables: a click (or Enter) on a header sorts by it, numbers as numbers, names in\n",
-    "   * Swedish order; empty cells last either way. */\n",
-    "  each(document.querySelectorAll('table.sortable'), function (t) {\n",
-    "    var ths = t.tHead.rows[0].cells;\n",
-    "    each(ths, function (th, col) {\n",
-    "      var go = function () {\n",
-    "        var asc = th.getAttribute('aria-sort') !== 'ascending';\n",
-    "        each(ths, function (h) { h.setAttribute('aria-sort', 'none'); });\n",
-    "        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');\n",
-    "        var isNum = th.getAttribute('data-type') === 'num';\n",
-    "        var body = t.tBodies[0];\n",
-    "        var keyed = Array.prototype.map.call(body.rows, function (r, i) {\n",
-    "          var c = r.cells[col], v = isNum ? c.getAttribute('data-v') : c.textContent;\n",
-    "          return {r: r, i: i, v: isNum ? (v === '' || v === null ? null : Number(v)) : v};\n",
-    "        });\n",
-    "        keyed.sort(function (a, b) {\n",
-    "          if (a.v === null || b.v === null) return (a.v === null) - (b.v === null) || a.i - b.i;\n",
-    "          var d = isNum ? a.v - b.v : coll.compare(a.v, b.v);\n",
-    "          return (asc ? d : -d) || a.i - b.i;\n",
-    "        });\n",
-    "        keyed.forEach(function (k) { body.appendChild(k.r); });\n",
-    "      };\n",
-    "      th.addEventListener('click', go);\n",
-    "      th.addEventListener('keydown', function (e) {\n",
-    "        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); go(); }\n",
-    "      });\n",
-    "    });\n",
-    "  });\n",
-    "  each(document.querySelectorAll('select.county-filter'), function (s) {\n",
-    "    s.addEventListener('change', function () {\n",
-    "      var t = document.getElementById(s.getAttribute('data-table'));\n",
-    "      each(t.tBodies[0].rows, function (r) { r.hidden = s.value !== '' && r.getAttribute('data-lan') !== s.value; });\n",
-    "    });\n",
-    "  });\n",
-    "})();\n",
-    NULL};
 
 /* ======================================================================== output */
 
@@ -499,155 +250,6 @@ static void people_beyond(writer *w, const nv_run_summary *s)
     put(w, tr(w, " till närmaste kontor.</p>\n", " from the nearest office.</p>\n"));
 }
 
-/* ======================================================================== geometry */
-
-typedef struct wkb_reader {
-    const unsigned char *p, *end;
-    int swap;
-} wkb_reader;
-
-static int rd_u32(wkb_reader *r, uint32_t *v)
-{
-    if (r->end - r->p < 4)
-        return 0;
-    memcpy(v, r->p, 4);
-    if (r->swap)
-        *v = __builtin_bswap32(*v);
-    r->p += 4;
-    return 1;
-}
-
-static int rd_f64(wkb_reader *r, double *v)
-{
-    uint64_t u;
-    if (r->end - r->p < 8)
-        return 0;
-    memcpy(&u, r->p, 8);
-    if (r->swap)
-        u = __builtin_bswap64(u);
-    memcpy(v, &u, 8);
-    r->p += 8;
-    return 1;
-}
-
-/* The frame of the SVG: CRS metres to user units. */
-typedef struct frame {
-    double x0, y1;             /* the CRS point at the top left */
-    long w, h;                 /* the viewBox's size, user units */
-} frame;
-
-static long ux(const frame *f, double x)
-{
-    return lround((x - f->x0) / GRID_M);
-}
-
-static long uy(const frame *f, double y)
-{
-    return lround((f->y1 - y) / GRID_M);
-}
-
-/* Header of one WKB geometry: byte order and type (ISO WKB: 1000s add Z, 2000s M, 3000s
- * ZM). Returns the base type and sets *dims, or 0 on a bad header. */
-static uint32_t wkb_header(wkb_reader *r, int *dims)
-{
-    uint32_t type;
-    if (r->p >= r->end)
-        return 0;
-    r->swap = (*r->p++ == 0) == (*(const unsigned char *)&(uint16_t){1} == 1);
-    if (!rd_u32(r, &type))
-        return 0;
-    *dims = 2 + (type / 1000 == 1 || type / 1000 == 2) + 2 * (type / 1000 == 3);
-    return type % 1000;
-}
-
-/* One polygon's rings as path data: "M x y" then relative "l" steps, "z". Steps that
- * round to nothing are dropped; bb (user units) grows. Returns 0 on a bad blob. */
-static int wkb_polygon(writer *w, wkb_reader *r, int dims, const frame *f, long *bb)
-{
-    uint32_t nrings, npts;
-    if (!rd_u32(r, &nrings))
-        return 0;
-    for (uint32_t k = 0; k < nrings; k++) {
-        if (!rd_u32(r, &npts) || (size_t)(r->end - r->p) < (size_t)npts * 8 * (size_t)dims)
-            return 0;
-        long px = 0, py = 0;
-        int steps = 0;
-        for (uint32_t i = 0; i < npts; i++) {
-            double x, y, skip;
-            rd_f64(r, &x);
-            rd_f64(r, &y);
-            for (int d = 2; d < dims; d++)
-                rd_f64(r, &skip);
-            long X = ux(f, x), Y = uy(f, y);
-            if (X < bb[0]) bb[0] = X;
-            if (Y < bb[1]) bb[1] = Y;
-            if (X > bb[2]) bb[2] = X;
-            if (Y > bb[3]) bb[3] = Y;
-            if (i == 0) {
-                putf(w, "M%ld %ld", X, Y);
-            } else if (X != px || Y != py) {
-                putf(w, steps++ ? " %ld %ld" : "l%ld %ld", X - px, Y - py);
-            } else {
-                continue;
-            }
-            px = X, py = Y;
-        }
-        put(w, "z");
-    }
-    return 1;
-}
-
-/* A (multi)polygon's path data; 0 on a blob that is neither. */
-static int wkb_path(writer *w, const unsigned char *blob, size_t n, const frame *f, long *bb)
-{
-    wkb_reader r = {blob, blob + n, 0};
-    int dims;
-    uint32_t type = wkb_header(&r, &dims), parts;
-    if (type == 3)
-        return wkb_polygon(w, &r, dims, f, bb);
-    if (type != 6 || !rd_u32(&r, &parts))
-        return 0;
-    for (uint32_t i = 0; i < parts; i++) {
-        int d2;
-        if (wkb_header(&r, &d2) != 3 || !wkb_polygon(w, &r, d2, f, bb))
-            return 0;
-    }
-    return 1;
-}
-
-/* The extent of every polygon (CRS metres), from their blobs' points. */
-static void wkb_extent(const nv_muni_result *m, size_t nm, double *ext)
-{
-    ext[0] = ext[1] = INFINITY;
-    ext[2] = ext[3] = -INFINITY;
-    for (size_t i = 0; i < nm; i++) {
-        wkb_reader r = {m[i].wkb, m[i].wkb + m[i].wkb_size, 0};
-        int dims;
-        uint32_t type = wkb_header(&r, &dims), parts = 1, nrings, npts;
-        if (type == 6 && !rd_u32(&r, &parts))
-            continue;
-        for (uint32_t p = 0; p < parts; p++) {
-            if (type == 6 && wkb_header(&r, &dims) != 3)
-                break;
-            if ((type != 3 && type != 6) || !rd_u32(&r, &nrings))
-                break;
-            for (uint32_t k = 0; k < nrings; k++) {
-                if (!rd_u32(&r, &npts) || (size_t)(r.end - r.p) < (size_t)npts * 8 * (size_t)dims)
-                    return;
-                for (uint32_t j = 0; j < npts; j++) {
-                    double x, y, skip;
-                    rd_f64(&r, &x);
-                    rd_f64(&r, &y);
-                    for (int d = 2; d < dims; d++)
-                        rd_f64(&r, &skip);
-                    ext[0] = fmin(ext[0], x), ext[1] = fmin(ext[1], y);
-                    ext[2] = fmax(ext[2], x), ext[3] = fmax(ext[3], y);
-                }
-            }
-        }
-    }
-}
-
 /* ======================================================================== measures */
 
 /* One entry of the measure selector: its classes (from the renderer) and the class of
@@ -672,7 +274,7 @@ typedef struct page {
     nv_map_data *d;
     measure ms[MAX_MEASURES];
     size_t n_ms;
-    frame f;
+    nv_rh_frame f;
     long (*county_bb)[4];      /* per county of run->c: user units */
 } page;
 
@@ -874,8 +476,8 @@ static void head(page *pg, const char *title)
     put(w, "<meta name=\"generator\" content=\"narvaro\">\n<title>");
     html(w, title);
     put(w, "</title>\n<style>\n");
-    for (size_t i = 0; PAGE_CSS[i]; i++)
-        put(w, PAGE_CSS[i]);
+    for (size_t i = 0; nv_report_html_css[i]; i++)
+        put(w, nv_report_html_css[i]);
     put(w, "</style>\n</head>\n<body>\n");
 }
 
@@ -913,12 +515,12 @@ static int county_index(const nv_report_html_run *run, const char *lanskod)
     return -1;
 }
 
-static void office_symbol(writer *w, const frame *f, const nv_office_result *o, const measure *ms)
+static void office_symbol(writer *w, const nv_rh_frame *f, const nv_office_result *o, const measure *ms)
 {
     int type = !o->type || strcmp(o->type, "staffed") == 0 ? NV_OFFICE_STAFFED
                : strcmp(o->type, "booked") == 0        ? NV_OFFICE_BOOKED
                                                        : NV_OFFICE_OTHER;
-    long X = ux(f, o->x), Y = uy(f, o->y);
+    long X = nv_rh_ux(f, o->x), Y = nv_rh_uy(f, o->y);
     if (type == 2)
         putf(w, "<path class=\"of of-other\" data-x=\"%ld\" data-y=\"%ld\" d=\"M%ld %ldl560 560-560 560-560-560z\" "
                 "fill=\"#%06x\" stroke=\"#%06x\"",
@@ -952,7 +554,7 @@ static nv_status map_svg(page *pg, nv_error *err)
         putf(w, "%zu\" tabindex=\"0\" aria-label=\"", i);
         html(w, m->namn);
         putf(w, "\" fill=\"#%06x\" d=\"", class_color(m0, m0->cls[i]));
-        if (!wkb_path(w, m->wkb, m->wkb_size, &pg->f, bb))
+        if (!nv_report_html_wkb_path(w->f, m->wkb, m->wkb_size, &pg->f, bb))
             return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "municipality %s: its geometry is not a polygon",
                                 m->kommunkod);
         put(w, "\"/>\n");
@@ -1377,7 +979,7 @@ static nv_status page_prepare(page *pg, const char *db_path, int compare, nv_err
     if (st != NV_OK)
         return st;
     double ext[4];
-    wkb_extent(pg->run->m, pg->run->nm, ext);
+    nv_report_html_extent(pg->run->m, pg->run->nm, ext);
     if (!(ext[0] <= ext[2]))
         ext[0] = ext[1] = 0, ext[2] = ext[3] = 1;
     double margin = 0.01 * fmax(ext[2] - ext[0], ext[3] - ext[1]);
@@ -1413,8 +1015,8 @@ static void page_end(page *pg)
 {
     writer *w = &pg->w;
     put(w, "<script>\n");
-    for (size_t i = 0; PAGE_JS[i]; i++)
-        put(w, PAGE_JS[i]);
+    for (size_t i = 0; nv_report_html_js[i]; i++)
+        put(w, nv_report_html_js[i]);
     put(w, "</script>\n</body>\n</html>\n");
 }
 
