@@ -9,8 +9,10 @@
 #include "report_html.h"
 #include "report_html_int.h"
 
+#include "attributes.h"
 #include "classes.h"
 #include "mapdata.h"
+#include "report.h"
 #include "symbols.h"
 #include "textin.h"
 
@@ -148,6 +150,18 @@ static void json_num(writer *w, double v, int decimals)
         putf(w, "%.*f", decimals, v);
 }
 
+/* People for JSON, as the CSVs write them; null when there are no figures. */
+static void json_people(writer *w, double v)
+{
+    char raw[64];
+    if (!isfinite(v)) {
+        put(w, "null");
+        return;
+    }
+    nv_report_format_people(v, raw, sizeof raw);
+    put(w, raw);
+}
+
 /* ======================================================================== words */
 
 static const char *tr(const writer *w, const char *sv, const char *en)
@@ -155,8 +169,25 @@ static const char *tr(const writer *w, const char *sv, const char *en)
     return w->lang == NV_LANG_EN ? en : sv;
 }
 
-/* A whole number with the language's thousands separator (a no-break space in Swedish,
- * a comma in English), into buf. "–" when it does not exist. */
+/* digits ("-1234.5", C notation) with the language's separators into buf: thousands
+ * with a no-break space in Swedish, a comma in English; the decimal sign a comma in
+ * Swedish. */
+static const char *localize(char *buf, size_t size, const char *digits, nv_lang lang)
+{
+    const char *sep = lang == NV_LANG_EN ? "," : "\u00a0";
+    size_t n = strlen(digits), o = 0, start = digits[0] == '-';
+    size_t whole = strcspn(digits, ".");
+    for (size_t i = 0; i < n && o + 4 < size; i++) {
+        if (i > start && i < whole && (whole - i) % 3 == 0)
+            o += (size_t)snprintf(buf + o, size - o, "%s", sep);
+        buf[o++] = digits[i] == '.' && lang == NV_LANG_SV ? ',' : digits[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+/* A whole number with the language's thousands separator, into buf. "–" when it does
+ * not exist. */
 static const char *fmt_int(char *buf, size_t size, double v, nv_lang lang)
 {
     if (!isfinite(v)) {
@@ -165,15 +196,21 @@ static const char *fmt_int(char *buf, size_t size, double v, nv_lang lang)
     }
     char digits[64];
     snprintf(digits, sizeof digits, "%.0f", fabs(v) < 0.5 ? 0 : v);
-    const char *sep = lang == NV_LANG_EN ? "," : "\u00a0";
-    size_t n = strlen(digits), o = 0, start = digits[0] == '-';
-    for (size_t i = 0; i < n && o + 4 < size; i++) {
-        if (i > start && (n - i) % 3 == 0)
-            o += (size_t)snprintf(buf + o, size - o, "%s", sep);
-        buf[o++] = digits[i];
+    return localize(buf, size, digits, lang);
+}
+
+/* People as every file and stdout write them (report.h: to the hundredth, trailing
+ * zeros dropped, so 12345.5 and not 12346), with the language's separators: the report
+ * agrees with municipalities.csv to the digit. "–" when there are no figures. */
+static const char *fmt_people(char *buf, size_t size, double v, nv_lang lang)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, size, "–");
+        return buf;
     }
-    buf[o] = 0;
-    return buf;
+    char digits[64];
+    nv_report_format_people(v, digits, sizeof digits);
+    return localize(buf, size, digits, lang);
 }
 
 /* A decimal number with the language's decimal sign. */
@@ -234,7 +271,7 @@ static void people_beyond(writer *w, const nv_run_summary *s)
     if (!(s->pop.population > 0))
         return;
     put(w, "<p>");
-    putf(w, tr(w, "Av %s invånare", "Of %s inhabitants"), fmt_int(a, sizeof a, s->pop.population, w->lang));
+    putf(w, tr(w, "Av %s invånare", "Of %s inhabitants"), fmt_people(a, sizeof a, s->pop.population, w->lang));
     if (s->population_municipal)
         put(w, tr(w, " (kommunernas befolkning, var och en i kommunens representativa punkt)",
                   " (municipal totals, each at its municipality's representative point)"));
@@ -242,7 +279,7 @@ static void people_beyond(writer *w, const nv_run_summary *s)
     for (size_t r = 0; r < s->radii.n; r++) {
         double beyond = s->pop.population - s->pop.within[r];
         put(w, list_sep(w, r, s->radii.n));
-        fmt_int(a, sizeof a, beyond, w->lang);
+        fmt_people(a, sizeof a, beyond, w->lang);
         fmt_dec(b, sizeof b, 100 * beyond / s->pop.population, 1, w->lang);
         fmt_dec(c, sizeof c, s->radii.km[r], s->radii.km[r] == floor(s->radii.km[r]) ? 0 : 1, w->lang);
         putf(w, tr(w, "%s (%s %%) längre än %s km", "%s (%s %%) live farther than %s km"), a, b, c);
@@ -255,7 +292,7 @@ static void people_beyond(writer *w, const nv_run_summary *s)
 /* One entry of the measure selector: its classes (from the renderer) and the class of
  * every municipality. */
 typedef struct measure {
-    char key[48];
+    char key[80];
     char label[96];
     nv_classes cl;             /* classes.h: keys, labels, colours, limits */
     int count[NV_CLASSES_MAX]; /* municipalities per class on this measure's map */
@@ -264,18 +301,19 @@ typedef struct measure {
     int *cls;                  /* nm entries: class of each municipality, -1 for none */
 } measure;
 
-enum { MAX_MEASURES = 4 + NV_MAX_RADII };
-
 typedef struct page {
     writer w;
     const nv_report_html_options *o;
     const nv_report_html_run *run, *before; /* before: a comparison's base plan, else NULL */
     const nv_change *changes;
     nv_map_data *d;
-    measure ms[MAX_MEASURES];
-    size_t n_ms;
+    measure *ms;
+    size_t n_ms, cap_ms;
     nv_rh_frame f;
     long (*county_bb)[4];      /* per county of run->c: user units */
+    /* A comparison's closed offices (the base plan's that compare.sqlite marks closed):
+     * indices into before->o, and per municipality the first of its in that list. */
+    size_t *closed, n_closed;
 } page;
 
 static nv_status load_spec(const page *pg, const char *name, nv_mapspec **out, nv_error *err)
@@ -303,10 +341,20 @@ static nv_status map_classes(const page *pg, const nv_mapspec *s, measure *a, me
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     /* shown[0]: the plan the spec shows; shown[1]: with plan both, the before plan. */
     const nv_map_data *shown[2] = {s->plan == NV_PLAN_BEFORE ? before : d, s->plan == NV_PLAN_BOTH ? before : NULL};
-    int numeric = s->measure != NV_MEASURE_PRESENCE && s->measure != NV_MEASURE_CHANGE;
     nv_class_input in = {{0}, NULL, 0, NULL, 0, 0, NULL, 0};
     in.tier_words = (const char *const *)d->tiers;
     in.n_tiers = d->n_tiers;
+    nv_breaks method = s->breaks;
+    const char *cats[NV_MAPSPEC_MAX_CLASSES + 1];
+    int col = s->measure == NV_MEASURE_COLUMN ? nv_mapdata_column(d, s->column) : -1;
+    if (s->measure == NV_MEASURE_COLUMN) {
+        nv_status st = nv_mapdata_column_input(d, s, &in, cats, &method, err);
+        if (st != NV_OK) {
+            free(owned);
+            return st;
+        }
+    }
+    int numeric = s->measure != NV_MEASURE_PRESENCE && s->measure != NV_MEASURE_CHANGE && !in.categories;
     double *v = malloc((2 * d->nm + 1) * sizeof *v);
     if (!v) {
         free(owned);
@@ -323,10 +371,10 @@ static nv_status map_classes(const page *pg, const nv_mapspec *s, measure *a, me
             else
                 in.no_data += numeric;
         }
-    in.values = s->breaks != NV_BREAKS_FIXED ? v : NULL;
+    in.values = numeric && method != NV_BREAKS_FIXED ? v : NULL;
     if (!in.values)
         in.n_values = 0;
-    nv_status st = nv_classes_make(&a->cl, s, pg->o->lang, s->breaks, &in, err);
+    nv_status st = nv_classes_make(&a->cl, s, pg->o->lang, method, &in, err);
     const nv_classes *cl = &a->cl;
     free(v);
     if (st == NV_OK && b)
@@ -339,6 +387,7 @@ static nv_status map_classes(const page *pg, const nv_mapspec *s, measure *a, me
             const nv_map_muni *m = &shown[k]->m[i];
             int c = s->measure == NV_MEASURE_PRESENCE ? nv_classes_of_rank(cl, m->tier)
                     : s->measure == NV_MEASURE_CHANGE ? nv_classes_of_change(cl, m->change)
+                    : in.categories                   ? nv_classes_of_category(cl, nv_mapdata_text(shown[k], col, m))
                                                       : nv_classes_of_value(cl, nv_mapdata_value(shown[k], s, m));
             ms->cls[i] = c;
             if (c >= 0)
@@ -359,9 +408,18 @@ static nv_status add_measure(page *pg, const nv_mapspec *spec, const char *key, 
                              const char *key_before, const char *label_before, nv_error *err)
 {
     size_t nm = pg->run->nm, need = spec->plan == NV_PLAN_BOTH ? 2 : 1;
-    if (pg->n_ms + need > MAX_MEASURES || pg->d->nm != nm)
+    if (pg->d->nm != nm)
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "the report's database does not match the run");
+    if (pg->n_ms + need > pg->cap_ms) {
+        size_t cap = pg->cap_ms ? 2 * pg->cap_ms : 16;
+        measure *g = realloc(pg->ms, cap * sizeof *g);
+        if (!g)
+            return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+        pg->ms = g;
+        pg->cap_ms = cap;
+    }
     measure *a = &pg->ms[pg->n_ms], *b = need == 2 ? &pg->ms[pg->n_ms + 1] : NULL;
+    memset(a, 0, need * sizeof *a);
     if (!(a->cls = malloc((nm ? nm : 1) * sizeof *a->cls)) || (b && !(b->cls = malloc((nm ? nm : 1) * sizeof *b->cls)))) {
         free(a->cls);
         a->cls = NULL;
@@ -387,8 +445,40 @@ static nv_status add_measure(page *pg, const nv_mapspec *spec, const char *key, 
     return NV_OK;
 }
 
+/* The joined attributes, a measure each, classed as the map of a spec that says only
+ * `measure = column:NAME` is (mapdata.h, classes.h): numbers by quantiles, text a
+ * category per value. A text column of more values than a map shows is left out (it is
+ * no map; the tables have it), as is a name a spec cannot hold. */
+static nv_status attribute_measures(page *pg, nv_error *err)
+{
+    const nv_attributes *a = pg->run->attrs;
+    size_t n = a ? nv_attributes_count(a, NV_ATTR_MUNICIPALITY) : 0;
+    nv_status st = NV_OK;
+    for (size_t k = 0; k < n && st == NV_OK; k++) {
+        const char *name = nv_attributes_name(a, NV_ATTR_MUNICIPALITY, k);
+        char text[128], key[80];
+        nv_mapspec *spec = NULL;
+        nv_error e = {0};
+        int len = snprintf(text, sizeof text, "measure = column:%s\n", name);
+        if (len < 0 || (size_t)len >= sizeof text || strpbrk(name, "\r\n#"))
+            continue;
+        st = nv_mapspec_parse(text, (size_t)len, name, &spec, &e);
+        if (st == NV_OK && spec->measure == NV_MEASURE_COLUMN && strcmp(spec->column, name) == 0 &&
+            nv_mapdata_column(pg->d, name) >= 0) {
+            snprintf(key, sizeof key, "column:%s", name);
+            st = add_measure(pg, spec, key, name, NULL, NULL, &e);
+        }
+        nv_mapspec_destroy(spec);
+        if (st == NV_ERR_INPUT)
+            st = NV_OK; /* no map of it */
+        else if (st != NV_OK && err)
+            *err = e;
+    }
+    return st;
+}
+
 /* The measures of one plan: presence, distance, and with population figures the share
- * within each radius and the weighted mean distance. */
+ * within each radius and the weighted mean distance; then the joined attributes. */
 static nv_status single_measures(page *pg, nv_error *err)
 {
     nv_mapspec *pres = NULL, *dist = NULL, *popu = NULL;
@@ -423,6 +513,8 @@ static nv_status single_measures(page *pg, nv_error *err)
                          tr(w, "Befolkningens medelavstånd", "The people's mean distance"), NULL, NULL, err);
     }
 done:
+    if (st == NV_OK)
+        st = attribute_measures(pg, err);
     nv_mapspec_destroy(pres);
     nv_mapspec_destroy(dist);
     nv_mapspec_destroy(popu);
@@ -571,7 +663,27 @@ static nv_status map_svg(page *pg, nv_error *err)
     for (size_t i = 0; i < run->no; i++)
         if (run->o[i].status && strcmp(run->o[i].status, "rejected") != 0 && isfinite(run->o[i].x))
             office_symbol(w, &pg->f, &run->o[i], m0), put(w, "\n");
-    put(w, "</g>\n</svg>\n<div id=\"tooltip\" role=\"tooltip\" hidden></div></div>\n");
+    put(w, "</g>\n");
+    if (pg->n_closed) {
+        /* The PNG change map's cross with its halo: shown with the change measure only. */
+        unsigned halo, ink;
+        nv_symbols_colors(NV_OFFICE_CLOSED, &halo, &ink);
+        put(w, "<g id=\"closed\" aria-hidden=\"true\">\n");
+        for (size_t k = 0; k < pg->n_closed; k++) {
+            const nv_office_result *o = &pg->before->o[pg->closed[k]];
+            long X = nv_rh_ux(&pg->f, o->x), Y = nv_rh_uy(&pg->f, o->y);
+            put(w, "<g class=\"of-closed\">");
+            for (int layer = 0; layer < 2; layer++)
+                putf(w, "<path class=\"cl %s\" data-x=\"%ld\" data-y=\"%ld\" d=\"M%ld %ldl900 900m0 -900l-900 900\" "
+                        "stroke=\"#%06x\"/>",
+                     layer ? "cl-x" : "cl-halo", X, Y, X - 450, Y - 450, layer ? ink : halo);
+            put(w, "<title>");
+            html(w, o->name && *o->name ? o->name : o->office_id);
+            putf(w, " (%s)</title></g>\n", tr(w, "stängs", "closed"));
+        }
+        put(w, "</g>\n");
+    }
+    put(w, "</svg>\n<div id=\"tooltip\" role=\"tooltip\" hidden></div></div>\n");
     return NV_OK;
 }
 
@@ -597,6 +709,14 @@ static void legend(page *pg)
                 "stroke=\"#%06x\" stroke-width=\"%s\"/></svg>%s <span class=\"n\">(%d)</span></li>",
              t == NV_OFFICE_OTHER ? "<path d=\"M0 -6l6 6-6 6-6-6z\"" : "<circle r=\"4.5\"", m->sym_fill[t],
              m->sym_stroke[t], t == NV_OFFICE_BOOKED ? "2.4" : "1", nv_symbols_label(t, w->lang), m->sym_count[t]);
+    }
+    if (pg->n_closed) {
+        unsigned halo, ink;
+        nv_symbols_colors(NV_OFFICE_CLOSED, &halo, &ink);
+        putf(w, "<li class=\"closed-only\"><svg width=\"14\" height=\"14\" viewBox=\"-7 -7 14 14\" aria-hidden=\"true\" "
+                "fill=\"none\" stroke-linecap=\"round\"><path d=\"M-4 -4l8 8m0 -8l-8 8\" stroke=\"#%06x\" stroke-width=\"4\"/>"
+                "<path d=\"M-4 -4l8 8m0 -8l-8 8\" stroke=\"#%06x\" stroke-width=\"1.8\"/></svg>%s <span class=\"n\">(%zu)</span></li>",
+             halo, ink, nv_symbols_label(NV_OFFICE_CLOSED, w->lang), pg->n_closed);
     }
     put(w, "</ul></div>\n");
 }
@@ -630,6 +750,19 @@ static void td_num(writer *w, double v, int decimals)
     }
     putf(w, "<td class=\"num\" data-v=\"%.*f\">%s</td>", decimals, v,
          decimals == 0 ? fmt_int(buf, sizeof buf, v, w->lang) : fmt_dec(buf, sizeof buf, v, decimals, w->lang));
+}
+
+/* A cell of people: data-v as the CSVs write the figure, the text in the language's
+ * notation of the same digits. */
+static void td_people(writer *w, double v)
+{
+    char raw[64], buf[96];
+    if (!isfinite(v)) {
+        put(w, "<td class=\"num\" data-v=\"\">–</td>");
+        return;
+    }
+    nv_report_format_people(v, raw, sizeof raw);
+    putf(w, "<td class=\"num\" data-v=\"%s\">%s</td>", raw, localize(buf, sizeof buf, raw, w->lang));
 }
 
 static const char *presence_label(const writer *w, const char *p)
@@ -722,7 +855,7 @@ static void municipality_table(page *pg)
         td_num(w, m->nearest_office_km, 1);
         td_num(w, m->nearest_presence_km, 1);
         if (pop) {
-            td_num(w, m->pop.population, 0);
+            td_people(w, m->pop.population);
             for (size_t r = 0; r < radii->n; r++)
                 td_num(w, m->pop.population > 0 ? 100 * m->pop.within[r] / m->pop.population : NAN, 1);
             td_num(w, m->pop.mean_distance_km, 1);
@@ -773,7 +906,7 @@ static void county_table(page *pg)
         td_num(w, c->mean_nearest_office_km, 1);
         td_num(w, c->max_nearest_office_km, 1);
         if (pop) {
-            td_num(w, c->pop.population, 0);
+            td_people(w, c->pop.population);
             for (size_t r = 0; r < radii->n; r++)
                 td_num(w, c->pop.population > 0 ? 100 * c->pop.within[r] / c->pop.population : NAN, 1);
         }
@@ -823,11 +956,11 @@ static void json_figures(writer *w, const nv_report_html_run *run, const nv_muni
         put(w, "]");
     }
     put(w, "],\"pop\":");
-    json_num(w, m->pop.population, 0);
+    json_people(w, m->pop.population);
     put(w, ",\"w\":[");
     for (size_t r = 0; r < run->summary->radii.n; r++) {
         put(w, r ? "," : "");
-        json_num(w, m->pop.within[r], 0);
+        json_people(w, m->pop.within[r]);
     }
     put(w, "],\"mean\":");
     json_num(w, m->pop.mean_distance_km, 1);
@@ -872,12 +1005,13 @@ static void json_texts(writer *w, const nv_radii *radii)
     put(w, "\"t\":{");
     putf(w, "\"county\":\"%s\",\"presence\":\"%s\",\"offices\":\"%s\",\"nearest\":\"%s\",\"distance\":\"%s\","
             "\"population\":\"%s\",\"within\":\"%s\",\"mean\":\"%s\",\"none\":\"%s\",\"change\":\"%s\","
-            "\"km\":\"km\",\"people\":\"%s\",\"locations\":\"%s\",\"nearestp\":\"%s\"",
+            "\"km\":\"km\",\"people\":\"%s\",\"locations\":\"%s\",\"nearestp\":\"%s\",\"closed\":\"%s\"",
          tr(w, "Län", "County"), tr(w, "Närvaro", "Presence"), tr(w, "Kontor", "Offices"),
          tr(w, "Närmaste kontor", "Nearest office"), tr(w, "Avstånd", "Distance"), tr(w, "Befolkning", "Population"),
          tr(w, "Inom", "Within"), tr(w, "Medelavstånd", "Mean distance"), tr(w, "inga", "none"),
          tr(w, "Förändring", "Change"), tr(w, "invånare", "people"),
-         tr(w, "Platser, alla former", "Locations, every form"), tr(w, "Närmaste närvaro", "Nearest presence"));
+         tr(w, "Platser, alla former", "Locations, every form"), tr(w, "Närmaste närvaro", "Nearest presence"),
+         tr(w, "stängs", "closed"));
     put(w, "},\"radii\":[");
     for (size_t r = 0; r < radii->n; r++)
         putf(w, "%s%g", r ? "," : "", radii->km[r]);
@@ -935,6 +1069,7 @@ static nv_status data_json(page *pg, nv_error *err)
         put(w, "}");
     }
     put(w, "},\"munis\":[");
+    size_t next_closed = 0; /* pg->closed is in municipality order, as run->m */
     for (size_t i = 0; i < run->nm; i++) {
         const nv_muni_result *m = &run->m[i];
         put(w, i ? ",\n{\"k\":" : "\n{\"k\":");
@@ -950,6 +1085,19 @@ static nv_status data_json(page *pg, nv_error *err)
             json_figures(w, bef, &bef->m[i], ob, nb);
             put(w, "},\"ch\":");
             json_str(w, change_label(pg, i));
+            put(w, ",\"cl\":[");
+            for (int first = 1; next_closed < pg->n_closed; first = 0) {
+                const nv_office_result *o = &bef->o[pg->closed[next_closed]];
+                int c = strcmp(o->kommunkod, m->kommunkod);
+                if (c > 0)
+                    break;
+                next_closed++;
+                if (c < 0)
+                    continue; /* a municipality the run does not have: not in a tooltip */
+                put(w, first ? "" : ",");
+                json_str(w, o->name && *o->name ? o->name : o->office_id);
+            }
+            put(w, "]");
         }
         put(w, "}");
     }
@@ -960,12 +1108,67 @@ static nv_status data_json(page *pg, nv_error *err)
     return NV_OK;
 }
 
+/* ---- a comparison's closed offices ---- */
+
+static int cmp_xy(const void *a, const void *b)
+{
+    const double *p = a, *q = b;
+    return p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : p[1] < q[1] ? -1 : p[1] > q[1];
+}
+
+static int cmp_closed(const void *a, const void *b, void *user)
+{
+    const nv_report_html_run *bef = user;
+    const nv_office_result *x = &bef->o[*(const size_t *)a], *y = &bef->o[*(const size_t *)b];
+    int c = strcmp(x->kommunkod, y->kommunkod);
+    return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+/* The base plan's offices that the new plan closes, as compare.sqlite marks them (no
+ * office of the new plan within NV_STORE_CLOSED_WITHIN_M; mapdata.h reads them as type
+ * closed) and the PNG change map draws them: found among before->o by their coordinates,
+ * which the database holds exactly as computed. In municipality order. */
+static nv_status find_closed(page *pg, nv_error *err)
+{
+    const nv_map_data *d = pg->d;
+    const nv_report_html_run *bef = pg->before;
+    size_t n = 0;
+    for (size_t i = 0; i < d->no; i++)
+        n += d->o[i].type == NV_OFFICE_CLOSED;
+    if (n == 0)
+        return NV_OK;
+    double *xy = malloc(2 * n * sizeof *xy);
+    if (!xy || !(pg->closed = malloc((bef->no ? bef->no : 1) * sizeof *pg->closed))) {
+        free(xy);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0, k = 0; i < d->no; i++)
+        if (d->o[i].type == NV_OFFICE_CLOSED)
+            xy[2 * k] = d->o[i].x, xy[2 * k + 1] = d->o[i].y, k++;
+    qsort(xy, n, 2 * sizeof *xy, cmp_xy);
+    for (size_t i = 0; i < bef->no; i++) {
+        const nv_office_result *o = &bef->o[i];
+        double key[2] = {o->x, o->y};
+        if (o->status && strcmp(o->status, "rejected") != 0 && o->kommunkod && isfinite(o->x) &&
+            bsearch(key, xy, n, 2 * sizeof *xy, cmp_xy))
+            pg->closed[pg->n_closed++] = i;
+    }
+    free(xy);
+    qsort_r(pg->closed, pg->n_closed, sizeof *pg->closed, cmp_closed, (void *)bef);
+    return NV_OK;
+}
+
 /* ======================================================================== pages */
+
+#define RULES_BEGIN "<!--nv:rules-->"
+#define RULES_END "<!--/nv:rules-->"
 
 static void page_free(page *pg)
 {
     for (size_t i = 0; i < pg->n_ms; i++)
         free(pg->ms[i].cls);
+    free(pg->ms);
+    free(pg->closed);
     free(pg->county_bb);
     nv_mapdata_destroy(pg->d);
 }
@@ -976,6 +1179,8 @@ static nv_status page_prepare(page *pg, const char *db_path, int compare, nv_err
     nv_status st = nv_mapdata_load(db_path, &pg->d, err);
     if (st == NV_OK)
         st = compare ? compare_measures(pg, err) : single_measures(pg, err);
+    if (st == NV_OK && compare)
+        st = find_closed(pg, err);
     if (st != NV_OK)
         return st;
     double ext[4];
@@ -1071,6 +1276,8 @@ static void analyze_summary(page *pg)
                    "<p>%d offices lay just outside the boundaries and were moved to the nearest municipality, %d "
                    "could not be placed (see offices.csv).</p>\n"),
              s->offices_snapped, s->offices_rejected);
+    /* Where narvaro check writes what the rules say (nv_report_html_check). */
+    put(w, RULES_BEGIN RULES_END "\n");
     source_line(w, s, NULL);
     put(w, "</header>\n");
 }
@@ -1124,7 +1331,7 @@ static void compare_summary(page *pg, const nv_compare_totals *t, const size_t *
             put(w, list_sep(w, r, a->radii.n));
             fmt_dec(y, sizeof y, a->radii.km[r], a->radii.km[r] == floor(a->radii.km[r]) ? 0 : 1, w->lang);
             putf(w, tr(w, "%s fler längre än %s km", "%s more beyond %s km"),
-                 fmt_int(x, sizeof x, t->beyond_added[r] - t->within_added[r], w->lang), y);
+                 fmt_people(x, sizeof x, t->beyond_added[r] - t->within_added[r], w->lang), y);
         }
         put(w, tr(w, " från närmaste kontor (netto).</p>\n", " from the nearest office (net).</p>\n"));
     }
@@ -1161,9 +1368,9 @@ static void change_row(page *pg, const nv_change *c, size_t i, long rank)
     td_num(w, c->before->nearest_office_km, 1);
     td_num(w, c->after->nearest_office_km, 1);
     td_num(w, c->delta_km, 1);
-    td_num(w, c->after->pop.population, 0);
+    td_people(w, c->after->pop.population);
     for (size_t r = 0; r < radii->n; r++)
-        td_num(w, c->beyond_added[r], 0);
+        td_people(w, c->beyond_added[r]);
     td_num(w, c->person_km_added, 0);
     put(w, "</tr>\n");
 }
@@ -1244,8 +1451,54 @@ nv_status nv_report_html_compare(const char *path, const char *db_path, const nv
 
 /* ---- batch ---- */
 
+/* A plan's name in a link to its own report: a file name (no '/'), percent-escaped
+ * where a URL or the attribute would read it otherwise. */
+static void plan_href(writer *w, const char *plan)
+{
+    put(w, "<a href=\"");
+    for (const unsigned char *q = (const unsigned char *)plan; *q; q++)
+        if (*q < 0x21 || strchr("%#?&<>\"'\\", *q))
+            putf(w, "%%%02X", *q);
+        else
+            fputc(*q, w->f);
+    put(w, "/report.html\">");
+    html(w, plan);
+    put(w, "</a>");
+}
+
+/* The rules of batch --rule in words: which, and how many plans break them. */
+static void batch_rules(writer *w, const nv_report_html_plan *plans, size_t n, const char *const *rules,
+                        size_t n_rules)
+{
+    size_t checked = 0, breaking = 0;
+    long total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (plans[i].violations >= 0) {
+            checked++;
+            breaking += plans[i].violations > 0;
+            total += plans[i].violations;
+        }
+    put(w, "<p id=\"rules\">");
+    put(w, n_rules == 1 ? tr(w, "Regeln som prövades: ", "The rule checked: ")
+                        : tr(w, "Reglerna som prövades: ", "The rules checked: "));
+    for (size_t r = 0; r < n_rules; r++) {
+        put(w, list_sep(w, r, n_rules));
+        putf(w, "rule %zu <code>", r + 1);
+        html(w, rules[r]);
+        put(w, "</code>");
+    }
+    putf(w, tr(w, ". %zu av %zu planer bryter mot ", ". %zu of %zu plans break "), breaking, checked);
+    put(w, n_rules == 1 ? tr(w, "den", "it") : tr(w, "dem", "them"));
+    putf(w, tr(w, " (%ld regelbrott sammanlagt, en kommun och regel vardera), %zu håller ",
+               " (%ld violations in all, a municipality and rule each), %zu keep "),
+         total, checked - breaking);
+    put(w, n_rules == 1 ? tr(w, "den", "it") : tr(w, "alla", "them all"));
+    put(w, tr(w, "; varje plans regelbrott står i tabellen.</p>\n", "; each plan's violations are in the table.</p>\n"));
+}
+
 nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plans, size_t n,
-                               const nv_radii *radii, const nv_report_html_options *o, nv_error *err)
+                               const nv_radii *radii, const char *const *rules, size_t n_rules,
+                               const nv_report_html_options *o, nv_error *err)
 {
     page pg;
     memset(&pg, 0, sizeof pg);
@@ -1263,10 +1516,13 @@ nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plan
     put(w, "<header id=\"summary\">\n<h1>");
     put(w, tr(w, "Planerna i en körning", "The plans of a batch"));
     putf(w, tr(w, "</h1>\n<p class=\"lead\">%zu planer: %zu körda nu, %zu redan aktuella, %zu misslyckade. "
-                  "Klicka på en plan för dess egen rapport.</p>\n</header>\n",
+                  "Klicka på en plan för dess egen rapport.</p>\n",
                "</h1>\n<p class=\"lead\">%zu plans: %zu run now, %zu already current, %zu failed. Follow a "
-               "plan for its own report.</p>\n</header>\n"),
+               "plan for its own report.</p>\n"),
          n, done, skipped, failed);
+    if (n_rules)
+        batch_rules(w, plans, n, rules, n_rules);
+    put(w, "</header>\n");
     put(w, "<section id=\"tables\">\n<table id=\"t-plans\" class=\"sortable\"><thead><tr>");
     th(w, "Plan", COL_TEXT);
     th(w, "Status", COL_TEXT);
@@ -1277,27 +1533,18 @@ nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plan
     for (size_t r = 0; radii && r < radii->n; r++)
         radius_header(w, "Bortom %s km", "Beyond %s km", radii->km[r]);
     th(w, tr(w, "Medelavstånd, km", "Mean distance, km"), COL_NUM);
+    if (n_rules)
+        th(w, tr(w, "Regelbrott", "Rule violations"), COL_NUM);
     th(w, tr(w, "Fel", "Error"), COL_TEXT);
     put(w, "</tr></thead>\n<tbody>\n");
     for (size_t i = 0; i < n; i++) {
         const nv_report_html_plan *p = &plans[i];
         int ok = strcmp(p->status, "failed") != 0;
         put(w, "<tr><td>");
-        if (p->has_report) {
-            /* A plan's name is a file name (no '/'): percent-escape what a URL or the
-             * attribute would read otherwise. */
-            put(w, "<a href=\"");
-            for (const unsigned char *q = (const unsigned char *)p->plan; *q; q++)
-                if (*q < 0x21 || strchr("%#?&<>\"'\\", *q))
-                    putf(w, "%%%02X", *q);
-                else
-                    fputc(*q, w->f);
-            put(w, "/report.html\">");
+        if (p->has_report)
+            plan_href(w, p->plan);
+        else
             html(w, p->plan);
-            put(w, "</a>");
-        } else {
-            html(w, p->plan);
-        }
         put(w, "</td>");
         td_text(w, strcmp(p->status, "done") == 0      ? tr(w, "körd", "done")
                    : strcmp(p->status, "skipped") == 0 ? tr(w, "aktuell", "current")
@@ -1305,10 +1552,12 @@ nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plan
         td_num(w, ok ? p->offices : NAN, 0);
         td_num(w, ok ? p->with_office : NAN, 0);
         td_num(w, ok ? p->without_office : NAN, 0);
-        td_num(w, ok ? p->population : NAN, 0);
+        td_people(w, ok ? p->population : NAN);
         for (size_t r = 0; radii && r < radii->n; r++)
-            td_num(w, ok ? p->beyond[r] : NAN, 0);
+            td_people(w, ok ? p->beyond[r] : NAN);
         td_num(w, ok ? p->mean_distance_km : NAN, 1);
+        if (n_rules)
+            td_num(w, ok && p->violations >= 0 ? (double)p->violations : NAN, 0);
         td_text(w, p->error ? p->error : "");
         put(w, "</tr>\n");
     }
@@ -1317,4 +1566,124 @@ nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plan
          tr(w, "sv", "en"));
     page_end(&pg);
     return w_close(w, NV_OK, err);
+}
+
+/* ---- narvaro check ---- */
+
+enum { RULE_NAMES_SHOWN = 10 }; /* more failing rows fold away behind the first ones */
+
+static void rule_rows(writer *w, const nv_check_rule_result *r, size_t from, size_t to)
+{
+    for (size_t k = from; k < to; k++) {
+        put(w, list_sep(w, k - from, to - from));
+        html(w, r->names[k] && *r->names[k] ? r->names[k] : r->keys[k]);
+    }
+}
+
+/* Each rule, whether it holds, and where it fails. */
+static void rules_block(writer *w, const nv_check_result *res, int county)
+{
+    const char *rows = county ? tr(w, "län", "counties") : tr(w, "kommuner", "municipalities");
+    size_t holding = 0;
+    for (size_t i = 0; i < res->n_rules; i++)
+        holding += res->rules[i].failing == 0;
+    putf(w, tr(w, "<div id=\"rules\">\n<p><strong>Regler</strong> (narvaro check): %zu av %zu håller.</p>\n<ul>\n",
+               "<div id=\"rules\">\n<p><strong>Rules</strong> (narvaro check): %zu of %zu hold.</p>\n<ul>\n"),
+         holding, res->n_rules);
+    for (size_t i = 0; i < res->n_rules; i++) {
+        const nv_check_rule_result *r = &res->rules[i];
+        putf(w, "<li class=\"%s\"><strong>", r->failing ? "rule-fail" : "rule-ok");
+        html(w, r->name);
+        put(w, "</strong> <code>");
+        html(w, r->text);
+        put(w, "</code>: ");
+        if (!r->failing) {
+            putf(w, tr(w, "håller i alla %zu %s.</li>\n", "holds in all %zu %s.</li>\n"), res->rows, rows);
+            continue;
+        }
+        putf(w, tr(w, "<span class=\"fails\">bryts</span> i %zu av %zu %s: ",
+                   "<span class=\"fails\">fails</span> in %zu of %zu %s: "),
+             r->failing, res->rows, rows);
+        if (r->failing <= RULE_NAMES_SHOWN) {
+            rule_rows(w, r, 0, r->failing);
+            put(w, ".</li>\n");
+            continue;
+        }
+        put(w, "<details><summary>");
+        for (size_t k = 0; k < RULE_NAMES_SHOWN; k++) {
+            put(w, k ? ", " : "");
+            html(w, r->names[k] && *r->names[k] ? r->names[k] : r->keys[k]);
+        }
+        putf(w, tr(w, " och %zu till</summary>", " and %zu more</summary>"), r->failing - RULE_NAMES_SHOWN);
+        rule_rows(w, r, RULE_NAMES_SHOWN, r->failing);
+        put(w, ".</details></li>\n");
+    }
+    put(w, tr(w, "</ul>\n<p class=\"source\">Varje regelbrott med värdena står i ",
+              "</ul>\n<p class=\"source\">Every violation, with the values, is in "));
+    html(w, base_name(res->violations));
+    put(w, ".</p>\n</div>");
+}
+
+nv_status nv_report_html_check(const char *path, const nv_check_result *res, int county, int *written,
+                               nv_error *err)
+{
+    *written = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? NV_OK
+                               : nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot read the report: %s", strerror(errno));
+    char *text = NULL;
+    size_t n = 0, cap = 0;
+    nv_status st = NV_OK;
+    for (;;) {
+        if (n + 65536 + 1 > cap) {
+            char *g = realloc(text, cap = 2 * cap + 65536 + 1);
+            if (!g) {
+                st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+                break;
+            }
+            text = g;
+        }
+        size_t k = fread(text + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    if (st == NV_OK && ferror(f))
+        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot read the report: %s", strerror(errno ? errno : EIO));
+    fclose(f);
+    if (st != NV_OK) {
+        free(text);
+        return st;
+    }
+    text[n] = 0;
+    /* Only a page of narvaro analyze has the place (an older one, or one of compare or
+     * batch, does not): then there is nothing to add to. */
+    char *begin = strstr(text, RULES_BEGIN), *end = begin ? strstr(begin, RULES_END) : NULL;
+    if (!end || strlen(text) != n) {
+        free(text);
+        return NV_OK;
+    }
+    begin += strlen(RULES_BEGIN);
+    nv_lang lang = strncmp(text, "<!DOCTYPE html>\n<html lang=\"en\">", 32) == 0 ? NV_LANG_EN : NV_LANG_SV;
+    char *tmp = NULL;
+    writer w;
+    if (asprintf(&tmp, "%s.tmp-%ld", path, (long)getpid()) < 0) {
+        free(text);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    if ((st = w_open(&w, tmp, lang, err)) == NV_OK) {
+        if (fwrite(text, 1, (size_t)(begin - text), w.f) != (size_t)(begin - text))
+            w.errnum = errno ? errno : EIO;
+        rules_block(&w, res, county);
+        put(&w, end);
+        if ((st = w_close(&w, NV_OK, err)) == NV_OK && rename(tmp, path) != 0) {
+            st = nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot move the report into place: %s", strerror(errno));
+            unlink(tmp);
+        }
+    }
+    *written = st == NV_OK;
+    free(tmp);
+    free(text);
+    return st;
 }

@@ -44,7 +44,7 @@ static void batch_page_escapes_every_text(void)
     char path[256];
     snprintf(path, sizeof path, "%s/batch.html", dir);
     nv_error err = {0};
-    NV_CHECK_INT(nv_report_html_batch(path, p, 2, &radii, &o, &err), NV_OK);
+    NV_CHECK_INT(nv_report_html_batch(path, p, 2, &radii, NULL, 0, &o, &err), NV_OK);
     char *t = slurp(path);
     NV_CHECK(t != NULL);
     if (!t)
@@ -64,7 +64,7 @@ static void batch_page_escapes_every_text(void)
     NV_CHECK(!strstr(t, "http://") && !strstr(t, "https://"));
     free(t);
     o.lang = NV_LANG_EN;
-    NV_CHECK_INT(nv_report_html_batch(path, p, 2, &radii, &o, &err), NV_OK);
+    NV_CHECK_INT(nv_report_html_batch(path, p, 2, &radii, NULL, 0, &o, &err), NV_OK);
     t = slurp(path);
     NV_CHECK_CONTAINS(t, "2 plans: 1 run now, 0 already current, 1 failed");
     NV_CHECK_CONTAINS(t, "<td class=\"num\" data-v=\"12345\">12,345</td>");
@@ -76,12 +76,12 @@ static void failures(void)
     nv_report_html_options o = {NV_LANG_SV, NULL};
     nv_error err = {0};
     nv_radii radii = {0, {0}};
-    NV_CHECK_INT(nv_report_html_batch("/nonexistent/dir/report.html", NULL, 0, &radii, &o, &err), NV_ERR_FAIL);
+    NV_CHECK_INT(nv_report_html_batch("/nonexistent/dir/report.html", NULL, 0, &radii, NULL, 0, &o, &err), NV_ERR_FAIL);
     NV_CHECK_CONTAINS(err.message, "cannot create the report");
     /* An analyze report whose database is missing: an input error naming it, no file left. */
     nv_run_summary s;
     memset(&s, 0, sizeof s);
-    nv_report_html_run run = {&s, NULL, 0, NULL, 0, NULL, 0};
+    nv_report_html_run run = {&s, NULL, 0, NULL, 0, NULL, 0, NULL};
     char path[256], db[256];
     snprintf(path, sizeof path, "%s/report.html", dir);
     snprintf(db, sizeof db, "%s/missing.sqlite", dir);
