@@ -34,7 +34,7 @@ const char *const nv_report_html_css[] = {
     "#closed path { fill: none; vector-effect: non-scaling-stroke; stroke-linecap: round; }\n",
     "#closed .cl-halo { stroke-width: 4.5px; }\n",
     "#closed .cl-x { stroke-width: 2px; }\n",
-    ".no-closed #closed, .no-closed .closed-only { display: none; }\n",
+    "#map.no-closed #closed, #legend.no-closed .closed-only { display: none; }\n",
     "#tooltip { position: absolute; z-index: 2; max-width: 24rem; padding: .4rem .6rem; background: #fff; border: 1px solid #888;\n",
     "  border-radius: 4px; box-shadow: 0 2px 6px rgba(0,0,0,.25); font-size: .85rem; pointer-events: none; }\n",
     "#tooltip dl { display: grid; grid-template-columns: auto 1fr; gap: .1rem .6rem; margin: .3rem 0 0; }\n",
