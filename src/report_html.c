@@ -1,18 +1,21 @@
 /* report_html.c — DIR/report.html, written directly in C: the page's parts in order
  * (head with the style sheet, summary, controls, SVG map, legend, tables, the data as
- * JSON, the script), each by one function. The style sheet and the script are constant
- * strings at the end of this file; everything that varies is escaped on the way out.
+ * JSON, the script), each by one function; at the end, what narvaro check writes into
+ * a finished page (the rules block of the summary, between two comments made for it).
+ * The style sheet and the script are constant strings (report_html_assets.c), the map's
+ * path data is report_html_svg.c's; everything that varies is escaped on the way out.
  *
  * Numbers are printed under a private "C" locale (as report.c does); the texts of the
  * page use the language's own decimal and thousands separators, which this file makes
- * itself rather than trusting the process's locale. */
+ * itself rather than trusting the process's locale. People are printed as the CSVs print
+ * them (report.h), so that the page and municipalities.csv agree to the digit. */
 #include "report_html.h"
-#include "report_html_int.h"
 
 #include "attributes.h"
 #include "classes.h"
 #include "mapdata.h"
 #include "report.h"
+#include "report_html_int.h"
 #include "symbols.h"
 #include "textin.h"
 
