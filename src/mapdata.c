@@ -439,7 +439,7 @@ static nv_status load_counties(nv_map_data *d, sqlite3 *db, nv_error *err)
     return NV_OK;
 }
 
-static int type_symbol(const char *type)
+int nv_mapdata_office_type(const char *type)
 {
     static const char *const words[] = {"staffed", "booked", "servicekontor", "cooperation", "agreement"};
     for (int k = 0; type && k < 5; k++)
@@ -603,7 +603,7 @@ static nv_status load_offices(nv_map_data *d, sqlite3 *db, const char *where, in
         o->x = sqlite3_column_double(st, 0);
         o->y = sqlite3_column_double(st, 1);
         const char *type = (const char *)sqlite3_column_text(st, 2);
-        o->type = type_symbol(type);
+        o->type = nv_mapdata_office_type(type);
         if (as_closed)
             o->type = NV_OFFICE_CLOSED;
         int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 3));

@@ -58,6 +58,10 @@ enum { NV_OFFICE_STAFFED = 0, NV_OFFICE_BOOKED = 1, NV_OFFICE_SERVICE = 2, NV_OF
        NV_OFFICE_AGREEMENT = 4, NV_OFFICE_OTHER = 5, NV_OFFICE_CLOSED = 6, NV_OFFICE_TYPES = 7 };
 #define NV_MAP_MAX_TIERS 16
 
+/* The symbol type of a location's type word ("cooperation": NV_OFFICE_COOP; NULL or an
+ * unknown word: NV_OFFICE_OTHER), as the maps draw it. */
+int nv_mapdata_office_type(const char *type);
+
 typedef struct nv_map_office {
     double x, y;               /* CRS metres */
     int type;                  /* an NV_OFFICE_ type; closed: an office of a comparison's before

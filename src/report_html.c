@@ -610,23 +610,24 @@ static int county_index(const nv_report_html_run *run, const char *lanskod)
     return -1;
 }
 
+/* The shapes of symbols.c, centred on (0, 0) in user units (a dot's radius is 450, 4.5
+ * km on the map of the nation): a dot, a ring, a square, a triangle, diamonds, and the
+ * closed office's cross. Placed with a transform, which the script scales on zoom. */
+static const char *const SYMBOL_D[NV_OFFICE_TYPES] = {
+    "M-450 0a450 450 0 1 0 900 0a450 450 0 1 0-900 0z", "M-450 0a450 450 0 1 0 900 0a450 450 0 1 0-900 0z",
+    "M-405-405h810v810h-810z", "M0-585l518 923h-1036z", "M0-563l563 563-563 563-563-563z",
+    "M0-563l563 563-563 563-563-563z", "M-428-428l856 856m0-856l-856 856"};
+
 static void office_symbol(writer *w, const nv_rh_frame *f, const nv_office_result *o, const measure *ms)
 {
-    int type = !o->type || strcmp(o->type, "staffed") == 0 ? NV_OFFICE_STAFFED
-               : strcmp(o->type, "booked") == 0        ? NV_OFFICE_BOOKED
-                                                       : NV_OFFICE_OTHER;
+    /* A row without a type is a staffed office (offices.h). */
+    int type = o->type ? nv_mapdata_office_type(o->type) : NV_OFFICE_STAFFED;
     long X = nv_rh_ux(f, o->x), Y = nv_rh_uy(f, o->y);
-    if (type == 2)
-        putf(w, "<path class=\"of of-other\" data-x=\"%ld\" data-y=\"%ld\" d=\"M%ld %ldl560 560-560 560-560-560z\" "
-                "fill=\"#%06x\" stroke=\"#%06x\"",
-             X, Y, X, Y - 560, ms->sym_fill[type], ms->sym_stroke[type]);
-    else
-        putf(w, "<circle class=\"of of-%s\" cx=\"%ld\" cy=\"%ld\" r=\"450\" fill=\"#%06x\" stroke=\"#%06x\"",
-             nv_symbols_name(type), X, Y, ms->sym_fill[type], ms->sym_stroke[type]);
-    put(w, "><title>");
+    putf(w, "<path class=\"of of-%s\" data-x=\"%ld\" data-y=\"%ld\" transform=\"translate(%ld %ld)\" d=\"%s\" "
+            "fill=\"#%06x\" stroke=\"#%06x\"><title>",
+         nv_symbols_name(type), X, Y, X, Y, SYMBOL_D[type], ms->sym_fill[type], ms->sym_stroke[type]);
     html(w, o->name && *o->name ? o->name : o->office_id);
-    put(w, "</title></");
-    put(w, type == 2 ? "path>" : "circle>");
+    put(w, "</title></path>");
 }
 
 /* The map: a path per municipality, the offices of the plan shown on top. */
@@ -677,9 +678,9 @@ static nv_status map_svg(page *pg, nv_error *err)
             long X = nv_rh_ux(&pg->f, o->x), Y = nv_rh_uy(&pg->f, o->y);
             put(w, "<g class=\"of-closed\">");
             for (int layer = 0; layer < 2; layer++)
-                putf(w, "<path class=\"cl %s\" data-x=\"%ld\" data-y=\"%ld\" d=\"M%ld %ldl900 900m0 -900l-900 900\" "
+                putf(w, "<path class=\"cl %s\" data-x=\"%ld\" data-y=\"%ld\" transform=\"translate(%ld %ld)\" d=\"%s\" "
                         "stroke=\"#%06x\"/>",
-                     layer ? "cl-x" : "cl-halo", X, Y, X - 450, Y - 450, layer ? ink : halo);
+                     layer ? "cl-x" : "cl-halo", X, Y, X, Y, SYMBOL_D[NV_OFFICE_CLOSED], layer ? ink : halo);
             put(w, "<title>");
             html(w, o->name && *o->name ? o->name : o->office_id);
             putf(w, " (%s)</title></g>\n", tr(w, "stängs", "closed"));
@@ -708,10 +709,11 @@ static void legend(page *pg)
     for (int t = 0; t < NV_OFFICE_CLOSED; t++) {
         if (!m->sym_count[t])
             continue;
-        putf(w, "<li><svg width=\"14\" height=\"14\" viewBox=\"-7 -7 14 14\" aria-hidden=\"true\">%s fill=\"#%06x\" "
-                "stroke=\"#%06x\" stroke-width=\"%s\"/></svg>%s <span class=\"n\">(%d)</span></li>",
-             t == NV_OFFICE_OTHER ? "<path d=\"M0 -6l6 6-6 6-6-6z\"" : "<circle r=\"4.5\"", m->sym_fill[t],
-             m->sym_stroke[t], t == NV_OFFICE_BOOKED ? "2.4" : "1", nv_symbols_label(t, w->lang), m->sym_count[t]);
+        putf(w, "<li><svg width=\"14\" height=\"14\" viewBox=\"-700 -700 1400 1400\" aria-hidden=\"true\"><path d=\"%s\" "
+                "fill=\"#%06x\" stroke=\"#%06x\" stroke-width=\"%s\" vector-effect=\"non-scaling-stroke\"/></svg>%s "
+                "<span class=\"n\">(%d)</span></li>",
+             SYMBOL_D[t], m->sym_fill[t], m->sym_stroke[t], t == NV_OFFICE_BOOKED || t == NV_OFFICE_AGREEMENT ? "2.4" : "1",
+             nv_symbols_label(t, w->lang), m->sym_count[t]);
     }
     if (pg->n_closed) {
         unsigned halo, ink;

@@ -122,6 +122,14 @@ def every_form_of_presence():
     cells = re.findall(r'data-v="([^"]*)"', row.group(1)) if row else []
     km = f"{float(heby['nearest_presence_km']):.1f}"
     check(heby["locations"] in cells and km in cells, f"Heby's row has its locations and nearest presence ({cells})")
+    # Each form of presence has the PNG map's symbol: cooperation a triangle, not a dot.
+    offices = read_csv(os.path.join(out, "offices.csv"))
+    coop_rows = [o for o in offices if o["type"] == "cooperation" and o["status"] in ("placed", "snapped")]
+    triangles = re.findall(r'<path class="of of-cooperation"[^>]* d="M0-585l518 923h-1036z"', text)
+    check(len(coop_rows) > 90 and len(triangles) == len(coop_rows),
+          f"every cooperation arrangement is a triangle ({len(triangles)} of {len(coop_rows)})")
+    check(re.search(r'<li><svg[^>]*><path d="M0-585l518 923h-1036z"[^<]*</svg>Samarbete', text) is not None,
+          "the legend shows the triangle for Samarbete")
 
 
 def presence_colors():

@@ -176,7 +176,7 @@ def closed_offices_on_the_compare_map():
         # Zooming sizes the crosses as it sizes the other symbols (not with the map).
         b.js("var s=document.getElementById('measure'); s.value='0'; s.dispatchEvent(new Event('change'))")
         size = ("[document.querySelector('#closed g.of-closed').getBoundingClientRect().width,"
-                "document.querySelector('#offices circle.of').getBoundingClientRect().width]")
+                "document.querySelector('#offices path.of').getBoundingClientRect().width]")
         x0, o0 = b.js(size)
         b.js("var z=document.getElementById('zoom'); z.value='01'; z.dispatchEvent(new Event('change'))")
         x1, o1 = b.js(size)
