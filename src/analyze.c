@@ -12,7 +12,7 @@ const char *nv_analyze_data_dir(void)
     return nv_plan_data_dir();
 }
 
-nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
+nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals, nv_pg_outcome *pg,
                          nv_diags *diags, nv_error *err)
 {
     nv_session *s = NULL;
@@ -36,6 +36,9 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
     }
     if ((st = nv_evaluation_write(s, e, tmp, err)) == NV_OK)
         st = nv_outdir_publish(tmp, opts->out_dir, err);
+    nv_pg_outcome pg_out;
+    if (st == NV_OK && (st = nv_evaluation_store_pg(s, e, &pg_out, err)) == NV_OK && pg)
+        *pg = pg_out;
     if (st == NV_OK && totals) {
         *totals = *nv_evaluation_summary(e);
         totals->boundaries = totals->layer = totals->crs = NULL;

@@ -20,8 +20,10 @@ typedef struct nv_analyze_options {
 const char *nv_analyze_data_dir(void);
 
 /* Runs the analysis. On success *totals (optional) gets the national counts; its string
- * fields are NULL. Returns NV_ERR_INPUT for bad input (details in err and diags). */
-nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
+ * fields are NULL. With opts->session.postgis the run is also written there, after the
+ * folder, and *pg (optional) says where. Returns NV_ERR_INPUT for bad input (details in
+ * err and diags). */
+nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals, nv_pg_outcome *pg,
                          nv_diags *diags, nv_error *err);
 
 #endif

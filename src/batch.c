@@ -4,6 +4,7 @@
 #include "report.h"
 #include "report_html.h"
 #include "rules.h"
+#include "sheets.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 enum { ROW_DONE, ROW_SKIPPED, ROW_FAILED };
+enum { PG_NONE, PG_WRITTEN, PG_ALREADY };
 
 /* One plan's line in plans.csv. */
 typedef struct row {
@@ -32,6 +34,7 @@ typedef struct row {
     char error[1024];
     nv_diags *diags;         /* this plan's diagnostics, merged in plan order at the end */
     char digest[65];
+    int pg;                  /* PG_*: what became of it in the session's PostGIS database */
     long offices, with_office, without_office, with_presence, without_presence;
     double population, within[NV_MAX_RADII], mean_km;
 } row;
@@ -47,10 +50,11 @@ typedef struct batch {
     pthread_mutex_t lock;
 } batch;
 
-static int ends_with_csv(const char *name)
+/* A plan: a CSV file or a workbook (.xlsx, .xls, .ods). */
+static int is_plan_name(const char *name)
 {
     size_t n = strlen(name);
-    return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
+    return (n > 4 && strcasecmp(name + n - 4, ".csv") == 0) || nv_sheets_is_workbook(name);
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -102,7 +106,7 @@ static int folder_plan(const char *dir, char ***files, size_t *n, nv_diags *diag
         if (strcmp(de->d_name, "summary.json") == 0 || strcmp(de->d_name, ".narvaro-batch.lock") == 0 ||
             strcmp(de->d_name, "plans.csv") == 0)
             is_result = 1;
-        if (de->d_name[0] == '.' || !ends_with_csv(de->d_name))
+        if (de->d_name[0] == '.' || !is_plan_name(de->d_name))
             continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 8;
@@ -166,9 +170,9 @@ static nv_status list_plans(batch *bt, nv_diags *diags, nv_error *err)
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
             break;
         }
-        if (is_dir && n_files == 0 && ends_with_csv(de->d_name))
+        if (is_dir && n_files == 0 && is_plan_name(de->d_name))
             nv_diags_add(diags, NV_WARNING, path, 0, "is a folder without CSV files; skipped, not a plan");
-        if (is_dir ? n_files == 0 : !ends_with_csv(de->d_name) || !plan_file(path, diags)) {
+        if (is_dir ? n_files == 0 : !is_plan_name(de->d_name) || !plan_file(path, diags)) {
             free(path);
             continue;
         }
@@ -205,7 +209,8 @@ static nv_status list_plans(batch *bt, nv_diags *diags, nv_error *err)
         r->n_files = n_files;
         r->violations = -1;
         bt->n++;
-        if (!(r->name = strndup(de->d_name, strlen(de->d_name) - (is_dir ? 0 : 4)))) {
+        const char *dot = is_dir ? NULL : strrchr(de->d_name, '.');
+        if (!(r->name = strndup(de->d_name, dot ? (size_t)(dot - de->d_name) : strlen(de->d_name)))) {
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
             break;
         }
@@ -213,7 +218,8 @@ static nv_status list_plans(batch *bt, nv_diags *diags, nv_error *err)
     closedir(d);
     if (st == NV_OK && bt->n == 0)
         st = nv_error_set(err, NV_ERR_INPUT, bt->o->plans_dir, 0,
-                          "holds no plan (*.csv, or a subfolder of CSV files for a plan of several files)");
+                          "holds no plan (*.csv, *.xlsx, *.xls, *.ods, or a subfolder of such files for a plan "
+                          "of several files)");
     if (bt->n > 1)
         qsort(bt->rows, bt->n, sizeof *bt->rows, cmp_row);
     return st;
@@ -327,8 +333,15 @@ static void run_one(batch *bt, row *r, nv_offices_cache *cache)
     const char *const *files = (const char *const *)r->files;
     nv_status st = nv_session_digest(bt->s, files, r->n_files, r->digest, &err);
     if (st == NV_OK && !bt->o->force && read_result(bt, r, dir, r->digest)) {
-        r->status = ROW_SKIPPED;
-        return;
+        /* Current on disk; with a PostGIS database it must be there too, else it runs
+         * again to be written there. */
+        long id = 0;
+        if (nv_session_has_pg(bt->s) && (st = nv_session_find_pg(bt->s, r->digest, &id, &err)) == NV_OK && id)
+            r->pg = PG_ALREADY;
+        if (st == NV_OK && (!nv_session_has_pg(bt->s) || id)) {
+            r->status = ROW_SKIPPED;
+            return;
+        }
     }
     nv_evaluation *e = NULL;
     char *tmp = NULL;
@@ -340,6 +353,9 @@ static void run_one(batch *bt, row *r, nv_offices_cache *cache)
         st = nv_evaluation_write(bt->s, e, tmp, &err);
     if (st == NV_OK)
         st = nv_outdir_publish(tmp, dir, &err);
+    nv_pg_outcome pg = {0, 0};
+    if (st == NV_OK && (st = nv_evaluation_store_pg(bt->s, e, &pg, &err)) == NV_OK && pg.run_id)
+        r->pg = pg.already ? PG_ALREADY : PG_WRITTEN;
     if (st == NV_OK) {
         fill_row(bt, r, nv_evaluation_summary(e));
         r->status = ROW_DONE;
@@ -546,6 +562,26 @@ static nv_status write_report(const batch *bt, const nv_session_options *so, nv_
     return st;
 }
 
+/* results.xlsx with plans.csv as its sheet, written beside and renamed into place. */
+static nv_status write_plans_xlsx(const batch *bt, nv_error *err)
+{
+    static const char *const sheets[] = {"plans"};
+    char tmp[128], from[4200], to[4200];
+    /* Not ".results.xlsx.tmp…": GDAL reads a ".xlsx." inside a path as a way into the archive. */
+    snprintf(tmp, sizeof tmp, ".results.tmp-%ld.xlsx", (long)getpid()); /* a leftover to remove_leftovers */
+    snprintf(from, sizeof from, "%s/%s", bt->o->out_dir, tmp);
+    snprintf(to, sizeof to, "%s/results.xlsx", bt->o->out_dir);
+    unlink(from);
+    nv_status st = nv_session_write_xlsx(bt->s, bt->o->out_dir, tmp, sheets, 1, err);
+    if (st != NV_OK || access(from, F_OK) != 0) /* failed, or the session writes no workbook */
+        return st;
+    if (rename(from, to) != 0) {
+        unlink(from);
+        return nv_error_set(err, NV_ERR_FAIL, to, 0, "cannot move into place: %s", strerror(errno));
+    }
+    return NV_OK;
+}
+
 nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals *totals, nv_diags *diags,
                        nv_error *err)
 {
@@ -581,6 +617,10 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
     }
     nv_outdir_remove_stale_in(o->out_dir); /* what killed batches left */
     nv_session_radii(s, &bt.radii);
+    /* A PostGIS database that cannot be reached fails the batch once, not every plan. */
+    long probe;
+    if (nv_session_has_pg(s) && (st = nv_session_find_pg(s, "", &probe, err)) != NV_OK)
+        goto done;
     for (size_t i = 0; i < bt.n; i++)
         if (!(bt.rows[i].diags = nv_diags_create())) {
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
@@ -622,6 +662,8 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
         } else {
             totals->done++;
         }
+        totals->pg_written += r->pg == PG_WRITTEN;
+        totals->pg_already += r->pg == PG_ALREADY;
     }
     /* batch --rule: the violations of each plan's result, as narvaro check counts them. */
     for (size_t i = 0; o->n_rules && i < bt.n && st == NV_OK; i++) {
@@ -636,7 +678,7 @@ nv_status nv_batch_run(nv_session *s, const nv_batch_options *o, nv_batch_totals
     }
     if (st != NV_OK)
         goto done;
-    if ((st = write_plans_csv(&bt, err)) != NV_OK)
+    if ((st = write_plans_csv(&bt, err)) != NV_OK || (st = write_plans_xlsx(&bt, err)) != NV_OK)
         goto done;
     const nv_session_options *so = nv_session_options_of(s);
     if (!so->tables_only && !so->no_report && (st = write_report(&bt, so, err)) != NV_OK)

@@ -24,6 +24,8 @@ typedef struct nv_batch_options {
 
 typedef struct nv_batch_totals {
     size_t plans, done, skipped, failed;
+    size_t pg_written, pg_already;   /* with the session's PostGIS database: runs written there,
+                                      * and runs found there already (not written again) */
 } nv_batch_totals;
 
 /* Runs the batch. Each failed plan's problems go to diags (in plan order), with the

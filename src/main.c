@@ -53,6 +53,7 @@ static const char INPUT_HELP[] =
     "  --encoding E          UTF-8 or CP1252 (default: detected)\n"
     "  --lat COL, --lon COL  latitude/longitude columns (default: found by header)\n"
     "  --id-column COL       office id column (default: found by header)\n"
+    "  --sheet NAME          the sheet of .xlsx, .xls or .ods plans (default: the first)\n"
     "  --places SRC          gazetteer for rows with a town and no coordinates: a CSV\n"
     "                        with a name, lat/lon (or x/y) and optionally a kommunkod,\n"
     "                        or any OGR point layer\n"
@@ -109,12 +110,13 @@ static const char ANALYZE_HELP[] =
     "%s"
     "Output:\n"
     "  --out DIR             result folder: municipalities.csv, counties.csv,\n"
-    "                        offices.csv, summary.json, narvaro.sqlite. Written beside\n"
-    "                        DIR and swapped in at the end: a failed run leaves an\n"
-    "                        earlier result untouched.\n"
+    "                        offices.csv, results.xlsx, summary.json, narvaro.sqlite.\n"
+    "                        Written beside DIR and swapped in at the end: a failed\n"
+    "                        run leaves an earlier result untouched.\n"
     "  --no-maps             do not draw DIR/maps/presence.png (the map spec presence\n"
     "                        of the maps folder, $NARVARO_MAPS; see narvaro render)\n"
     "  --tables-only         CSV and JSON only: no narvaro.sqlite, no map\n"
+    "%s"
     "  -q, --quiet           no warnings or totals, only errors\n"
     "  -h, --help            this help\n"
     "\n"
@@ -139,6 +141,7 @@ static const char COMPARE_HELP[] =
     "  --out DIR             the comparison folder, written whole or not at all\n"
     "  --no-maps             no maps in before/ and after/\n"
     "  --top N               rows of the ranking printed (default 10)\n"
+    "%s"
     "  -q, --quiet           no warnings or totals, only errors\n"
     "  -h, --help            this help\n"
     "\n"
@@ -164,11 +167,22 @@ static const char BATCH_HELP[] =
     "  --no-maps             no map in each result\n"
     "  --rule EXPR           a narvaro check rule (repeatable): plans.csv and\n"
     "                        report.html get each plan's number of violations\n"
+    "%s"
     "  -q, --quiet           no progress bar, warnings or totals, only errors\n"
     "  -h, --help            this help\n"
     "\n"
     "Exit status: 0 when every plan is done or current, 2 when a plan was bad input\n"
     "(the others are written), 1 on other failures.\n";
+
+/* The output options analyze, compare and batch share (output_option). */
+static const char OUTPUT_HELP[] =
+    "  --no-xlsx             no results.xlsx (the CSV tables as one Excel workbook)\n"
+    "  --db-format F         sqlite (default: narvaro.sqlite, SpatiaLite) or gpkg\n"
+    "                        (narvaro.gpkg, GeoPackage); compare.sqlite or compare.gpkg\n"
+    "  --postgis CONN        also write the run into a shared PostGIS database, schema\n"
+    "                        narvaro (GDAL's syntax: \"PG:host=H dbname=D user=U\");\n"
+    "                        a run already there (same manifest digest) is not written\n"
+    "                        again\n";
 
 static const char MAIN_HELP[] =
     "Usage: narvaro COMMAND [OPTIONS]\n"
@@ -194,13 +208,21 @@ enum {
     OPT_BOUNDARIES_ENCODING,
     OPT_OFFICES_CRS, OPT_DELIMITER, OPT_ENCODING, OPT_LAT, OPT_LON, OPT_ID_COLUMN,
     OPT_CRS, OPT_SNAP_KM, OPT_POPULATION, OPT_POPULATION_CRS, OPT_POPULATION_LAYER,
-    OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS,
+    OPT_POPULATION_COLUMN, OPT_RADIUS_KM, OPT_THREADS, OPT_SHEET,
     OPT_PLACES, OPT_PLACES_NAME_FIELD, OPT_PRESENCE_ORDER, OPT_OFFICE_TYPES, OPT_ATTRIBUTES,
     OPT_NO_REPORT, OPT_LANG,
     /* command-specific */
     OPT_OFFICES, OPT_OUT, OPT_NO_MAPS, OPT_TOP, OPT_JOBS, OPT_FORCE, OPT_TABLES_ONLY, OPT_BASE, OPT_PLAN,
-    OPT_RULE
+    OPT_RULE,
+    /* OUTPUT_LONGOPTS */
+    OPT_NO_XLSX, OPT_DB_FORMAT, OPT_POSTGIS
 };
+
+/* The long options of OUTPUT_HELP. */
+#define OUTPUT_LONGOPTS                                                        \
+    {"no-xlsx", no_argument, NULL, OPT_NO_XLSX},                              \
+    {"db-format", required_argument, NULL, OPT_DB_FORMAT},                    \
+    {"postgis", required_argument, NULL, OPT_POSTGIS}
 
 /* The long options analyze, compare and batch share (INPUT_HELP). */
 #define INPUT_LONGOPTS                                                         \
@@ -217,6 +239,7 @@ enum {
     {"lat", required_argument, NULL, OPT_LAT},                                \
     {"lon", required_argument, NULL, OPT_LON},                                \
     {"id-column", required_argument, NULL, OPT_ID_COLUMN},                    \
+    {"sheet", required_argument, NULL, OPT_SHEET},                            \
     {"crs", required_argument, NULL, OPT_CRS},                                \
     {"snap-km", required_argument, NULL, OPT_SNAP_KM},                        \
     {"population", required_argument, NULL, OPT_POPULATION},                  \
@@ -310,6 +333,7 @@ static int input_option(int c, const char *arg, nv_session_options *o, int *rc)
     case OPT_LAT: o->offices.lat_column = arg; return 1;
     case OPT_LON: o->offices.lon_column = arg; return 1;
     case OPT_ID_COLUMN: o->offices.id_column = arg; return 1;
+    case OPT_SHEET: o->offices.sheet = arg; return 1;
     case OPT_PLACES: o->places.source = arg; return 1;
     case OPT_PLACES_NAME_FIELD: o->places.name_field = arg; return 1;
     case OPT_PRESENCE_ORDER: o->presence_order = arg; return 1;
@@ -464,6 +488,25 @@ static int check_out_dir(const char *dir)
     return 0;
 }
 
+/* Handles an option of OUTPUT_LONGOPTS; returns 1 if c was one. *rc is set when its
+ * value is bad. */
+static int output_option(int c, const char *arg, nv_session_options *o, int *rc)
+{
+    switch (c) {
+    case OPT_NO_XLSX: o->no_xlsx = 1; return 1;
+    case OPT_DB_FORMAT:
+        if (strcmp(arg, "sqlite") == 0 || strcmp(arg, "spatialite") == 0)
+            o->db_format = NV_DB_SQLITE;
+        else if (strcmp(arg, "gpkg") == 0 || strcmp(arg, "geopackage") == 0)
+            o->db_format = NV_DB_GPKG;
+        else
+            *rc = usage_error("--db-format '%s': give sqlite (SpatiaLite) or gpkg (GeoPackage)", arg);
+        return 1;
+    case OPT_POSTGIS: o->postgis = arg; return 1;
+    default: return 0;
+    }
+}
+
 /* The getopt cases every command ends with: bad options and values. */
 static int option_error(int c, char **argv)
 {
@@ -541,10 +584,23 @@ static void print_population(const nv_run_summary *t)
                t->population_points_far, people(t->population_far, b, sizeof b));
 }
 
+/* Where --postgis put a run. */
+static void print_pg(const nv_pg_outcome *pg, const char *which)
+{
+    if (!pg->run_id)
+        return;
+    if (pg->already)
+        printf("PostGIS: %s%sis already there as run %ld (same manifest digest): not written again\n",
+               which ? which : "the run", " ", pg->run_id);
+    else
+        printf("PostGIS: %s written as run %ld (narvaro.runs)\n", which ? which : "the run", pg->run_id);
+}
+
 static int cmd_analyze(int argc, char **argv)
 {
     static const struct option longopts[] = {
         INPUT_LONGOPTS,
+        OUTPUT_LONGOPTS,
         {"offices", required_argument, NULL, OPT_OFFICES},
         {"out", required_argument, NULL, OPT_OUT},
         {"no-maps", no_argument, NULL, OPT_NO_MAPS},
@@ -563,7 +619,7 @@ static int cmd_analyze(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         if (optarg && (rc = check_value(c, optarg, longopts, OPT_OFFICES, seen, sizeof seen)) != 0)
             goto done;
-        if (input_option(c, optarg, &o.session, &rc)) {
+        if (input_option(c, optarg, &o.session, &rc) || output_option(c, optarg, &o.session, &rc)) {
             if (rc)
                 goto done;
             continue;
@@ -574,7 +630,7 @@ static int cmd_analyze(int argc, char **argv)
         case OPT_NO_MAPS: o.session.no_maps = 1; break;
         case OPT_TABLES_ONLY: o.session.tables_only = 1; break;
         case 'q': quiet = 1; break;
-        case 'h': printf(ANALYZE_HELP, nv_analyze_data_dir(), INPUT_HELP); goto done;
+        case 'h': printf(ANALYZE_HELP, nv_analyze_data_dir(), INPUT_HELP, OUTPUT_HELP); goto done;
         default: rc = option_error(c, argv); goto done;
         }
     }
@@ -596,7 +652,8 @@ static int cmd_analyze(int argc, char **argv)
     nv_diags *diags = nv_diags_create();
     nv_error err = {0};
     nv_run_summary t;
-    nv_status st = nv_analyze_run(&o, &t, diags, &err);
+    nv_pg_outcome pg = {0, 0};
+    nv_status st = nv_analyze_run(&o, &t, &pg, diags, &err);
     print_diags(diags, quiet);
     nv_diags_destroy(diags);
     if (st != NV_OK) {
@@ -617,6 +674,7 @@ static int cmd_analyze(int argc, char **argv)
             printf("%d offices snapped to the nearest municipality, %d rejected (see offices.csv)\n",
                    t.offices_snapped, t.offices_rejected);
         printf("results in %s/\n", o.out_dir);
+        print_pg(&pg, NULL);
     }
 done:
     free(files);
@@ -638,6 +696,7 @@ static int cmd_compare(int argc, char **argv)
 {
     static const struct option longopts[] = {
         INPUT_LONGOPTS,
+        OUTPUT_LONGOPTS,
         {"out", required_argument, NULL, OPT_OUT},
         {"no-maps", no_argument, NULL, OPT_NO_MAPS},
         {"top", required_argument, NULL, OPT_TOP},
@@ -659,7 +718,7 @@ static int cmd_compare(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         if (optarg && (rc = check_value(c, optarg, longopts, 0, seen, sizeof seen)) != 0)
             return rc;
-        if (input_option(c, optarg, &so, &rc)) {
+        if (input_option(c, optarg, &so, &rc) || output_option(c, optarg, &so, &rc)) {
             if (rc)
                 return rc;
             continue;
@@ -681,7 +740,7 @@ static int cmd_compare(int argc, char **argv)
                 return usage_error("--top '%s': give a number of rows", optarg);
             break;
         case 'q': quiet = 1; break;
-        case 'h': printf(COMPARE_HELP, INPUT_HELP); return 0;
+        case 'h': printf(COMPARE_HELP, INPUT_HELP, OUTPUT_HELP); return 0;
         default: return option_error(c, argv);
         }
     }
@@ -735,6 +794,9 @@ static int cmd_compare(int argc, char **argv)
         st = nv_compare_write(s, before, after, tmp, &t, changes, ranking, &n_ranked, &err);
     if (st == NV_OK)
         st = nv_outdir_publish(tmp, out_dir, &err);
+    nv_pg_outcome pg_before = {0, 0}, pg_after = {0, 0};
+    if (st == NV_OK && (st = nv_evaluation_store_pg(s, before, &pg_before, &err)) == NV_OK)
+        st = nv_evaluation_store_pg(s, after, &pg_after, &err);
     print_diags(diags, quiet);
     if (st != NV_OK) {
         rc = report_failure(st, &err, out_dir);
@@ -778,8 +840,10 @@ static int cmd_compare(int argc, char **argv)
                        isfinite(ch->person_km_added) ? ch->person_km_added : 0.0);
             }
         }
-        printf("results in %s/ (changes.csv, ranking.csv, summary.json, compare.sqlite%s, before/, after/)\n",
-               out_dir, so.no_maps ? "" : ", maps/");
+        printf("results in %s/ (changes.csv, ranking.csv, summary.json, compare.%s%s, before/, after/)\n",
+               out_dir, nv_store_format_ext(so.db_format), so.no_maps ? "" : ", maps/");
+        print_pg(&pg_before, "the base plan");
+        print_pg(&pg_after, "the new plan");
     }
     if (tmp) {
         struct stat sb;
@@ -831,6 +895,7 @@ static int cmd_batch(int argc, char **argv)
 {
     static const struct option longopts[] = {
         INPUT_LONGOPTS,
+        OUTPUT_LONGOPTS,
         {"out", required_argument, NULL, OPT_OUT},
         {"no-maps", no_argument, NULL, OPT_NO_MAPS},
         {"jobs", required_argument, NULL, OPT_JOBS},
@@ -851,7 +916,7 @@ static int cmd_batch(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
         if (optarg && (rc = check_value(c, optarg, longopts, 0, seen, sizeof seen)) != 0)
             return rc;
-        if (input_option(c, optarg, &so, &rc)) {
+        if (input_option(c, optarg, &so, &rc) || output_option(c, optarg, &so, &rc)) {
             if (rc)
                 return rc;
             continue;
@@ -876,7 +941,7 @@ static int cmd_batch(int argc, char **argv)
             break;
         }
         case 'q': quiet = 1; break;
-        case 'h': printf(BATCH_HELP, INPUT_HELP); return 0;
+        case 'h': printf(BATCH_HELP, INPUT_HELP, OUTPUT_HELP); return 0;
         default: return option_error(c, argv);
         }
     }
@@ -903,7 +968,7 @@ static int cmd_batch(int argc, char **argv)
     nv_diags *diags = nv_diags_create();
     nv_error err = {0};
     nv_session *s = NULL;
-    nv_batch_totals t = {0, 0, 0, 0};
+    nv_batch_totals t = {0, 0, 0, 0, 0, 0};
     nv_status st = nv_session_open(&so, &s, diags, &err);
     if (st == NV_OK)
         st = nv_batch_run(s, &bo, &t, diags, &err);
@@ -917,6 +982,9 @@ static int cmd_batch(int argc, char **argv)
     if (!quiet && t.plans)
         printf("%zu plans: %zu done, %zu skipped (inputs unchanged), %zu failed; plans.csv in %s/\n", t.plans,
                t.done, t.skipped, t.failed, bo.out_dir);
+    if (!quiet && so.postgis && t.plans)
+        printf("PostGIS: %zu runs written, %zu already there (same manifest digest): not written again\n",
+               t.pg_written, t.pg_already);
     nv_session_close(s);
     nv_diags_destroy(diags);
     return rc;

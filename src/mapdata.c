@@ -688,9 +688,9 @@ static nv_status load_population(nv_map_data *d, sqlite3 *db, nv_error *err)
 static nv_status load_run(nv_map_data *d, sqlite3 *db, nv_error *err)
 {
     static const char sql[] =
-        "SELECT boundaries, office_files, crs, illustrative, narvaro_version FROM runs ORDER BY fid DESC LIMIT 1";
+        "SELECT boundaries, office_files, analysis_crs, illustrative, narvaro_version FROM runs ORDER BY fid DESC LIMIT 1";
     static const char sql_compare[] =
-        "SELECT boundaries, office_files_after, crs, illustrative_after, narvaro_version, office_files_before,"
+        "SELECT boundaries, office_files_after, analysis_crs, illustrative_after, narvaro_version, office_files_before,"
         " illustrative_before FROM comparison ORDER BY fid DESC LIMIT 1";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, d->compare ? sql_compare : sql, -1, &st, NULL) != SQLITE_OK)

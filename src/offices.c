@@ -12,6 +12,7 @@
 #include "offices.h"
 
 #include "csvbuf.h"
+#include "sheets.h"
 #include "textin.h"
 #include "tiers.h"
 
@@ -1263,13 +1264,38 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         return nv_error_set(err, NV_ERR_INPUT, path, 0,
                             "a quote or a line break cannot be the delimiter; use ',', ';' or TAB");
 
-    if ((st = read_bytes(path, &raw, &raw_len, err)) != NV_OK)
+    /* A workbook becomes text for the same reader: its first sheet, or opts->sheet, with the
+     * sheet's rows as lines, so that messages say plan.xlsx:Blad1:17. */
+    char where_buf[1400];
+    const char *where = path;
+    if (nv_sheets_is_workbook(path)) {
+        char sheet[256];
+        if ((st = nv_sheets_read_text(path, opts->sheet, &text, &text_len, sheet, sizeof sheet, err)) != NV_OK)
+            goto done;
+        snprintf(where_buf, sizeof where_buf, "%s:%s", path, sheet);
+        where = where_buf;
+        snprintf(plan->encoding, sizeof plan->encoding, "workbook");
+        plan->delimiter = ';';
+    } else {
+        if ((st = read_bytes(path, &raw, &raw_len, err)) != NV_OK)
+            goto done;
+        if (nv_sheets_looks_like_workbook(raw, raw_len)) {
+            st = nv_error_set(err, NV_ERR_INPUT, path, 0,
+                              "is a workbook (Excel .xlsx/.xls or OpenDocument .ods), not a CSV file: give it its "
+                              "real extension (e.g. rename it to .xlsx) and narvaro reads its first sheet, or "
+                              "save it as CSV");
+            goto done;
+        }
+        if ((st = decode(&raw, raw_len, enc, &text, &text_len, plan->encoding, sizeof plan->encoding,
+                         path, diags, err)) != NV_OK)
+            goto done;
+        plan->delimiter = opts->delimiter ? opts->delimiter : nv_text_detect_delimiter(text, text_len);
+    }
+    if (opts->sheet && where == path) {
+        st = nv_error_set(err, NV_ERR_INPUT, path, 0, "--sheet %s: is no workbook (.xlsx, .xls or .ods)", opts->sheet);
         goto done;
-    if ((st = decode(&raw, raw_len, enc, &text, &text_len, plan->encoding, sizeof plan->encoding,
-                     path, diags, err)) != NV_OK)
-        goto done;
-    plan->delimiter = opts->delimiter ? opts->delimiter : nv_text_detect_delimiter(text, text_len);
-    if ((st = split_records(text, text_len, plan->delimiter, &recs, path, err)) != NV_OK)
+    }
+    if ((st = split_records(text, text_len, plan->delimiter, &recs, where, err)) != NV_OK)
         goto done;
     /* The records hold copies of every field: the file's bytes are not needed any more,
      * and for a plan of millions of rows they are hundreds of megabytes. */
@@ -1289,15 +1315,15 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     for (size_t i = first + 1; i < last; i++)
         data_rows += !recs.r[i].blank;
     if (first == recs.n) {
-        st = nv_error_set(err, NV_ERR_INPUT, path, 0,
+        st = nv_error_set(err, NV_ERR_INPUT, where, 0,
                           "has no data rows (the file is empty); a plan needs a header line and one "
                           "row per office");
         goto done;
     }
-    if ((st = read_header(&h, &recs.r[first], opts, path, diags, err)) != NV_OK)
+    if ((st = read_header(&h, &recs.r[first], opts, where, diags, err)) != NV_OK)
         goto done;
     if (data_rows == 0) {
-        st = nv_error_set(err, NV_ERR_INPUT, path, 0,
+        st = nv_error_set(err, NV_ERR_INPUT, where, 0,
                           "has no data rows, only the header (line %ld)%s; add one row per office",
                           h.line, last > first + 1 ? " and blank lines" : "");
         goto done;
@@ -1305,7 +1331,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
 
     ctx = opts->cache ? opts->cache->ctx : proj_context_create();
     if (!ctx) {
-        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory (PROJ context)");
+        st = nv_error_set(err, NV_ERR_FAIL, where, 0, "out of memory (PROJ context)");
         goto done;
     }
     proj_log_level(ctx, PJ_LOG_ERROR);
@@ -1315,7 +1341,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
                               : make_transform(ctx, from, analysis_crs);
     if (!to_analysis) {
         int e = proj_context_errno(ctx);
-        st = nv_error_set(err, NV_ERR_INPUT, path, 0,
+        st = nv_error_set(err, NV_ERR_INPUT, where, 0,
                           "cannot transform from %s to %s: %s; give %s as a CRS PROJ knows, such as "
                           "EPSG:3006",
                           from, analysis_crs,
@@ -1323,13 +1349,13 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
                           h.use_xy && opts->xy_crs ? "the x/y CRS" : "the analysis CRS");
         goto done;
     }
-    if (!add_source(plan, opts && opts->source_label ? opts->source_label : path, from, analysis_crs, h.use_xy)) {
-        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory");
+    if (!add_source(plan, opts && opts->source_label ? opts->source_label : where, from, analysis_crs, h.use_xy)) {
+        st = nv_error_set(err, NV_ERR_FAIL, where, 0, "out of memory");
         goto done;
     }
 
     struct reader rd = {
-        .path = path,
+        .path = where,
         .source = plan->sources[plan->n_sources - 1],
         .diags = diags,
         .delimiter = plan->delimiter,
@@ -1343,7 +1369,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     for (size_t i = first + 1; i < last; i++) {
         int problem = 0;
         if (read_row(plan, &rd, &recs.r[i], &problem) != NV_OK) {
-            st = nv_error_set(err, NV_ERR_FAIL, path, recs.r[i].line, "out of memory reading the plan");
+            st = nv_error_set(err, NV_ERR_FAIL, where, recs.r[i].line, "out of memory reading the plan");
             goto done;
         }
         record_free(&recs.r[i]); /* read_row copied what it keeps: the peak stays one copy */
@@ -1352,8 +1378,8 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         bad_rows += problem != 0;
     }
     if (bad_rows)
-        st = nv_error_set(err, NV_ERR_INPUT, path, 0, "%zu row%s of %s ha%s problems; see above",
-                          bad_rows, bad_rows == 1 ? "" : "s", path, bad_rows == 1 ? "s" : "ve");
+        st = nv_error_set(err, NV_ERR_INPUT, where, 0, "%zu row%s of %s ha%s problems; see above",
+                          bad_rows, bad_rows == 1 ? "" : "s", where, bad_rows == 1 ? "s" : "ve");
 
 done:
     if (st == NV_ERR_FAIL && plan)

@@ -1,4 +1,6 @@
 /* offices.h — office plans: CSV files read with libcsv, coordinates moved with PROJ.
+ * A workbook (.xlsx, .xls, .ods) is read through GDAL (sheets.h) into the same reader:
+ * one sheet, its rows as lines, messages as plan.xlsx:Blad1:17.
  *
  * A plan is the concatenation of one or more CSV files. Columns are found by header
  * name, in English or Swedish (office_id/Kontor-ID, name/Namn, type/Typ,
@@ -33,6 +35,7 @@ typedef struct nv_offices_options {
     const char *lat_column;     /* override header detection; NULL: detect */
     const char *lon_column;
     const char *id_column;
+    const char *sheet;          /* the sheet of a workbook plan (.xlsx, .xls, .ods); NULL: the first */
     const char *town_column;    /* override header detection of the town column; NULL: detect */
     nv_offices_cache *cache;    /* NULL: PROJ state made and freed by each read */
     const char *source_label;   /* the name the rows carry as their source (nv_office.source) instead

@@ -4,9 +4,11 @@
 #include "compare.h"
 #include "manifest.h"
 #include "mapspec.h"
+#include "pgstore.h"
 #include "render.h"
 #include "report.h"
 #include "report_html.h"
+#include "sheets.h"
 #include "store.h"
 
 #include <dirent.h>
@@ -329,6 +331,8 @@ struct nv_session {
     nv_areas *areas;
     nv_manifest *manifest;     /* the shared inputs, options and versions */
     nv_mapspec *map;           /* the presence map drawn with every result, or NULL */
+    nv_mapspec *style_specs[3]; /* presence, distance, difference: the maps whose classes the
+                                * QGIS styles take; NULL with tables only */
     hash_job population_hash;
     int population_fd;         /* the spooled copy of a piped population (nv_population_spool), or -1 */
     char population_spool[64]; /* its /proc/self/fd path */
@@ -388,6 +392,7 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
     add_option(m, "lat", o->offices.lat_column);
     add_option(m, "lon", o->offices.lon_column);
     add_option(m, "id_column", o->offices.id_column);
+    add_option(m, "sheet", o->offices.sheet);
     add_option(m, "population_crs", o->population.crs);
     add_option(m, "population_layer", o->population.layer);
     add_option(m, "population_column", o->population.population_column);
@@ -396,9 +401,12 @@ static nv_status build_manifest(nv_session *s, nv_error *err)
     add_option(m, "places_name_field", o->places.name_field);
     /* The report is an output too: a result without one (or in another language) is
      * not current for a batch that wants one. */
-    snprintf(buf, sizeof buf, "%s%s%s", o->tables_only ? "tables" : "tables,database", !o->tables_only && !o->no_maps ? ",map" : "",
+    snprintf(buf, sizeof buf, "tables%s%s%s%s", o->tables_only || o->no_xlsx ? "" : ",xlsx",
+             o->tables_only ? "" : ",database", !o->tables_only && !o->no_maps ? ",map" : "",
              !o->tables_only && !o->no_report ? (o->lang == NV_LANG_EN ? ",report-en" : ",report") : "");
     add_option(m, "outputs", buf);
+    if (o->db_format == NV_DB_GPKG)
+        add_option(m, "db_format", "gpkg");
     const char *const *files = nv_boundaries_files(s->b);
     nv_status st = NV_OK;
     if (!files[0])
@@ -460,6 +468,15 @@ nv_status nv_session_open(const nv_session_options *o, nv_session **out, nv_diag
         }
         goto fail;
     }
+    static const char *const style_maps[3] = {"presence", "distance", "difference"};
+    for (int i = 0; i < 3 && (!s->o.tables_only || s->o.postgis); i++)
+        if ((st = nv_mapspec_find_and_load(s->o.maps_dir, style_maps[i], &s->style_specs[i], err)) != NV_OK) {
+            if (err) {
+                size_t k = strlen(err->message);
+                snprintf(err->message + k, sizeof err->message - k, " (the QGIS styles of the database use it)");
+            }
+            goto fail;
+        }
     struct stat sb;
     /* A piped population (or stdin, or lone-CR lines) is read once, into a file that every
      * plan of the session and the manifest's hash read again. */
@@ -535,6 +552,8 @@ void nv_session_close(nv_session *s)
     nv_mapspec_destroy(s->map);
     nv_tiers_destroy(s->tiers);
     nv_attributes_destroy(s->attrs);
+    for (int i = 0; i < 3; i++)
+        nv_mapspec_destroy(s->style_specs[i]);
     nv_areas_destroy(s->areas);
     nv_boundaries_destroy(s->b);
     pthread_mutex_destroy(&s->write_lock);
@@ -738,13 +757,61 @@ done:
     return NV_OK;
 }
 
+/* ---------------------------------------------------------------- PostGIS */
+
+nv_status nv_evaluation_store_pg(nv_session *s, const nv_evaluation *e, nv_pg_outcome *out, nv_error *err)
+{
+    out->run_id = 0;
+    out->already = 0;
+    if (!s->o.postgis)
+        return NV_OK;
+    /* The plan's name: its file names without their folders, which differ between the
+     * planners' machines. */
+    size_t len = 1;
+    for (size_t i = 0; i < e->n_files; i++)
+        len += strlen(e->files[i]) + 3;
+    char *plan = malloc(len);
+    if (!plan)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    plan[0] = '\0';
+    for (size_t i = 0; i < e->n_files; i++) {
+        const char *slash = strrchr(e->files[i], '/');
+        strcat(plan, i ? " + " : "");
+        strcat(plan, slash ? slash + 1 : e->files[i]);
+    }
+    nv_pg_run run = {.plan = plan, .s = &e->s};
+    run.m = nv_coverage_municipalities(e->cov, &run.n_m);
+    run.o = nv_coverage_offices(e->cov, &run.n_o);
+    run.c = nv_coverage_counties(e->cov, &run.n_c);
+    nv_styles *styles = NULL;
+    nv_status st = nv_styles_for_run(s->style_specs[0], s->style_specs[1], &e->s, run.m, run.n_m, &styles, err);
+    if (st == NV_OK) {
+        run.styles = nv_styles_list(styles, &run.n_styles);
+        st = nv_pgstore_write(s->o.postgis, &run, &out->run_id, &out->already, err);
+    }
+    nv_styles_destroy(styles);
+    free(plan);
+    return st;
+}
+
+int nv_session_has_pg(const nv_session *s)
+{
+    return s->o.postgis != NULL;
+}
+
+nv_status nv_session_find_pg(nv_session *s, const char *digest, long *run_id, nv_error *err)
+{
+    *run_id = 0;
+    return s->o.postgis ? nv_pgstore_find(s->o.postgis, digest, run_id, err) : NV_OK;
+}
+
 /* ---------------------------------------------------------------- writing */
 
 #define NV_MAP_MEMORY ((size_t)128 << 20)
 
 /* DIR/maps/presence.png, drawn from the database just written, so that it is the map
  * `narvaro render` would draw from the finished result. */
-static nv_status write_map(const char *dir, const nv_mapspec *spec, nv_error *err)
+static nv_status write_map(const char *dir, const char *db, const nv_mapspec *spec, nv_error *err)
 {
     char path[4096];
     nv_map_data *d = NULL;
@@ -757,14 +824,53 @@ static nv_status write_map(const char *dir, const nv_mapspec *spec, nv_error *er
     snprintf(path, sizeof path, "%s/maps", dir);
     if (mkdir(path, 0777) != 0)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the maps folder: %s", strerror(errno));
-    snprintf(path, sizeof path, "%s/narvaro.sqlite", dir);
-    nv_status st = nv_render_load(path, &d, err);
+    nv_status st = nv_render_load(db, &d, err);
     if (st == NV_OK) {
         snprintf(path, sizeof path, "%s/maps/%s.png", dir, spec->name);
         st = nv_render_write(d, spec, NULL, path, NULL, err);
     }
     nv_render_data_destroy(d);
     return st;
+}
+
+/* A GeoPackage result is copied from the SpatiaLite database just written (and the maps
+ * drawn from it), which then goes: the folder holds one database. */
+static nv_status finish_db(const nv_session *s, const char *dir, const char *name, nv_error *err)
+{
+    char sqlite_path[4096], gpkg_path[4096];
+    if (s->o.db_format != NV_DB_GPKG)
+        return NV_OK;
+    snprintf(sqlite_path, sizeof sqlite_path, "%s/%s.sqlite", dir, name);
+    snprintf(gpkg_path, sizeof gpkg_path, "%s/%s.gpkg", dir, name);
+    nv_status st = nv_store_copy_to_gpkg(sqlite_path, gpkg_path, err);
+    if (st == NV_OK && unlink(sqlite_path) != 0)
+        st = nv_error_set(err, NV_ERR_FAIL, sqlite_path, 0, "cannot remove after copying it into %s: %s",
+                          gpkg_path, strerror(errno));
+    return st;
+}
+
+/* DIR/results.xlsx: one sheet per CSV of DIR, made from the CSV just written. */
+static const char *const analyze_sheets[] = {"municipalities", "counties", "offices"};
+static const char *const compare_sheets[] = {"changes", "ranking"};
+
+static nv_status write_xlsx(const char *dir, const char *file, const char *const *names, size_t n, nv_error *err)
+{
+    char xlsx[4096], csv[8][4096];
+    nv_sheet_source src[8];
+    for (size_t i = 0; i < n && i < 8; i++) {
+        snprintf(csv[i], sizeof csv[i], "%s/%s.csv", dir, names[i]);
+        src[i] = (nv_sheet_source){names[i], csv[i]};
+    }
+    snprintf(xlsx, sizeof xlsx, "%s/%s", dir, file);
+    return nv_sheets_write_xlsx(xlsx, src, n < 8 ? n : 8, err);
+}
+
+nv_status nv_session_write_xlsx(const nv_session *s, const char *dir, const char *file, const char *const *csv_names,
+                                size_t n, nv_error *err)
+{
+    if (s->o.tables_only || s->o.no_xlsx)
+        return NV_OK;
+    return write_xlsx(dir, file, csv_names, n, err);
 }
 
 nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char *dir, nv_error *err)
@@ -786,12 +892,21 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
     snprintf(path, sizeof path, "%s/offices.csv", dir);
     if ((st = nv_report_offices_csv(path, o, no, err)) != NV_OK)
         return st;
+    if ((st = nv_session_write_xlsx(s, dir, "results.xlsx", analyze_sheets, 3, err)) != NV_OK)
+        return st;
     if (!s->o.tables_only) {
         snprintf(path, sizeof path, "%s/narvaro.sqlite", dir);
         pthread_mutex_lock(&s->write_lock);
         st = nv_store_write_attributes(path, sum->srid, m, nm, o, no, c, nc, sum, s->attrs, err);
+        nv_styles *styles = NULL;
+        size_t n_styles = 0;
+        if (st == NV_OK && (st = nv_styles_for_run(s->style_specs[0], s->style_specs[1], sum, m, nm, &styles, err)) == NV_OK) {
+            const nv_layer_style *list = nv_styles_list(styles, &n_styles);
+            st = nv_store_add_styles(path, list, n_styles, err);
+        }
+        nv_styles_destroy(styles);
         if (st == NV_OK && s->map)
-            st = write_map(dir, s->map, err);
+            st = write_map(dir, path, s->map, err);
         pthread_mutex_unlock(&s->write_lock);
         if (st != NV_OK)
             return st;
@@ -804,6 +919,12 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
             if ((st = nv_report_html_analyze(path, db, &run, &ro, err)) != NV_OK)
                 return st;
         }
+        /* The GeoPackage copy last: the map and the report read the SpatiaLite file. */
+        pthread_mutex_lock(&s->write_lock);
+        st = finish_db(s, dir, "narvaro", err);
+        pthread_mutex_unlock(&s->write_lock);
+        if (st != NV_OK)
+            return st;
     }
     /* summary.json last: its presence marks a complete result. */
     snprintf(path, sizeof path, "%s/summary.json", dir);
@@ -812,7 +933,7 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
 
 /* DIR/maps/difference.png and DIR/maps/side-by-side.png, drawn from the compare.sqlite
  * just written, so that they are the maps `narvaro render` would draw from it. */
-static nv_status write_compare_maps(const char *dir, const char *maps_dir, nv_error *err)
+static nv_status write_compare_maps(const char *dir, const char *db, const char *maps_dir, nv_error *err)
 {
     static const char *const names[] = {"difference", "side-by-side"};
     char path[4096];
@@ -820,8 +941,7 @@ static nv_status write_compare_maps(const char *dir, const char *maps_dir, nv_er
     snprintf(path, sizeof path, "%s/maps", dir);
     if (mkdir(path, 0777) != 0)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot create the maps folder: %s", strerror(errno));
-    snprintf(path, sizeof path, "%s/compare.sqlite", dir);
-    nv_status st = nv_render_load(path, &d, err);
+    nv_status st = nv_render_load(db, &d, err);
     for (size_t i = 0; i < sizeof names / sizeof names[0] && st == NV_OK; i++) {
         nv_mapspec *spec = NULL;
         if ((st = nv_mapspec_find_and_load(maps_dir, names[i], &spec, err)) != NV_OK) {
@@ -870,6 +990,8 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
     snprintf(path, sizeof path, "%s/ranking.csv", dir);
     if ((st = nv_report_ranking_csv(path, changes, ranking, *n_ranked, radii, err)) != NV_OK)
         return st;
+    if ((st = nv_session_write_xlsx(s, dir, "results.xlsx", compare_sheets, 2, err)) != NV_OK)
+        return st;
     /* One manifest for the comparison: the shared inputs and both plans. */
     nv_manifest *m = nv_manifest_copy(s->manifest);
     char *json = NULL;
@@ -895,8 +1017,15 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
         snprintf(path, sizeof path, "%s/compare.sqlite", dir);
         pthread_mutex_lock(&s->write_lock);
         st = nv_store_write_changes(path, after->s.srid, &sc, err);
+        nv_styles *styles = NULL;
+        size_t n_styles = 0;
+        if (st == NV_OK && (st = nv_styles_for_comparison(s->style_specs[2], &styles, err)) == NV_OK) {
+            const nv_layer_style *list = nv_styles_list(styles, &n_styles);
+            st = nv_store_add_styles(path, list, n_styles, err);
+        }
+        nv_styles_destroy(styles);
         if (st == NV_OK && !s->o.no_maps)
-            st = write_compare_maps(dir, s->o.maps_dir, err);
+            st = write_compare_maps(dir, path, s->o.maps_dir, err);
         pthread_mutex_unlock(&s->write_lock);
         if (st == NV_OK && !s->o.no_report) {
             nv_report_html_run rb = {&before->s, mb, nb, NULL, 0, NULL, 0, NULL},
@@ -910,6 +1039,12 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
             snprintf(db, sizeof db, "%s/compare.sqlite", dir);
             snprintf(path, sizeof path, "%s/report.html", dir);
             st = nv_report_html_compare(path, db, &rb, &ra, changes, ranking, *n_ranked, totals, &ro, err);
+        }
+        /* The GeoPackage copy last: the maps and the report read the SpatiaLite file. */
+        if (st == NV_OK) {
+            pthread_mutex_lock(&s->write_lock);
+            st = finish_db(s, dir, "compare", err);
+            pthread_mutex_unlock(&s->write_lock);
         }
     }
     if (st == NV_OK) {

@@ -15,6 +15,7 @@
 #include "offices.h"
 #include "population.h"
 #include "results.h"
+#include "store.h"
 
 typedef struct nv_session_options {
     nv_boundaries_options boundaries;  /* .source NULL: <data>/shapefiles/kommuner.shp */
@@ -35,6 +36,11 @@ typedef struct nv_session_options {
                                         * exists (an explicit source must exist) */
     int no_report;                     /* 1: no report.html (also none with tables_only) */
     int lang;                          /* the report's language, an nv_lang (0: Swedish) */
+    int no_xlsx;                       /* 1: no results.xlsx (tables only implies it) */
+    nv_db_format db_format;            /* narvaro.sqlite (default) or narvaro.gpkg; also
+                                        * compare.sqlite or compare.gpkg */
+    const char *postgis;               /* a PostGIS database that every run is also written
+                                        * into (pgstore.h), or NULL */
 } nv_session_options;
 
 typedef struct nv_session nv_session;
@@ -94,6 +100,28 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
 nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_evaluation *after,
                            const char *dir, nv_compare_totals *totals, nv_change *changes, size_t *ranking,
                            size_t *n_ranked, nv_error *err);
+
+/* Where a run went in the session's PostGIS database. */
+typedef struct nv_pg_outcome {
+    long run_id;      /* its id in narvaro.runs; 0: not written */
+    int already;      /* 1: a run with the same manifest digest was there, nothing written */
+} nv_pg_outcome;
+
+/* Writes the evaluation into the session's PostGIS database (nv_pgstore_write), as the
+ * plan named by its files' names ("a.csv + b.csv"). Does nothing (*out zeroed) when the
+ * session has none. */
+nv_status nv_evaluation_store_pg(nv_session *s, const nv_evaluation *e, nv_pg_outcome *out, nv_error *err);
+
+/* Is a run with this manifest digest in the session's PostGIS database? *run_id gets its
+ * id, or 0 (also when the session has no database). */
+int nv_session_has_pg(const nv_session *s);
+nv_status nv_session_find_pg(nv_session *s, const char *digest, long *run_id, nv_error *err);
+
+/* Writes dir/file, an Excel workbook with one sheet per CSV table of dir (csv_names, without
+ * ".csv"; at most 8), unless the session says tables only or no xlsx: then does nothing.
+ * batch uses it for plans.csv. */
+nv_status nv_session_write_xlsx(const nv_session *s, const char *dir, const char *file, const char *const *csv_names,
+                                size_t n, nv_error *err);
 
 /* Output folders. Before any work: may dir become a result folder? Its parent must exist,
  * and dir be absent, empty or an earlier result (NV_ERR_INPUT otherwise). */

@@ -26,6 +26,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <gdal.h>
+#include <gdal_utils.h>
 #include <sqlite3.h>
 #include <spatialite.h>
 
@@ -187,7 +193,7 @@ static const char schema_sql[] =
     " boundaries TEXT,"
     " layer TEXT,"
     " office_files TEXT," /* one path per line, in the order given */
-    " crs TEXT,"
+    " analysis_crs TEXT,"       /* not "crs": GeoPandas reserves that name */
     " srid INTEGER,"
     " snap_km REAL,"
     " municipalities INTEGER,"
@@ -453,7 +459,7 @@ static nv_status insert_run(store *s, int srid, const nv_run_summary *r)
 {
     static const char sql[] =
         "INSERT INTO runs (narvaro_version, gdal_version, proj_version, sqlite_version,"
-        " spatialite_version, boundaries, layer, office_files, crs, srid, snap_km,"
+        " spatialite_version, boundaries, layer, office_files, analysis_crs, srid, snap_km,"
         " municipalities, counties, offices_read, offices, offices_snapped, offices_rejected,"
         " kommunkod_disagreements, geometries_repaired, municipalities_with_office,"
         " municipalities_without_office, presence_staffed, presence_booked, presence_other,"
@@ -670,6 +676,14 @@ static nv_status store_begin(store *st, int srid)
         return st->status;
     if (call_spatialite(st, "SELECT InitSpatialMetadata(0, 'NONE')", 0,
                         "creating the SpatiaLite metadata") != NV_OK)
+        return st->status;
+    /* InitSpatialMetadata also makes two tables that are no metadata: KNN (a virtual table
+     * for nearest-neighbour queries) and data_licenses (licences for raster coverages, of
+     * which there are none here). QGIS lists both as layers beside narvaro's own; nothing
+     * refers to them, so they go. The other SpatiaLite tables are metadata that GDAL and
+     * QGIS recognise and do not list. */
+    if (exec_sql(st, "DROP TABLE IF EXISTS KNN; DROP TABLE IF EXISTS data_licenses",
+                 "removing SpatiaLite's KNN and data_licenses tables") != NV_OK)
         return st->status;
     return ensure_srid(st, srid);
 }
@@ -990,7 +1004,7 @@ static nv_status insert_comparison(store *s, int srid, const nv_store_comparison
     int nr = (int)radii->n;
     sqltext q = {.n = 0};
     sql_add(&q, "CREATE TABLE comparison (fid INTEGER PRIMARY KEY, narvaro_version TEXT, boundaries TEXT,"
-                " layer TEXT, crs TEXT, srid INTEGER,"
+                " layer TEXT, analysis_crs TEXT, srid INTEGER,"
                 " office_files_before TEXT," /* one path per line, in the order given */
                 " office_files_after TEXT, illustrative_before INTEGER, illustrative_after INTEGER,"
                 " municipalities INTEGER, municipalities_with_office_before INTEGER,"
@@ -1069,6 +1083,143 @@ nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comp
         insert_comparison(&st, srid, c) == NV_OK)
         create_spatial_indexes(&st, srid, c->n_offices_before + c->n_offices_after);
     return store_end(&st);
+}
+
+/* ---------------------------------------------------------------- QGIS styles */
+
+/* QGIS's own layer_styles (QgsOgrProviderUtils, GDAL's GPKG driver documentation): it
+ * looks styles up by empty catalog and schema, the table and the geometry column. QGIS
+ * does not list the table among the layers. update_time is left NULL: the database stays
+ * the same for the same inputs. */
+static const char layer_styles_sql[] =
+    "CREATE TABLE layer_styles ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " f_table_catalog VARCHAR(256),"
+    " f_table_schema VARCHAR(256),"
+    " f_table_name VARCHAR(256),"
+    " f_geometry_column VARCHAR(256),"
+    " styleName TEXT,"
+    " styleQML TEXT,"
+    " styleSLD TEXT,"
+    " useAsDefault BOOLEAN,"
+    " description TEXT,"
+    " owner VARCHAR(30),"
+    " ui TEXT,"
+    " update_time DATETIME)";
+
+nv_status nv_store_add_styles(const char *path, const nv_layer_style *styles, size_t n, nv_error *err)
+{
+    store s = {.path = path, .err = err, .status = NV_OK};
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_open_v2(path, &s.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        fail_db(&s, "cannot open the database to add the QGIS styles");
+        sqlite3_close(s.db);
+        return s.status;
+    }
+    if (exec_sql(&s, "PRAGMA synchronous = OFF; BEGIN", "starting the transaction") == NV_OK &&
+        exec_sql(&s, layer_styles_sql, "creating the table layer_styles") == NV_OK &&
+        sqlite3_prepare_v2(s.db, "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name,"
+                                 " f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description,"
+                                 " owner, ui) VALUES ('', '', ?1, ?2, ?3, ?4, '', ?5, ?6, 'narvaro', '')",
+                           -1, &st, NULL) != SQLITE_OK)
+        fail_db(&s, "preparing the style insert");
+    for (size_t i = 0; i < n && s.status == NV_OK; i++) {
+        const nv_layer_style *l = &styles[i];
+        int rc = bind_text(st, 1, l->table);
+        rc |= bind_text(st, 2, l->geometry_column);
+        rc |= bind_text(st, 3, l->name);
+        rc |= bind_text(st, 4, l->qml);
+        rc |= sqlite3_bind_int(st, 5, l->use_as_default ? 1 : 0);
+        rc |= bind_text(st, 6, l->description);
+        if (rc == SQLITE_OK)
+            rc = step_insert(st);
+        if (rc != SQLITE_OK)
+            fail_db(&s, "storing a QGIS style");
+    }
+    if (st)
+        finalize(&s, st, "finishing the style insert");
+    if (s.status == NV_OK)
+        exec_sql(&s, "COMMIT", "committing the QGIS styles");
+    if (sqlite3_close(s.db) != SQLITE_OK) {
+        fail_db(&s, "closing the database");
+        sqlite3_close_v2(s.db);
+    }
+    return s.status;
+}
+
+/* ---------------------------------------------------------------- GeoPackage */
+
+const char *nv_store_format_ext(nv_db_format f)
+{
+    return f == NV_DB_GPKG ? "gpkg" : "sqlite";
+}
+
+/* Appends GDAL's last error message to what. */
+static nv_status gdal_fail(nv_error *err, const char *path, const char *what)
+{
+    const char *msg = CPLGetLastErrorMsg();
+    return nv_error_set(err, NV_ERR_FAIL, path, 0, "%s%s%s", what, msg && *msg ? ": " : "", msg ? msg : "");
+}
+
+/* The copy is GDAL's own (ogr2ogr's library form), so that the GeoPackage is what GDAL
+ * writes for any source: gpkg_contents, an R-tree per layer, attribute tables for the
+ * tables without geometry. The SpatiaLite driver does not list those tables by default,
+ * so they are named. */
+static nv_status copy_to_gpkg(const char *sqlite_path, const char *gpkg_path, nv_error *err)
+{
+    static const char *const tables[] = {"municipalities", "offices", "counties", "runs", "comparison",
+                                         "layer_styles"};
+    static const char *const drivers[] = {"SQLite", NULL};
+    struct stat sb;
+    if (stat(gpkg_path, &sb) == 0)
+        return nv_error_set(err, NV_ERR_FAIL, gpkg_path, 0,
+                            "already exists; narvaro does not overwrite a database (remove it or choose "
+                            "another output folder)");
+    GDALAllRegister();
+    CPLErrorReset();
+    GDALDatasetH src = GDALOpenEx(sqlite_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, NULL, NULL);
+    if (!src)
+        return gdal_fail(err, sqlite_path, "cannot open the database to copy it into a GeoPackage");
+    char **argv = NULL;
+    argv = CSLAddString(argv, "-f");
+    argv = CSLAddString(argv, "GPKG");
+    argv = CSLAddString(argv, "-preserve_fid");
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (GDALDatasetGetLayerByName(src, tables[i]))
+            argv = CSLAddString(argv, tables[i]);
+    CPLErrorReset();
+    nv_status st = NV_OK;
+    GDALVectorTranslateOptions *opt = GDALVectorTranslateOptionsNew(argv, NULL);
+    CSLDestroy(argv);
+    GDALDatasetH out = NULL;
+    if (!opt) {
+        st = gdal_fail(err, gpkg_path, "cannot set up the GeoPackage copy");
+    } else {
+        int usage_error = 0;
+        out = GDALVectorTranslate(gpkg_path, NULL, 1, &src, opt, &usage_error);
+        GDALVectorTranslateOptionsFree(opt);
+        if (!out)
+            st = gdal_fail(err, gpkg_path, "cannot write the GeoPackage");
+    }
+    if (out) {
+        CPLErrorReset();
+        GDALClose(out); /* void in GDAL 3.6: a failure shows as the last error */
+        if (CPLGetLastErrorType() >= CE_Failure)
+            st = gdal_fail(err, gpkg_path, "cannot finish the GeoPackage");
+    }
+    GDALClose(src);
+    if (st != NV_OK)
+        unlink(gpkg_path);
+    return st;
+}
+
+nv_status nv_store_copy_to_gpkg(const char *sqlite_path, const char *gpkg_path, nv_error *err)
+{
+    /* GDAL's messages go into err, not onto stderr (per thread). */
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    nv_status st = copy_to_gpkg(sqlite_path, gpkg_path, err);
+    CPLPopErrorHandler();
+    return st;
 }
 
 const char *nv_store_spatialite_version(void)

@@ -24,6 +24,7 @@
 #include "attributes.h"
 #include "error.h"
 #include "results.h"
+#include "styles.h"
 
 /* SQLite's R*Tree takes about 12 us per point and has no bulk load: for a plan of 2
  * million rows the offices' spatial index alone would take longer than the whole rest of
@@ -67,6 +68,25 @@ typedef struct nv_store_comparison {
  * the file is removed. The municipality geometry is that of c->changes[i].after. srid is
  * the EPSG code of the analysis CRS. */
 nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comparison *c, nv_error *err);
+
+/* Adds QGIS layer styles to a database that nv_store_write or nv_store_write_changes made
+ * (before any copy into a GeoPackage): the table layer_styles as QGIS creates it, one row
+ * per style, in one transaction. QGIS applies a layer's style with use_as_default when it
+ * opens the layer and offers the others in Layer Properties > Style > Load Style. */
+nv_status nv_store_add_styles(const char *path, const nv_layer_style *styles, size_t n, nv_error *err);
+
+/* The database a result holds: narvaro.sqlite (SpatiaLite, the default) or narvaro.gpkg
+ * (GeoPackage), and compare.sqlite or compare.gpkg. */
+typedef enum nv_db_format { NV_DB_SQLITE = 0, NV_DB_GPKG = 1 } nv_db_format;
+
+const char *nv_store_format_ext(nv_db_format f); /* "sqlite", "gpkg" */
+
+/* Copies a database that nv_store_write or nv_store_write_changes made into a new
+ * GeoPackage at gpkg_path (which must not exist), through GDAL: the same layers with the
+ * same columns, feature ids and spatial indexes, and the tables without geometry
+ * (counties, runs, comparison) as GeoPackage attribute tables, so that ogrinfo and QGIS
+ * list them. On failure gpkg_path is removed; sqlite_path is left as it is. */
+nv_status nv_store_copy_to_gpkg(const char *sqlite_path, const char *gpkg_path, nv_error *err);
 
 /* "5.0.1" etc. — for --version. Static strings. */
 const char *nv_store_spatialite_version(void);

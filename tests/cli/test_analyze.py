@@ -127,7 +127,8 @@ def a_failed_run_leaves_the_earlier_result_untouched():
     with open(os.path.join(OUT, "summary.json"), "rb") as f:
         check(f.read() == before, "summary.json unchanged after a failed run")
     check_eq(sorted(os.listdir(OUT)), ["counties.csv", "maps", "municipalities.csv", "narvaro.sqlite", "offices.csv",
-                                       "report.html", "summary.json"], "the earlier result is complete")
+                                       "report.html", "results.xlsx",
+                                       "summary.json"], "the earlier result is complete")
     leftovers = [n for n in os.listdir(os.path.dirname(OUT)) if ".tmp-" in n]
     check_eq(leftovers, [], "no working folder left behind")
 

@@ -95,7 +95,8 @@ def batch_of_three_plans_and_one_broken():
           and "see above" not in rows["d-broken"]["error"],
           "plans.csv's error column holds the first error with file and line: " + rows["d-broken"]["error"])
     check_eq(sorted(n for n in os.listdir(out) if not n.startswith(".")),
-             ["a-2019", "b-2020", "c-2020-excel", "plans.csv", "report.html"],
+             ["a-2019", "b-2020", "c-2020-excel", "plans.csv", "report.html",
+              "results.xlsx"],
              "three results, no folder for the broken plan")
     with open(os.path.join(out, "b-2020", "municipalities.csv"), "rb") as f1, \
             open(os.path.join(out, "c-2020-excel", "municipalities.csv"), "rb") as f2:
@@ -175,9 +176,9 @@ def a_killed_batch_leaves_only_complete_results_and_resumes():
     done = [n for n in os.listdir(out) if not n.startswith(".")]
     check(3 <= len(done) < 40, f"killed in the middle ({len(done)} results)")
     expected = ["counties.csv", "maps", "municipalities.csv", "narvaro.sqlite", "offices.csv", "report.html",
-                "summary.json"]
+                "results.xlsx", "summary.json"]
     for n in done:
-        if n in ("plans.csv", "report.html"):
+        if n in ("plans.csv", "report.html", "results.xlsx"):
             continue
         check_eq(sorted(os.listdir(os.path.join(out, n))), expected, f"{n} is complete")
     code, stdout, err = run("batch", plans, "--jobs", "2", "--out", out)

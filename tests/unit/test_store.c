@@ -306,6 +306,11 @@ static void check_with_spatialite(const char *path)
     NV_CHECK_INT(q_int("SELECT offices_rejected FROM runs"), 1);
     NV_CHECK_INT(q_int("SELECT illustrative FROM runs"), 1);
     NV_CHECK_STR(q_text("SELECT max_nearest_kommunkod FROM runs"), "0115");
+    /* Issue 11: GeoPandas reserves "crs"; the column is analysis_crs. */
+    NV_CHECK_STR(q_text("SELECT analysis_crs FROM runs"), "EPSG:3006");
+    NV_CHECK_INT(q_int("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'crs'"), 0);
+    /* Issue 11: SpatiaLite's KNN and data_licenses are not left for QGIS to list. */
+    NV_CHECK_INT(q_int("SELECT count(*) FROM sqlite_master WHERE name IN ('KNN', 'data_licenses')"), 0);
     NV_CHECK_STR(q_text("PRAGMA integrity_check"), "ok");
 
     NV_CHECK_INT(sqlite3_close(db), SQLITE_OK);
@@ -538,6 +543,8 @@ static void test_compare_write_and_read_back(void)
     NV_CHECK_STR(q_text("SELECT radii_km FROM comparison"), "10,25");
     NV_CHECK_STR(q_text("SELECT boundaries FROM comparison"), "kommuner.gpkg");
     NV_CHECK_STR(q_text("SELECT manifest_digest FROM comparison"), "abc");
+    NV_CHECK_INT(q_int("SELECT count(*) FROM pragma_table_info('comparison') WHERE name = 'crs'"), 0);
+    NV_CHECK_INT(q_int("SELECT count(*) FROM sqlite_master WHERE name IN ('KNN', 'data_licenses')"), 0);
     NV_CHECK_STR(q_text("PRAGMA integrity_check"), "ok");
     NV_CHECK_INT(sqlite3_close(db), SQLITE_OK);
     spatialite_cleanup_ex(cache);
