@@ -548,11 +548,12 @@ static nv_status write_report(const batch *bt, const nv_session_options *so, nv_
         p[i].mean_distance_km = r->mean_km;
         for (size_t k = 0; k < bt->radii.n; k++)
             p[i].beyond[k] = r->population - r->within[k];
+        p[i].violations = r->violations;
     }
     snprintf(path, sizeof path, "%s/report.html", bt->o->out_dir);
     snprintf(tmp, sizeof tmp, "%s/.report.html.tmp-%ld", bt->o->out_dir, (long)getpid());
     nv_report_html_options ro = {(nv_lang)so->lang, so->maps_dir};
-    nv_status st = nv_report_html_batch(tmp, p, bt->n, &bt->radii, &ro, err);
+    nv_status st = nv_report_html_batch(tmp, p, bt->n, &bt->radii, bt->o->rules, bt->o->n_rules, &ro, err);
     free(p);
     if (st == NV_OK && rename(tmp, path) != 0) {
         unlink(tmp);

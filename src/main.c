@@ -9,6 +9,7 @@
 #include "plan.h"
 #include "render.h"
 #include "report.h"
+#include "report_html.h"
 #include "rules.h"
 #include "store.h"
 #include "suggest.h"
@@ -164,8 +165,8 @@ static const char BATCH_HELP[] =
     "  --force               run every plan, also those whose result is current\n"
     "  --tables-only         CSV and JSON only: no narvaro.sqlite, no map (fastest)\n"
     "  --no-maps             no map in each result\n"
-    "  --rule EXPR           a narvaro check rule (repeatable): plans.csv gets each\n"
-    "                        plan's number of violations\n"
+    "  --rule EXPR           a narvaro check rule (repeatable): plans.csv and\n"
+    "                        report.html get each plan's number of violations\n"
     "%s"
     "  -q, --quiet           no progress bar, warnings or totals, only errors\n"
     "  -h, --help            this help\n"
@@ -1609,13 +1610,15 @@ static const char CHECK_HELP[] =
     "\n"
     "Evaluates each rule on every row of a finished result (DIR/municipalities.csv, or\n"
     "DIR/counties.csv with --level county) and writes one row per failing row and rule to\n"
-    "DIR/violations.csv, with the values of the columns the rule names.\n"
+    "DIR/violations.csv, with the values of the columns the rule names. The summary of\n"
+    "DIR/report.html (when the result has one) then says what the rules say.\n"
     "\n"
     "  --rule EXPR           a rule, e.g. 'presence != \"none\" or nearest_office_km <= 30'\n"
     "                        (repeatable)\n"
     "  --rules FILE          rules, one \"name: expression\" per line ('#' comments)\n"
     "  --level L             municipality (default) or county\n"
     "  --out FILE            the violations file (default DIR/violations.csv)\n"
+    "  --no-report           leave DIR/report.html as it is\n"
     "  -q, --quiet           no summary lines\n"
     "  -h, --help            this help\n"
     "\n"
@@ -1628,19 +1631,20 @@ static const char CHECK_HELP[] =
 
 static int cmd_check(int argc, char **argv)
 {
-    enum { COPT_RULE = 256, COPT_RULES, COPT_LEVEL, COPT_OUT };
+    enum { COPT_RULE = 256, COPT_RULES, COPT_LEVEL, COPT_OUT, COPT_NO_REPORT };
     static const struct option longopts[] = {
         {"rule", required_argument, NULL, COPT_RULE},
         {"rules", required_argument, NULL, COPT_RULES},
         {"level", required_argument, NULL, COPT_LEVEL},
         {"out", required_argument, NULL, COPT_OUT},
+        {"no-report", no_argument, NULL, COPT_NO_REPORT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char **exprs = calloc((size_t)argc + 1, sizeof *exprs), **files = calloc((size_t)argc + 1, sizeof *files);
     nv_check_options o;
     memset(&o, 0, sizeof o);
-    int quiet = 0, c, rc = 0;
+    int quiet = 0, no_report = 0, c, rc = 0;
     if (!exprs || !files) {
         rc = NV_ERR_FAIL;
         goto done;
@@ -1662,6 +1666,7 @@ static int cmd_check(int argc, char **argv)
             }
             break;
         case COPT_OUT: o.out = optarg; break;
+        case COPT_NO_REPORT: no_report = 1; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(CHECK_HELP, stdout); goto done;
         default: rc = option_error(c, argv); goto done;
@@ -1684,6 +1689,16 @@ static int cmd_check(int argc, char **argv)
     if (st != NV_OK) {
         rc = report_error(&err, st);
         goto done;
+    }
+    if (!no_report) {
+        char report[4200];
+        int written;
+        snprintf(report, sizeof report, "%s/report.html", o.dir);
+        if ((st = nv_report_html_check(report, &res, o.county, &written, &err)) != NV_OK) {
+            nv_check_result_free(&res);
+            rc = report_error(&err, st);
+            goto done;
+        }
     }
     const char *noun = o.county ? "counties" : "municipalities";
     size_t failing_rules = 0;

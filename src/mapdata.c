@@ -439,7 +439,7 @@ static nv_status load_counties(nv_map_data *d, sqlite3 *db, nv_error *err)
     return NV_OK;
 }
 
-static int type_symbol(const char *type)
+int nv_mapdata_office_type(const char *type)
 {
     static const char *const words[] = {"staffed", "booked", "servicekontor", "cooperation", "agreement"};
     for (int k = 0; type && k < 5; k++)
@@ -603,7 +603,7 @@ static nv_status load_offices(nv_map_data *d, sqlite3 *db, const char *where, in
         o->x = sqlite3_column_double(st, 0);
         o->y = sqlite3_column_double(st, 1);
         const char *type = (const char *)sqlite3_column_text(st, 2);
-        o->type = type_symbol(type);
+        o->type = nv_mapdata_office_type(type);
         if (as_closed)
             o->type = NV_OFFICE_CLOSED;
         int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 3));
@@ -825,4 +825,59 @@ const nv_map_data *nv_mapdata_before_view(const nv_map_data *d, nv_map_data *v, 
     v->office_files = d->office_files_before;
     v->illustrative = d->illustrative_before;
     return v;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+nv_status nv_mapdata_column_input(const nv_map_data *d, const nv_mapspec *s, nv_class_input *in, const char **cats,
+                                  nv_breaks *method, nv_error *err)
+{
+    int c = nv_mapdata_column(d, s->column);
+    if (c < 0) {
+        char list[2048] = "";
+        for (size_t k = 0; k < d->n_cols; k++) {
+            size_t used = strlen(list);
+            snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", d->cols[k]);
+        }
+        return nv_error_set(err, NV_ERR_INPUT, s->path, s->measure_line,
+                            "measure column:%s: %s has no such column; its columns are: %s", s->column, d->path,
+                            list);
+    }
+    /* Numbers are classed like distances (quantiles unless the spec gives limits); text
+     * is a category per value. */
+    int numeric = 1, any = 0;
+    for (size_t i = 0; i < d->nm; i++) {
+        const char *v = nv_mapdata_text(d, c, &d->m[i]);
+        double x;
+        if (v) {
+            any = 1;
+            numeric &= nv_text_parse_number(v, strlen(v), &x);
+        }
+    }
+    if (any && !numeric) {
+        for (size_t i = 0; i < d->nm; i++) {
+            const char *v = nv_mapdata_text(d, c, &d->m[i]);
+            size_t k = 0;
+            in->no_data += !v;
+            while (v && k < in->n_categories && strcmp(cats[k], v) != 0)
+                k++;
+            if (v && k == in->n_categories) {
+                if (in->n_categories == NV_MAPSPEC_MAX_CLASSES)
+                    return nv_error_set(err, NV_ERR_INPUT, s->path, s->measure_line,
+                                        "measure column:%s has more than %d different values; a map shows at "
+                                        "most %d categories (group the values in the table)",
+                                        s->column, NV_MAPSPEC_MAX_CLASSES - 1, NV_MAPSPEC_MAX_CLASSES - 1);
+                cats[in->n_categories++] = v;
+            }
+        }
+        qsort(cats, in->n_categories, sizeof *cats, cmp_text);
+        in->categories = cats;
+        return NV_OK;
+    }
+    if (*method == NV_BREAKS_FIXED && s->n_fixed_breaks == 0)
+        *method = NV_BREAKS_QUANTILE; /* no limits given: the distance defaults mean nothing here */
+    return NV_OK;
 }

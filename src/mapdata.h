@@ -20,6 +20,7 @@
 #ifndef NV_MAPDATA_H
 #define NV_MAPDATA_H
 
+#include "classes.h"
 #include "error.h"
 #include "mapspec.h"
 #include "results.h"
@@ -56,6 +57,10 @@ typedef struct nv_map_muni {
 enum { NV_OFFICE_STAFFED = 0, NV_OFFICE_BOOKED = 1, NV_OFFICE_SERVICE = 2, NV_OFFICE_COOP = 3,
        NV_OFFICE_AGREEMENT = 4, NV_OFFICE_OTHER = 5, NV_OFFICE_CLOSED = 6, NV_OFFICE_TYPES = 7 };
 #define NV_MAP_MAX_TIERS 16
+
+/* The symbol type of a location's type word ("cooperation": NV_OFFICE_COOP; NULL or an
+ * unknown word: NV_OFFICE_OTHER), as the maps draw it. */
+int nv_mapdata_office_type(const char *type);
 
 typedef struct nv_map_office {
     double x, y;               /* CRS metres */
@@ -134,6 +139,16 @@ double nv_mapdata_value(const nv_map_data *d, const nv_mapspec *s, const nv_map_
  * municipality's value in it as text (NULL: none; borrowed). */
 int nv_mapdata_column(const nv_map_data *d, const char *name);
 const char *nv_mapdata_text(const nv_map_data *d, int col, const nv_map_muni *m);
+
+/* What the classes of measure column:NAME (s->column) are made from, for every map of it
+ * (narvaro render's, report.html's): a text column (some value is not a number) gets its
+ * distinct values, sorted, in cats (room for NV_MAPSPEC_MAX_CLASSES; borrowed from d)
+ * as in->categories, and in->no_data counts the municipalities without a value; a
+ * numeric column leaves in as it was, for the caller to class as any numeric measure, and
+ * *method becomes quantile where it is fixed and the spec gives no limits. NV_ERR_INPUT
+ * for a column d does not have (its columns listed) and for more values than a map shows. */
+nv_status nv_mapdata_column_input(const nv_map_data *d, const nv_mapspec *s, nv_class_input *in, const char **cats,
+                                  nv_breaks *method, nv_error *err);
 
 /* The before plan of a comparison as a run of its own: the same polygons, counties and
  * names, that plan's figures and offices, written into *view. Shares all but the

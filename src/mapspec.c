@@ -704,6 +704,15 @@ nv_status nv_mapspec_parse(const char *text, size_t len, const char *path, nv_ma
             goto done;
         }
     }
+    /* A column's numbers are not kilometres: without limits of its own it gets quantiles
+     * (the renderer's rule for a fixed method without limits), not the distance limits. */
+    if (s->measure == NV_MEASURE_COLUMN) {
+        size_t k = 0;
+        while (strcmp(KEYS[k], "fixed_breaks") != 0)
+            k++;
+        if (!seen[k][2])
+            s->n_fixed_breaks = 0;
+    }
     /* Presence has a class per tier of the run, a text column one per value: the
      * renderer checks those colours against the data. */
     if (s->n_colors > 0 && s->measure != NV_MEASURE_PRESENCE && s->measure != NV_MEASURE_COLUMN) {

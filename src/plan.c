@@ -911,7 +911,7 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
         if (st != NV_OK)
             return st;
         if (!s->o.no_report) {
-            nv_report_html_run run = {sum, m, nm, c, nc, o, no};
+            nv_report_html_run run = {sum, m, nm, c, nc, o, no, s->attrs};
             nv_report_html_options ro = {(nv_lang)s->o.lang, s->o.maps_dir};
             char db[4096];
             snprintf(db, sizeof db, "%s/narvaro.sqlite", dir);
@@ -1028,7 +1028,8 @@ nv_status nv_compare_write(nv_session *s, const nv_evaluation *before, const nv_
             st = write_compare_maps(dir, path, s->o.maps_dir, err);
         pthread_mutex_unlock(&s->write_lock);
         if (st == NV_OK && !s->o.no_report) {
-            nv_report_html_run rb = {&before->s, mb, nb, NULL, 0, NULL, 0}, ra = {&after->s, ma, na, NULL, 0, NULL, 0};
+            nv_report_html_run rb = {&before->s, mb, nb, NULL, 0, NULL, 0, NULL},
+                               ra = {&after->s, ma, na, NULL, 0, NULL, 0, NULL};
             rb.c = nv_coverage_counties(before->cov, &rb.nc);
             rb.o = nv_coverage_offices(before->cov, &rb.no);
             ra.c = nv_coverage_counties(after->cov, &ra.nc);

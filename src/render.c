@@ -110,11 +110,6 @@ static void add_values(const nv_map_data *d, const nv_mapspec *s, double *v, siz
     }
 }
 
-static int cmp_text(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The classes of the page: from the maps shown (the plan drawn, and with plan = both the
  * before plan too) and, for the limits, from the pool of other runs. */
 static nv_status make_classes(nv_page *r, const nv_render_options *o, nv_error *err)
@@ -125,51 +120,11 @@ static nv_status make_classes(nv_page *r, const nv_render_options *o, nv_error *
     in.n_tiers = r->d->n_tiers;
     const char *cats[NV_MAPSPEC_MAX_CLASSES + 1];
     if (r->s->measure == NV_MEASURE_COLUMN) {
-        const nv_map_data *d = r->d;
-        int c = nv_mapdata_column(d, r->s->column);
-        if (c < 0) {
-            char list[2048] = "";
-            for (size_t k = 0; k < d->n_cols; k++) {
-                size_t used = strlen(list);
-                snprintf(list + used, sizeof list - used, "%s%s", k ? ", " : "", d->cols[k]);
-            }
-            return nv_error_set(err, NV_ERR_INPUT, r->s->path, r->s->measure_line,
-                                "measure column:%s: %s has no such column; its columns are: %s", r->s->column,
-                                d->path, list);
-        }
-        /* Numbers are classed like distances (quantiles unless the spec gives limits);
-         * text is a category per value. */
-        int numeric = 1, any = 0;
-        for (size_t i = 0; i < d->nm; i++) {
-            const char *v = nv_mapdata_text(d, c, &d->m[i]);
-            double x;
-            if (v) {
-                any = 1;
-                numeric &= nv_text_parse_number(v, strlen(v), &x);
-            }
-        }
-        if (any && !numeric) {
-            for (size_t i = 0; i < d->nm; i++) {
-                const char *v = nv_mapdata_text(d, c, &d->m[i]);
-                size_t k = 0;
-                in.no_data += !v;
-                while (v && k < in.n_categories && strcmp(cats[k], v) != 0)
-                    k++;
-                if (v && k == in.n_categories) {
-                    if (in.n_categories == NV_MAPSPEC_MAX_CLASSES)
-                        return nv_error_set(err, NV_ERR_INPUT, r->s->path, r->s->measure_line,
-                                            "measure column:%s has more than %d different values; a map shows at "
-                                            "most %d categories (group the values in the table)",
-                                            r->s->column, NV_MAPSPEC_MAX_CLASSES - 1, NV_MAPSPEC_MAX_CLASSES - 1);
-                    cats[in.n_categories++] = v;
-                }
-            }
-            qsort(cats, in.n_categories, sizeof *cats, cmp_text);
-            in.categories = cats;
+        nv_status st = nv_mapdata_column_input(r->d, r->s, &in, cats, &r->method, err);
+        if (st != NV_OK)
+            return st;
+        if (in.categories)
             return nv_classes_make(&r->cl, r->s, r->lang, r->method, &in, err);
-        }
-        if (r->method == NV_BREAKS_FIXED && r->s->n_fixed_breaks == 0)
-            r->method = NV_BREAKS_QUANTILE; /* no limits given: the distance defaults mean nothing here */
     }
     double *v = NULL;
     int numeric = r->s->measure != NV_MEASURE_PRESENCE && r->s->measure != NV_MEASURE_CHANGE;

@@ -1,15 +1,21 @@
 /* report_html.c — DIR/report.html, written directly in C: the page's parts in order
  * (head with the style sheet, summary, controls, SVG map, legend, tables, the data as
- * JSON, the script), each by one function. The style sheet and the script are constant
- * strings at the end of this file; everything that varies is escaped on the way out.
+ * JSON, the script), each by one function; at the end, what narvaro check writes into
+ * a finished page (the rules block of the summary, between two comments made for it).
+ * The style sheet and the script are constant strings (report_html_assets.c), the map's
+ * path data is report_html_svg.c's; everything that varies is escaped on the way out.
  *
  * Numbers are printed under a private "C" locale (as report.c does); the texts of the
  * page use the language's own decimal and thousands separators, which this file makes
- * itself rather than trusting the process's locale. */
+ * itself rather than trusting the process's locale. People are printed as the CSVs print
+ * them (report.h), so that the page and municipalities.csv agree to the digit. */
 #include "report_html.h"
 
+#include "attributes.h"
 #include "classes.h"
 #include "mapdata.h"
+#include "report.h"
+#include "report_html_int.h"
 #include "symbols.h"
 #include "textin.h"
 
@@ -18,262 +24,12 @@
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define GRID_M 10.0 /* SVG user unit: 10 m in the analysis CRS */
 
-
-/* The style sheet, a line per string (C99 limits a literal to 4095 bytes): screen, then
- * print (the map and the summary on one A4 page). */
-static const char *const PAGE_CSS[] = {
-    ":root { --ink: #222; --soft: #555; color: var(--ink); font-family: \"DejaVu Sans\", Verdana, sans-serif; }\n",
-    "body { margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem; line-height: 1.4; }\n",
-    "h1 { font-size: 1.6rem; margin: .2rem 0 .6rem; }\n",
-    "h2 { font-size: 1.2rem; margin: 1.6rem 0 .4rem; }\n",
-    ".lead { font-size: 1.1rem; }\n",
-    ".source { color: var(--soft); font-size: .85rem; }\n",
-    ".illustrative { color: #b35806; }\n",
-    ".controls { display: flex; gap: 1.2rem; flex-wrap: wrap; margin: .6rem 0; }\n",
-    ".mapbox { display: flex; gap: 1rem; align-items: flex-start; flex-wrap: wrap; }\n",
-    ".mapwrap { position: relative; flex: 1 1 420px; max-width: 560px; }\n",
-    "#map { display: block; width: 100%; height: min(88vh, 860px); min-height: 480px; background: #fff; }\n",
-    "#munis path { stroke: #fff; stroke-width: .6px; vector-effect: non-scaling-stroke; stroke-linejoin: round; cursor: pointer; }\n",
-    "#munis path.hot, #munis path:focus { stroke: #000; stroke-width: 2px; outline: none; }\n",
-    "#munis path.out { opacity: .3; }\n",
-    "#map.light-edges #munis path { stroke: #c4c4c4; }\n",
-    "#offices { pointer-events: none; }\n",
-    "#offices .of { vector-effect: non-scaling-stroke; stroke-width: .8px; }\n",
-    "#offices .of-booked { stroke-width: 1.8px; }\n",
-    "#tooltip { position: absolute; z-index: 2; max-width: 24rem; padding: .4rem .6rem; background: #fff; border: 1px solid #888;\n",
-    "  border-radius: 4px; box-shadow: 0 2px 6px rgba(0,0,0,.25); font-size: .85rem; pointer-events: none; }\n",
-    "#tooltip dl { display: grid; grid-template-columns: auto 1fr; gap: .1rem .6rem; margin: .3rem 0 0; }\n",
-    "#tooltip dt { color: var(--soft); }\n",
-    "#tooltip dd { margin: 0; }\n",
-    "#legend { flex: 0 1 16rem; }\n",
-    "#legend ul { list-style: none; padding: 0; margin: .2rem 0 .8rem; }\n",
-    "#legend li { display: flex; align-items: center; gap: .4rem; margin: .15rem 0; }\n",
-    ".legend-head { font-weight: bold; margin: 0; }\n",
-    ".sw { display: inline-block; width: 1.1rem; height: .8rem; border: 1px solid #999; }\n",
-    ".n { color: var(--soft); }\n",
-    "#tables { overflow-x: auto; }\n",
-    "table { border-collapse: collapse; width: 100%; font-size: .85rem; }\n",
-    "th, td { padding: .2rem .45rem; border-bottom: 1px solid #ddd; text-align: left; }\n",
-    "td.num { text-align: right; font-variant-numeric: tabular-nums; }\n",
-    "th { position: sticky; top: 0; background: #f3f3f3; cursor: pointer; }\n",
-    "th[aria-sort=ascending]::after { content: \" \\25B2\"; }\n",
-    "th[aria-sort=descending]::after { content: \" \\25BC\"; }\n",
-    "tr[hidden] { display: none; }\n",
-    "@page { size: A4 portrait; margin: 12mm; }\n",
-    "@media print {\n",
-    "  body { max-width: none; padding: 0; font-size: 9pt; }\n",
-    "  h1 { font-size: 14pt; }\n",
-    "  .lead { font-size: 10pt; }\n",
-    "  .controls, .filter, #tooltip { display: none !important; }\n",
-    "  #mapsec { break-after: page; }\n",
-    "  .mapbox { flex-wrap: nowrap; }\n",
-    "  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }\n",
-    "  .mapwrap { flex: 0 0 auto; width: 92mm; max-width: none; }\n",
-    "  #map { width: 92mm; height: 205mm; max-height: none; }\n",
-    "  #munis path.hot { stroke: #fff; stroke-width: .6px; }\n",
-    "  #legend { font-size: 8pt; }\n",
-    "  th { position: static; }\n",
-    "  #tables { overflow: visible; }\n",
-    "}\n",
-    NULL};
-
-/* The script: measure selector, legend, tooltip, county zoom, sorting and filtering. */
-static const char *const PAGE_JS[] = {
-    "(function () {\n",
-    "  'use strict';\n",
-    "  var data = JSON.parse(document.getElementById('nv-data').textContent);\n",
-    "  var T = data.t || {};\n",
-    "  var nf1 = new Intl.NumberFormat(data.lang, {minimumFractionDigits: 1, maximumFractionDigits: 1});\n",
-    "  var nf0 = new Intl.NumberFormat(data.lang, {maximumFractionDigits: 0});\n",
-    "  var coll = new Intl.Collator('sv');\n",
-    "  var each = function (list, f) { Array.prototype.forEach.call(list, f); };\n",
-    "  function el(tag, cls, text) {\n",
-    "    var e = document.createElement(tag);\n",
-    "    if (cls) e.className = cls;\n",
-    "    if (text !== undefined) e.textContent = text;\n",
-    "    return e;\n",
-    "  }\n",
-    "  function km(v) { return v === null || v === undefined ? '\\u2013' : nf1.format(v) + ' km'; }\n",
-    "  function num(v) { return v === null || v === undefined ? '\\u2013' : nf0.format(v); }\n",
-    "  function str(v) { return v === null || v === undefined ? '\\u2013' : String(v); }\n",
-    "\n",
-    "  var svg = document.getElementById('map');\n",
-    "  var tip = document.getElementById('tooltip');\n",
-    "  if (svg && data.measures.length) {\n",
-    "    var paths = svg.querySelectorAll('#munis path');\n",
-    "    var colorOf = function (m, i) {\n",
-    "      var c = m.cls[i];\n",
-    "      return c >= 0 && c < m.classes.length ? m.classes[c].color : '#cccccc';\n",
-    "    };\n",
-    "    var drawLegend = function (m) {\n",
-    "      var lg = document.getElementById('legend');\n",
-    "      lg.querySelector('.legend-head').textContent = m.label;\n",
-    "      var ul = lg.querySelector('ul');\n",
-    "      ul.textContent = '';\n",
-    "      m.classes.forEach(function (c) {\n",
-    "        var li = el('li'), sw = el('span', 'sw');\n",
-    "        sw.style.background = c.color;\n",
-    "        li.appendChild(sw);\n",
-    "        li.appendChild(document.createTextNode(c.label + ' '));\n",
-    "        li.appendChild(el('span', 'n', '(' + c.count + ')'));\n",
-    "        ul.appendChild(li);\n",
-    "      });\n",
-    "    };\n",
-    "    var recolor = function (k) {\n",
-    "      var m = data.measures[k];\n",
-    "      each(paths, function (p) { p.setAttribute('fill', colorOf(m, +p.getAttribute('data-i'))); });\n",
-    "      /* White is a class colour of the change map: its edges are grey, as on the PNG. */\n",
-    "      svg.classList.toggle('light-edges', m.key === 'change');\n",
-    "      drawLegend(m);\n",
-    "    };\n",
-    "    document.getElementById('measure').addEventListener('change', function (e) { recolor(+e.target.value); });\n",
-    "\n",
-    "    /* The tooltip: built from text nodes only, never from markup. */\n",
-    "    var fill = function (i) {\n",
-    "      var m = data.munis[i], b = m.b;\n",
-    "      var pair = function (key, f) {\n",
-    "        var a = f(m[key]);\n",
-    "        if (!b) return a;\n",
-    "        var x = f(b[key]);\n",
-    "        return x === a ? a : x + ' \\u2192 ' + a;\n",
-    "      };\n",
-    "      tip.textContent = '';\n",
-    "      tip.appendChild(el('strong', null, m.n + ' (' + m.k + ')'));\n",
-    "      var dl = el('dl');\n",
-    "      var row = function (k, v) { dl.appendChild(el('dt', null, k)); dl.appendChild(el('dd', null, v)); };\n",
-    "      var c = data.counties[m.l];\n",
-    "      row(T.county, c && c.n ? c.n : m.l);\n",
-    "      if (m.ch) row(T.change, m.ch);\n",
-    "      row(T.presence, pair('pl', str));\n",
-    "      var names = m.ol.map(function (o) { return o[0] + ' (' + o[1] + ')'; }).join('; ');\n",
-    "      row(T.offices, pair('o', num));\n",
-    "      row(T.locations, pair('loc', num) + (names ? ': ' + names : ''));\n",
-    "      var pairOf = function (f) {\n",
-    "        var a = f(m);\n",
-    "        if (!b) return a;\n",
-    "        var x = f(b);\n",
-    "        return x === a ? a : x + ' \\u2192 ' + a;\n",
-    "      };\n",
-    "      row(T.nearest, pairOf(function (r) { return (r.nn ? r.nn + ', ' : '') + km(r.km); }));\n",
-    "      if (m.pk !== null && m.pk !== m.km) row(T.nearestp, pair('pk', km));\n",
-    "      if (m.pop !== null) {\n",
-    "        row(T.population, num(m.pop) + ' ' + T.people);\n",
-    "        data.radii.forEach(function (r, k) {\n",
-    "          var f = function (w) { return w && w[k] !== null ? num(w[k]) + ' (' + nf1.format(m.pop > 0 ? 100 * w[k] / m.pop : 0) + ' %)' : '\\u2013'; };\n",
-    "          row(T.within + ' ' + nf0.format(r) + ' km', pair('w', f));\n",
-    "        });\n",
-    "        row(T.mean, pair('mean', km));\n",
-    "      }\n",
-    "      tip.appendChild(dl);\n",
-    "    };\n",
-    "    var hot = null;\n",
-    "    var place = function (x, y) {\n",
-    "      tip.hidden = false;\n",
-    "      var box = tip.parentNode.getBoundingClientRect();\n",
-    "      var left = x - box.left + 14, top = y - box.top + 14;\n",
-    "      if (left + tip.offsetWidth > box.width) left = Math.max(0, x - box.left - tip.offsetWidth - 14);\n",
-    "      if (top + tip.offsetHeight > box.height) top = Math.max(0, y - box.top - tip.offsetHeight - 14);\n",
-    "      tip.style.left = left + 'px';\n",
-    "      tip.style.top = top + 'px';\n",
-    "    };\n",
-    "    var enter = function (p, x, y) {\n",
-    "      if (hot !== p) {\n",
-    "        if (hot) hot.classList.remove('hot');\n",
-    "        hot = p;\n",
-    "        p.classList.add('hot');\n",
-    "        fill(+p.getAttribute('data-i'));\n",
-    "      }\n",
-    "      place(x, y);\n",
-    "    };\n",
-    "    var leave = function () {\n",
-    "      if (hot) hot.classList.remove('hot');\n",
-    "      hot = null;\n",
-    "      tip.hidden = true;\n",
-    "    };\n",
-    "    svg.addEventListener('mousemove', function (e) {\n",
-    "      var p = e.target.closest('#munis path');\n",
-    "      if (p) enter(p, e.clientX, e.clientY); else leave();\n",
-    "    });\n",
-    "    svg.addEventListener('mouseleave', leave);\n",
-    "    svg.addEventListener('focusin', function (e) {\n",
-    "      var p = e.target.closest('#munis path');\n",
-    "      if (!p) return;\n",
-    "      var r = p.getBoundingClientRect();\n",
-    "      enter(p, r.left + r.width / 2, r.top + r.height / 2);\n",
-    "    });\n",
-    "    svg.addEventListener('focusout', leave);\n",
-    "\n",
-    "    /* Zoom to a county: the view box moves, symbols keep their size on screen. */\n",
-    "    var full = svg.getAttribute('viewBox').split(' ').map(Number);\n",
-    "    var symbols = function (s) {\n",
-    "      each(svg.querySelectorAll('circle.of'), function (c) { c.setAttribute('r', 450 * s); });\n",
-    "      each(svg.querySelectorAll('path.of'), function (p) {\n",
-    "        var x = +p.getAttribute('data-x'), y = +p.getAttribute('data-y'), d = 560 * s;\n",
-    "        p.setAttribute('d', 'M' + x + ' ' + (y - d) + 'l' + d + ' ' + d + ' ' + (-d) + ' ' + d + ' ' + (-d) + ' ' + (-d) + 'z');\n",
-    "      });\n",
-    "    };\n",
-    "    var zoom = document.getElementById('zoom');\n",
-    "    zoom.addEventListener('change', function () {\n",
-    "      var c = data.counties[zoom.value];\n",
-    "      each(paths, function (p) {\n",
-    "        p.classList.toggle('out', !!c && data.munis[+p.getAttribute('data-i')].l !== zoom.value);\n",
-    "      });\n",
-    "      if (!c || !c.bb) {\n",
-    "        svg.setAttribute('viewBox', full.join(' '));\n",
-    "        symbols(1);\n",
-    "        return;\n",
-    "      }\n",
-    "      var b = c.bb, mg = 0.04 * Math.max(b[2] - b[0], b[3] - b[1]);\n",
-    "      var w = b[2] - b[0] + 2 * mg, h = b[3] - b[1] + 2 * mg;\n",
-    "      svg.setAttribute('viewBox', [b[0] - mg, b[1] - mg, w, h].join(' '));\n",
-    "      symbols(Math.max(w / full[2], h / full[3]));\n",
-    "    });\n",
-    "  }\n",
-    "\n",
-    "  /* Tables: a click (or Enter) on a header sorts by it, numbers as numbers, names in\n",
-    "   * Swedish order; empty cells last either way. */\n",
-    "  each(document.querySelectorAll('table.sortable'), function (t) {\n",
-    "    var ths = t.tHead.rows[0].cells;\n",
-    "    each(ths, function (th, col) {\n",
-    "      var go = function () {\n",
-    "        var asc = th.getAttribute('aria-sort') !== 'ascending';\n",
-    "        each(ths, function (h) { h.setAttribute('aria-sort', 'none'); });\n",
-    "        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');\n",
-    "        var isNum = th.getAttribute('data-type') === 'num';\n",
-    "        var body = t.tBodies[0];\n",
-    "        var keyed = Array.prototype.map.call(body.rows, function (r, i) {\n",
-    "          var c = r.cells[col], v = isNum ? c.getAttribute('data-v') : c.textContent;\n",
-    "          return {r: r, i: i, v: isNum ? (v === '' || v === null ? null : Number(v)) : v};\n",
-    "        });\n",
-    "        keyed.sort(function (a, b) {\n",
-    "          if (a.v === null || b.v === null) return (a.v === null) - (b.v === null) || a.i - b.i;\n",
-    "          var d = isNum ? a.v - b.v : coll.compare(a.v, b.v);\n",
-    "          return (asc ? d : -d) || a.i - b.i;\n",
-    "        });\n",
-    "        keyed.forEach(function (k) { body.appendChild(k.r); });\n",
-    "      };\n",
-    "      th.addEventListener('click', go);\n",
-    "      th.addEventListener('keydown', function (e) {\n",
-    "        if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); go(); }\n",
-    "      });\n",
-    "    });\n",
-    "  });\n",
-    "  each(document.querySelectorAll('select.county-filter'), function (s) {\n",
-    "    s.addEventListener('change', function () {\n",
-    "      var t = document.getElementById(s.getAttribute('data-table'));\n",
-    "      each(t.tBodies[0].rows, function (r) { r.hidden = s.value !== '' && r.getAttribute('data-lan') !== s.value; });\n",
-    "    });\n",
-    "  });\n",
-    "})();\n",
-    NULL};
 
 /* ======================================================================== output */
 
@@ -397,6 +153,18 @@ static void json_num(writer *w, double v, int decimals)
         putf(w, "%.*f", decimals, v);
 }
 
+/* People for JSON, as the CSVs write them; null when there are no figures. */
+static void json_people(writer *w, double v)
+{
+    char raw[64];
+    if (!isfinite(v)) {
+        put(w, "null");
+        return;
+    }
+    nv_report_format_people(v, raw, sizeof raw);
+    put(w, raw);
+}
+
 /* ======================================================================== words */
 
 static const char *tr(const writer *w, const char *sv, const char *en)
@@ -404,8 +172,25 @@ static const char *tr(const writer *w, const char *sv, const char *en)
     return w->lang == NV_LANG_EN ? en : sv;
 }
 
-/* A whole number with the language's thousands separator (a no-break space in Swedish,
- * a comma in English), into buf. "–" when it does not exist. */
+/* digits ("-1234.5", C notation) with the language's separators into buf: thousands
+ * with a no-break space in Swedish, a comma in English; the decimal sign a comma in
+ * Swedish. */
+static const char *localize(char *buf, size_t size, const char *digits, nv_lang lang)
+{
+    const char *sep = lang == NV_LANG_EN ? "," : "\u00a0";
+    size_t n = strlen(digits), o = 0, start = digits[0] == '-';
+    size_t whole = strcspn(digits, ".");
+    for (size_t i = 0; i < n && o + 4 < size; i++) {
+        if (i > start && i < whole && (whole - i) % 3 == 0)
+            o += (size_t)snprintf(buf + o, size - o, "%s", sep);
+        buf[o++] = digits[i] == '.' && lang == NV_LANG_SV ? ',' : digits[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+/* A whole number with the language's thousands separator, into buf. "–" when it does
+ * not exist. */
 static const char *fmt_int(char *buf, size_t size, double v, nv_lang lang)
 {
     if (!isfinite(v)) {
@@ -414,15 +199,21 @@ static const char *fmt_int(char *buf, size_t size, double v, nv_lang lang)
     }
     char digits[64];
     snprintf(digits, sizeof digits, "%.0f", fabs(v) < 0.5 ? 0 : v);
-    const char *sep = lang == NV_LANG_EN ? "," : "\u00a0";
-    size_t n = strlen(digits), o = 0, start = digits[0] == '-';
-    for (size_t i = 0; i < n && o + 4 < size; i++) {
-        if (i > start && (n - i) % 3 == 0)
-            o += (size_t)snprintf(buf + o, size - o, "%s", sep);
-        buf[o++] = digits[i];
+    return localize(buf, size, digits, lang);
+}
+
+/* People as every file and stdout write them (report.h: to the hundredth, trailing
+ * zeros dropped, so 12345.5 and not 12346), with the language's separators: the report
+ * agrees with municipalities.csv to the digit. "–" when there are no figures. */
+static const char *fmt_people(char *buf, size_t size, double v, nv_lang lang)
+{
+    if (!isfinite(v)) {
+        snprintf(buf, size, "–");
+        return buf;
     }
-    buf[o] = 0;
-    return buf;
+    char digits[64];
+    nv_report_format_people(v, digits, sizeof digits);
+    return localize(buf, size, digits, lang);
 }
 
 /* A decimal number with the language's decimal sign. */
@@ -483,7 +274,7 @@ static void people_beyond(writer *w, const nv_run_summary *s)
     if (!(s->pop.population > 0))
         return;
     put(w, "<p>");
-    putf(w, tr(w, "Av %s invånare", "Of %s inhabitants"), fmt_int(a, sizeof a, s->pop.population, w->lang));
+    putf(w, tr(w, "Av %s invånare", "Of %s inhabitants"), fmt_people(a, sizeof a, s->pop.population, w->lang));
     if (s->population_municipal)
         put(w, tr(w, " (kommunernas befolkning, var och en i kommunens representativa punkt)",
                   " (municipal totals, each at its municipality's representative point)"));
@@ -491,7 +282,7 @@ static void people_beyond(writer *w, const nv_run_summary *s)
     for (size_t r = 0; r < s->radii.n; r++) {
         double beyond = s->pop.population - s->pop.within[r];
         put(w, list_sep(w, r, s->radii.n));
-        fmt_int(a, sizeof a, beyond, w->lang);
+        fmt_people(a, sizeof a, beyond, w->lang);
         fmt_dec(b, sizeof b, 100 * beyond / s->pop.population, 1, w->lang);
         fmt_dec(c, sizeof c, s->radii.km[r], s->radii.km[r] == floor(s->radii.km[r]) ? 0 : 1, w->lang);
         putf(w, tr(w, "%s (%s %%) längre än %s km", "%s (%s %%) live farther than %s km"), a, b, c);
@@ -499,161 +290,12 @@ static void people_beyond(writer *w, const nv_run_summary *s)
     put(w, tr(w, " till närmaste kontor.</p>\n", " from the nearest office.</p>\n"));
 }
 
-/* ======================================================================== geometry */
-
-typedef struct wkb_reader {
-    const unsigned char *p, *end;
-    int swap;
-} wkb_reader;
-
-static int rd_u32(wkb_reader *r, uint32_t *v)
-{
-    if (r->end - r->p < 4)
-        return 0;
-    memcpy(v, r->p, 4);
-    if (r->swap)
-        *v = __builtin_bswap32(*v);
-    r->p += 4;
-    return 1;
-}
-
-static int rd_f64(wkb_reader *r, double *v)
-{
-    uint64_t u;
-    if (r->end - r->p < 8)
-        return 0;
-    memcpy(&u, r->p, 8);
-    if (r->swap)
-        u = __builtin_bswap64(u);
-    memcpy(v, &u, 8);
-    r->p += 8;
-    return 1;
-}
-
-/* The frame of the SVG: CRS metres to user units. */
-typedef struct frame {
-    double x0, y1;             /* the CRS point at the top left */
-    long w, h;                 /* the viewBox's size, user units */
-} frame;
-
-static long ux(const frame *f, double x)
-{
-    return lround((x - f->x0) / GRID_M);
-}
-
-static long uy(const frame *f, double y)
-{
-    return lround((f->y1 - y) / GRID_M);
-}
-
-/* Header of one WKB geometry: byte order and type (ISO WKB: 1000s add Z, 2000s M, 3000s
- * ZM). Returns the base type and sets *dims, or 0 on a bad header. */
-static uint32_t wkb_header(wkb_reader *r, int *dims)
-{
-    uint32_t type;
-    if (r->p >= r->end)
-        return 0;
-    r->swap = (*r->p++ == 0) == (*(const unsigned char *)&(uint16_t){1} == 1);
-    if (!rd_u32(r, &type))
-        return 0;
-    *dims = 2 + (type / 1000 == 1 || type / 1000 == 2) + 2 * (type / 1000 == 3);
-    return type % 1000;
-}
-
-/* One polygon's rings as path data: "M x y" then relative "l" steps, "z". Steps that
- * round to nothing are dropped; bb (user units) grows. Returns 0 on a bad blob. */
-static int wkb_polygon(writer *w, wkb_reader *r, int dims, const frame *f, long *bb)
-{
-    uint32_t nrings, npts;
-    if (!rd_u32(r, &nrings))
-        return 0;
-    for (uint32_t k = 0; k < nrings; k++) {
-        if (!rd_u32(r, &npts) || (size_t)(r->end - r->p) < (size_t)npts * 8 * (size_t)dims)
-            return 0;
-        long px = 0, py = 0;
-        int steps = 0;
-        for (uint32_t i = 0; i < npts; i++) {
-            double x, y, skip;
-            rd_f64(r, &x);
-            rd_f64(r, &y);
-            for (int d = 2; d < dims; d++)
-                rd_f64(r, &skip);
-            long X = ux(f, x), Y = uy(f, y);
-            if (X < bb[0]) bb[0] = X;
-            if (Y < bb[1]) bb[1] = Y;
-            if (X > bb[2]) bb[2] = X;
-            if (Y > bb[3]) bb[3] = Y;
-            if (i == 0) {
-                putf(w, "M%ld %ld", X, Y);
-            } else if (X != px || Y != py) {
-                putf(w, steps++ ? " %ld %ld" : "l%ld %ld", X - px, Y - py);
-            } else {
-                continue;
-            }
-            px = X, py = Y;
-        }
-        put(w, "z");
-    }
-    return 1;
-}
-
-/* A (multi)polygon's path data; 0 on a blob that is neither. */
-static int wkb_path(writer *w, const unsigned char *blob, size_t n, const frame *f, long *bb)
-{
-    wkb_reader r = {blob, blob + n, 0};
-    int dims;
-    uint32_t type = wkb_header(&r, &dims), parts;
-    if (type == 3)
-        return wkb_polygon(w, &r, dims, f, bb);
-    if (type != 6 || !rd_u32(&r, &parts))
-        return 0;
-    for (uint32_t i = 0; i < parts; i++) {
-        int d2;
-        if (wkb_header(&r, &d2) != 3 || !wkb_polygon(w, &r, d2, f, bb))
-            return 0;
-    }
-    return 1;
-}
-
-/* The extent of every polygon (CRS metres), from their blobs' points. */
-static void wkb_extent(const nv_muni_result *m, size_t nm, double *ext)
-{
-    ext[0] = ext[1] = INFINITY;
-    ext[2] = ext[3] = -INFINITY;
-    for (size_t i = 0; i < nm; i++) {
-        wkb_reader r = {m[i].wkb, m[i].wkb + m[i].wkb_size, 0};
-        int dims;
-        uint32_t type = wkb_header(&r, &dims), parts = 1, nrings, npts;
-        if (type == 6 && !rd_u32(&r, &parts))
-            continue;
-        for (uint32_t p = 0; p < parts; p++) {
-            if (type == 6 && wkb_header(&r, &dims) != 3)
-                break;
-            if ((type != 3 && type != 6) || !rd_u32(&r, &nrings))
-                break;
-            for (uint32_t k = 0; k < nrings; k++) {
-                if (!rd_u32(&r, &npts) || (size_t)(r.end - r.p) < (size_t)npts * 8 * (size_t)dims)
-                    return;
-                for (uint32_t j = 0; j < npts; j++) {
-                    double x, y, skip;
-                    rd_f64(&r, &x);
-                    rd_f64(&r, &y);
-                    for (int d = 2; d < dims; d++)
-                        rd_f64(&r, &skip);
-                    ext[0] = fmin(ext[0], x), ext[1] = fmin(ext[1], y);
-                    ext[2] = fmax(ext[2], x), ext[3] = fmax(ext[3], y);
-                }
-            }
-        }
-    }
-}
-
 /* ======================================================================== measures */
 
 /* One entry of the measure selector: its classes (from the renderer) and the class of
  * every municipality. */
 typedef struct measure {
-    char key[48];
+    char key[80];
     char label[96];
     nv_classes cl;             /* classes.h: keys, labels, colours, limits */
     int count[NV_CLASSES_MAX]; /* municipalities per class on this measure's map */
@@ -662,18 +304,19 @@ typedef struct measure {
     int *cls;                  /* nm entries: class of each municipality, -1 for none */
 } measure;
 
-enum { MAX_MEASURES = 4 + NV_MAX_RADII };
-
 typedef struct page {
     writer w;
     const nv_report_html_options *o;
     const nv_report_html_run *run, *before; /* before: a comparison's base plan, else NULL */
     const nv_change *changes;
     nv_map_data *d;
-    measure ms[MAX_MEASURES];
-    size_t n_ms;
-    frame f;
+    measure *ms;
+    size_t n_ms, cap_ms;
+    nv_rh_frame f;
     long (*county_bb)[4];      /* per county of run->c: user units */
+    /* A comparison's closed offices (the base plan's that compare.sqlite marks closed):
+     * indices into before->o, and per municipality the first of its in that list. */
+    size_t *closed, n_closed;
 } page;
 
 static nv_status load_spec(const page *pg, const char *name, nv_mapspec **out, nv_error *err)
@@ -701,10 +344,20 @@ static nv_status map_classes(const page *pg, const nv_mapspec *s, measure *a, me
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     /* shown[0]: the plan the spec shows; shown[1]: with plan both, the before plan. */
     const nv_map_data *shown[2] = {s->plan == NV_PLAN_BEFORE ? before : d, s->plan == NV_PLAN_BOTH ? before : NULL};
-    int numeric = s->measure != NV_MEASURE_PRESENCE && s->measure != NV_MEASURE_CHANGE;
     nv_class_input in = {{0}, NULL, 0, NULL, 0, 0, NULL, 0};
     in.tier_words = (const char *const *)d->tiers;
     in.n_tiers = d->n_tiers;
+    nv_breaks method = s->breaks;
+    const char *cats[NV_MAPSPEC_MAX_CLASSES + 1];
+    int col = s->measure == NV_MEASURE_COLUMN ? nv_mapdata_column(d, s->column) : -1;
+    if (s->measure == NV_MEASURE_COLUMN) {
+        nv_status st = nv_mapdata_column_input(d, s, &in, cats, &method, err);
+        if (st != NV_OK) {
+            free(owned);
+            return st;
+        }
+    }
+    int numeric = s->measure != NV_MEASURE_PRESENCE && s->measure != NV_MEASURE_CHANGE && !in.categories;
     double *v = malloc((2 * d->nm + 1) * sizeof *v);
     if (!v) {
         free(owned);
@@ -721,10 +374,10 @@ static nv_status map_classes(const page *pg, const nv_mapspec *s, measure *a, me
             else
                 in.no_data += numeric;
         }
-    in.values = s->breaks != NV_BREAKS_FIXED ? v : NULL;
+    in.values = numeric && method != NV_BREAKS_FIXED ? v : NULL;
     if (!in.values)
         in.n_values = 0;
-    nv_status st = nv_classes_make(&a->cl, s, pg->o->lang, s->breaks, &in, err);
+    nv_status st = nv_classes_make(&a->cl, s, pg->o->lang, method, &in, err);
     const nv_classes *cl = &a->cl;
     free(v);
     if (st == NV_OK && b)
@@ -737,6 +390,7 @@ static nv_status map_classes(const page *pg, const nv_mapspec *s, measure *a, me
             const nv_map_muni *m = &shown[k]->m[i];
             int c = s->measure == NV_MEASURE_PRESENCE ? nv_classes_of_rank(cl, m->tier)
                     : s->measure == NV_MEASURE_CHANGE ? nv_classes_of_change(cl, m->change)
+                    : in.categories                   ? nv_classes_of_category(cl, nv_mapdata_text(shown[k], col, m))
                                                       : nv_classes_of_value(cl, nv_mapdata_value(shown[k], s, m));
             ms->cls[i] = c;
             if (c >= 0)
@@ -757,9 +411,18 @@ static nv_status add_measure(page *pg, const nv_mapspec *spec, const char *key, 
                              const char *key_before, const char *label_before, nv_error *err)
 {
     size_t nm = pg->run->nm, need = spec->plan == NV_PLAN_BOTH ? 2 : 1;
-    if (pg->n_ms + need > MAX_MEASURES || pg->d->nm != nm)
+    if (pg->d->nm != nm)
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "the report's database does not match the run");
+    if (pg->n_ms + need > pg->cap_ms) {
+        size_t cap = pg->cap_ms ? 2 * pg->cap_ms : 16;
+        measure *g = realloc(pg->ms, cap * sizeof *g);
+        if (!g)
+            return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+        pg->ms = g;
+        pg->cap_ms = cap;
+    }
     measure *a = &pg->ms[pg->n_ms], *b = need == 2 ? &pg->ms[pg->n_ms + 1] : NULL;
+    memset(a, 0, need * sizeof *a);
     if (!(a->cls = malloc((nm ? nm : 1) * sizeof *a->cls)) || (b && !(b->cls = malloc((nm ? nm : 1) * sizeof *b->cls)))) {
         free(a->cls);
         a->cls = NULL;
@@ -785,8 +448,40 @@ static nv_status add_measure(page *pg, const nv_mapspec *spec, const char *key, 
     return NV_OK;
 }
 
+/* The joined attributes, a measure each, classed as the map of a spec that says only
+ * `measure = column:NAME` is (mapdata.h, classes.h): numbers by quantiles, text a
+ * category per value. A text column of more values than a map shows is left out (it is
+ * no map; the tables have it), as is a name a spec cannot hold. */
+static nv_status attribute_measures(page *pg, nv_error *err)
+{
+    const nv_attributes *a = pg->run->attrs;
+    size_t n = a ? nv_attributes_count(a, NV_ATTR_MUNICIPALITY) : 0;
+    nv_status st = NV_OK;
+    for (size_t k = 0; k < n && st == NV_OK; k++) {
+        const char *name = nv_attributes_name(a, NV_ATTR_MUNICIPALITY, k);
+        char text[128], key[80];
+        nv_mapspec *spec = NULL;
+        nv_error e = {0};
+        int len = snprintf(text, sizeof text, "measure = column:%s\n", name);
+        if (len < 0 || (size_t)len >= sizeof text || strpbrk(name, "\r\n#"))
+            continue;
+        st = nv_mapspec_parse(text, (size_t)len, name, &spec, &e);
+        if (st == NV_OK && spec->measure == NV_MEASURE_COLUMN && strcmp(spec->column, name) == 0 &&
+            nv_mapdata_column(pg->d, name) >= 0) {
+            snprintf(key, sizeof key, "column:%s", name);
+            st = add_measure(pg, spec, key, name, NULL, NULL, &e);
+        }
+        nv_mapspec_destroy(spec);
+        if (st == NV_ERR_INPUT)
+            st = NV_OK; /* no map of it */
+        else if (st != NV_OK && err)
+            *err = e;
+    }
+    return st;
+}
+
 /* The measures of one plan: presence, distance, and with population figures the share
- * within each radius and the weighted mean distance. */
+ * within each radius and the weighted mean distance; then the joined attributes. */
 static nv_status single_measures(page *pg, nv_error *err)
 {
     nv_mapspec *pres = NULL, *dist = NULL, *popu = NULL;
@@ -821,6 +516,8 @@ static nv_status single_measures(page *pg, nv_error *err)
                          tr(w, "Befolkningens medelavstånd", "The people's mean distance"), NULL, NULL, err);
     }
 done:
+    if (st == NV_OK)
+        st = attribute_measures(pg, err);
     nv_mapspec_destroy(pres);
     nv_mapspec_destroy(dist);
     nv_mapspec_destroy(popu);
@@ -874,8 +571,8 @@ static void head(page *pg, const char *title)
     put(w, "<meta name=\"generator\" content=\"narvaro\">\n<title>");
     html(w, title);
     put(w, "</title>\n<style>\n");
-    for (size_t i = 0; PAGE_CSS[i]; i++)
-        put(w, PAGE_CSS[i]);
+    for (size_t i = 0; nv_report_html_css[i]; i++)
+        put(w, nv_report_html_css[i]);
     put(w, "</style>\n</head>\n<body>\n");
 }
 
@@ -913,23 +610,24 @@ static int county_index(const nv_report_html_run *run, const char *lanskod)
     return -1;
 }
 
-static void office_symbol(writer *w, const frame *f, const nv_office_result *o, const measure *ms)
+/* The shapes of symbols.c, centred on (0, 0) in user units (a dot's radius is 450, 4.5
+ * km on the map of the nation): a dot, a ring, a square, a triangle, diamonds, and the
+ * closed office's cross. Placed with a transform, which the script scales on zoom. */
+static const char *const SYMBOL_D[NV_OFFICE_TYPES] = {
+    "M-450 0a450 450 0 1 0 900 0a450 450 0 1 0-900 0z", "M-450 0a450 450 0 1 0 900 0a450 450 0 1 0-900 0z",
+    "M-405-405h810v810h-810z", "M0-585l518 923h-1036z", "M0-563l563 563-563 563-563-563z",
+    "M0-563l563 563-563 563-563-563z", "M-428-428l856 856m0-856l-856 856"};
+
+static void office_symbol(writer *w, const nv_rh_frame *f, const nv_office_result *o, const measure *ms)
 {
-    int type = !o->type || strcmp(o->type, "staffed") == 0 ? NV_OFFICE_STAFFED
-               : strcmp(o->type, "booked") == 0        ? NV_OFFICE_BOOKED
-                                                       : NV_OFFICE_OTHER;
-    long X = ux(f, o->x), Y = uy(f, o->y);
-    if (type == 2)
-        putf(w, "<path class=\"of of-other\" data-x=\"%ld\" data-y=\"%ld\" d=\"M%ld %ldl560 560-560 560-560-560z\" "
-                "fill=\"#%06x\" stroke=\"#%06x\"",
-             X, Y, X, Y - 560, ms->sym_fill[type], ms->sym_stroke[type]);
-    else
-        putf(w, "<circle class=\"of of-%s\" cx=\"%ld\" cy=\"%ld\" r=\"450\" fill=\"#%06x\" stroke=\"#%06x\"",
-             nv_symbols_name(type), X, Y, ms->sym_fill[type], ms->sym_stroke[type]);
-    put(w, "><title>");
+    /* A row without a type is a staffed office (offices.h). */
+    int type = o->type ? nv_mapdata_office_type(o->type) : NV_OFFICE_STAFFED;
+    long X = nv_rh_ux(f, o->x), Y = nv_rh_uy(f, o->y);
+    putf(w, "<path class=\"of of-%s\" data-x=\"%ld\" data-y=\"%ld\" transform=\"translate(%ld %ld)\" d=\"%s\" "
+            "fill=\"#%06x\" stroke=\"#%06x\"><title>",
+         nv_symbols_name(type), X, Y, X, Y, SYMBOL_D[type], ms->sym_fill[type], ms->sym_stroke[type]);
     html(w, o->name && *o->name ? o->name : o->office_id);
-    put(w, "</title></");
-    put(w, type == 2 ? "path>" : "circle>");
+    put(w, "</title></path>");
 }
 
 /* The map: a path per municipality, the offices of the plan shown on top. */
@@ -952,7 +650,7 @@ static nv_status map_svg(page *pg, nv_error *err)
         putf(w, "%zu\" tabindex=\"0\" aria-label=\"", i);
         html(w, m->namn);
         putf(w, "\" fill=\"#%06x\" d=\"", class_color(m0, m0->cls[i]));
-        if (!wkb_path(w, m->wkb, m->wkb_size, &pg->f, bb))
+        if (!nv_report_html_wkb_path(w->f, m->wkb, m->wkb_size, &pg->f, bb))
             return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "municipality %s: its geometry is not a polygon",
                                 m->kommunkod);
         put(w, "\"/>\n");
@@ -969,7 +667,27 @@ static nv_status map_svg(page *pg, nv_error *err)
     for (size_t i = 0; i < run->no; i++)
         if (run->o[i].status && strcmp(run->o[i].status, "rejected") != 0 && isfinite(run->o[i].x))
             office_symbol(w, &pg->f, &run->o[i], m0), put(w, "\n");
-    put(w, "</g>\n</svg>\n<div id=\"tooltip\" role=\"tooltip\" hidden></div></div>\n");
+    put(w, "</g>\n");
+    if (pg->n_closed) {
+        /* The PNG change map's cross with its halo: shown with the change measure only. */
+        unsigned halo, ink;
+        nv_symbols_colors(NV_OFFICE_CLOSED, &halo, &ink);
+        put(w, "<g id=\"closed\" aria-hidden=\"true\">\n");
+        for (size_t k = 0; k < pg->n_closed; k++) {
+            const nv_office_result *o = &pg->before->o[pg->closed[k]];
+            long X = nv_rh_ux(&pg->f, o->x), Y = nv_rh_uy(&pg->f, o->y);
+            put(w, "<g class=\"of-closed\">");
+            for (int layer = 0; layer < 2; layer++)
+                putf(w, "<path class=\"cl %s\" data-x=\"%ld\" data-y=\"%ld\" transform=\"translate(%ld %ld)\" d=\"%s\" "
+                        "stroke=\"#%06x\"/>",
+                     layer ? "cl-x" : "cl-halo", X, Y, X, Y, SYMBOL_D[NV_OFFICE_CLOSED], layer ? ink : halo);
+            put(w, "<title>");
+            html(w, o->name && *o->name ? o->name : o->office_id);
+            putf(w, " (%s)</title></g>\n", tr(w, "stängs", "closed"));
+        }
+        put(w, "</g>\n");
+    }
+    put(w, "</svg>\n<div id=\"tooltip\" role=\"tooltip\" hidden></div></div>\n");
     return NV_OK;
 }
 
@@ -991,10 +709,19 @@ static void legend(page *pg)
     for (int t = 0; t < NV_OFFICE_CLOSED; t++) {
         if (!m->sym_count[t])
             continue;
-        putf(w, "<li><svg width=\"14\" height=\"14\" viewBox=\"-7 -7 14 14\" aria-hidden=\"true\">%s fill=\"#%06x\" "
-                "stroke=\"#%06x\" stroke-width=\"%s\"/></svg>%s <span class=\"n\">(%d)</span></li>",
-             t == NV_OFFICE_OTHER ? "<path d=\"M0 -6l6 6-6 6-6-6z\"" : "<circle r=\"4.5\"", m->sym_fill[t],
-             m->sym_stroke[t], t == NV_OFFICE_BOOKED ? "2.4" : "1", nv_symbols_label(t, w->lang), m->sym_count[t]);
+        putf(w, "<li><svg width=\"14\" height=\"14\" viewBox=\"-700 -700 1400 1400\" aria-hidden=\"true\"><path d=\"%s\" "
+                "fill=\"#%06x\" stroke=\"#%06x\" stroke-width=\"%s\" vector-effect=\"non-scaling-stroke\"/></svg>%s "
+                "<span class=\"n\">(%d)</span></li>",
+             SYMBOL_D[t], m->sym_fill[t], m->sym_stroke[t], t == NV_OFFICE_BOOKED || t == NV_OFFICE_AGREEMENT ? "2.4" : "1",
+             nv_symbols_label(t, w->lang), m->sym_count[t]);
+    }
+    if (pg->n_closed) {
+        unsigned halo, ink;
+        nv_symbols_colors(NV_OFFICE_CLOSED, &halo, &ink);
+        putf(w, "<li class=\"closed-only\"><svg width=\"14\" height=\"14\" viewBox=\"-7 -7 14 14\" aria-hidden=\"true\" "
+                "fill=\"none\" stroke-linecap=\"round\"><path d=\"M-4 -4l8 8m0 -8l-8 8\" stroke=\"#%06x\" stroke-width=\"4\"/>"
+                "<path d=\"M-4 -4l8 8m0 -8l-8 8\" stroke=\"#%06x\" stroke-width=\"1.8\"/></svg>%s <span class=\"n\">(%zu)</span></li>",
+             halo, ink, nv_symbols_label(NV_OFFICE_CLOSED, w->lang), pg->n_closed);
     }
     put(w, "</ul></div>\n");
 }
@@ -1028,6 +755,19 @@ static void td_num(writer *w, double v, int decimals)
     }
     putf(w, "<td class=\"num\" data-v=\"%.*f\">%s</td>", decimals, v,
          decimals == 0 ? fmt_int(buf, sizeof buf, v, w->lang) : fmt_dec(buf, sizeof buf, v, decimals, w->lang));
+}
+
+/* A cell of people: data-v as the CSVs write the figure, the text in the language's
+ * notation of the same digits. */
+static void td_people(writer *w, double v)
+{
+    char raw[64], buf[96];
+    if (!isfinite(v)) {
+        put(w, "<td class=\"num\" data-v=\"\">–</td>");
+        return;
+    }
+    nv_report_format_people(v, raw, sizeof raw);
+    putf(w, "<td class=\"num\" data-v=\"%s\">%s</td>", raw, localize(buf, sizeof buf, raw, w->lang));
 }
 
 static const char *presence_label(const writer *w, const char *p)
@@ -1120,7 +860,7 @@ static void municipality_table(page *pg)
         td_num(w, m->nearest_office_km, 1);
         td_num(w, m->nearest_presence_km, 1);
         if (pop) {
-            td_num(w, m->pop.population, 0);
+            td_people(w, m->pop.population);
             for (size_t r = 0; r < radii->n; r++)
                 td_num(w, m->pop.population > 0 ? 100 * m->pop.within[r] / m->pop.population : NAN, 1);
             td_num(w, m->pop.mean_distance_km, 1);
@@ -1171,7 +911,7 @@ static void county_table(page *pg)
         td_num(w, c->mean_nearest_office_km, 1);
         td_num(w, c->max_nearest_office_km, 1);
         if (pop) {
-            td_num(w, c->pop.population, 0);
+            td_people(w, c->pop.population);
             for (size_t r = 0; r < radii->n; r++)
                 td_num(w, c->pop.population > 0 ? 100 * c->pop.within[r] / c->pop.population : NAN, 1);
         }
@@ -1221,11 +961,11 @@ static void json_figures(writer *w, const nv_report_html_run *run, const nv_muni
         put(w, "]");
     }
     put(w, "],\"pop\":");
-    json_num(w, m->pop.population, 0);
+    json_people(w, m->pop.population);
     put(w, ",\"w\":[");
     for (size_t r = 0; r < run->summary->radii.n; r++) {
         put(w, r ? "," : "");
-        json_num(w, m->pop.within[r], 0);
+        json_people(w, m->pop.within[r]);
     }
     put(w, "],\"mean\":");
     json_num(w, m->pop.mean_distance_km, 1);
@@ -1270,12 +1010,13 @@ static void json_texts(writer *w, const nv_radii *radii)
     put(w, "\"t\":{");
     putf(w, "\"county\":\"%s\",\"presence\":\"%s\",\"offices\":\"%s\",\"nearest\":\"%s\",\"distance\":\"%s\","
             "\"population\":\"%s\",\"within\":\"%s\",\"mean\":\"%s\",\"none\":\"%s\",\"change\":\"%s\","
-            "\"km\":\"km\",\"people\":\"%s\",\"locations\":\"%s\",\"nearestp\":\"%s\"",
+            "\"km\":\"km\",\"people\":\"%s\",\"locations\":\"%s\",\"nearestp\":\"%s\",\"closed\":\"%s\"",
          tr(w, "Län", "County"), tr(w, "Närvaro", "Presence"), tr(w, "Kontor", "Offices"),
          tr(w, "Närmaste kontor", "Nearest office"), tr(w, "Avstånd", "Distance"), tr(w, "Befolkning", "Population"),
          tr(w, "Inom", "Within"), tr(w, "Medelavstånd", "Mean distance"), tr(w, "inga", "none"),
          tr(w, "Förändring", "Change"), tr(w, "invånare", "people"),
-         tr(w, "Platser, alla former", "Locations, every form"), tr(w, "Närmaste närvaro", "Nearest presence"));
+         tr(w, "Platser, alla former", "Locations, every form"), tr(w, "Närmaste närvaro", "Nearest presence"),
+         tr(w, "stängs", "closed"));
     put(w, "},\"radii\":[");
     for (size_t r = 0; r < radii->n; r++)
         putf(w, "%s%g", r ? "," : "", radii->km[r]);
@@ -1333,6 +1074,7 @@ static nv_status data_json(page *pg, nv_error *err)
         put(w, "}");
     }
     put(w, "},\"munis\":[");
+    size_t next_closed = 0; /* pg->closed is in municipality order, as run->m */
     for (size_t i = 0; i < run->nm; i++) {
         const nv_muni_result *m = &run->m[i];
         put(w, i ? ",\n{\"k\":" : "\n{\"k\":");
@@ -1348,6 +1090,19 @@ static nv_status data_json(page *pg, nv_error *err)
             json_figures(w, bef, &bef->m[i], ob, nb);
             put(w, "},\"ch\":");
             json_str(w, change_label(pg, i));
+            put(w, ",\"cl\":[");
+            for (int first = 1; next_closed < pg->n_closed; first = 0) {
+                const nv_office_result *o = &bef->o[pg->closed[next_closed]];
+                int c = strcmp(o->kommunkod, m->kommunkod);
+                if (c > 0)
+                    break;
+                next_closed++;
+                if (c < 0)
+                    continue; /* a municipality the run does not have: not in a tooltip */
+                put(w, first ? "" : ",");
+                json_str(w, o->name && *o->name ? o->name : o->office_id);
+            }
+            put(w, "]");
         }
         put(w, "}");
     }
@@ -1358,12 +1113,67 @@ static nv_status data_json(page *pg, nv_error *err)
     return NV_OK;
 }
 
+/* ---- a comparison's closed offices ---- */
+
+static int cmp_xy(const void *a, const void *b)
+{
+    const double *p = a, *q = b;
+    return p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : p[1] < q[1] ? -1 : p[1] > q[1];
+}
+
+static int cmp_closed(const void *a, const void *b, void *user)
+{
+    const nv_report_html_run *bef = user;
+    const nv_office_result *x = &bef->o[*(const size_t *)a], *y = &bef->o[*(const size_t *)b];
+    int c = strcmp(x->kommunkod, y->kommunkod);
+    return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+/* The base plan's offices that the new plan closes, as compare.sqlite marks them (no
+ * office of the new plan within NV_STORE_CLOSED_WITHIN_M; mapdata.h reads them as type
+ * closed) and the PNG change map draws them: found among before->o by their coordinates,
+ * which the database holds exactly as computed. In municipality order. */
+static nv_status find_closed(page *pg, nv_error *err)
+{
+    const nv_map_data *d = pg->d;
+    const nv_report_html_run *bef = pg->before;
+    size_t n = 0;
+    for (size_t i = 0; i < d->no; i++)
+        n += d->o[i].type == NV_OFFICE_CLOSED;
+    if (n == 0)
+        return NV_OK;
+    double *xy = malloc(2 * n * sizeof *xy);
+    if (!xy || !(pg->closed = malloc((bef->no ? bef->no : 1) * sizeof *pg->closed))) {
+        free(xy);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0, k = 0; i < d->no; i++)
+        if (d->o[i].type == NV_OFFICE_CLOSED)
+            xy[2 * k] = d->o[i].x, xy[2 * k + 1] = d->o[i].y, k++;
+    qsort(xy, n, 2 * sizeof *xy, cmp_xy);
+    for (size_t i = 0; i < bef->no; i++) {
+        const nv_office_result *o = &bef->o[i];
+        double key[2] = {o->x, o->y};
+        if (o->status && strcmp(o->status, "rejected") != 0 && o->kommunkod && isfinite(o->x) &&
+            bsearch(key, xy, n, 2 * sizeof *xy, cmp_xy))
+            pg->closed[pg->n_closed++] = i;
+    }
+    free(xy);
+    qsort_r(pg->closed, pg->n_closed, sizeof *pg->closed, cmp_closed, (void *)bef);
+    return NV_OK;
+}
+
 /* ======================================================================== pages */
+
+#define RULES_BEGIN "<!--nv:rules-->"
+#define RULES_END "<!--/nv:rules-->"
 
 static void page_free(page *pg)
 {
     for (size_t i = 0; i < pg->n_ms; i++)
         free(pg->ms[i].cls);
+    free(pg->ms);
+    free(pg->closed);
     free(pg->county_bb);
     nv_mapdata_destroy(pg->d);
 }
@@ -1374,10 +1184,12 @@ static nv_status page_prepare(page *pg, const char *db_path, int compare, nv_err
     nv_status st = nv_mapdata_load(db_path, &pg->d, err);
     if (st == NV_OK)
         st = compare ? compare_measures(pg, err) : single_measures(pg, err);
+    if (st == NV_OK && compare)
+        st = find_closed(pg, err);
     if (st != NV_OK)
         return st;
     double ext[4];
-    wkb_extent(pg->run->m, pg->run->nm, ext);
+    nv_report_html_extent(pg->run->m, pg->run->nm, ext);
     if (!(ext[0] <= ext[2]))
         ext[0] = ext[1] = 0, ext[2] = ext[3] = 1;
     double margin = 0.01 * fmax(ext[2] - ext[0], ext[3] - ext[1]);
@@ -1413,8 +1225,8 @@ static void page_end(page *pg)
 {
     writer *w = &pg->w;
     put(w, "<script>\n");
-    for (size_t i = 0; PAGE_JS[i]; i++)
-        put(w, PAGE_JS[i]);
+    for (size_t i = 0; nv_report_html_js[i]; i++)
+        put(w, nv_report_html_js[i]);
     put(w, "</script>\n</body>\n</html>\n");
 }
 
@@ -1469,6 +1281,8 @@ static void analyze_summary(page *pg)
                    "<p>%d offices lay just outside the boundaries and were moved to the nearest municipality, %d "
                    "could not be placed (see offices.csv).</p>\n"),
              s->offices_snapped, s->offices_rejected);
+    /* Where narvaro check writes what the rules say (nv_report_html_check). */
+    put(w, RULES_BEGIN RULES_END "\n");
     source_line(w, s, NULL);
     put(w, "</header>\n");
 }
@@ -1522,7 +1336,7 @@ static void compare_summary(page *pg, const nv_compare_totals *t, const size_t *
             put(w, list_sep(w, r, a->radii.n));
             fmt_dec(y, sizeof y, a->radii.km[r], a->radii.km[r] == floor(a->radii.km[r]) ? 0 : 1, w->lang);
             putf(w, tr(w, "%s fler längre än %s km", "%s more beyond %s km"),
-                 fmt_int(x, sizeof x, t->beyond_added[r] - t->within_added[r], w->lang), y);
+                 fmt_people(x, sizeof x, t->beyond_added[r] - t->within_added[r], w->lang), y);
         }
         put(w, tr(w, " från närmaste kontor (netto).</p>\n", " from the nearest office (net).</p>\n"));
     }
@@ -1559,9 +1373,9 @@ static void change_row(page *pg, const nv_change *c, size_t i, long rank)
     td_num(w, c->before->nearest_office_km, 1);
     td_num(w, c->after->nearest_office_km, 1);
     td_num(w, c->delta_km, 1);
-    td_num(w, c->after->pop.population, 0);
+    td_people(w, c->after->pop.population);
     for (size_t r = 0; r < radii->n; r++)
-        td_num(w, c->beyond_added[r], 0);
+        td_people(w, c->beyond_added[r]);
     td_num(w, c->person_km_added, 0);
     put(w, "</tr>\n");
 }
@@ -1642,8 +1456,54 @@ nv_status nv_report_html_compare(const char *path, const char *db_path, const nv
 
 /* ---- batch ---- */
 
+/* A plan's name in a link to its own report: a file name (no '/'), percent-escaped
+ * where a URL or the attribute would read it otherwise. */
+static void plan_href(writer *w, const char *plan)
+{
+    put(w, "<a href=\"");
+    for (const unsigned char *q = (const unsigned char *)plan; *q; q++)
+        if (*q < 0x21 || strchr("%#?&<>\"'\\", *q))
+            putf(w, "%%%02X", *q);
+        else
+            fputc(*q, w->f);
+    put(w, "/report.html\">");
+    html(w, plan);
+    put(w, "</a>");
+}
+
+/* The rules of batch --rule in words: which, and how many plans break them. */
+static void batch_rules(writer *w, const nv_report_html_plan *plans, size_t n, const char *const *rules,
+                        size_t n_rules)
+{
+    size_t checked = 0, breaking = 0;
+    long total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (plans[i].violations >= 0) {
+            checked++;
+            breaking += plans[i].violations > 0;
+            total += plans[i].violations;
+        }
+    put(w, "<p id=\"rules\">");
+    put(w, n_rules == 1 ? tr(w, "Regeln som prövades: ", "The rule checked: ")
+                        : tr(w, "Reglerna som prövades: ", "The rules checked: "));
+    for (size_t r = 0; r < n_rules; r++) {
+        put(w, list_sep(w, r, n_rules));
+        putf(w, "rule %zu <code>", r + 1);
+        html(w, rules[r]);
+        put(w, "</code>");
+    }
+    putf(w, tr(w, ". %zu av %zu planer bryter mot ", ". %zu of %zu plans break "), breaking, checked);
+    put(w, n_rules == 1 ? tr(w, "den", "it") : tr(w, "dem", "them"));
+    putf(w, tr(w, " (%ld regelbrott sammanlagt, en kommun och regel vardera), %zu håller ",
+               " (%ld violations in all, a municipality and rule each), %zu keep "),
+         total, checked - breaking);
+    put(w, n_rules == 1 ? tr(w, "den", "it") : tr(w, "alla", "them all"));
+    put(w, tr(w, "; varje plans regelbrott står i tabellen.</p>\n", "; each plan's violations are in the table.</p>\n"));
+}
+
 nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plans, size_t n,
-                               const nv_radii *radii, const nv_report_html_options *o, nv_error *err)
+                               const nv_radii *radii, const char *const *rules, size_t n_rules,
+                               const nv_report_html_options *o, nv_error *err)
 {
     page pg;
     memset(&pg, 0, sizeof pg);
@@ -1661,10 +1521,13 @@ nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plan
     put(w, "<header id=\"summary\">\n<h1>");
     put(w, tr(w, "Planerna i en körning", "The plans of a batch"));
     putf(w, tr(w, "</h1>\n<p class=\"lead\">%zu planer: %zu körda nu, %zu redan aktuella, %zu misslyckade. "
-                  "Klicka på en plan för dess egen rapport.</p>\n</header>\n",
+                  "Klicka på en plan för dess egen rapport.</p>\n",
                "</h1>\n<p class=\"lead\">%zu plans: %zu run now, %zu already current, %zu failed. Follow a "
-               "plan for its own report.</p>\n</header>\n"),
+               "plan for its own report.</p>\n"),
          n, done, skipped, failed);
+    if (n_rules)
+        batch_rules(w, plans, n, rules, n_rules);
+    put(w, "</header>\n");
     put(w, "<section id=\"tables\">\n<table id=\"t-plans\" class=\"sortable\"><thead><tr>");
     th(w, "Plan", COL_TEXT);
     th(w, "Status", COL_TEXT);
@@ -1675,27 +1538,18 @@ nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plan
     for (size_t r = 0; radii && r < radii->n; r++)
         radius_header(w, "Bortom %s km", "Beyond %s km", radii->km[r]);
     th(w, tr(w, "Medelavstånd, km", "Mean distance, km"), COL_NUM);
+    if (n_rules)
+        th(w, tr(w, "Regelbrott", "Rule violations"), COL_NUM);
     th(w, tr(w, "Fel", "Error"), COL_TEXT);
     put(w, "</tr></thead>\n<tbody>\n");
     for (size_t i = 0; i < n; i++) {
         const nv_report_html_plan *p = &plans[i];
         int ok = strcmp(p->status, "failed") != 0;
         put(w, "<tr><td>");
-        if (p->has_report) {
-            /* A plan's name is a file name (no '/'): percent-escape what a URL or the
-             * attribute would read otherwise. */
-            put(w, "<a href=\"");
-            for (const unsigned char *q = (const unsigned char *)p->plan; *q; q++)
-                if (*q < 0x21 || strchr("%#?&<>\"'\\", *q))
-                    putf(w, "%%%02X", *q);
-                else
-                    fputc(*q, w->f);
-            put(w, "/report.html\">");
+        if (p->has_report)
+            plan_href(w, p->plan);
+        else
             html(w, p->plan);
-            put(w, "</a>");
-        } else {
-            html(w, p->plan);
-        }
         put(w, "</td>");
         td_text(w, strcmp(p->status, "done") == 0      ? tr(w, "körd", "done")
                    : strcmp(p->status, "skipped") == 0 ? tr(w, "aktuell", "current")
@@ -1703,10 +1557,12 @@ nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plan
         td_num(w, ok ? p->offices : NAN, 0);
         td_num(w, ok ? p->with_office : NAN, 0);
         td_num(w, ok ? p->without_office : NAN, 0);
-        td_num(w, ok ? p->population : NAN, 0);
+        td_people(w, ok ? p->population : NAN);
         for (size_t r = 0; radii && r < radii->n; r++)
-            td_num(w, ok ? p->beyond[r] : NAN, 0);
+            td_people(w, ok ? p->beyond[r] : NAN);
         td_num(w, ok ? p->mean_distance_km : NAN, 1);
+        if (n_rules)
+            td_num(w, ok && p->violations >= 0 ? (double)p->violations : NAN, 0);
         td_text(w, p->error ? p->error : "");
         put(w, "</tr>\n");
     }
@@ -1715,4 +1571,124 @@ nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plan
          tr(w, "sv", "en"));
     page_end(&pg);
     return w_close(w, NV_OK, err);
+}
+
+/* ---- narvaro check ---- */
+
+enum { RULE_NAMES_SHOWN = 10 }; /* more failing rows fold away behind the first ones */
+
+static void rule_rows(writer *w, const nv_check_rule_result *r, size_t from, size_t to)
+{
+    for (size_t k = from; k < to; k++) {
+        put(w, list_sep(w, k - from, to - from));
+        html(w, r->names[k] && *r->names[k] ? r->names[k] : r->keys[k]);
+    }
+}
+
+/* Each rule, whether it holds, and where it fails. */
+static void rules_block(writer *w, const nv_check_result *res, int county)
+{
+    const char *rows = county ? tr(w, "län", "counties") : tr(w, "kommuner", "municipalities");
+    size_t holding = 0;
+    for (size_t i = 0; i < res->n_rules; i++)
+        holding += res->rules[i].failing == 0;
+    putf(w, tr(w, "<div id=\"rules\">\n<p><strong>Regler</strong> (narvaro check): %zu av %zu håller.</p>\n<ul>\n",
+               "<div id=\"rules\">\n<p><strong>Rules</strong> (narvaro check): %zu of %zu hold.</p>\n<ul>\n"),
+         holding, res->n_rules);
+    for (size_t i = 0; i < res->n_rules; i++) {
+        const nv_check_rule_result *r = &res->rules[i];
+        putf(w, "<li class=\"%s\"><strong>", r->failing ? "rule-fail" : "rule-ok");
+        html(w, r->name);
+        put(w, "</strong> <code>");
+        html(w, r->text);
+        put(w, "</code>: ");
+        if (!r->failing) {
+            putf(w, tr(w, "håller i alla %zu %s.</li>\n", "holds in all %zu %s.</li>\n"), res->rows, rows);
+            continue;
+        }
+        putf(w, tr(w, "<span class=\"fails\">bryts</span> i %zu av %zu %s: ",
+                   "<span class=\"fails\">fails</span> in %zu of %zu %s: "),
+             r->failing, res->rows, rows);
+        if (r->failing <= RULE_NAMES_SHOWN) {
+            rule_rows(w, r, 0, r->failing);
+            put(w, ".</li>\n");
+            continue;
+        }
+        put(w, "<details><summary>");
+        for (size_t k = 0; k < RULE_NAMES_SHOWN; k++) {
+            put(w, k ? ", " : "");
+            html(w, r->names[k] && *r->names[k] ? r->names[k] : r->keys[k]);
+        }
+        putf(w, tr(w, " och %zu till</summary>", " and %zu more</summary>"), r->failing - RULE_NAMES_SHOWN);
+        rule_rows(w, r, RULE_NAMES_SHOWN, r->failing);
+        put(w, ".</details></li>\n");
+    }
+    put(w, tr(w, "</ul>\n<p class=\"source\">Varje regelbrott med värdena står i ",
+              "</ul>\n<p class=\"source\">Every violation, with the values, is in "));
+    html(w, base_name(res->violations));
+    put(w, ".</p>\n</div>");
+}
+
+nv_status nv_report_html_check(const char *path, const nv_check_result *res, int county, int *written,
+                               nv_error *err)
+{
+    *written = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? NV_OK
+                               : nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot read the report: %s", strerror(errno));
+    char *text = NULL;
+    size_t n = 0, cap = 0;
+    nv_status st = NV_OK;
+    for (;;) {
+        if (n + 65536 + 1 > cap) {
+            char *g = realloc(text, cap = 2 * cap + 65536 + 1);
+            if (!g) {
+                st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+                break;
+            }
+            text = g;
+        }
+        size_t k = fread(text + n, 1, cap - n - 1, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    if (st == NV_OK && ferror(f))
+        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot read the report: %s", strerror(errno ? errno : EIO));
+    fclose(f);
+    if (st != NV_OK) {
+        free(text);
+        return st;
+    }
+    text[n] = 0;
+    /* Only a page of narvaro analyze has the place (an older one, or one of compare or
+     * batch, does not): then there is nothing to add to. */
+    char *begin = strstr(text, RULES_BEGIN), *end = begin ? strstr(begin, RULES_END) : NULL;
+    if (!end || strlen(text) != n) {
+        free(text);
+        return NV_OK;
+    }
+    begin += strlen(RULES_BEGIN);
+    nv_lang lang = strncmp(text, "<!DOCTYPE html>\n<html lang=\"en\">", 32) == 0 ? NV_LANG_EN : NV_LANG_SV;
+    char *tmp = NULL;
+    writer w;
+    if (asprintf(&tmp, "%s.tmp-%ld", path, (long)getpid()) < 0) {
+        free(text);
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    }
+    if ((st = w_open(&w, tmp, lang, err)) == NV_OK) {
+        if (fwrite(text, 1, (size_t)(begin - text), w.f) != (size_t)(begin - text))
+            w.errnum = errno ? errno : EIO;
+        rules_block(&w, res, county);
+        put(&w, end);
+        if ((st = w_close(&w, NV_OK, err)) == NV_OK && rename(tmp, path) != 0) {
+            st = nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot move the report into place: %s", strerror(errno));
+            unlink(tmp);
+        }
+    }
+    *written = st == NV_OK;
+    free(tmp);
+    free(text);
+    return st;
 }

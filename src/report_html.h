@@ -23,6 +23,7 @@
 #include "error.h"
 #include "mapspec.h"
 #include "results.h"
+#include "rules.h"
 
 #include <stddef.h>
 
@@ -35,6 +36,10 @@ typedef struct nv_report_html_run {
     size_t nc;
     const nv_office_result *o;     /* every input row; only placed and snapped ones are drawn */
     size_t no;
+    /* The joined --attributes tables (attributes.h), or NULL: each municipality column is
+     * a measure of the selector, classed as a map spec of `measure = column:NAME` would
+     * class it (a text column of more values than a map shows is left out). */
+    const struct nv_attributes *attrs;
 } nv_report_html_run;
 
 typedef struct nv_report_html_options {
@@ -51,6 +56,9 @@ nv_status nv_report_html_analyze(const char *path, const char *db_path, const nv
 
 /* The report of a comparison: the change map, both plans' presence and distance with
  * shared classes, before -> after in tooltips, the changes and the ranking as tables.
+ * The base plan's offices that the new plan closes (compare.sqlite's, as the PNG change
+ * maps draw them) are crosses on the change map and "(stängs)" in their municipality's
+ * tooltip.
  * db_path is compare.sqlite; changes has one entry per municipality (before->nm ==
  * after->nm), ranking n_ranked indices into it, heaviest loss first. */
 nv_status nv_report_html_compare(const char *path, const char *db_path, const nv_report_html_run *before,
@@ -68,10 +76,23 @@ typedef struct nv_report_html_plan {
     int offices, with_office, without_office;
     double population, mean_distance_km;
     double beyond[NV_MAX_RADII];   /* people beyond each radius; NAN: not known */
+    long violations;               /* batch --rule: failing rows summed over the rules; -1: not known */
 } nv_report_html_plan;
 
-/* The batch's page: one row per plan, sortable, each linking to that plan's own report. */
+/* The batch's page: one row per plan, sortable, each linking to that plan's own report.
+ * rules (batch --rule, n_rules of them, may be 0) are named in the summary, which says
+ * how many plans break them, and give the table a column of violations. */
 nv_status nv_report_html_batch(const char *path, const nv_report_html_plan *plans, size_t n,
-                               const nv_radii *radii, const nv_report_html_options *o, nv_error *err);
+                               const nv_radii *radii, const char *const *rules, size_t n_rules,
+                               const nv_report_html_options *o, nv_error *err);
+
+/* What narvaro check found, written into the summary of the report.html at path (the
+ * page of the result folder checked): each rule, whether it holds, and the municipalities
+ * (counties with county set) where it fails. The block replaces the one an earlier check
+ * wrote; the rest of the page stays byte for byte. Written beside and renamed into place.
+ * *written is 0 (and NV_OK) when path does not exist or is not a page of narvaro analyze
+ * (a comparison's or batch's page, an older report): there is nothing to add to. */
+nv_status nv_report_html_check(const char *path, const nv_check_result *res, int county, int *written,
+                               nv_error *err);
 
 #endif

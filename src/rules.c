@@ -1080,7 +1080,9 @@ nv_status nv_rules_check(const nv_check_options *o, nv_check_result *res, nv_err
         nv_check_rule_result *rr = &res->rules[i];
         rr->name = strdup(nv_rule_name(l.r[i]));
         rr->text = strdup(nv_rule_text(l.r[i]));
-        if (!rr->name || !rr->text) {
+        rr->keys = calloc(t->n_rows + 1, sizeof *rr->keys);
+        rr->names = calloc(t->n_rows + 1, sizeof *rr->names);
+        if (!rr->name || !rr->text || !rr->keys || !rr->names) {
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
             goto done;
         }
@@ -1089,6 +1091,11 @@ nv_status nv_rules_check(const nv_check_options *o, nv_check_result *res, nv_err
         for (size_t row = 0; row < t->n_rows; row++) {
             if (nv_rule_holds(l.r[i], t, row))
                 continue;
+            if (!(rr->keys[rr->failing] = strdup(nv_rtable_key(t, row))) ||
+                !(rr->names[rr->failing] = strdup(nv_rtable_name(t, row)))) {
+                st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+                goto done;
+            }
             rr->failing++;
             put_csv(f, rr->name, 1);
             put_csv(f, rr->text, 0);
@@ -1133,6 +1140,13 @@ void nv_check_result_free(nv_check_result *res)
     for (size_t i = 0; res->rules && i < res->n_rules; i++) {
         free(res->rules[i].name);
         free(res->rules[i].text);
+        /* The lists end at the first NULL: a failure half-way leaves no gap. */
+        for (size_t k = 0; res->rules[i].keys && res->rules[i].keys[k]; k++)
+            free(res->rules[i].keys[k]);
+        for (size_t k = 0; res->rules[i].names && res->rules[i].names[k]; k++)
+            free(res->rules[i].names[k]);
+        free(res->rules[i].keys);
+        free(res->rules[i].names);
     }
     free(res->rules);
     free(res->violations);

@@ -85,6 +85,7 @@ typedef struct nv_check_options {
 typedef struct nv_check_rule_result {
     char *name, *text;
     size_t failing;                  /* rows where the rule does not hold */
+    char **keys, **names;            /* those rows' key (kommunkod or lanskod) and namn, failing each */
 } nv_check_rule_result;
 
 typedef struct nv_check_result {

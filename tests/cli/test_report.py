@@ -122,6 +122,14 @@ def every_form_of_presence():
     cells = re.findall(r'data-v="([^"]*)"', row.group(1)) if row else []
     km = f"{float(heby['nearest_presence_km']):.1f}"
     check(heby["locations"] in cells and km in cells, f"Heby's row has its locations and nearest presence ({cells})")
+    # Each form of presence has the PNG map's symbol: cooperation a triangle, not a dot.
+    offices = read_csv(os.path.join(out, "offices.csv"))
+    coop_rows = [o for o in offices if o["type"] == "cooperation" and o["status"] in ("placed", "snapped")]
+    triangles = re.findall(r'<path class="of of-cooperation"[^>]* d="M0-585l518 923h-1036z"', text)
+    check(len(coop_rows) > 90 and len(triangles) == len(coop_rows),
+          f"every cooperation arrangement is a triangle ({len(triangles)} of {len(coop_rows)})")
+    check(re.search(r'<li><svg[^>]*><path d="M0-585l518 923h-1036z"[^<]*</svg>Samarbete', text) is not None,
+          "the legend shows the triangle for Samarbete")
 
 
 def presence_colors():
@@ -259,6 +267,202 @@ def in_the_browser():
     check("106 av 290 kommuner" in page1, "page 1 of the print holds the summary")
     check("Bemannat kontor" in page1 and "Ingen närvaro" in page1, "page 1 holds the map's legend (after the map)")
     check(page2.lstrip().startswith("Kommuner"), f"the tables start on page 2 ({page2[:40]!r})")
+
+
+def sv_people(s):
+    """People as municipalities.csv writes them ("8295.88"), as the Swedish page does:
+    a no-break space between thousands, a decimal comma."""
+    whole, _, frac = s.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = whole.lstrip("-")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return sign + "\u00a0".join(groups) + ("," + frac if frac else "")
+
+
+@case
+@retried
+def people_agree_with_municipalities_csv():
+    """Fractional people (demand points at the Swedish localities with 1000.5, 1000.25, …
+    people) read the same in the page as in municipalities.csv, to the hundredth: the table
+    (its sort values and its text), the tooltip and the summary."""
+    from nvcli import PLANS
+    localities = os.path.join(os.path.dirname(PLANS), "places", "localities.csv")
+    pop = os.path.join(WORK, "fractional-population.csv")
+    with open(localities, encoding="utf-8", newline="") as f, open(pop, "w", newline="") as g:
+        out = csv.writer(g)
+        out.writerow(["lat", "lon", "population"])
+        for i, r in enumerate(csv.DictReader(f)):
+            out.writerow([r["lat"], r["lon"], 1000 + 37 * (i % 11) + [0, 0.5, 0.25, 0.125, 0.75][i % 5]])
+    out = os.path.join(WORK, "fractional")
+    status, _, err = run("analyze", "--population", pop, "--no-maps", "--out", out, "-q")
+    check_eq(status, 0, f"analyze with fractional people exits 0 ({err.strip()})")
+    munis = {r["kommunkod"]: r for r in read_csv(os.path.join(out, "municipalities.csv"))}
+    check_eq(munis["2584"]["population"], "8295.88", "Kiruna has 8295.88 people in municipalities.csv")
+    fractional = [c for c in munis if "." in munis[c]["population"]]
+    check(len(fractional) > 100, f"most municipalities have fractional people ({len(fractional)})")
+    nation = read_json(os.path.join(out, "summary.json"))["population"]["population"]
+    with Browser(1280, 1000) as b:
+        b.open(os.path.join(out, "report.html"))
+        col = b.js("Array.prototype.findIndex.call(document.querySelectorAll('#t-muni th'),"
+                   "function(h){return h.textContent === 'Befolkning';})")
+        cells = b.js("Array.prototype.map.call(document.querySelectorAll('#t-muni tbody tr'),function(r){"
+                     f"return [r.cells[0].textContent, r.cells[{col}].getAttribute('data-v'), r.cells[{col}].textContent];}})")
+        wrong = [c for c in cells if c[1] != munis[c[0]]["population"] or c[2] != sv_people(munis[c[0]]["population"])]
+        check_eq(wrong, [], "every population cell is municipalities.csv's figure, in Swedish notation")
+        within = b.js("Array.prototype.findIndex.call(document.querySelectorAll('#t-muni th'),"
+                      "function(h){return h.textContent.indexOf('Inom 10 km') === 0;})")
+        share = b.js(f"document.querySelector('#t-muni tbody tr:last-child').cells[{within}].getAttribute('data-v')")
+        check_eq(share, "0.0", "Kiruna's share within 10 km (no office there)")
+        text = hover(b, "2584") or ""
+        check("8\u00a0295,88 invånare" in text, f"Kiruna's tooltip has 8 295,88 people, as the CSV ({text!r})")
+        text = hover(b, "0180") or ""
+        sthlm = sv_people(munis["0180"]["population"])
+        check(f"{sthlm} ({munis['0180']['population_within_10km'] == munis['0180']['population'] and '100,0' or ''}"
+              in text, f"Stockholm's tooltip has its people within 10 km as the CSV ({text!r})")
+        lead = b.js("document.getElementById('summary').textContent")
+        nat = sv_people(f"{nation:.2f}".rstrip("0").rstrip("."))
+        check(f"Av {nat} invånare" in lead, f"the summary counts the nation's {nat} people ({lead[:300]!r})")
+
+
+def attribute_table():
+    """An attribute table for all 290 municipalities, from the shared population figures:
+    a number, a text of two values, and a text of 290 values (too many for a map)."""
+    from nvcli import PLANS
+    src = os.path.join(os.path.dirname(PLANS), "population", "kommun_population_2016.csv")
+    path = os.path.join(WORK, "kommundata.csv")
+    with open(src, encoding="utf-8", newline="") as f, open(path, "w", encoding="utf-8", newline="") as g:
+        out = csv.writer(g, delimiter=";")
+        out.writerow(["kommunkod", "folkmängd_2016", "storstad", "kommunnamn"])
+        for r in csv.DictReader(f):
+            out.writerow([r["kommun_code"], r["population"], "ja" if int(r["population"]) >= 200000 else "nej",
+                          r["kommun_name"] + " kommun"])
+    return path
+
+
+def render_info(db, spec_text, name):
+    spec = os.path.join(WORK, name + ".map")
+    with open(spec, "w", encoding="utf-8") as f:
+        f.write(spec_text)
+    png = os.path.join(WORK, name + ".png")
+    status, _, err = run("render", "--db", db, "--map", spec, "--info", "--out", png)
+    check_eq(status, 0, f"render --info {name} exits 0 ({err.strip()})")
+    return read_json(os.path.join(WORK, name + ".json"))["classes"]
+
+
+@case
+@retried
+def attributes_are_measures():
+    """Every joined attribute is a measure of the selector, classed and coloured as narvaro
+    render classes a spec of measure = column:NAME; switching to one recolours the map."""
+    table = attribute_table()
+    out = os.path.join(WORK, "attributes")
+    status, _, err = run("analyze", "--attributes", table, "--no-maps", "--out", out, "-q")
+    check_eq(status, 0, f"analyze --attributes exits 0 ({err.strip()})")
+    munis = {r["kommunkod"]: r for r in read_csv(os.path.join(out, "municipalities.csv"))}
+    db = os.path.join(out, "narvaro.sqlite")
+    numbers = render_info(db, "measure = column:folkmängd_2016\n", "folkmangd")
+    text = render_info(db, "measure = column:storstad\n", "storstad")
+    check_eq(len(numbers), 5, f"a numeric column gets five quantile classes on the PNG map ({numbers})")
+    check(all("km" not in c["label"] for c in numbers) and numbers[-1]["label"] != "> 100",
+          f"…not the distance limits ({[c['label'] for c in numbers]})")
+    with Browser(1280, 1000) as b:
+        b.open(os.path.join(out, "report.html"))
+        check_eq([e for e in b.events if e["method"] == "Runtime.exceptionThrown"], [], "the script throws nothing")
+        labels = b.js("Array.prototype.map.call(document.getElementById('measure').options,function(o){return o.text;})")
+        check("folkmängd_2016" in labels and "storstad" in labels, f"the selector offers the attributes ({labels})")
+        check("kommunnamn" not in labels, "a text of 290 values is no measure (a map shows at most 8)")
+        before = dict(fills(b))
+
+        def show(label):
+            b.js(f"var s=document.getElementById('measure'); s.value='{labels.index(label)}';"
+                 "s.dispatchEvent(new Event('change'))")
+            legend = b.js("Array.prototype.map.call(document.querySelectorAll('#legend ul:first-of-type li'),"
+                          "function(li){return [li.firstChild.nextSibling.textContent.trim(),"
+                          "li.querySelector('.n').textContent];})")
+            return dict(fills(b)), legend
+
+        after, legend = show("folkmängd_2016")
+        changed = sum(1 for c in after if after[c] != before[c])
+        check(changed > 100, f"switching to folkmängd_2016 recolours the map ({changed} municipalities changed)")
+        check_eq(legend, [[c["label"], f"({c['count']})"] for c in numbers],
+                 "the legend has the PNG map's classes and counts")
+        by_pop = sorted(munis, key=lambda c: int(munis[c]["folkmängd_2016"]))
+        check_eq(after[by_pop[0]].lower(), numbers[0]["color"].lower(), "the smallest municipality: the first class")
+        check_eq(after[by_pop[-1]].lower(), numbers[-1]["color"].lower(), "Stockholm: the last class")
+        counts = {}
+        for c in after:
+            counts[after[c].lower()] = counts.get(after[c].lower(), 0) + 1
+        check_eq(counts, {c["color"].lower(): c["count"] for c in numbers}, "as many per colour as the PNG map has")
+        after, legend = show("storstad")
+        colors = {c["key"]: c["color"].lower() for c in text}
+        wrong = [c for c in after if after[c].lower() != colors[munis[c]["storstad"]]]
+        check_eq(wrong, [], "storstad: every municipality has its category's colour from the PNG map")
+        check_eq(sorted(l for l, _ in legend), ["ja", "nej"], "the legend lists the categories")
+        b.screenshot(os.path.join(out, "report-attribute.png"))
+
+
+@case
+@retried
+def check_writes_its_rules_into_the_report():
+    """narvaro check: the result's report.html then says in its summary which rules hold and
+    where each fails (the municipalities of violations.csv); a second check replaces that,
+    --no-report leaves the page as it is, and nothing else of the page changes."""
+    out = os.path.join(WORK, "rules")
+    status, _, err = run("analyze", "--no-maps", "--out", out, "-q")
+    check_eq(status, 0, f"analyze exits 0 ({err.strip()})")
+    report = os.path.join(out, "report.html")
+    page0 = open(report, encoding="utf-8").read()
+    far = 'presence != "none" or nearest_office_km <= 50'
+    status, _, err = run("check", out, "--rule", "offices >= 0", "--rule", far, "--rule", 'namn != "<b>x</b>"', "-q")
+    check_eq(status, 3, f"check exits 3: a rule fails ({err.strip()})")
+    viol = read_csv(os.path.join(out, "violations.csv"))
+    failing = [r["namn"] for r in viol if r["rule"] == "rule 2"]
+    check_eq(len(failing), 27, "27 municipalities lack presence and lie farther than 50 km (2020 plan)")
+    page1 = open(report, encoding="utf-8").read()
+    stripped = re.sub(r"<!--nv:rules-->.*?<!--/nv:rules-->", "<!--nv:rules--><!--/nv:rules-->", page1, flags=re.S)
+    check_eq(stripped, page0, "check changes nothing of the page but its rules block")
+    with Browser(1280, 1000) as b:
+        b.open(report)
+        check_eq([e for e in b.events if e["method"] == "Runtime.exceptionThrown"], [], "the script throws nothing")
+        check_eq(b.js("document.querySelectorAll('#summary #rules').length"), 1, "the summary has the rules")
+        lead = b.js("document.querySelector('#rules p').textContent")
+        check_eq(lead, "Regler (narvaro check): 2 av 3 håller.", "it counts the rules that hold")
+        items = b.js("Array.prototype.map.call(document.querySelectorAll('#rules li'),function(li){"
+                     "var d=li.querySelector('details'); if (d) d.open=true; return [li.className, li.textContent];})")
+        check_eq([c for c, _ in items], ["rule-ok", "rule-fail", "rule-ok"], "pass, fail, pass")
+        check(items[0][1].endswith("håller i alla 290 kommuner."), f"rule 1 holds everywhere ({items[0][1]!r})")
+        check(f"bryts i 27 av 290 kommuner" in items[1][1] and far in items[1][1], f"rule 2 fails in 27 ({items[1][1]!r})")
+        shown, _, rest = items[1][1].split("290 kommuner: ", 1)[1].partition(" och 17 till")
+        listed = shown.split(", ") + rest.rstrip(".").replace(" och ", ", ").split(", ")
+        check_eq(len(shown.split(", ")), 10, "ten names show, the rest fold away")
+        check_eq(sorted(listed), sorted(failing), "rule 2 names the municipalities of violations.csv")
+        check("Kiruna" in items[1][1] and "Gällivare" in items[1][1], "…Kiruna and Gällivare among them")
+        check('<b>x</b>' in items[2][1] and b.js("document.querySelectorAll('#rules b').length") == 0,
+              "a rule with markup shows as text")
+        check_eq(b.js("document.querySelectorAll('#munis path').length"), 290, "the map is still there")
+        b.screenshot(os.path.join(out, "report-rules.png"))
+    status, _, _ = run("check", out, "--rule", "offices >= 0", "-q")
+    page2 = open(report, encoding="utf-8").read()
+    check_eq(status, 0, "check of a rule that holds exits 0")
+    check(page2.count('id="rules"') == 1 and "1 av 1 håller" in page2 and far not in page2,
+          "a second check replaces the first one's rules")
+    status, _, _ = run("check", out, "--rule", far, "--no-report", "-q")
+    check_eq((status, open(report, encoding="utf-8").read()), (3, page2), "check --no-report leaves the page as it is")
+    bare = os.path.join(WORK, "rules-bare")
+    status, _, err = run("analyze", "--no-report", "--no-maps", "--out", bare, "-q")
+    status, _, err = run("check", bare, "--rule", far, "-q")
+    check(status == 3 and not os.path.exists(os.path.join(bare, "report.html")),
+          f"a result without a report gets none from check ({status}, {err.strip()})")
+    en = os.path.join(WORK, "rules-en")
+    run("analyze", "--lang", "en", "--no-maps", "--out", en, "-q")
+    run("check", en, "--rule", far, "-q")
+    text = open(os.path.join(en, "report.html"), encoding="utf-8").read()
+    check("Rules</strong> (narvaro check): 0 of 1 hold." in text and "fails</span> in 27 of 290 municipalities" in text,
+          "an English page gets the rules in English")
 
 
 if os.environ.get("NV_TEST_KEEP") == "1":

@@ -127,6 +127,101 @@ def batch_report():
         check(all(u.startswith("file://" + os.path.abspath(out)) for u in urls), f"no request leaves the files ({urls})")
 
 
+@case
+@retried
+def closed_offices_on_the_compare_map():
+    """The 2019 offices that 2020 closes: a cross each on the change map (as many as
+    compare.sqlite marks closed), '(stängs)' in their municipality's tooltip, gone from the
+    maps of one plan, as on the PNG change map."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(CMP, "compare.sqlite"))
+    closed = db.execute("SELECT office_id, name, kommunkod FROM offices WHERE closed = 1").fetchall()
+    db.close()
+    check(len(closed) > 50, f"compare 2019 -> 2020 closes offices ({len(closed)})")
+    kiruna = [name for _, name, code in closed if code == "2584"]
+    check_eq(kiruna, ["Arbetsförmedlingen Kiruna"], "2020 closes the Kiruna office of 2019")
+    with Browser(1280, 1000) as b:
+        b.open(os.path.join(CMP, "report.html"))
+        check_eq([e for e in b.events if e["method"] == "Runtime.exceptionThrown"], [], "the script throws nothing")
+        crosses = b.js("document.querySelectorAll('#closed g.of-closed').length")
+        check_eq(crosses, len(closed), "one cross per closed office of compare.sqlite")
+        titles = b.js("Array.prototype.map.call(document.querySelectorAll('#closed g.of-closed title'),"
+                      "function(t){return t.textContent;})")
+        check_eq(sorted(titles), sorted(f"{name} (stängs)" for _, name, _ in closed), "each cross names its office")
+        shown = b.js("(function(){var r=document.querySelector('#closed g.of-closed').getBoundingClientRect();"
+                     "return r.width > 0 && r.height > 0;})()")
+        check(shown, "the crosses are drawn on the change map")
+        # A cross, not a symbol of the offices kept: stroked paths, dark over a white halo.
+        strokes = b.js("Array.prototype.map.call(document.querySelectorAll('#closed g.of-closed')[0].children,"
+                       "function(p){return p.tagName === 'title' ? null : [p.getAttribute('stroke'),"
+                       "getComputedStyle(p).fill];}).filter(Boolean)")
+        check_eq(strokes, [["#ffffff", "none"], ["#1b1b1b", "none"]], "a dark cross with a white halo")
+        legend = b.js("Array.prototype.map.call(document.querySelectorAll('#legend .closed-only'),"
+                      "function(li){return li.textContent;})")
+        check_eq(legend, [f"Stängt (bara i förra planen) ({len(closed)})"], "the legend has the PNG's closed entry")
+        text = hover(b, "2584") or ""
+        check("Arbetsförmedlingen Kiruna (stängs)" in text, f"Kiruna's tooltip lists its closed office ({text!r})")
+        text = hover(b, "0180") or ""
+        n_sthlm = sum(1 for _, _, code in closed if code == "0180")
+        check_eq(text.count("(stängs)"), n_sthlm, f"Stockholm's tooltip lists its {n_sthlm} closed offices")
+        b.screenshot(os.path.join(CMP, "report-closed.png"))
+        labels = b.js("Array.prototype.map.call(document.getElementById('measure').options,function(o){return o.text;})")
+        i = labels.index("Avstånd, ny plan")
+        b.js(f"var s=document.getElementById('measure'); s.value='{i}'; s.dispatchEvent(new Event('change'))")
+        hidden = b.js("(function(){var r=document.querySelector('#closed g.of-closed').getBoundingClientRect();"
+                      "return r.width === 0 && r.height === 0;})()")
+        check(hidden, "a map of one plan shows no crosses")
+        check_eq(b.js("document.querySelector('#legend .closed-only').getBoundingClientRect().height"), 0,
+                 "…nor their legend entry")
+        # Zooming sizes the crosses as it sizes the other symbols (not with the map).
+        b.js("var s=document.getElementById('measure'); s.value='0'; s.dispatchEvent(new Event('change'))")
+        size = ("[document.querySelector('#closed g.of-closed').getBoundingClientRect().width,"
+                "document.querySelector('#offices path.of').getBoundingClientRect().width]")
+        x0, o0 = b.js(size)
+        b.js("var z=document.getElementById('zoom'); z.value='01'; z.dispatchEvent(new Event('change'))")
+        x1, o1 = b.js(size)
+        check(abs(x1 / x0 - o1 / o0) < 0.05 * (o1 / o0) and x1 < 3 * x0,
+              f"zoomed, a cross grows as an office's dot does ({x0:.1f} -> {x1:.1f} px, dot {o0:.1f} -> {o1:.1f})")
+
+
+@case
+@retried
+def batch_report_shows_rule_violations():
+    """batch --rule: each plan's violations in its row, as plans.csv counts them, and the
+    rule and the plans that break it in the summary."""
+    plans = os.path.join(WORK, "plans-rules")
+    os.mkdir(plans)
+    for p in (P2019, P2020):
+        shutil.copy(p, plans)
+    rule = 'presence != "none" or nearest_office_km <= 50'
+    out = os.path.join(WORK, "batch-rules")
+    status, _, err = run("batch", plans, "--out", out, "--rule", rule, "--jobs", "2", "--no-maps", "-q")
+    check_eq(status, 0, f"batch --rule exits 0 ({err.strip()})")
+    rows = {r["plan"]: r for r in read_csv(os.path.join(out, "plans.csv"))}
+    check(all(int(r["violations"]) > 0 for r in rows.values()), f"both plans break the rule ({rows})")
+    with Browser(1280, 900) as b:
+        b.open(os.path.join(out, "report.html"))
+        check_eq([e for e in b.events if e["method"] == "Runtime.exceptionThrown"], [], "the script throws nothing")
+        col = b.js("Array.prototype.findIndex.call(document.querySelectorAll('#t-plans th'),"
+                   "function(h){return h.textContent.indexOf('Regelbrott') === 0;})")
+        check(col > 0, "the plans table has a column of rule violations")
+        got = b.js("Array.prototype.map.call(document.querySelectorAll('#t-plans tbody tr'),function(r){"
+                   f"return [r.cells[0].textContent, r.cells[{col}].getAttribute('data-v'),"
+                   "r.cells[0].querySelector('a') ? r.cells[0].querySelector('a').getAttribute('href') : null];})")
+        check_eq(sorted((g[0], g[1]) for g in got), sorted((n, r["violations"]) for n, r in rows.items()),
+                 "each plan's violations as plans.csv has them")
+        check(all(href == f"{name}/report.html" for name, _, href in got), "each row links to its plan's report")
+        summary = b.js("document.getElementById('summary').textContent")
+        check(rule in summary, f"the summary names the rule ({summary!r})")
+        total = sum(int(r["violations"]) for r in rows.values())
+        check("2 av 2 planer bryter mot den" in summary and f"{total} regelbrott" in summary,
+              f"the summary says both plans break it, {total} violations ({summary!r})")
+        b.screenshot(os.path.join(out, "report.png"))
+        c = click_header(b, "t-plans", "Regelbrott")
+        vals = [float(v) for v, _ in column(b, "t-plans", c)]
+        check_eq(vals, sorted(vals), "a click sorts the plans by their violations")
+
+
 if os.environ.get("NV_TEST_KEEP") == "1":
     print(f"test_report_compare: results in {WORK}")
 else:

@@ -211,6 +211,30 @@ static void population_measures(void)
     }
 }
 
+/* A column's numbers are no kilometres: without limits of its own a spec of measure =
+ * column:NAME has none (the renderer then uses quantiles), with them it keeps them. */
+static void column_measure_without_limits_has_no_km_limits(void)
+{
+    nv_mapspec *s = NULL;
+    nv_error err = {0};
+    const char *text = "measure = column:folkmängd_2016\n";
+    NV_CHECK_INT(nv_mapspec_parse(text, strlen(text), "col.map", &s, &err), NV_OK);
+    if (s) {
+        NV_CHECK_INT(s->measure, NV_MEASURE_COLUMN);
+        NV_CHECK_STR(s->column, "folkmängd_2016");
+        NV_CHECK_INT(s->n_fixed_breaks, 0);
+    }
+    nv_mapspec_destroy(s);
+    s = NULL;
+    text = "measure = column:nöjdhet\nfixed_breaks = 2, 3.5\n";
+    NV_CHECK_INT(nv_mapspec_parse(text, strlen(text), "col.map", &s, &err), NV_OK);
+    if (s) {
+        NV_CHECK_INT(s->n_fixed_breaks, 2);
+        NV_CHECK_NEAR(s->fixed_breaks[1], 3.5, 0);
+    }
+    nv_mapspec_destroy(s);
+}
+
 static void colorbrewer_schemes(void)
 {
     unsigned c[9];
@@ -250,6 +274,7 @@ int main(void)
     every_key_is_read();
     specs_are_found_by_name_or_path();
     population_measures();
+    column_measure_without_limits_has_no_km_limits();
     colorbrewer_schemes();
     return nv_test_report("test_mapspec");
 }
