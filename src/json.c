@@ -35,7 +35,7 @@ size_t nv_json_quote(char *out, size_t size, const char *s)
     return k;
 }
 
-void nv_json_fputs(FILE *f, const char *s)
+static void json_write(FILE *f, const char *s, int script)
 {
     if (!s) {
         fputs("null", f);
@@ -46,8 +46,22 @@ void nv_json_fputs(FILE *f, const char *s)
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if (escape(*p, e))
             fputs(e, f);
+        else if (script && (*p == '<' || *p == '>' || *p == '&'))
+            fprintf(f, "\\u%04x", *p);
+        else if (script && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+            fprintf(f, "\\u%04x", 0x2000 + p[2] - 0x80), p += 2;
         else
             fputc(*p, f);
     }
     fputc('"', f);
+}
+
+void nv_json_fputs(FILE *f, const char *s)
+{
+    json_write(f, s, 0);
+}
+
+void nv_json_fputs_script(FILE *f, const char *s)
+{
+    json_write(f, s, 1);
 }

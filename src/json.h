@@ -18,4 +18,9 @@ size_t nv_json_quote(char *out, size_t size, const char *s);
 /* s as a quoted JSON string on f. */
 void nv_json_fputs(FILE *f, const char *s);
 
+/* The same, safe inside an HTML <script> element as well: '<', '>' and '&' (so that no
+ * "</script>" or "<!--" can end or change the element) and U+2028, U+2029 (line ends to
+ * older JavaScript) become \u escapes too. */
+void nv_json_fputs_script(FILE *f, const char *s);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "attributes.h"
 #include "classes.h"
+#include "json.h"
 #include "mapdata.h"
 #include "report.h"
 #include "report_html_int.h"
@@ -119,26 +120,9 @@ static void html(writer *w, const char *s)
  * neither "</script>" nor "<!--" can end or change the block. NULL becomes null. */
 static void json_str(writer *w, const char *s)
 {
-    if (!s) {
-        put(w, "null");
-        return;
-    }
     int oom;
-    char *fixed = nv_text_utf8_repair(s, &oom); /* a file name in another encoding */
-    if (fixed)
-        s = fixed;
-    fputc('"', w->f);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            putf(w, "\\%c", *p);
-        else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
-            putf(w, "\\u%04x", *p);
-        else if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) /* U+2028, U+2029 */
-            putf(w, "\\u%04x", 0x2000 + p[2] - 0x80), p += 2;
-        else
-            fputc(*p, w->f);
-    }
-    fputc('"', w->f);
+    char *fixed = s ? nv_text_utf8_repair(s, &oom) : NULL; /* a file name in another encoding */
+    nv_json_fputs_script(w->f, fixed ? fixed : s);
     free(fixed);
 }
 

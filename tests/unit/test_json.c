@@ -40,10 +40,22 @@ static void json_fputs_writes_the_same_text(void)
     free(text);
 }
 
+static void json_script_strings_cannot_end_the_script_element(void)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    nv_json_fputs_script(f, "</script><!-- & \xe2\x80\xa8 Luleå");
+    fclose(f);
+    NV_CHECK_STR(text, "\"\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028 Luleå\"");
+    free(text);
+}
+
 int main(void)
 {
     json_quote_escapes_quotes_backslashes_and_controls();
     json_quote_measures_and_truncates_as_snprintf();
     json_fputs_writes_the_same_text();
+    json_script_strings_cannot_end_the_script_element();
     return nv_test_report("test_json");
 }
