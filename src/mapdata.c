@@ -1,33 +1,20 @@
-/* mapdata.c — reading a result database for the maps.
- *
- * Plain SQLite; the SpatiaLite geometry blobs are parsed here, which spares loading
- * libspatialite for a read. */
+/* mapdata.c — a result read for the maps, through the store's reader (storeread.h):
+ * narvaro.sqlite, compare.sqlite, or a copy of their layers in a GeoPackage or PostGIS.
+ * No database library here: every read goes through storeread, one pass per layer. */
 #include "mapdata.h"
 
 #include "compare.h"
+#include "mapedges.h"
+#include "storeread.h"
 #include "textin.h"
 #include "tiers.h"
 
-#include <sqlite3.h>
-
 #include <errno.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static char *dup_col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? strdup((const char *)t) : NULL;
-}
-
-static double real_col(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
-}
 
 void nv_mapdata_destroy(nv_map_data *d)
 {
@@ -67,40 +54,6 @@ void nv_mapdata_destroy(nv_map_data *d)
     free(d->path);
     free(d);
 }
-
-/* ---- SpatiaLite geometry blobs ----
- * Layout (https://www.gaia-gis.it/gaia-sins/BLOB-Geometry.html): 0x00, byte order
- * (1 little, 0 big endian), SRID int32, MBR 4 doubles, 0x7C, class int32, the body,
- * 0xFE. A Polygon body is a ring count and rings (point count, points); a MultiPolygon
- * body is a count of 0x69-marked entities, each a class int32 and a Polygon body.
- * Compressed classes (1000000 and up) are not read: narvaro never writes them. */
-typedef struct reader {
-    const unsigned char *p;
-    size_t n, off;
-    int little;
-} reader;
-
-static int rd_u32(reader *r, uint32_t *v)
-{
-    if (r->n - r->off < 4)
-        return -1;
-    const unsigned char *b = r->p + r->off;
-    *v = r->little ? (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24
-                   : (uint32_t)b[3] | (uint32_t)b[2] << 8 | (uint32_t)b[1] << 16 | (uint32_t)b[0] << 24;
-    r->off += 4;
-    return 0;
-}
-
-static double rd_f64_at(const reader *r, size_t off)
-{
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u |= (uint64_t)r->p[off + (size_t)(r->little ? i : 7 - i)] << (8 * i);
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
-
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
@@ -113,154 +66,6 @@ static int grow(void **arr, size_t *cap, size_t need, size_t elem)
         return -1;
     *arr = a;
     *cap = c;
-    return 0;
-}
-
-/* Appends one Polygon body's rings; dims is the number of coordinates per point. */
-static const char *read_polygon(nv_map_data *d, nv_map_muni *m, reader *r, size_t dims)
-{
-    uint32_t nr, np;
-    if (rd_u32(r, &nr) != 0 || nr > r->n)
-        return "truncated polygon";
-    for (uint32_t i = 0; i < nr; i++) {
-        if (rd_u32(r, &np) != 0 || (size_t)np > (r->n - r->off) / (8 * dims))
-            return "truncated ring";
-        if (grow((void **)&d->rings, &d->cap_rings, d->nrings + 1, sizeof *d->rings) != 0 ||
-            grow((void **)&d->xy, &d->cap_pts, 2 * (d->npts + np), sizeof *d->xy) != 0)
-            return "out of memory";
-        d->rings[d->nrings++] = (nv_map_ring){d->npts, np};
-        m->nrings++;
-        for (uint32_t k = 0; k < np; k++) {
-            double x = rd_f64_at(r, r->off), y = rd_f64_at(r, r->off + 8);
-            r->off += 8 * dims;
-            d->xy[2 * d->npts] = x;
-            d->xy[2 * d->npts + 1] = y;
-            d->npts++;
-            if (x < m->bbox[0]) m->bbox[0] = x;
-            if (y < m->bbox[1]) m->bbox[1] = y;
-            if (x > m->bbox[2]) m->bbox[2] = x;
-            if (y > m->bbox[3]) m->bbox[3] = y;
-        }
-    }
-    return NULL;
-}
-
-/* Returns NULL on success, else what is wrong. */
-static const char *read_blob(nv_map_data *d, nv_map_muni *m, const unsigned char *b, size_t n)
-{
-    if (!b || n < 45 || b[0] != 0x00 || b[38] != 0x7c || b[n - 1] != 0xfe || (b[1] != 0 && b[1] != 1))
-        return "not a SpatiaLite geometry";
-    reader r = {b, n - 1, 39, b[1] == 1};
-    uint32_t cls;
-    rd_u32(&r, &cls);
-    if (cls >= 1000000)
-        return "a compressed geometry (narvaro writes plain ones; re-run narvaro analyze)";
-    size_t dims = (size_t[]){2, 3, 3, 4}[cls / 1000 < 4 ? cls / 1000 : 0];
-    m->ring0 = d->nrings;
-    m->nrings = 0;
-    m->bbox[0] = m->bbox[1] = INFINITY;
-    m->bbox[2] = m->bbox[3] = -INFINITY;
-    if (cls % 1000 == 3 && cls < 4000)
-        return read_polygon(d, m, &r, dims);
-    if (cls % 1000 != 6 || cls >= 4000)
-        return "not a polygon or multipolygon";
-    uint32_t np;
-    if (rd_u32(&r, &np) != 0)
-        return "truncated multipolygon";
-    for (uint32_t i = 0; i < np; i++) {
-        uint32_t inner;
-        if (r.off >= r.n || r.p[r.off] != 0x69)
-            return "bad multipolygon entity";
-        r.off++;
-        if (rd_u32(&r, &inner) != 0 || inner % 1000 != 3)
-            return "bad multipolygon entity";
-        const char *why = read_polygon(d, m, &r, dims);
-        if (why)
-            return why;
-    }
-    return NULL;
-}
-
-/* ---- the edge network ----
- * Every segment of every ring gets flags: NV_EDGE_OWNED on the first ring that holds it,
- * so that an edge two municipalities share is stroked once, and NV_EDGE_BORDER when it
- * is a county border (the polygon on its other side belongs to another county) or part
- * of the outline (no polygon shares it). Shared edges are found by hashing segments on
- * their exact end points: the boundaries are simplified with shared arcs (mapshaper),
- * so neighbours hold identical vertices. */
-
-static uint64_t mix(uint64_t h, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    h ^= u;
-    h *= 0x100000001b3ull;
-    h ^= h >> 29;
-    return h;
-}
-
-typedef struct seg {
-    double x1, y1, x2, y2;
-    int county, count, differ;
-} seg;
-
-/* The slot of the segment a-b in the table (its own or the empty one it would take). */
-static size_t seg_slot(const seg *tab, size_t cap, const double *a, const double *b, double *key)
-{
-    double x1 = a[0], y1 = a[1], x2 = b[0], y2 = b[1];
-    if (x2 < x1 || (x2 == x1 && y2 < y1)) {
-        double t = x1; x1 = x2; x2 = t;
-        t = y1; y1 = y2; y2 = t;
-    }
-    key[0] = x1, key[1] = y1, key[2] = x2, key[3] = y2;
-    uint64_t h = mix(mix(mix(mix(0xcbf29ce484222325ull, x1), y1), x2), y2);
-    size_t at = (size_t)h & (cap - 1);
-    while (tab[at].count && !(tab[at].x1 == x1 && tab[at].y1 == y1 && tab[at].x2 == x2 && tab[at].y2 == y2))
-        at = (at + 1) & (cap - 1);
-    return at;
-}
-
-static int find_edges(nv_map_data *d)
-{
-    size_t nseg = 0;
-    for (size_t i = 0; i < d->nrings; i++)
-        nseg += d->rings[i].npts > 1 ? d->rings[i].npts - 1 : 0;
-    size_t cap = 1024;
-    while (cap < 2 * nseg)
-        cap *= 2;
-    seg *tab = calloc(cap, sizeof *tab);
-    d->edge = calloc(d->npts ? d->npts : 1, 1);
-    if (!tab || !d->edge) {
-        free(tab);
-        return -1;
-    }
-    double key[4];
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t mi = 0; mi < d->nm; mi++) {
-            const nv_map_muni *m = &d->m[mi];
-            for (size_t ri = m->ring0; ri < m->ring0 + m->nrings; ri++) {
-                size_t pt0 = d->rings[ri].pt0;
-                for (size_t k = 0; k + 1 < d->rings[ri].npts; k++) {
-                    const double *p = d->xy + 2 * (pt0 + k);
-                    if (p[0] == p[2] && p[1] == p[3])
-                        continue;
-                    seg *s = &tab[seg_slot(tab, cap, p, p + 2, key)];
-                    if (pass == 1) { /* counts are final: mark borders */
-                        if (s->count == 1 || s->differ)
-                            d->edge[pt0 + k] |= NV_EDGE_BORDER;
-                        continue;
-                    }
-                    if (!s->count) {
-                        *s = (seg){key[0], key[1], key[2], key[3], m->county, 0, 0};
-                        d->edge[pt0 + k] |= NV_EDGE_OWNED;
-                    } else if (s->county != m->county) {
-                        s->differ = 1;
-                    }
-                    s->count++;
-                }
-            }
-        }
-    free(tab);
     return 0;
 }
 
@@ -286,157 +91,12 @@ int nv_mapdata_find_county(const nv_map_data *d, const char *code)
     return -1;
 }
 
-static nv_status db_fail(sqlite3 *db, const char *path, const char *what, nv_error *err)
-{
-    const char *msg = sqlite3_errmsg(db);
-    nv_status code = strstr(msg, "no such table") || strstr(msg, "no such column") ||
-                             sqlite3_errcode(db) == SQLITE_NOTADB ? NV_ERR_INPUT : NV_ERR_FAIL;
-    return nv_error_set(err, code, path, 0, "%s: %s%s", what, msg,
-                        code == NV_ERR_INPUT ? " (not a narvaro result: give the narvaro.sqlite that "
-                                               "narvaro analyze wrote)" : "");
-}
-
 static int presence_rank(const char *pr)
 {
     return !pr || strcmp(pr, "none") == 0 ? NV_PRESENCE_NONE
            : strcmp(pr, "staffed") == 0   ? NV_PRESENCE_STAFFED
            : strcmp(pr, "booked") == 0    ? NV_PRESENCE_BOOKED
                                           : NV_PRESENCE_OTHER;
-}
-
-static nv_status load_munis(nv_map_data *d, sqlite3 *db, nv_error *err)
-{
-    static const char sql[] =
-        "SELECT kommunkod, namn, lanskod, offices, presence, nearest_office_km, rep_x, rep_y,"
-        " area_km2, geom FROM municipalities WHERE geom IS NOT NULL";
-    /* compare.sqlite: the after plan's figures in the same places, then the change and
-     * the before plan's. */
-    static const char sql_compare[] =
-        "SELECT kommunkod, namn, lanskod, offices_after, presence_after, nearest_office_km_after, rep_x, rep_y,"
-        " area_km2, geom, change, offices_before, presence_before, nearest_office_km_before"
-        " FROM municipalities WHERE geom IS NOT NULL";
-    sqlite3_stmt *st = NULL;
-    nv_status status = NV_OK;
-    size_t cap = 0;
-    if (sqlite3_prepare_v2(db, d->compare ? sql_compare : sql, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(db, d->path, "reading municipalities", err);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (grow((void **)&d->m, &cap, d->nm + 1, sizeof *d->m) != 0) {
-            status = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-            break;
-        }
-        nv_map_muni *m = &d->m[d->nm];
-        memset(m, 0, sizeof *m);
-        d->nm++;
-        m->kommunkod = dup_col(st, 0);
-        m->namn = dup_col(st, 1);
-        m->lanskod = dup_col(st, 2);
-        if (!m->kommunkod)
-            m->kommunkod = strdup("");
-        if (!m->lanskod)
-            m->lanskod = strndup(m->kommunkod, 2);
-        m->offices = sqlite3_column_int(st, 3);
-        m->presence = presence_rank((const char *)sqlite3_column_text(st, 4));
-        m->pword = dup_col(st, 4);
-        m->nearest_km = real_col(st, 5);
-        m->change = -1;
-        if (d->compare) {
-            const char *ch = (const char *)sqlite3_column_text(st, 10);
-            for (int k = NV_CHANGE_LOST_PRESENCE; ch && k <= NV_CHANGE_GAINED_PRESENCE; k++)
-                if (strcmp(ch, nv_change_class_name((nv_change_class)k)) == 0)
-                    m->change = k;
-            m->offices_before = sqlite3_column_int(st, 11);
-            m->presence_before = presence_rank((const char *)sqlite3_column_text(st, 12));
-            m->pword_before = dup_col(st, 12);
-            m->nearest_km_before = real_col(st, 13);
-        }
-        m->rep_x = real_col(st, 6);
-        m->rep_y = real_col(st, 7);
-        m->area_km2 = real_col(st, 8);
-        if (!m->kommunkod || !m->lanskod) {
-            status = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-            break;
-        }
-        if (d->compare && m->change < 0) {
-            const char *ch = (const char *)sqlite3_column_text(st, 10);
-            status = nv_error_set(err, NV_ERR_INPUT, d->path, 0,
-                                  "municipality %s: change '%s' is not a change class (lost_presence, longer, "
-                                  "unchanged, shorter, gained_presence; write compare.sqlite with narvaro compare)",
-                                  m->kommunkod, ch ? ch : "NULL");
-            break;
-        }
-        const char *why = read_blob(d, m, sqlite3_column_blob(st, 9), (size_t)sqlite3_column_bytes(st, 9));
-        if (why) {
-            status = nv_error_set(err, strcmp(why, "out of memory") == 0 ? NV_ERR_FAIL : NV_ERR_INPUT, d->path, 0,
-                                  "municipality %s: geometry is %s", m->kommunkod, why);
-            break;
-        }
-        if (!isfinite(m->rep_x) || !isfinite(m->rep_y)) {
-            m->rep_x = (m->bbox[0] + m->bbox[2]) / 2;
-            m->rep_y = (m->bbox[1] + m->bbox[3]) / 2;
-        }
-    }
-    if (status == NV_OK && rc != SQLITE_DONE)
-        status = db_fail(db, d->path, "reading municipalities", err);
-    sqlite3_finalize(st);
-    if (status == NV_OK && d->nm == 0)
-        status = nv_error_set(err, NV_ERR_INPUT, d->path, 0,
-                              "holds no municipalities with a geometry: nothing to draw");
-    if (status == NV_OK)
-        qsort(d->m, d->nm, sizeof *d->m, compare_muni);
-    return status;
-}
-
-/* Counties are the distinct lanskod of the municipalities; names come from the counties
- * table where it has them. */
-static nv_status load_counties(nv_map_data *d, sqlite3 *db, nv_error *err)
-{
-    d->c = calloc(d->nm, sizeof *d->c);
-    if (!d->c)
-        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-    for (size_t i = 0; i < d->nm; i++) {
-        nv_map_muni *m = &d->m[i];
-        size_t k = 0;
-        while (k < d->nc && strcmp(d->c[k].lanskod, m->lanskod) != 0)
-            k++;
-        if (k == d->nc) {
-            d->c[k].lanskod = strdup(m->lanskod);
-            if (!d->c[k].lanskod)
-                return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-            d->c[k].bbox[0] = d->c[k].bbox[1] = INFINITY;
-            d->c[k].bbox[2] = d->c[k].bbox[3] = -INFINITY;
-            d->nc++;
-        }
-        nv_map_county *c = &d->c[k];
-        c->municipalities++;
-        for (int j = 0; j < 2; j++) {
-            c->bbox[j] = fmin(c->bbox[j], m->bbox[j]);
-            c->bbox[j + 2] = fmax(c->bbox[j + 2], m->bbox[j + 2]);
-        }
-    }
-    /* Sorted by code; then each municipality learns its county's index. */
-    for (size_t i = 1; i < d->nc; i++)
-        for (size_t j = i; j > 0 && strcmp(d->c[j - 1].lanskod, d->c[j].lanskod) > 0; j--) {
-            nv_map_county t = d->c[j];
-            d->c[j] = d->c[j - 1];
-            d->c[j - 1] = t;
-        }
-    for (size_t i = 0; i < d->nm; i++)
-        d->m[i].county = nv_mapdata_find_county(d, d->m[i].lanskod);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT lanskod, namn FROM counties", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(db, d->path, "reading counties", err);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int k = nv_mapdata_find_county(d, (const char *)sqlite3_column_text(st, 0));
-        if (k >= 0 && !d->c[k].namn && sqlite3_column_type(st, 1) != SQLITE_NULL)
-            d->c[k].namn = dup_col(st, 1);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d->path, "reading counties", err);
-    return NV_OK;
 }
 
 int nv_mapdata_office_type(const char *type)
@@ -475,63 +135,6 @@ static int tier_index(const nv_map_data *d, const char *w)
     return (int)d->n_tiers - 1;
 }
 
-/* Every column of the municipalities layer, as text (measure = column:NAME). */
-static nv_status load_columns(nv_map_data *d, sqlite3 *db, nv_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    nv_status status = NV_OK;
-    char *sql = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('municipalities')", -1, &st, NULL) != SQLITE_OK)
-        return db_fail(db, d->path, "reading the municipalities' columns", err);
-    size_t cap = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(st, 0);
-        if (!name || strcmp(name, "geom") == 0)
-            continue;
-        if (grow((void **)&d->cols, &cap, d->n_cols + 1, sizeof *d->cols) != 0 ||
-            !(d->cols[d->n_cols] = strdup(name))) {
-            sqlite3_finalize(st);
-            return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-        }
-        d->n_cols++;
-    }
-    sqlite3_finalize(st);
-    if (!d->n_cols || !d->nm)
-        return NV_OK;
-    if (!(d->vals = calloc(d->nm * d->n_cols, sizeof *d->vals)))
-        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-    size_t len = 64;
-    for (size_t c = 0; c < d->n_cols; c++)
-        len += 2 * strlen(d->cols[c]) + 4;
-    if (!(sql = malloc(len)))
-        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-    size_t n = (size_t)snprintf(sql, len, "SELECT kommunkod");
-    for (size_t c = 0; c < d->n_cols; c++) {
-        sql[n++] = ',', sql[n++] = ' ', sql[n++] = '"';
-        for (const char *q = d->cols[c]; *q; q++) {
-            if (*q == '"')
-                sql[n++] = '"';
-            sql[n++] = *q;
-        }
-        sql[n++] = '"';
-    }
-    snprintf(sql + n, len - n, " FROM municipalities");
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    free(sql);
-    if (rc != SQLITE_OK)
-        return db_fail(db, d->path, "reading the municipalities' columns", err);
-    while (status == NV_OK && sqlite3_step(st) == SQLITE_ROW) {
-        int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 0));
-        for (size_t c = 0; mi >= 0 && c < d->n_cols; c++) {
-            const unsigned char *v = sqlite3_column_text(st, (int)c + 1);
-            if (v && *v && !(d->vals[(size_t)mi * d->n_cols + c] = strdup((const char *)v)))
-                status = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-        }
-    }
-    sqlite3_finalize(st);
-    return status;
-}
-
 int nv_mapdata_column(const nv_map_data *d, const char *name)
 {
     for (size_t c = 0; c < d->n_cols; c++)
@@ -546,16 +149,442 @@ const char *nv_mapdata_text(const nv_map_data *d, int col, const nv_map_muni *m)
     return i >= 0 ? d->vals[(size_t)i * d->n_cols + (size_t)col] : NULL;
 }
 
-/* The tiers of the run, and each municipality's. */
-static nv_status load_tiers(nv_map_data *d, sqlite3 *db, nv_error *err)
+
+/* ---- reading the layers ---- */
+
+#define NOT_A_RESULT                                                                                               \
+    "not a narvaro result: give the narvaro.sqlite that narvaro analyze wrote, the compare.sqlite of narvaro "     \
+    "compare, or a copy of their layers (ogr2ogr -f GPKG copy.gpkg narvaro.sqlite municipalities offices "         \
+    "counties runs)"
+
+static char *dup_text(nv_storeread_cursor *c, size_t col)
 {
-    char *order = NULL;
-    sqlite3_stmt *st = NULL;
-    if (!d->compare &&
-        sqlite3_prepare_v2(db, "SELECT presence_order FROM runs ORDER BY fid DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        order = dup_col(st, 0);
-    sqlite3_finalize(st);
+    const char *t = nv_storeread_text(c, col);
+    return t ? strdup(t) : NULL;
+}
+
+/* A cursor over a layer of the result; a missing layer or column says what a result is. */
+static nv_status open_rows(nv_storeread *r, const char *layer, const char *const *cols, size_t n, int geometry,
+                           nv_storeread_cursor **c, nv_error *err)
+{
+    nv_status st = nv_storeread_cursor_open(r, layer, cols, n, geometry, c, err);
+    if (st == NV_ERR_INPUT && err) {
+        char msg[sizeof err->message], path[sizeof err->path];
+        snprintf(msg, sizeof msg, "%s", err->message);
+        snprintf(path, sizeof path, "%s", err->path);
+        nv_error_set(err, st, path, 0, "%s (" NOT_A_RESULT ")", msg);
+    }
+    return st;
+}
+
+/* Every layer a result has, checked before any is read: the first one missing is named,
+ * with the layers the source does have. */
+static nv_status check_layers(nv_map_data *d, nv_storeread *r, nv_error *err)
+{
+    const char *need[] = {"municipalities", "counties", "offices", d->compare ? "comparison" : "runs"};
+    char have[1024];
+    for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+        if (!nv_storeread_has_layer(r, need[i]))
+            return nv_error_set(err, NV_ERR_INPUT, d->path, 0,
+                                "no such table: %s (its layers: %s); a result has the layers municipalities, "
+                                "counties, offices and runs (comparison instead of runs for a comparison) "
+                                "(" NOT_A_RESULT ")", need[i], nv_storeread_layer_names(r, have, sizeof have));
+    return NV_OK;
+}
+
+/* What load_run found besides the fields of d: the run's tier order, and whether the
+ * runs table has the population columns (results from before narvaro counted people
+ * have not). */
+typedef struct run_extra {
+    char *presence_order;
+    int population_columns;
+} run_extra;
+
+/* "10,25,50" (written with %g by store.c, as the column names are) into d->radii_km. */
+static void parse_radii(nv_map_data *d, const char *p)
+{
+    d->n_radii = 0;
+    while (p && *p && d->n_radii < NV_MAX_RADII) {
+        size_t k = strcspn(p, ",");
+        if (nv_text_parse_number(p, k, &d->radii_km[d->n_radii]) != 1)
+            break;
+        d->n_radii++;
+        p += k + (p[k] == ',');
+    }
+}
+
+/* The run's row (the last one by fid, should there be several) of runs, or comparison for
+ * a comparison: inputs, CRS, version, and a single run's radii and tier order. The CRS
+ * column is analysis_crs or, in results written before its renaming, crs. */
+static nv_status load_run(nv_map_data *d, nv_storeread *r, run_extra *x, nv_error *err)
+{
+    const char *table = d->compare ? "comparison" : "runs";
+    const char *cols[10] = {"boundaries", d->compare ? "office_files_after" : "office_files",
+                            nv_storeread_has_column(r, table, "analysis_crs") ? "analysis_crs" : "crs",
+                            d->compare ? "illustrative_after" : "illustrative", "narvaro_version"};
+    size_t n = 5, pop = 0, order = 0;
+    if (d->compare) {
+        cols[n++] = "office_files_before";
+        cols[n++] = "illustrative_before";
+    } else {
+        if (nv_storeread_has_column(r, table, "radii_km") && nv_storeread_has_column(r, table, "population_municipal")) {
+            x->population_columns = 1;
+            pop = n;
+            cols[n++] = "radii_km";
+            cols[n++] = "population_municipal";
+        }
+        if (nv_storeread_has_column(r, table, "presence_order")) {
+            order = n;
+            cols[n++] = "presence_order";
+        }
+    }
+    nv_storeread_cursor *c = NULL;
+    nv_status st = open_rows(r, table, cols, n, 0, &c, err);
+    long long last = 0;
+    int rc = 0, any = 0;
+    while (st == NV_OK && (rc = nv_storeread_next(c, err)) == 1) {
+        if (any && nv_storeread_fid(c) < last)
+            continue;
+        any = 1;
+        last = nv_storeread_fid(c);
+        char **s[5] = {&d->boundaries, &d->office_files, &d->crs, &d->version, &d->office_files_before};
+        for (int k = 0; k < 5; k++) {
+            free(*s[k]);
+            *s[k] = NULL;
+        }
+        d->boundaries = dup_text(c, 0);
+        d->office_files = dup_text(c, 1);
+        d->crs = dup_text(c, 2);
+        d->illustrative = nv_storeread_int(c, 3) != 0;
+        d->version = dup_text(c, 4);
+        if (d->compare) {
+            d->office_files_before = dup_text(c, 5);
+            d->illustrative_before = nv_storeread_int(c, 6) != 0;
+        }
+        if (pop) {
+            parse_radii(d, nv_storeread_text(c, pop));
+            d->population_municipal = nv_storeread_int(c, pop + 1) != 0;
+        }
+        if (order) {
+            free(x->presence_order);
+            x->presence_order = dup_text(c, order);
+        }
+    }
+    nv_storeread_cursor_close(c);
+    return st == NV_OK && rc < 0 ? NV_ERR_FAIL : st;
+}
+
+/* The municipalities layer's columns in the one cursor over it: the figures (a
+ * comparison's: the after plan's, then the change and the before plan's), a single run's
+ * population figures where the layer has them all, and every column as text for
+ * measure = column:NAME. */
+enum { MC_CODE, MC_NAME, MC_COUNTY, MC_OFFICES, MC_PRESENCE, MC_KM, MC_REP_X, MC_REP_Y, MC_AREA,
+       MC_CHANGE, MC_OFFICES_BEFORE, MC_PRESENCE_BEFORE, MC_KM_BEFORE };
+
+typedef struct muni_cursor {
+    const char *cols[13 + 3 + NV_MAX_RADII + 256];
+    char radius_names[NV_MAX_RADII][48];
+    size_t n, pop, all;        /* column count; where the population figures and all columns start */
+    char **rows;               /* per row read: its kommunkod, then its n_cols values (NULL: none) */
+    size_t n_rows, cap_rows;
+} muni_cursor;
+
+static const char *const figure_cols[] = {"kommunkod", "namn", "lanskod", "offices", "presence",
+                                          "nearest_office_km", "rep_x", "rep_y", "area_km2"};
+static const char *const compare_cols[] = {"kommunkod", "namn", "lanskod", "offices_after", "presence_after",
+                                           "nearest_office_km_after", "rep_x", "rep_y", "area_km2", "change",
+                                           "offices_before", "presence_before", "nearest_office_km_before"};
+
+/* Lays out the cursor's columns; d->cols gets every column's name. */
+static nv_status muni_columns(nv_map_data *d, nv_storeread *r, const run_extra *x, muni_cursor *mc, nv_error *err)
+{
+    size_t nb = d->compare ? 13 : 9;
+    memcpy(mc->cols, d->compare ? compare_cols : figure_cols, nb * sizeof *mc->cols);
+    mc->n = mc->pop = nb;
+    if (!d->compare && x->population_columns) {
+        const char *pop[3] = {"population", "mean_distance_km", "max_distance_km"};
+        int all = 1;
+        for (size_t k = 0; k < 3; k++)
+            mc->cols[mc->n++] = pop[k];
+        for (size_t k = 0; k < d->n_radii; k++) {
+            snprintf(mc->radius_names[k], sizeof mc->radius_names[k], "population_within_%gkm", d->radii_km[k]);
+            mc->cols[mc->n++] = mc->radius_names[k];
+        }
+        for (size_t k = mc->pop; k < mc->n; k++)
+            all &= nv_storeread_has_column(r, "municipalities", mc->cols[k]);
+        d->has_population = all;
+        if (!all) { /* a file from before narvaro counted people: only maps of people fail */
+            mc->n = mc->pop;
+            d->n_radii = 0;
+        }
+    }
+    mc->all = mc->n;
+    size_t nc = nv_storeread_column_count(r, "municipalities");
+    if (nc > sizeof mc->cols / sizeof *mc->cols - mc->n)
+        return nv_error_set(err, NV_ERR_INPUT, d->path, 0, "layer municipalities has %zu columns; a map reads "
+                            "at most 256 (leave out some of the --attributes)", nc);
+    if (nc && !(d->cols = calloc(nc, sizeof *d->cols)))
+        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    for (size_t k = 0; k < nc; k++) {
+        const char *name = nv_storeread_column_name(r, "municipalities", k);
+        mc->cols[mc->n++] = name;
+        if (!(d->cols[d->n_cols++] = strdup(name)))
+            return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    }
+    return NV_OK;
+}
+
+/* The figures of one municipality row. */
+static nv_status read_muni(nv_map_data *d, nv_map_muni *m, nv_storeread_cursor *c, const muni_cursor *mc,
+                           nv_error *err)
+{
+    m->kommunkod = dup_text(c, MC_CODE);
+    m->namn = dup_text(c, MC_NAME);
+    m->lanskod = dup_text(c, MC_COUNTY);
+    if (!m->kommunkod)
+        m->kommunkod = strdup("");
+    if (!m->lanskod && m->kommunkod)
+        m->lanskod = strndup(m->kommunkod, 2);
+    m->offices = (int)nv_storeread_int(c, MC_OFFICES);
+    m->presence = presence_rank(nv_storeread_text(c, MC_PRESENCE));
+    m->pword = dup_text(c, MC_PRESENCE);
+    m->nearest_km = nv_storeread_real(c, MC_KM);
+    m->rep_x = nv_storeread_real(c, MC_REP_X);
+    m->rep_y = nv_storeread_real(c, MC_REP_Y);
+    m->area_km2 = nv_storeread_real(c, MC_AREA);
+    m->change = -1;
+    m->population = m->mean_km = m->max_km = NAN;
+    for (size_t k = 0; k < NV_MAX_RADII; k++)
+        m->within[k] = NAN;
+    if (d->has_population) {
+        m->population = nv_storeread_real(c, mc->pop);
+        m->mean_km = nv_storeread_real(c, mc->pop + 1);
+        m->max_km = nv_storeread_real(c, mc->pop + 2);
+        for (size_t k = 0; k < d->n_radii; k++)
+            m->within[k] = nv_storeread_real(c, mc->pop + 3 + k);
+    }
+    if (!m->kommunkod || !m->lanskod || (nv_storeread_text(c, MC_PRESENCE) && !m->pword))
+        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    if (!d->compare)
+        return NV_OK;
+    const char *ch = nv_storeread_text(c, MC_CHANGE);
+    for (int k = NV_CHANGE_LOST_PRESENCE; ch && k <= NV_CHANGE_GAINED_PRESENCE; k++)
+        if (strcmp(ch, nv_change_class_name((nv_change_class)k)) == 0)
+            m->change = k;
+    m->offices_before = (int)nv_storeread_int(c, MC_OFFICES_BEFORE);
+    m->presence_before = presence_rank(nv_storeread_text(c, MC_PRESENCE_BEFORE));
+    m->pword_before = dup_text(c, MC_PRESENCE_BEFORE);
+    m->nearest_km_before = nv_storeread_real(c, MC_KM_BEFORE);
+    if (m->change < 0)
+        return nv_error_set(err, NV_ERR_INPUT, d->path, 0,
+                            "municipality %s: change '%s' is not a change class (lost_presence, longer, "
+                            "unchanged, shorter, gained_presence; write compare.sqlite with narvaro compare)",
+                            m->kommunkod, ch ? ch : "NULL");
+    return NV_OK;
+}
+
+/* Appends the polygon's rings to d as m's; bbox from its points. */
+static int add_rings(nv_map_data *d, nv_map_muni *m, const nv_poly_view *g)
+{
+    m->ring0 = d->nrings;
+    m->nrings = 0;
+    m->bbox[0] = m->bbox[1] = INFINITY;
+    m->bbox[2] = m->bbox[3] = -INFINITY;
+    size_t np = g->ring_start[g->n_rings];
+    if (grow((void **)&d->rings, &d->cap_rings, d->nrings + g->n_rings, sizeof *d->rings) != 0 ||
+        grow((void **)&d->xy, &d->cap_pts, 2 * (d->npts + np), sizeof *d->xy) != 0)
+        return -1;
+    for (size_t i = 0; i < g->n_rings; i++) {
+        size_t a = g->ring_start[i], b = g->ring_start[i + 1];
+        d->rings[d->nrings++] = (nv_map_ring){d->npts + a, b - a};
+        m->nrings++;
+    }
+    for (size_t k = 0; k < np; k++) {
+        double x = g->xy[2 * k], y = g->xy[2 * k + 1];
+        d->xy[2 * (d->npts + k)] = x;
+        d->xy[2 * (d->npts + k) + 1] = y;
+        if (x < m->bbox[0]) m->bbox[0] = x;
+        if (y < m->bbox[1]) m->bbox[1] = y;
+        if (x > m->bbox[2]) m->bbox[2] = x;
+        if (y > m->bbox[3]) m->bbox[3] = y;
+    }
+    d->npts += np;
+    return 0;
+}
+
+/* Keeps a row's kommunkod and column texts (empty text is no value) until the rows are
+ * sorted; rows without a geometry too, as their values are looked up by code. */
+static int stash_row(nv_map_data *d, nv_storeread_cursor *c, muni_cursor *mc)
+{
+    size_t w = d->n_cols + 1;
+    if (grow((void **)&mc->rows, &mc->cap_rows, (mc->n_rows + 1) * w, sizeof *mc->rows) != 0)
+        return -1;
+    char **row = mc->rows + mc->n_rows++ * w;
+    memset(row, 0, w * sizeof *row);
+    if (!nv_storeread_is_null(c, MC_CODE) && !(row[0] = dup_text(c, MC_CODE)))
+        return -1;
+    for (size_t k = 0; k < d->n_cols; k++) {
+        const char *v = nv_storeread_text(c, mc->all + k);
+        if (v && *v && !(row[k + 1] = strdup(v)))
+            return -1;
+    }
+    return 0;
+}
+
+/* The stashed column texts, moved to d->vals by kommunkod once d->m is sorted. */
+static nv_status place_values(nv_map_data *d, muni_cursor *mc, nv_error *err)
+{
+    size_t w = d->n_cols + 1;
+    if (d->n_cols && !(d->vals = calloc(d->nm * d->n_cols, sizeof *d->vals)))
+        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    for (size_t i = 0; d->n_cols && i < mc->n_rows; i++) {
+        char **row = mc->rows + i * w;
+        int mi = nv_mapdata_find_muni(d, row[0]);
+        for (size_t k = 0; mi >= 0 && k < d->n_cols; k++) {
+            char **slot = &d->vals[(size_t)mi * d->n_cols + k];
+            if (row[k + 1]) {
+                free(*slot);
+                *slot = row[k + 1];
+                row[k + 1] = NULL;
+            }
+        }
+    }
+    return NV_OK;
+}
+
+static void free_rows(nv_map_data *d, muni_cursor *mc)
+{
+    for (size_t i = 0; mc->rows && i < mc->n_rows * (d->n_cols + 1); i++)
+        free(mc->rows[i]);
+    free(mc->rows);
+}
+
+/* One pass over the municipalities: figures, polygons and column texts. */
+static nv_status read_munis(nv_map_data *d, nv_storeread *r, muni_cursor *mc, nv_error *err)
+{
+    nv_storeread_cursor *c = NULL;
+    nv_status status = open_rows(r, "municipalities", mc->cols, mc->n, 1, &c, err);
+    size_t cap = 0;
+    int rc = 0;
+    while (status == NV_OK && (rc = nv_storeread_next(c, err)) == 1) {
+        if (stash_row(d, c, mc) != 0) {
+            status = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+            break;
+        }
+        const char *why = NULL;
+        const nv_poly_view *g = nv_storeread_polygon(c, &why);
+        if (!g && strcmp(why, "no geometry") == 0)
+            continue; /* nothing to draw */
+        if (grow((void **)&d->m, &cap, d->nm + 1, sizeof *d->m) != 0) {
+            status = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+            break;
+        }
+        nv_map_muni *m = &d->m[d->nm];
+        memset(m, 0, sizeof *m);
+        d->nm++;
+        if ((status = read_muni(d, m, c, mc, err)) != NV_OK)
+            break;
+        if (!g || add_rings(d, m, g) != 0) {
+            status = nv_error_set(err, !g && strcmp(why, "out of memory") != 0 ? NV_ERR_INPUT : NV_ERR_FAIL,
+                                  d->path, 0, "municipality %s: geometry is %s", m->kommunkod,
+                                  g ? "out of memory" : why);
+            break;
+        }
+        if (!isfinite(m->rep_x) || !isfinite(m->rep_y)) {
+            m->rep_x = (m->bbox[0] + m->bbox[2]) / 2;
+            m->rep_y = (m->bbox[1] + m->bbox[3]) / 2;
+        }
+    }
+    if (status == NV_OK && rc < 0)
+        status = NV_ERR_FAIL;
+    nv_storeread_cursor_close(c);
+    return status;
+}
+
+static nv_status load_munis(nv_map_data *d, nv_storeread *r, const run_extra *x, nv_error *err)
+{
+    muni_cursor *mc = calloc(1, sizeof *mc);
+    if (!mc)
+        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    nv_status status = muni_columns(d, r, x, mc, err);
+    if (status == NV_OK)
+        status = read_munis(d, r, mc, err);
+    if (status == NV_OK && d->nm == 0)
+        status = nv_error_set(err, NV_ERR_INPUT, d->path, 0,
+                              "holds no municipalities with a geometry: nothing to draw");
+    if (status == NV_OK) {
+        qsort(d->m, d->nm, sizeof *d->m, compare_muni);
+        status = place_values(d, mc, err);
+    }
+    free_rows(d, mc);
+    free(mc);
+    return status;
+}
+
+/* Counties are the distinct lanskod of the municipalities, sorted by code; each
+ * municipality learns its county's index. */
+static nv_status make_counties(nv_map_data *d, nv_error *err)
+{
+    d->c = calloc(d->nm, sizeof *d->c);
+    if (!d->c)
+        return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+    for (size_t i = 0; i < d->nm; i++) {
+        nv_map_muni *m = &d->m[i];
+        size_t k = 0;
+        while (k < d->nc && strcmp(d->c[k].lanskod, m->lanskod) != 0)
+            k++;
+        if (k == d->nc) {
+            d->c[k].lanskod = strdup(m->lanskod);
+            if (!d->c[k].lanskod)
+                return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+            d->c[k].bbox[0] = d->c[k].bbox[1] = INFINITY;
+            d->c[k].bbox[2] = d->c[k].bbox[3] = -INFINITY;
+            d->nc++;
+        }
+        nv_map_county *c = &d->c[k];
+        c->municipalities++;
+        for (int j = 0; j < 2; j++) {
+            c->bbox[j] = fmin(c->bbox[j], m->bbox[j]);
+            c->bbox[j + 2] = fmax(c->bbox[j + 2], m->bbox[j + 2]);
+        }
+    }
+    for (size_t i = 1; i < d->nc; i++)
+        for (size_t j = i; j > 0 && strcmp(d->c[j - 1].lanskod, d->c[j].lanskod) > 0; j--) {
+            nv_map_county t = d->c[j];
+            d->c[j] = d->c[j - 1];
+            d->c[j - 1] = t;
+        }
+    for (size_t i = 0; i < d->nm; i++)
+        d->m[i].county = nv_mapdata_find_county(d, d->m[i].lanskod);
+    return NV_OK;
+}
+
+/* The counties' names, from the counties layer where it has them. */
+static nv_status load_counties(nv_map_data *d, nv_storeread *r, nv_error *err)
+{
+    static const char *const cols[] = {"lanskod", "namn"};
+    nv_status st = make_counties(d, err);
+    nv_storeread_cursor *c = NULL;
+    if (st != NV_OK || (st = open_rows(r, "counties", cols, 2, 0, &c, err)) != NV_OK)
+        return st;
+    int rc;
+    while ((rc = nv_storeread_next(c, err)) == 1) {
+        int k = nv_mapdata_find_county(d, nv_storeread_text(c, 0));
+        if (k >= 0 && !d->c[k].namn && !nv_storeread_is_null(c, 1) && !(d->c[k].namn = dup_text(c, 1))) {
+            rc = -1;
+            nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+            break;
+        }
+    }
+    nv_storeread_cursor_close(c);
+    return rc < 0 ? NV_ERR_FAIL : NV_OK;
+}
+
+/* The run's tiers, best first: the ranking in presence_order (the default for older
+ * results and for comparisons), then any other word found, alphabetically; and each
+ * municipality's. */
+static nv_status load_tiers(nv_map_data *d, const char *order, nv_error *err)
+{
     const char *list = order && order[0] ? order : NV_TIERS_DEFAULT_ORDER;
     int bad = 0;
     for (const char *p = list; *p && !bad;) {
@@ -565,7 +594,6 @@ static nv_status load_tiers(nv_map_data *d, sqlite3 *db, nv_error *err)
         free(w);
         p += k + (p[k] == ',');
     }
-    free(order);
     size_t ranked = d->n_tiers;
     for (size_t i = 0; i < d->nm && !bad; i++)
         bad = add_tier(d, d->m[i].pword) != 0 || add_tier(d, d->m[i].pword_before) != 0;
@@ -580,180 +608,120 @@ static nv_status load_tiers(nv_map_data *d, sqlite3 *db, nv_error *err)
     return NV_OK;
 }
 
-/* Appends the located offices that where (an SQL condition, or "1") selects to *arr;
- * as_closed gives them the type "closed". */
-static nv_status load_offices(nv_map_data *d, sqlite3 *db, const char *where, int as_closed, nv_map_office **arr,
-                              size_t *n, nv_error *err)
+/* An office list of load_offices. */
+typedef struct office_list {
+    nv_map_office *o;
+    size_t n, cap;
+} office_list;
+
+static nv_map_office *add_office(office_list *l)
 {
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "SELECT x, y, type, kommunkod FROM offices WHERE x IS NOT NULL AND y IS NOT NULL"
-             " AND (status IS NULL OR status <> 'rejected') AND (%s) ORDER BY fid", where);
-    sqlite3_stmt *st = NULL;
-    size_t cap = *n;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(db, d->path, "reading offices", err);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (grow((void **)arr, &cap, *n + 1, sizeof **arr) != 0) {
-            sqlite3_finalize(st);
-            return nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
-        }
-        nv_map_office *o = &(*arr)[(*n)++];
-        o->x = sqlite3_column_double(st, 0);
-        o->y = sqlite3_column_double(st, 1);
-        const char *type = (const char *)sqlite3_column_text(st, 2);
-        o->type = nv_mapdata_office_type(type);
-        if (as_closed)
-            o->type = NV_OFFICE_CLOSED;
-        int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 3));
-        o->county = mi >= 0 ? d->m[mi].county : -1;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d->path, "reading offices", err);
-    return NV_OK;
+    if (grow((void **)&l->o, &l->cap, l->n + 1, sizeof *l->o) != 0)
+        return NULL;
+    return &l->o[l->n++];
 }
 
-/* Whether a failed prepare means that a table or column is missing (an older file). */
-static int missing_schema(sqlite3 *db)
+/* The located offices, not the rejected rows, in the layer's (fid) order, in one pass. A
+ * comparison's: d->o gets the after plan's, then the before plan's closed ones as type
+ * closed; d->ob the before plan's. */
+static nv_status load_offices(nv_map_data *d, nv_storeread *r, nv_error *err)
 {
-    const char *msg = sqlite3_errmsg(db);
-    return strstr(msg, "no such column") != NULL || strstr(msg, "no such table") != NULL;
-}
-
-/* A single run's population columns: population, population_within_<R>km for the radii
- * the runs table lists, mean_distance_km and max_distance_km. A file without them (from
- * before narvaro measured population) loads all the same: has_population stays 0, and
- * only a map that needs the figures fails (check_measure). A comparison's figures are not
- * read. */
-static nv_status load_population(nv_map_data *d, sqlite3 *db, nv_error *err)
-{
-    for (size_t i = 0; i < d->nm; i++) {
-        nv_map_muni *m = &d->m[i];
-        m->population = m->mean_km = m->max_km = NAN;
-        for (size_t r = 0; r < NV_MAX_RADII; r++)
-            m->within[r] = NAN;
-    }
-    if (d->compare) /* compare.sqlite holds them per plan, and maps of them are not offered */
-        return NV_OK;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT radii_km, population_municipal FROM runs ORDER BY fid DESC LIMIT 1", -1,
-                           &st, NULL) != SQLITE_OK)
-        return missing_schema(db) ? NV_OK : db_fail(db, d->path, "reading runs", err);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        /* "10,25,50", written with %g by store.c; the column names are made the same way. */
-        const char *p = (const char *)sqlite3_column_text(st, 0);
-        while (p && *p && d->n_radii < NV_MAX_RADII) {
-            size_t k = strcspn(p, ",");
-            if (nv_text_parse_number(p, k, &d->radii_km[d->n_radii]) != 1)
-                break;
-            d->n_radii++;
-            p += k + (p[k] == ',');
-        }
-        d->population_municipal = sqlite3_column_int(st, 1) != 0;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(db, d->path, "reading runs", err);
-    char sql[1024];
-    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT kommunkod, population, mean_distance_km, max_distance_km");
-    for (size_t r = 0; r < d->n_radii && len < sizeof sql; r++)
-        len += (size_t)snprintf(sql + len, sizeof sql - len, ", \"population_within_%gkm\"", d->radii_km[r]);
-    if (len < sizeof sql)
-        snprintf(sql + len, sizeof sql - len, " FROM municipalities WHERE geom IS NOT NULL");
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-        d->n_radii = 0;
-        return missing_schema(db) ? NV_OK : db_fail(db, d->path, "reading the population figures", err);
-    }
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 0));
-        if (mi < 0)
+    static const char *const cols[] = {"x", "y", "type", "kommunkod", "status", "plan", "closed"};
+    nv_storeread_cursor *c = NULL;
+    nv_status st = open_rows(r, "offices", cols, d->compare ? 7 : 5, 0, &c, err);
+    office_list after = {0}, closed = {0}, before = {0};
+    int rc = 0;
+    while (st == NV_OK && (rc = nv_storeread_next(c, err)) == 1) {
+        const char *status = nv_storeread_text(c, 4);
+        if (nv_storeread_is_null(c, 0) || nv_storeread_is_null(c, 1) || (status && strcmp(status, "rejected") == 0))
             continue;
-        nv_map_muni *m = &d->m[mi];
-        m->population = real_col(st, 1);
-        m->mean_km = real_col(st, 2);
-        m->max_km = real_col(st, 3);
-        for (size_t r = 0; r < d->n_radii; r++)
-            m->within[r] = real_col(st, 4 + (int)r);
+        const char *plan = d->compare ? nv_storeread_text(c, 5) : "after";
+        int is_before = plan && strcmp(plan, "before") == 0;
+        if (!plan || (!is_before && strcmp(plan, "after") != 0))
+            continue;
+        int mi = nv_mapdata_find_muni(d, nv_storeread_text(c, 3));
+        nv_map_office o = {nv_storeread_real(c, 0), nv_storeread_real(c, 1), nv_mapdata_office_type(nv_storeread_text(c, 2)),
+                           mi >= 0 ? d->m[mi].county : -1};
+        nv_map_office *to = NULL, *also = NULL;
+        if (!is_before) {
+            to = add_office(&after);
+        } else {
+            to = add_office(&before);
+            if (to && nv_storeread_int(c, 6) == 1 && (also = add_office(&closed)) != NULL)
+                *also = o, also->type = NV_OFFICE_CLOSED;
+        }
+        if (!to || (is_before && nv_storeread_int(c, 6) == 1 && !also)) {
+            st = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+            break;
+        }
+        *to = o;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d->path, "reading the population figures", err);
-    d->has_population = 1;
-    return NV_OK;
+    nv_storeread_cursor_close(c);
+    if (st == NV_OK && rc < 0)
+        st = NV_ERR_FAIL;
+    for (size_t i = 0; st == NV_OK && i < closed.n; i++) {
+        nv_map_office *to = add_office(&after);
+        if (!to)
+            st = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
+        else
+            *to = closed.o[i];
+    }
+    free(closed.o);
+    d->o = after.o, d->no = after.n;
+    d->ob = before.o, d->nob = before.n;
+    return st;
 }
 
-static nv_status load_run(nv_map_data *d, sqlite3 *db, nv_error *err)
+/* The layers in the order read; the polygons and points in the CRS the result was
+ * measured in. */
+static nv_status load_all(nv_map_data *d, nv_storeread *r, nv_error *err)
 {
-    static const char sql[] =
-        "SELECT boundaries, office_files, analysis_crs, illustrative, narvaro_version FROM runs ORDER BY fid DESC LIMIT 1";
-    static const char sql_compare[] =
-        "SELECT boundaries, office_files_after, analysis_crs, illustrative_after, narvaro_version, office_files_before,"
-        " illustrative_before FROM comparison ORDER BY fid DESC LIMIT 1";
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, d->compare ? sql_compare : sql, -1, &st, NULL) != SQLITE_OK)
-        return db_fail(db, d->path, d->compare ? "reading comparison" : "reading runs", err);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        d->boundaries = dup_col(st, 0);
-        d->office_files = dup_col(st, 1);
-        d->crs = dup_col(st, 2);
-        d->illustrative = sqlite3_column_int(st, 3) != 0;
-        d->version = dup_col(st, 4);
-        if (d->compare) {
-            d->office_files_before = dup_col(st, 5);
-            d->illustrative_before = sqlite3_column_int(st, 6) != 0;
-        }
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(db, d->path, d->compare ? "reading comparison" : "reading runs", err);
-    return NV_OK;
+    run_extra x = {NULL, 0};
+    nv_status st;
+    d->compare = nv_storeread_has_layer(r, "comparison"); /* compare.sqlite is told by its comparison table */
+    if ((st = check_layers(d, r, err)) != NV_OK || (st = load_run(d, r, &x, err)) != NV_OK)
+        goto done;
+    if (d->crs && ((st = nv_storeread_check_crs(r, "municipalities", d->crs, err)) != NV_OK ||
+                   (st = nv_storeread_check_crs(r, "offices", d->crs, err)) != NV_OK))
+        goto done;
+    if ((st = load_munis(d, r, &x, err)) != NV_OK || (st = load_counties(d, r, err)) != NV_OK ||
+        (st = load_tiers(d, d->compare ? NULL : x.presence_order, err)) != NV_OK)
+        goto done;
+    st = load_offices(d, r, err);
+done:
+    free(x.presence_order);
+    return st;
 }
 
 nv_status nv_mapdata_load(const char *db_path, nv_map_data **out, nv_error *err)
 {
     struct stat sb;
-    if (!db_path || stat(db_path, &sb) != 0)
+    int connection = db_path && strncmp(db_path, "PG:", 3) == 0; /* a database server, not a file */
+    if (!db_path || (!connection && stat(db_path, &sb) != 0))
         return nv_error_set(err, NV_ERR_INPUT, db_path, 0,
                             "cannot open: %s (give the narvaro.sqlite of a finished run: narvaro analyze "
                             "--out DIR writes DIR/narvaro.sqlite)", db_path ? strerror(errno) : "no path");
-    if (!S_ISREG(sb.st_mode))
+    if (!connection && !S_ISREG(sb.st_mode))
         return nv_error_set(err, NV_ERR_INPUT, db_path, 0,
                             "is not a file (give DIR/narvaro.sqlite, not the folder DIR)");
     nv_map_data *d = calloc(1, sizeof *d);
-    sqlite3 *db = NULL;
+    nv_storeread *r = NULL;
     nv_status st = NV_OK;
     if (!d || !(d->path = strdup(db_path))) {
         st = nv_error_set(err, NV_ERR_FAIL, db_path, 0, "out of memory");
         goto done;
     }
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        st = nv_error_set(err, NV_ERR_INPUT, db_path, 0, "cannot open as SQLite: %s",
-                          db ? sqlite3_errmsg(db) : "out of memory");
+    if ((st = nv_storeread_open(db_path, &r, err)) != NV_OK) {
+        if (err) { /* GDAL's words first, then what would do */
+            char msg[sizeof err->message];
+            snprintf(msg, sizeof msg, "%s", err->message);
+            nv_error_set(err, st, db_path, 0, "%s (" NOT_A_RESULT ")", msg);
+        }
         goto done;
     }
-    /* compare.sqlite is told by its comparison table. */
-    sqlite3_stmt *probe = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'comparison'", -1,
-                           &probe, NULL) == SQLITE_OK)
-        d->compare = sqlite3_step(probe) == SQLITE_ROW;
-    sqlite3_finalize(probe);
-    if ((st = load_munis(d, db, err)) != NV_OK || (st = load_counties(d, db, err)) != NV_OK ||
-        (st = load_tiers(d, db, err)) != NV_OK || (st = load_columns(d, db, err)) != NV_OK)
+    if ((st = load_all(d, r, err)) != NV_OK)
         goto done;
-    if (d->compare)
-        st = load_offices(d, db, "plan = 'after'", 0, &d->o, &d->no, err);
-    else
-        st = load_offices(d, db, "1", 0, &d->o, &d->no, err);
-    if (st == NV_OK && d->compare && (st = load_offices(d, db, "plan = 'before' AND closed = 1", 1, &d->o, &d->no,
-                                                        err)) == NV_OK)
-        st = load_offices(d, db, "plan = 'before'", 0, &d->ob, &d->nob, err);
-    if (st != NV_OK || (st = load_run(d, db, err)) != NV_OK || (st = load_population(d, db, err)) != NV_OK)
-        goto done;
-    if (find_edges(d) != 0) {
+    if (nv_mapedges_mark(d) != 0) {
         st = nv_error_set(err, NV_ERR_FAIL, db_path, 0, "out of memory");
         goto done;
     }
@@ -765,8 +733,14 @@ nv_status nv_mapdata_load(const char *db_path, nv_map_data **out, nv_error *err)
             d->bbox[j + 2] = fmax(d->bbox[j + 2], d->m[i].bbox[j + 2]);
         }
 done:
-    if (db && sqlite3_close(db) != SQLITE_OK && st == NV_OK)
-        st = nv_error_set(err, NV_ERR_FAIL, db_path, 0, "closing: %s", sqlite3_errmsg(db));
+    if (r) {
+        nv_error close_err = {0};
+        if (nv_storeread_close(r, &close_err) != NV_OK && st == NV_OK) {
+            st = close_err.code;
+            if (err)
+                *err = close_err;
+        }
+    }
     if (st != NV_OK) {
         nv_mapdata_destroy(d);
         return st;

@@ -1,7 +1,8 @@
 /* mapdata.h — a finished result as the map modules draw it: municipality polygons and
  * their figures, office points, counties, and the run's inputs, read back from a result
- * database (nothing is recomputed). Coordinates are in the analysis CRS (metres,
- * EPSG:3006 by default), as the database holds them.
+ * (nothing is recomputed) through the store's reader (storeread.h, GDAL/OGR): narvaro.sqlite,
+ * compare.sqlite, or a copy of their layers in a GeoPackage or PostGIS. Coordinates are in
+ * the analysis CRS (metres, EPSG:3006 by default), as the result holds them.
  *
  * A single run's narvaro.sqlite gives each municipality its presence, offices and
  * nearest_office_km, and its population figures where the run counted them. A comparison's
@@ -9,8 +10,8 @@
  * and the before plan's figures; its offices are the after plan's plus the before plan's
  * closed ones (as type closed), and the before plan's separately.
  *
- * Also computed here, once per load: the edge network (which ring segment is the first
- * of a shared edge, which is a county border or on the outline), and the extents.
+ * Also computed once per load: the edge network (mapedges.h: which ring segment is the
+ * first of a shared edge, which is a county border or on the outline), and the extents.
  *
  * Ownership: nv_mapdata_load makes an nv_map_data that nv_mapdata_destroy frees, with
  * every string and array in it. The structs' bodies are in this header because the map
@@ -112,15 +113,18 @@ typedef struct nv_map_data {
      * other word found, alphabetically. */
     char *tiers[NV_MAP_MAX_TIERS];
     size_t n_tiers;
-    /* Every column of the municipalities layer but the geometry, as text, for measure =
-     * column:NAME: cols[c], and vals[i * n_cols + c] for municipality i (NULL: no value). */
+    /* Every column of the municipalities layer but the geometry (its FID column first), as
+     * text, for measure = column:NAME: cols[c], and vals[i * n_cols + c] for municipality i
+     * (NULL: no value). Numbers as SQLite prints them, whatever the source (storeread.h). */
     char **cols, **vals;
     size_t n_cols;
 } nv_map_data;
 
-/* Reads db_path (opened read-only). NV_ERR_INPUT when the file is missing or is not a
- * narvaro result (the message names the missing table or column), NV_ERR_FAIL for
- * failures of the database library. The caller destroys *out. */
+/* Reads db_path (opened read-only; a file, or "PG:..." for PostGIS). NV_ERR_INPUT when the
+ * file is missing or is not a narvaro result (the message names the missing layer or
+ * column and lists what the source has), or when its layers are in another CRS than the
+ * one the result was measured in (runs.analysis_crs, or runs.crs in older results);
+ * NV_ERR_FAIL for failures of GDAL. The caller destroys *out. */
 nv_status nv_mapdata_load(const char *db_path, nv_map_data **out, nv_error *err);
 void nv_mapdata_destroy(nv_map_data *d); /* accepts NULL */
 

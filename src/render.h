@@ -29,9 +29,11 @@
 /* One result as read from its database (mapdata.h). */
 typedef struct nv_map_data nv_map_data;
 
-/* Reads db_path (opened read-only). NV_ERR_INPUT when the file is missing or is not a
- * narvaro result (the message names the missing table or column), NV_ERR_FAIL for SQLite
- * failures. The caller destroys *out. */
+/* Reads a result through GDAL/OGR (read-only): narvaro.sqlite, compare.sqlite, or a copy
+ * of their layers (a GeoPackage, ...). NV_ERR_INPUT when the file is missing or is not a
+ * narvaro result (the message names the missing layer or column), or when its layers are
+ * in another CRS than the result's; NV_ERR_FAIL for failures of GDAL. The caller destroys
+ * *out. */
 nv_status nv_render_load(const char *db_path, nv_map_data **out, nv_error *err);
 void nv_render_data_destroy(nv_map_data *d); /* accepts NULL */
 

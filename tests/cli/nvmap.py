@@ -1,91 +1,59 @@
-"""Reading maps back, for the CLI tests of maps: PNGs decoded with zlib, SpatiaLite
-geometry blobs parsed, and a probe point inside a municipality that keeps clear of its
-edges, the office symbols, the names and the legend. Stdlib only. (The same helpers as
-test_render.py's, in a module of their own so that other map tests can share them.)"""
+"""Reading maps back, for the CLI tests of maps: PNGs read with Pillow (Debian python3-pil),
+a result's polygons with GDAL's Python bindings (python3-gdal), and a probe point inside a
+municipality that keeps clear of its edges, the office symbols, the names and the legend.
+(The same helpers for test_render.py, test_compare_maps.py and the other map tests.)"""
 import math
-import struct
-import zlib
+
+from osgeo import ogr
+from PIL import Image as PILImage, PngImagePlugin
+
+ogr.UseExceptions()
 
 
-# ---- PNG, decoded with zlib ----
+# ---- PNG, read with Pillow ----
 
-def read_png(path):
-    """(width, height, bytes per pixel, pixel bytes) of an 8-bit RGB or RGBA PNG."""
+def png_chunks(path):
+    """Every chunk of a PNG by type (the last of a type), CRCs checked by Pillow's reader."""
+    chunks = {}
     with open(path, "rb") as f:
-        b = f.read()
-    assert b[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    i, idat, chunks = 8, [], {}
-    while i < len(b):
-        n, = struct.unpack(">I", b[i:i + 4])
-        t, d = b[i + 4:i + 8], b[i + 8:i + 8 + n]
-        crc, = struct.unpack(">I", b[i + 8 + n:i + 12 + n])
-        assert zlib.crc32(t + d) == crc, "bad CRC in " + t.decode()
-        chunks[t] = d
-        if t == b"IDAT":
-            idat.append(d)
-        i += 12 + n
-    w, h, depth, ctype = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
-    assert depth == 8 and ctype in (2, 6), (depth, ctype)
-    bpp = 3 if ctype == 2 else 4
-    raw, stride = zlib.decompress(b"".join(idat)), w * bpp
-    out, prev = bytearray(h * stride), bytearray(stride)
-    for y in range(h):
-        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        if f == 1:
-            for x in range(bpp, stride):
-                line[x] = (line[x] + line[x - bpp]) & 255
-        elif f == 2:
-            for x in range(stride):
-                line[x] = (line[x] + prev[x]) & 255
-        elif f == 3:
-            for x in range(stride):
-                line[x] = (line[x] + (((line[x - bpp] if x >= bpp else 0) + prev[x]) >> 1)) & 255
-        elif f == 4:
-            for x in range(stride):
-                a, u, c = (line[x - bpp] if x >= bpp else 0), prev[x], (prev[x - bpp] if x >= bpp else 0)
-                p = a + u - c
-                pa, pb, pc = abs(p - a), abs(p - u), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else u if pb <= pc else c)) & 255
-        out[y * stride:(y + 1) * stride] = line
-        prev = line
-    return w, h, bpp, out, chunks
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n", "not a PNG"
+        stream = PngImagePlugin.ChunkStream(f)
+        while True:
+            cid, _, length = stream.read()
+            data = f.read(length)
+            stream.crc(cid, data)
+            chunks[cid] = data
+            if cid == b"IEND":
+                return chunks
 
 
 class Image:
+    """A PNG's size, its pixels as #rrggbb, and its chunks (chunks[b"pHYs"])."""
+
     def __init__(self, path):
-        self.w, self.h, self.bpp, self.px, self.chunks = read_png(path)
+        with PILImage.open(path) as im:
+            self.w, self.h = im.size
+            self._px = im.convert("RGB").load()
+        self.chunks = png_chunks(path)
 
     def at(self, x, y):
-        i = (int(y) * self.w + int(x)) * self.bpp
-        return "#%02x%02x%02x" % tuple(self.px[i:i + 3])
+        return "#%02x%02x%02x" % self._px[int(x), int(y)]
 
 
-# ---- geometry from the database ----
+# ---- geometry from the result, through OGR ----
 
-def parse_blob(b):
-    """Rings (lists of (x, y)) of a SpatiaLite (multi)polygon blob, little-endian XY."""
-    assert b[0] == 0 and b[1] == 1 and b[38] == 0x7C
-    cls, = struct.unpack_from("<i", b, 39)
-    off, rings = 43, []
-
-    def polygon(off):
-        nr, = struct.unpack_from("<i", b, off)
-        off += 4
-        for _ in range(nr):
-            n, = struct.unpack_from("<i", b, off)
-            off += 4
-            rings.append(list(struct.iter_unpack("<dd", b[off:off + 16 * n])))
-            off += 16 * n
-        return off
-
-    if cls == 3:
-        polygon(off)
-    else:
-        n, = struct.unpack_from("<i", b, off)
-        off += 4
-        for _ in range(n):
-            off = polygon(off + 5)
-    return rings
+def rings_by_code(db, layer="municipalities"):
+    """kommunkod -> the rings (lists of (x, y)) of every polygon of its (multi)polygon, in
+    the layer's CRS, read by GDAL from narvaro.sqlite, compare.sqlite or a copy of either."""
+    ds = ogr.Open(db)
+    out = {}
+    for f in ds.GetLayerByName(layer):
+        g = f.GetGeometryRef()
+        polys = [g] if g.GetGeometryType() in (ogr.wkbPolygon, ogr.wkbPolygon25D) else \
+            [g.GetGeometryRef(i) for i in range(g.GetGeometryCount())]
+        out[f.GetField("kommunkod")] = [[p[:2] for p in poly.GetGeometryRef(k).GetPoints()]
+                                       for poly in polys for k in range(poly.GetGeometryCount())]
+    return out
 
 
 def seg_dist(p, a, b):

@@ -10,7 +10,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 from nvcli import PLAN_2020, PLANS, case, check, check_eq, finish, read_csv, read_json, run, tmpdir
-from nvmap import Image, parse_blob, probe_point
+from nvmap import Image, probe_point, rings_by_code
 
 os.environ["SOURCE_DATE_EPOCH"] = "1700000000"  # 2023-11-14 on every map
 DATE = "2023-11-14"
@@ -28,12 +28,13 @@ def comparison():
     """Municipalities with their change and both distances; the offices of each plan."""
     con = sqlite3.connect(CDB)
     rows = con.execute("SELECT kommunkod, namn, change, nearest_office_km_before, nearest_office_km_after,"
-                       " rep_x, rep_y, geom FROM municipalities ORDER BY kommunkod").fetchall()
+                       " rep_x, rep_y FROM municipalities ORDER BY kommunkod").fetchall()
     offices = {p: con.execute("SELECT x, y, closed FROM offices WHERE plan = ? AND status <> 'rejected'",
                               (p,)).fetchall() for p in ("before", "after")}
     con.close()
+    rings = rings_by_code(CDB)
     munis = {r[0]: {"namn": r[1], "change": r[2], "km": (r[3], r[4]), "rep": (r[5], r[6]),
-                    "rings": parse_blob(r[7])} for r in rows}
+                    "rings": rings[r[0]]} for r in rows}
     return munis, offices
 
 

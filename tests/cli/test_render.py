@@ -3,8 +3,8 @@ points known to lie inside municipalities (their representative points, read fro
 database) compared with the legend's colour for their class, the SVG's paths counted,
 the PDF opened by poppler, the fonts and the words on the page, and the failures.
 
-Everything is stdlib: PNGs are decoded with zlib and geometries parsed from SpatiaLite
-blobs (nvmap.py, shared with the compare maps' test). The transform from CRS metres to pixels comes from the --info JSON."""
+PNGs are read with Pillow and the polygons through GDAL's Python bindings (nvmap.py, shared
+with the compare maps' test). The transform from CRS metres to pixels comes from the --info JSON."""
 import os
 import re
 import sqlite3
@@ -13,7 +13,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 
 from nvcli import (HERE, PLANS, case, check, check_eq, finish, read_json, run, tmpdir)
-from nvmap import Image, parse_blob, probe_point
+from nvmap import Image, probe_point, rings_by_code
 
 os.environ["SOURCE_DATE_EPOCH"] = "1700000000"  # 2023-11-14: a fixed date on every map
 DATE = "2023-11-14"
@@ -25,16 +25,17 @@ DB = os.path.join(OUT, "narvaro.sqlite")
 MAPS = tmpdir()
 
 
-# ---- PNGs and geometries: decoded by nvmap.py (zlib, SpatiaLite blobs) ----
+# ---- PNGs and geometries: read by nvmap.py (Pillow, GDAL) ----
 
 def municipalities(db):
     con = sqlite3.connect(db)
-    rows = con.execute("SELECT kommunkod, namn, presence, nearest_office_km, rep_x, rep_y, geom"
+    rows = con.execute("SELECT kommunkod, namn, presence, nearest_office_km, rep_x, rep_y"
                        " FROM municipalities ORDER BY kommunkod").fetchall()
     offices = con.execute("SELECT x, y, type FROM offices WHERE status <> 'rejected'").fetchall()
     con.close()
+    rings = rings_by_code(db)
     return {r[0]: {"namn": r[1], "presence": r[2], "km": r[3], "rep": (r[4], r[5]),
-                   "rings": parse_blob(r[6])} for r in rows}, offices
+                   "rings": rings[r[0]]} for r in rows}, offices
 
 
 def presence_key(m):
