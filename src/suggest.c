@@ -1200,6 +1200,50 @@ static void glpk_callback(glp_tree *tree, void *info)
     }
 }
 
+/* The starting basis of the LP: the vertex of the warm plan. From GLPK's default (all
+ * rows' auxiliary variables basic, every column at zero) the primal simplex needs about
+ * one pivot per row to bring the coverage variables in, seconds on the national
+ * instance; from the heuristic plan, which is usually optimal or nearly so, it needs a
+ * few hundred. Every row gets exactly one basic variable with a unit column, so the
+ * basis is the identity and always valid:
+ *   maximal covering, set s covered by at most one open site: y_s basic (= 0 or 1), its
+ *   row at its bound; covered by several: the row basic, y_s at its upper bound 1;
+ *   set cover, the cardinality row and the cuts: the row basic;
+ *   sites: open at their upper bound, closed at their lower (fixed ones: GLP_NS).
+ * The vertex may be infeasible for a cut row (an alternative's warm plan always satisfies
+ * them); the simplex's phase one repairs that. -1 when out of memory. */
+static int warm_basis(const nv_suggestion *g, glp_prob *P, const unsigned char *warm, const int *col)
+{
+    int cover = g->o.mode == NV_SUGGEST_COVER;
+    int *cnt = calloc(g->nset ? g->nset : 1, sizeof *cnt);
+    if (!cnt)
+        return -1;
+    evaluate(g, warm, cnt);
+    int nrows = glp_get_num_rows(P);
+    for (int i = 1; i <= nrows; i++)
+        glp_set_row_stat(P, i, GLP_BS);
+    for (size_t j = 0; j < g->n_free; j++) {
+        int c = (int)j + 1;
+        glp_set_col_stat(P, c, glp_get_col_type(P, c) == GLP_FX ? GLP_NS : warm[j] ? GLP_NU : GLP_NL);
+    }
+    int row = 0;
+    for (size_t s = 0; s < g->nset; s++) {
+        if (g->set_off[s + 1] - g->set_off[s] <= 1)
+            continue;
+        row++;
+        if (cover)
+            continue;
+        if (cnt[s] <= 1) {
+            glp_set_col_stat(P, col[s], GLP_BS);
+            glp_set_row_stat(P, row, GLP_NU);
+        } else {
+            glp_set_col_stat(P, col[s], GLP_NU);
+        }
+    }
+    free(cnt);
+    return 0;
+}
+
 /* Solves the model with GLPK within time_s seconds, the earlier solutions cut off.
  * warm (feasible, value warm_value) is handed to branch and bound as its first incumbent.
  * out gets the best plan found (warm when GLPK finds none better); returns 0 when GLPK
@@ -1301,6 +1345,11 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
     free(cx), free(forced);
     glp_load_matrix(P, (int)k, ia, ja, ar);
     free(ia), free(ja), free(ar);
+    if (warm && warm_basis(g, P, warm, col) != 0) {
+        glp_delete_prob(P);
+        free(col);
+        return -1;
+    }
 
     int rc = -1;
     double t0 = now_s();
