@@ -3,7 +3,10 @@
 #include "coverage.h"
 #include "mapspec.h"
 #include "offices.h"
+#include "pmedian.h"
 #include "render.h"
+#include "textin.h"
+#include "tiers.h"
 
 #include <glpk.h>
 
@@ -247,6 +250,15 @@ struct nv_suggestion {
     int *var_class;             /* the lowest-numbered free site whose sets are the same */
     double w_const;             /* people covered by the fixed sites */
     double w_unreach;
+    double model_const;         /* added to the model's value: w_const (covering), 0 (p-median) */
+    /* p-median (--objective mean-distance): the model's rows are the prefix sets of
+     * pmedian.h, weighted in person-km, kept per municipality in prefixes (fixed = 0);
+     * the groups with fixed = 1 there hold each municipality's person-km under the base
+     * plan (people times the distance to their nearest office). */
+    int pmedian;
+    nv_pmedian_index *pm;
+    gtab *prefixes;
+    double base_pkm;            /* person-km under the base plan */
     int p_open;                 /* free sites open in every plan (add, close) */
     /* results */
     plan_sol *sols;             /* [0]: the suggestion, then the alternatives */
@@ -272,6 +284,8 @@ void nv_suggestion_destroy(nv_suggestion *g)
     free(g->base_files);
     free(g->candidates_path);
     gtab_free(g->groups);
+    gtab_free(g->prefixes);
+    nv_pmedian_index_destroy(g->pm);
     free(g->set_off), free(g->set_var), free(g->set_w), free(g->var_off), free(g->var_set), free(g->var_class);
     for (size_t i = 0; i < g->n_sols; i++)
         free(g->sols[i].open), free(g->sols[i].mark);
@@ -656,9 +670,21 @@ typedef struct collector {
     const grid *gr;
     pthread_mutex_t lock;
     gtab **chunks;
+    gtab **pchunks;             /* p-median: the prefix sets of each chunk */
     size_t n_chunks;
     int failed;
 } collector;
+
+typedef struct prefix_sink {
+    gtab *t;
+    long area;
+} prefix_sink;
+
+static int add_prefix(void *user, const int *vars, unsigned len, double weight_pm)
+{
+    prefix_sink *k = user;
+    return gtab_add(k->t, k->area, 0, vars, len, weight_pm / 1000, 1);
+}
 
 static void collect(void *user, size_t chunk, const double *xy, const double *pop, const long *area, size_t n)
 {
@@ -670,23 +696,32 @@ static void collect(void *user, size_t chunk, const double *xy, const double *po
     if (chunk >= c->n_chunks) {
         size_t nn = chunk + 16;
         gtab **p = realloc(c->chunks, nn * sizeof *p);
-        if (!p) {
+        gtab **q = p ? realloc(c->pchunks, nn * sizeof *q) : NULL;
+        if (p)
+            c->chunks = p;
+        if (!p || !q) {
             c->failed = 1;
             pthread_mutex_unlock(&c->lock);
             return;
         }
         memset(p + c->n_chunks, 0, (nn - c->n_chunks) * sizeof *p);
-        c->chunks = p;
+        memset(q + c->n_chunks, 0, (nn - c->n_chunks) * sizeof *q);
+        c->pchunks = q;
         c->n_chunks = nn;
     }
     if (!c->chunks[chunk] && !(c->chunks[chunk] = calloc(1, sizeof(gtab))))
         c->failed = 1;
-    gtab *t = c->chunks[chunk];
+    if (g->pm && !c->pchunks[chunk] && !(c->pchunks[chunk] = calloc(1, sizeof(gtab))))
+        c->failed = 1;
+    gtab *t = c->chunks[chunk], *pt = g->pm ? c->pchunks[chunk] : NULL;
     pthread_mutex_unlock(&c->lock);
-    if (!t)
+    if (!t || (g->pm && !pt))
         return;
     int *set = malloc((g->n_free ? g->n_free : 1) * sizeof *set);
-    if (!set) {
+    nv_pmedian_scratch *scratch = g->pm ? nv_pmedian_scratch_create(g->pm) : NULL;
+    if (!set || (g->pm && !scratch)) {
+        free(set);
+        nv_pmedian_scratch_destroy(scratch);
         c->failed = 1;
         return;
     }
@@ -727,8 +762,20 @@ static void collect(void *user, size_t chunk, const double *xy, const double *po
             c->failed = 1;
             break;
         }
+        if (pt && isfinite(x) && isfinite(y)) {
+            /* The prefix sets, and the point's person-km under the base plan as a
+             * group with fixed = 1 (no set) of its municipality. */
+            prefix_sink sink = {pt, area[i]};
+            double d0_m;
+            if (nv_pmedian_point(g->pm, scratch, x, y, pop[i], add_prefix, &sink, &d0_m) != 0 ||
+                gtab_add(pt, area[i], 1, NULL, 0, pop[i] * d0_m / 1000, 1) != 0) {
+                c->failed = 1;
+                break;
+            }
+        }
     }
     free(set);
+    nv_pmedian_scratch_destroy(scratch);
 }
 
 static void collect_restart(void *user)
@@ -736,7 +783,8 @@ static void collect_restart(void *user)
     collector *c = user;
     for (size_t k = 0; k < c->n_chunks; k++) {
         gtab_free(c->chunks[k]);
-        c->chunks[k] = NULL;
+        gtab_free(c->pchunks[k]);
+        c->chunks[k] = c->pchunks[k] = NULL;
     }
 }
 
@@ -760,62 +808,17 @@ static int cmp_group_set(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-static nv_status build_demand(nv_suggestion *g, nv_session *s, nv_diags *diags, nv_error *err)
+/* The model: one row per distinct set among the groups of t that no fixed site covers
+ * (covering: the coverage groups; p-median: the prefix sets), weighted by their sum, and
+ * the incidence of each free site. -1 when out of memory. */
+static int build_model(nv_suggestion *g, const gtab *t)
 {
-    const nv_session_options *so = nv_session_options_of(s);
-    grid gr;
-    collector c = {0};
-    nv_status st = NV_OK;
-    c.g = g;
-    c.gr = &gr;
-    pthread_mutex_init(&c.lock, NULL);
-    if (grid_build(&gr, g->sites, g->n_sites, g->r_m) != 0) {
-        st = oom(err);
-        goto done;
-    }
-    progress(g, "coverage sets", NAN, NAN);
-    /* Points far from every municipality are measured for nothing, as analyze does. */
-    if ((st = nv_areas_visit_demand(nv_session_areas(s), so->population.source ? &so->population : NULL,
-                                    so->snap_km * 1000, collect, collect_restart, &c, diags, err)) != NV_OK)
-        goto done;
-    if (c.failed) {
-        st = oom(err);
-        goto done;
-    }
-    /* Merged in chunk order: the groups and their sums do not depend on the threads. */
-    if (!(g->groups = calloc(1, sizeof(gtab)))) {
-        st = oom(err);
-        goto done;
-    }
-    for (size_t k = 0; k < c.n_chunks && st == NV_OK; k++) {
-        gtab *t = c.chunks[k];
-        for (size_t i = 0; t && i < t->n; i++)
-            if (gtab_add(g->groups, t->area[i], t->fixed[i], gset(t, i), t->len[i], t->pop[i], t->pts[i]) != 0) {
-                st = oom(err);
-                break;
-            }
-    }
-    if (st != NV_OK)
-        goto done;
-    /* The model: one row per distinct set among the groups that no fixed site covers. */
-    gtab *t = g->groups;
     size_t *order = malloc((t->n ? t->n : 1) * sizeof *order), n_order = 0;
-    if (!order) {
-        st = oom(err);
-        goto done;
-    }
-    for (size_t i = 0; i < t->n; i++) {
-        g->sum.total_population += t->pop[i];
-        g->sum.demand_points += t->pts[i];
-        if (t->fixed[i])
-            g->w_const += t->pop[i];
-        else if (t->len[i] == 0) {
-            g->w_unreach += t->pop[i];
-            g->sum.unreachable_points += t->pts[i];
-        } else
+    if (!order)
+        return -1;
+    for (size_t i = 0; i < t->n; i++)
+        if (!t->fixed[i] && t->len[i] > 0)
             order[n_order++] = i;
-    }
-    g->sum.unreachable_population = g->w_unreach;
     sort_base = t;
     qsort(order, n_order, sizeof *order, cmp_group_set);
     g->set_off = malloc((n_order + 1) * sizeof *g->set_off);
@@ -824,8 +827,7 @@ static nv_status build_demand(nv_suggestion *g, nv_session *s, nv_diags *diags, 
     g->var_off = calloc(g->n_free + 1, sizeof *g->var_off);
     if (!g->set_off || !g->set_w || !g->set_var || !g->var_off) {
         free(order);
-        st = oom(err);
-        goto done;
+        return -1;
     }
     size_t ns = 0, nv = 0;
     g->set_off[0] = 0;
@@ -852,8 +854,7 @@ static nv_status build_demand(nv_suggestion *g, nv_session *s, nv_diags *diags, 
     size_t *fill = calloc(g->n_free ? g->n_free : 1, sizeof *fill);
     if (!g->var_set || !fill) {
         free(fill);
-        st = oom(err);
-        goto done;
+        return -1;
     }
     for (size_t si = 0; si < ns; si++)
         for (size_t k = g->set_off[si]; k < g->set_off[si + 1]; k++) {
@@ -861,9 +862,73 @@ static nv_status build_demand(nv_suggestion *g, nv_session *s, nv_diags *diags, 
             g->var_set[g->var_off[j] + fill[j]++] = (int)si;
         }
     free(fill);
+    return 0;
+}
+
+static nv_status build_demand(nv_suggestion *g, nv_session *s, nv_diags *diags, nv_error *err)
+{
+    const nv_session_options *so = nv_session_options_of(s);
+    grid gr;
+    collector c = {0};
+    nv_status st = NV_OK;
+    c.g = g;
+    c.gr = &gr;
+    pthread_mutex_init(&c.lock, NULL);
+    if (grid_build(&gr, g->sites, g->n_sites, g->r_m) != 0) {
+        st = oom(err);
+        goto done;
+    }
+    progress(g, "coverage sets", NAN, NAN);
+    /* Points far from every municipality are measured for nothing, as analyze does. */
+    if ((st = nv_areas_visit_demand(nv_session_areas(s), so->population.source ? &so->population : NULL,
+                                    so->snap_km * 1000, collect, collect_restart, &c, diags, err)) != NV_OK)
+        goto done;
+    if (c.failed) {
+        st = oom(err);
+        goto done;
+    }
+    /* Merged in chunk order: the groups and their sums do not depend on the threads. */
+    if (!(g->groups = calloc(1, sizeof(gtab))) || (g->pm && !(g->prefixes = calloc(1, sizeof(gtab))))) {
+        st = oom(err);
+        goto done;
+    }
+    for (size_t k = 0; k < c.n_chunks && st == NV_OK; k++) {
+        for (int which = 0; which < 2 && st == NV_OK; which++) {
+            gtab *t = which ? c.pchunks[k] : c.chunks[k], *into = which ? g->prefixes : g->groups;
+            for (size_t i = 0; t && i < t->n; i++)
+                if (gtab_add(into, t->area[i], t->fixed[i], gset(t, i), t->len[i], t->pop[i], t->pts[i]) != 0) {
+                    st = oom(err);
+                    break;
+                }
+        }
+    }
+    if (st != NV_OK)
+        goto done;
+    gtab *t = g->groups;
+    for (size_t i = 0; i < t->n; i++) {
+        g->sum.total_population += t->pop[i];
+        g->sum.demand_points += t->pts[i];
+        if (t->fixed[i])
+            g->w_const += t->pop[i];
+        else if (t->len[i] == 0) {
+            g->w_unreach += t->pop[i];
+            g->sum.unreachable_points += t->pts[i];
+        }
+    }
+    g->sum.unreachable_population = g->w_unreach;
+    g->model_const = g->w_const;
+    if (g->pm) {
+        g->model_const = 0;
+        for (size_t i = 0; i < g->prefixes->n; i++)
+            if (g->prefixes->fixed[i])
+                g->base_pkm += g->prefixes->pop[i];
+    }
+    if (build_model(g, g->pm ? g->prefixes : g->groups) != 0)
+        st = oom(err);
 done:
     collect_restart(&c);
     free(c.chunks);
+    free(c.pchunks);
     pthread_mutex_destroy(&c.lock);
     grid_free(&gr);
     return st;
@@ -1195,7 +1260,7 @@ static void glpk_callback(glp_tree *tree, void *info)
         c->last_progress = t;
         glp_prob *lp = glp_ios_get_prob(tree);
         double best = glp_mip_status(lp) == GLP_FEAS || glp_mip_status(lp) == GLP_OPT ? glp_mip_obj_val(lp) : NAN;
-        double off = g->o.mode == NV_SUGGEST_COVER ? 0 : g->w_const;
+        double off = g->o.mode == NV_SUGGEST_COVER ? 0 : g->model_const;
         progress(g, c->stage, best + off, c->have_bound ? c->bound + off : NAN);
     }
 }
@@ -1358,7 +1423,7 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
     sp.msg_lev = GLP_MSG_OFF;
     sp.tm_lim = (int)fmax(1, time_s * 1000);
     if (glp_simplex(P, &sp) == 0 && glp_get_status(P) == GLP_OPT) {
-        double off = cover ? 0 : g->w_const;
+        double off = cover ? 0 : g->model_const;
         *lp = glp_get_obj_val(P) + off;
         *bound = *lp;
         glpk_ctx c = {g, warm, warm_value, 0, NAN, 0, ncols, col, stage, 0};
@@ -1409,6 +1474,15 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
 
 /* ---------------------------------------------------------------- the search */
 
+/* The model's value when every row is covered: a bound nothing can beat. */
+static double all_sets_weight(const nv_suggestion *g)
+{
+    double v = g->model_const;
+    for (size_t q = 0; q < g->nset; q++)
+        v += g->set_w[q];
+    return v;
+}
+
 static nv_status solve(nv_suggestion *g, nv_error *err)
 {
     size_t n = g->n_free;
@@ -1425,7 +1499,7 @@ static nv_status solve(nv_suggestion *g, nv_error *err)
         st = oom(err);
         goto done;
     }
-    double off = cover ? 0 : g->w_const;
+    double off = cover ? 0 : g->model_const;
     for (size_t a = 0; a < want; a++) {
         const char *stage = a == 0 ? "solving" : "alternatives";
         double v;
@@ -1524,7 +1598,8 @@ static nv_status solve(nv_suggestion *g, nv_error *err)
             nv_suggest_summary *sm = &g->sum;
             sm->best = got + off;
             sm->lp_bound = lp;
-            sm->bound = isnan(bound) ? (cover ? 0 : g->w_const + (g->sum.total_population - g->w_const - g->w_unreach))
+            sm->bound = isnan(bound) ? (cover ? 0 : g->pmedian ? all_sets_weight(g)
+                                                : g->w_const + (g->sum.total_population - g->w_const - g->w_unreach))
                                      : bound;
             if (cover && !isnan(sm->bound))
                 sm->bound = ceil(sm->bound - 1e-6);
@@ -1547,6 +1622,108 @@ done:
 }
 
 /* ---------------------------------------------------------------- entry */
+
+/* People within R of a location under the plan open (free sites), site without taken
+ * out (-1: none), from the coverage groups. */
+static double people_within(const nv_suggestion *g, const unsigned char *open, long without)
+{
+    const gtab *t = g->groups;
+    double v = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        int cov = t->fixed[i];
+        for (unsigned k = 0; k < t->len[i] && !cov; k++) {
+            int j = t->pool[t->off[i] + k];
+            cov = open[j] && j != without;
+        }
+        if (cov)
+            v += t->pop[i];
+    }
+    return v;
+}
+
+/* p-median: the search ran on person-km covered (saved); the summary is in mean km.
+ * The optimum lies between the lower bound (the proven bound on the savings turned into
+ * distance) and the plan found. */
+static void pmedian_summary(nv_suggestion *g)
+{
+    nv_suggest_summary *m = &g->sum;
+    double P = m->total_population;
+    double saved = m->best, bound = m->bound, lp = m->lp_bound;
+    m->best = (g->base_pkm - saved) / P;
+    m->bound = (g->base_pkm - bound) / P;
+    m->lp_bound = (g->base_pkm - lp) / P;
+    if (m->optimal || m->bound > m->best)
+        m->bound = m->best;
+    m->gap = m->optimal ? 0 : m->best > 0 ? (m->best - m->bound) / m->best : 0;
+    m->mean_distance_km = m->best;
+    m->base_mean_distance_km = g->base_pkm / P;
+}
+
+/* --type: the new sites must be of a type that reaches people the way the objective
+ * counts them, an office tier (analyze measures distances to offices only). A site of
+ * another tier (a cooperation, a service office) would change nobody's distance, so the
+ * suggestion would be any K candidates; refused, with the office tiers named. */
+static nv_status check_type(nv_session *s, const char *type, nv_error *err)
+{
+    const nv_session_options *so = nv_session_options_of(s);
+    if (!type)
+        return NV_OK;
+    nv_tiers *tiers = NULL;
+    nv_status st = nv_tiers_create(so->presence_order, so->office_types, &tiers, err);
+    if (st != NV_OK)
+        return st;
+    char word[256];
+    snprintf(word, sizeof word, "%s", type);
+    nv_text_lower_utf8(word);
+    const char *en = nv_tiers_canonical(word);
+    const char *canon = en ? en : word;
+    char known[1024] = "";
+    for (size_t i = 0; i < nv_tiers_count(tiers); i++) {
+        size_t k = strlen(known);
+        snprintf(known + k, sizeof known - k, "%s%s", i ? ", " : "", nv_tiers_word(tiers, i));
+    }
+    if (nv_tiers_rank(tiers, canon) == nv_tiers_count(tiers))
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                          "--type '%s': not a known type (known: %s; the office types: %s; more with "
+                          "--presence-order and --office-types)", type, known, nv_tiers_office_list(tiers));
+    else if (!nv_tiers_is_office(tiers, canon))
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                          "--type '%s': a %s is no office, and suggest places sites that bring people closer to an "
+                          "office; give an office type (%s), or count it as one with --office-types",
+                          type, canon, nv_tiers_office_list(tiers));
+    nv_tiers_destroy(tiers);
+    return st;
+}
+
+/* The p-median's index: the offices that stay and the candidates, by variable. */
+static nv_status make_pmedian_index(nv_suggestion *g, nv_error *err)
+{
+    double *fixed = malloc((g->n_sites ? 2 * g->n_sites : 1) * sizeof *fixed);
+    double *cand = malloc((g->n_free ? 2 * g->n_free : 1) * sizeof *cand);
+    size_t nf = 0;
+    nv_status st = NV_OK;
+    if (!fixed || !cand) {
+        st = oom(err);
+        goto done;
+    }
+    for (size_t i = 0; i < g->n_sites; i++)
+        if (g->sites[i].fixed && g->sites[i].reach)
+            fixed[2 * nf] = g->sites[i].x, fixed[2 * nf + 1] = g->sites[i].y, nf++;
+    for (size_t j = 0; j < g->n_free; j++) {
+        const site *t = &g->sites[g->free_site[j]];
+        cand[2 * j] = t->x, cand[2 * j + 1] = t->y;
+    }
+    if (nf == 0)
+        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
+                          "--objective mean-distance: the plan has no office to measure distances from; give a plan "
+                          "with at least one (or use the default objective, coverage)");
+    else if (!(g->pm = nv_pmedian_index_create(fixed, nf, cand, g->n_free)))
+        st = oom(err);
+done:
+    free(fixed);
+    free(cand);
+    return st;
+}
 
 nv_status nv_suggest_run(nv_session *s, const nv_suggest_options *o, nv_suggestion **out, nv_diags *diags,
                          nv_error *err)
@@ -1576,11 +1753,9 @@ nv_status nv_suggest_run(nv_session *s, const nv_suggest_options *o, nv_suggesti
         st = nv_error_set(err, NV_ERR_INPUT, NULL, 0, "--objective mean-distance goes with --add K only");
         goto done;
     }
-    if (o->objective == NV_SUGGEST_MEAN_DISTANCE) {
-        st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
-                          "--objective mean-distance is not available in this build (use the default, coverage)");
+    g->pmedian = o->objective == NV_SUGGEST_MEAN_DISTANCE;
+    if (o->mode != NV_SUGGEST_CLOSE && (st = check_type(s, o->type, err)) != NV_OK)
         goto done;
-    }
     progress(g, "reading", NAN, NAN);
     if ((st = read_base(g, s, &cap, diags, err)) != NV_OK)
         goto done;
@@ -1617,6 +1792,8 @@ nv_status nv_suggest_run(nv_session *s, const nv_suggest_options *o, nv_suggesti
                           n_free);
         goto done;
     }
+    if (g->pmedian && (st = make_pmedian_index(g, err)) != NV_OK)
+        goto done;
     g->n_areas = nv_boundaries_count(nv_areas_boundaries(nv_session_areas(s)));
     g->p_open = o->mode == NV_SUGGEST_ADD ? o->k : o->mode == NV_SUGGEST_CLOSE ? (int)n_free - o->k : 0;
     if ((st = build_demand(g, s, diags, err)) != NV_OK)
@@ -1627,8 +1804,10 @@ nv_status nv_suggest_run(nv_session *s, const nv_suggest_options *o, nv_suggesti
     }
     if ((st = solve(g, err)) != NV_OK)
         goto done;
-    g->sum.objective = o->mode == NV_SUGGEST_COVER ? "sites" : "covered_population";
-    g->sum.maximise = o->mode != NV_SUGGEST_COVER;
+    g->sum.objective = o->mode == NV_SUGGEST_COVER ? "sites" : g->pmedian ? "mean_distance_km" : "covered_population";
+    g->sum.maximise = o->mode != NV_SUGGEST_COVER && !g->pmedian;
+    if (g->pmedian)
+        pmedian_summary(g);
     g->sum.solve_s = now_s() - g->t0;
     g->sum.alternatives = g->n_sols - 1;
     /* The new sites of the suggestion get ids S1, S2, … in site order (skipping any the
@@ -1668,7 +1847,7 @@ nv_status nv_suggest_run(nv_session *s, const nv_suggest_options *o, nv_suggesti
     evaluate(g, open, cnt);
     for (size_t q = 0; q < g->nset; q++)
         v += cnt[q] ? g->set_w[q] : 0;
-    g->sum.covered_population = g->w_const + v;
+    g->sum.covered_population = g->pmedian ? people_within(g, open, -1) : g->w_const + v;
     double base = 0;
     for (size_t q = 0; q < g->nset && o->mode == NV_SUGGEST_CLOSE; q++)
         base += g->set_w[q];
@@ -1684,8 +1863,14 @@ nv_status nv_suggest_run(nv_session *s, const nv_suggest_options *o, nv_suggesti
             if (opened ? cnt[q] == 1 : cnt[q] == 0)
                 people += g->set_w[q];
         }
-        /* A closed office's people: those it alone would cover again. */
-        g->listing[g->n_listing++] = (nv_suggest_site){t->id, t->name, t->kommunkod, t->namn, opened, people};
+        /* A closed office's people: those it alone would cover again. p-median: the
+         * model's weight is person-km; the people are those within R it alone reaches. */
+        double km = NAN;
+        if (g->pmedian) {
+            km = people / g->sum.total_population;
+            people = g->sum.covered_population - people_within(g, open, (long)j);
+        }
+        g->listing[g->n_listing++] = (nv_suggest_site){t->id, t->name, t->kommunkod, t->namn, opened, people, km};
     }
     free(cnt);
     g->sum.opened = o->mode != NV_SUGGEST_CLOSE ? g->n_listing : 0;
@@ -1918,6 +2103,105 @@ static nv_status write_alternatives(const nv_suggestion *g, const nv_boundaries 
     return out_close(&w, err);
 }
 
+/* p-median: per municipality (n_areas: outside every one), person-km under the plan open. */
+static void muni_pkm(const nv_suggestion *g, const unsigned char *open, double *pkm)
+{
+    const gtab *t = g->prefixes;
+    for (size_t m = 0; m <= g->n_areas; m++)
+        pkm[m] = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t m = t->area[i] >= 0 ? (size_t)t->area[i] : g->n_areas;
+        if (t->fixed[i]) {
+            pkm[m] += t->pop[i];
+            continue;
+        }
+        int cov = 0;
+        for (unsigned k = 0; k < t->len[i] && !cov && open; k++)
+            cov = open[t->pool[t->off[i] + k]];
+        if (cov)
+            pkm[m] -= t->pop[i];
+    }
+}
+
+/* alternatives.csv for --objective mean-distance: as for coverage, ranked by the mean
+ * distance; the worst-off municipality is the one with the longest mean distance, the
+ * municipalities that gain those whose mean distance falls, each with its change in km. */
+static nv_status write_alternatives_pmedian(const nv_suggestion *g, const nv_boundaries *b, const char *path,
+                                            nv_error *err)
+{
+    out w;
+    nv_status st = out_open(&w, path, err);
+    if (st != NV_OK)
+        return st;
+    size_t na = g->n_areas;
+    double *pop = calloc(na + 1, sizeof *pop), *within = calloc(na + 1, sizeof *within);
+    double *pkm = calloc(na + 1, sizeof *pkm), *bpkm = calloc(na + 1, sizeof *bpkm);
+    if (!pop || !within || !pkm || !bpkm) {
+        free(pop), free(within), free(pkm), free(bpkm);
+        fclose(w.f);
+        return oom(err);
+    }
+    muni_pkm(g, NULL, bpkm);
+    double P = g->sum.total_population, best = NAN;
+    fputs("rank,opened,sites,mean_distance_km,difference_to_best,proven,covered_population,worst_off,"
+          "worst_off_mean_distance_km,municipalities_gaining,gains\n", w.f);
+    for (size_t a = 0; a < g->n_sols; a++) {
+        const unsigned char *open = g->sols[a].open;
+        muni_cover(g, open, pop, within);
+        muni_pkm(g, open, pkm);
+        double total = 0, covered = 0;
+        for (size_t m = 0; m <= na; m++)
+            total += pkm[m], covered += within[m];
+        double mean = total / P;
+        if (a == 0)
+            best = mean;
+        fprintf(w.f, "%zu,\"", a + 1);
+        int first = 1, count = 0;
+        for (size_t j = 0; j < g->n_free; j++) {
+            if (!open[j])
+                continue;
+            const site *t = &g->sites[g->free_site[j]];
+            count++;
+            fprintf(w.f, "%s%s (%s)", first ? "" : "; ", t->name[0] ? t->name : t->where, t->kommunkod);
+            first = 0;
+        }
+        fprintf(w.f, "\",%d,%.4f,%.4f,%d,%.0f,", count, mean, mean - best, g->sols[a].proven, covered);
+        size_t worst = na;
+        for (size_t m = 0; m < na; m++) {
+            if (!(pop[m] > 0))
+                continue;
+            double dm = pkm[m] / pop[m], dw = worst < na ? pkm[worst] / pop[worst] : -1;
+            if (worst == na || dm > dw || (dm == dw && pop[m] > pop[worst]))
+                worst = m;
+        }
+        if (worst < na) {
+            const nv_municipality *mu = nv_boundaries_get(b, worst);
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s %s", mu->code, mu->name);
+            csv_field(&w, buf, 1);
+            fprintf(w.f, ",%.4f,", pkm[worst] / pop[worst]);
+        } else {
+            fputs(",,", w.f);
+        }
+        /* A change below a metre per person is rounding, not a gain. */
+        int nch = 0;
+        for (size_t m = 0; m < na; m++)
+            nch += pop[m] > 0 && (bpkm[m] - pkm[m]) / pop[m] > 1e-3;
+        fprintf(w.f, "%d,\"", nch);
+        first = 1;
+        for (size_t m = 0; m < na; m++) {
+            if (!(pop[m] > 0 && (bpkm[m] - pkm[m]) / pop[m] > 1e-3))
+                continue;
+            const nv_municipality *mu = nv_boundaries_get(b, m);
+            fprintf(w.f, "%s%s %s %+.3f km", first ? "" : "; ", mu->code, mu->name, (pkm[m] - bpkm[m]) / pop[m]);
+            first = 0;
+        }
+        fputs("\"\n", w.f);
+    }
+    free(pop), free(within), free(pkm), free(bpkm);
+    return out_close(&w, err);
+}
+
 static nv_status write_unreachable(const nv_suggestion *g, const nv_boundaries *b, const char *path, nv_error *err)
 {
     out w;
@@ -1977,12 +2261,22 @@ static nv_status write_summary(const nv_suggestion *g, const nv_run_summary *aft
     if (g->o.mode == NV_SUGGEST_COVER) {
         fprintf(f, "  \"sites\": %.0f,\n  \"lower_bound\": ", s->best);
         json_num(f, s->bound, 0);
+    } else if (g->pmedian) {
+        /* The optimum lies in [lower_bound, upper_bound]: the proven bound and the plan found. */
+        fprintf(f, "  \"mean_distance_km\": ");
+        json_num(f, s->best, 6);
+        fprintf(f, ",\n  \"base_mean_distance_km\": ");
+        json_num(f, s->base_mean_distance_km, 6);
+        fprintf(f, ",\n  \"lower_bound\": ");
+        json_num(f, s->bound, 6);
+        fprintf(f, ",\n  \"upper_bound\": ");
+        json_num(f, s->best, 6);
     } else {
         fprintf(f, "  \"upper_bound\": ");
         json_num(f, s->bound, 0);
     }
     fprintf(f, ",\n  \"lp_bound\": ");
-    json_num(f, s->lp_bound, 3);
+    json_num(f, s->lp_bound, g->pmedian ? 6 : 3);
     fprintf(f, ",\n  \"optimal\": %s,\n  \"gap\": ", s->optimal ? "true" : "false");
     json_num(f, s->gap, 6);
     fprintf(f, ",\n  \"method\": \"%s\",\n", s->method);
@@ -2068,10 +2362,22 @@ nv_status nv_suggest_write(nv_session *s, nv_suggestion *g, const char *dir, con
                           as->pop.within[r], g->o.radius_km, g->sum.covered_population);
         goto done;
     }
+    if (g->pmedian) {
+        /* The same check for the objective: analyze's mean distance is the search's. */
+        double a = as->pop.mean_distance_km, a0 = nv_evaluation_summary(g->base_eval)->pop.mean_distance_km;
+        if (!(fabs(a - g->sum.best) <= 1e-9 * fmax(1, a)) ||
+            !(fabs(a0 - g->sum.base_mean_distance_km) <= 1e-9 * fmax(1, a0))) {
+            st = nv_error_set(err, NV_ERR_FAIL, path, 0,
+                              "internal check failed: analyzed again, the mean distance is %.6f km (the plan: %.6f), "
+                              "the search counted %.6f (%.6f) (please report this)",
+                              a, a0, g->sum.best, g->sum.base_mean_distance_km);
+            goto done;
+        }
+    }
     g->sum.mean_distance_km = as->pop.mean_distance_km;
     g->sum.base_mean_distance_km = nv_evaluation_summary(g->base_eval)->pop.mean_distance_km;
     snprintf(path, sizeof path, "%s/alternatives.csv", dir);
-    if ((st = write_alternatives(g, b, path, err)) != NV_OK)
+    if ((st = (g->pmedian ? write_alternatives_pmedian : write_alternatives)(g, b, path, err)) != NV_OK)
         goto done;
     snprintf(path, sizeof path, "%s/unreachable.csv", dir);
     if ((st = write_unreachable(g, b, path, err)) != NV_OK)
@@ -2115,6 +2421,8 @@ nv_status nv_suggest_write(nv_session *s, nv_suggestion *g, const char *dir, con
     if (st == NV_OK && g->o.keep_ids)
         st = nv_manifest_add_file(m, "keep_ids", g->o.keep_ids, err);
     nv_manifest_add_value(m, "suggest_mode", mode_name(g->o.mode));
+    if (g->pmedian)
+        nv_manifest_add_value(m, "suggest_objective", "mean-distance");
     snprintf(buf, sizeof buf, "%d", g->o.k);
     nv_manifest_add_value(m, "suggest_k", buf);
     snprintf(buf, sizeof buf, "%.17g", g->o.radius_km);
