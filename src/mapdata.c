@@ -5,6 +5,8 @@
 #include "mapdata.h"
 
 #include "compare.h"
+#include "index.h"
+#include "store.h"
 #include "textin.h"
 #include "tiers.h"
 
@@ -608,11 +610,40 @@ static nv_status load_offices(nv_map_data *d, sqlite3 *db, const char *where, in
             o->type = NV_OFFICE_CLOSED;
         int mi = nv_mapdata_find_muni(d, (const char *)sqlite3_column_text(st, 3));
         o->county = mi >= 0 ? d->m[mi].county : -1;
+        o->is_new = 0;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_fail(db, d->path, "reading offices", err);
     return NV_OK;
+}
+
+/* The after plan's offices that no before office lies near: new, by the rule that makes
+ * a before office closed (the two constants are one; a compile-time check below). -1
+ * when out of memory. */
+static int mark_new(nv_map_data *d)
+{
+    _Static_assert((long)NV_MAP_NEW_WITHIN_M == (long)NV_STORE_CLOSED_WITHIN_M, "new and closed by the same distance");
+    double *xy = malloc((d->nob ? 2 * d->nob : 1) * sizeof *xy);
+    if (!xy)
+        return -1;
+    for (size_t i = 0; i < d->nob; i++)
+        xy[2 * i] = d->ob[i].x, xy[2 * i + 1] = d->ob[i].y;
+    nv_kdtree *t = d->nob ? nv_kdtree_create(xy, d->nob) : NULL;
+    free(xy);
+    if (d->nob && !t)
+        return -1;
+    for (size_t i = 0; i < d->no; i++) {
+        double dist = INFINITY;
+        if (d->o[i].type == NV_OFFICE_CLOSED)
+            continue;
+        if (t)
+            nv_kdtree_nearest(t, d->o[i].x, d->o[i].y, &dist);
+        /* The same test as the SQL that marks closed offices: squared distance <= R². */
+        d->o[i].is_new = !(dist * dist <= NV_MAP_NEW_WITHIN_M * NV_MAP_NEW_WITHIN_M);
+    }
+    nv_kdtree_destroy(t);
+    return 0;
 }
 
 /* Whether a failed prepare means that a table or column is missing (an older file). */
@@ -751,6 +782,8 @@ nv_status nv_mapdata_load(const char *db_path, nv_map_data **out, nv_error *err)
     if (st == NV_OK && d->compare && (st = load_offices(d, db, "plan = 'before' AND closed = 1", 1, &d->o, &d->no,
                                                         err)) == NV_OK)
         st = load_offices(d, db, "plan = 'before'", 0, &d->ob, &d->nob, err);
+    if (st == NV_OK && d->compare && mark_new(d) != 0)
+        st = nv_error_set(err, NV_ERR_FAIL, db_path, 0, "out of memory");
     if (st != NV_OK || (st = load_run(d, db, err)) != NV_OK || (st = load_population(d, db, err)) != NV_OK)
         goto done;
     if (find_edges(d) != 0) {

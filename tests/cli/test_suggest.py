@@ -330,6 +330,42 @@ def the_suggestion_analyzed_again_covers_what_it_says():
     check_eq(vals, sorted(vals, reverse=True), "alternatives best first")
 
 
+@case
+def suggestion_map_marks_new_sites_with_their_own_symbol():
+    import sqlite3
+    from nvmap import Image
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", "--add", "3", "--radius-km", "25", "--alternatives", "0", "-q", "--out", out)
+    check_eq(code, 0, f"add 3 with the map ({err})")
+    check(os.path.exists(os.path.join(out, "maps", "suggested.png")), "maps/suggested.png is drawn")
+    png = os.path.join(tmpdir(), "suggested.png")
+    db = os.path.join(out, "compare", "compare.sqlite")
+    code, _, err = run("render", "--db", db, "--map", "suggested", "--out", png, "--info")
+    check_eq(code, 0, f"render the suggested map again ({err})")
+    info = read_json(png[:-4] + ".json")
+    sym = {x["type"]: x for x in info["symbols"]}
+    check("new" in sym and sym["new"]["count"] == 3, f"the legend has the three new sites: {info['symbols']}")
+    check_eq(sym["new"]["fill"], "#f5b700", "new sites are amber, unlike every office symbol")
+    check(all(v["fill"] != sym["new"]["fill"] for k, v in sym.items() if k != "new"), "no other symbol shares it")
+    check_eq(sym["staffed"]["count"] + sym.get("booked", {"count": 0})["count"], 112,
+             "the plan's offices keep their own symbols")
+    con = sqlite3.connect(db)
+    new = con.execute("SELECT x, y FROM offices WHERE plan = 'after' AND office_id LIKE 'S%'").fetchall()
+    con.close()
+    check_eq(len(new), 3, "three new sites in the comparison")
+    img, t = Image(png), info["transform"]
+    for x, y in new:
+        px, py = t["scale"] * x + t["x_offset"], t["y_offset"] - t["scale"] * y
+        check_eq(img.at(px, py), "#f5b700", f"the star is drawn at the new site ({x}, {y})")
+    # The difference map of narvaro compare keeps its symbols: new sites are the
+    # suggestion map's (new_offices = yes in maps/suggested.map).
+    png2 = os.path.join(tmpdir(), "difference.png")
+    code, _, err = run("render", "--db", db, "--map", "difference", "--out", png2, "--info")
+    check_eq(code, 0, f"render the difference map ({err})")
+    check("new" not in {x["type"] for x in read_json(png2[:-4] + ".json")["symbols"]},
+          "no stars on maps that do not ask for them")
+
+
 def national_reference(mode, k, r_km):
     """PuLP + CBC on a model built here: municipal populations at the representative
     points, candidates the gazetteer rows the file marks trusted, distances in SWEREF 99
