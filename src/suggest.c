@@ -1474,6 +1474,82 @@ static int glpk_solve(nv_suggestion *g, const unsigned char *warm, double warm_v
 
 /* ---------------------------------------------------------------- the search */
 
+static const double *score_base;
+static int cmp_score_desc(const void *pa, const void *pb)
+{
+    int a = *(const int *)pa, b = *(const int *)pb;
+    if (score_base[a] != score_base[b])
+        return score_base[a] > score_base[b] ? -1 : 1;
+    return (a > b) - (a < b);
+}
+
+/* A bound for covering models (coverage and p-median) when GLPK gave none (its simplex
+ * ran out of time on a model too large): the Lagrangian relaxation of the rows
+ * y_s <= sum of x_j over s. For multipliers 0 <= l_s <= w_s,
+ *     L(l) = sum over s of (w_s - l_s) + the K largest of (sum of l_s over the sets of j)
+ * is at least the optimum, whatever l; subgradient steps (Polyak's, towards the value of
+ * the plan found, lower) make it smaller. A fixed number of iterations, so the bound
+ * does not depend on the machine's speed unless the time cap stops it first. The model's
+ * value plus model_const, as glpk_solve's bounds; NAN when out of memory. */
+static double lagrangian_bound(const nv_suggestion *g, double lower, double deadline)
+{
+    size_t ns = g->nset, n = g->n_free, K = (size_t)g->p_open;
+    double *lam = malloc((ns ? ns : 1) * sizeof *lam), *sc = malloc((n ? n : 1) * sizeof *sc);
+    int *order = malloc((n ? n : 1) * sizeof *order);
+    unsigned char *x = malloc(n ? n : 1);
+    double best = INFINITY;
+    if (!lam || !sc || !order || !x || K > n) {
+        free(lam), free(sc), free(order), free(x);
+        return NAN;
+    }
+    for (size_t r = 0; r < ns; r++)
+        lam[r] = g->set_w[r];
+    double theta = 2, prev = INFINITY;
+    int stall = 0;
+    for (int it = 0; it < 400 && (it % 16 || now_s() < deadline); it++) {
+        for (size_t j = 0; j < n; j++) {
+            double v = 0;
+            for (size_t k = g->var_off[j]; k < g->var_off[j + 1]; k++)
+                v += lam[g->var_set[k]];
+            sc[j] = v;
+            order[j] = (int)j;
+            x[j] = 0;
+        }
+        score_base = sc;
+        qsort(order, n, sizeof *order, cmp_score_desc);
+        double L = 0;
+        for (size_t k = 0; k < K; k++)
+            L += sc[order[k]], x[order[k]] = 1;
+        double norm = 0;
+        for (size_t r = 0; r < ns; r++) {
+            L += g->set_w[r] - lam[r];
+            int open = 0;
+            for (size_t k = g->set_off[r]; k < g->set_off[r + 1]; k++)
+                open += x[g->set_var[k]];
+            double gr = open - (g->set_w[r] > lam[r] ? 1 : 0);
+            norm += gr * gr;
+        }
+        best = fmin(best, L);
+        if (norm == 0 || !(L - lower > 1e-9 * fabs(L)))
+            break; /* the relaxation's answer is feasible, or the bound meets the plan */
+        if (L < prev - 1e-12 * fabs(prev))
+            stall = 0;
+        else if (++stall >= 8)
+            theta /= 2, stall = 0;
+        prev = fmin(prev, L);
+        double t = theta * (L - lower) / norm;
+        for (size_t r = 0; r < ns; r++) {
+            int open = 0;
+            for (size_t k = g->set_off[r]; k < g->set_off[r + 1]; k++)
+                open += x[g->set_var[k]];
+            double gr = open - (g->set_w[r] > lam[r] ? 1 : 0);
+            lam[r] = fmin(g->set_w[r], fmax(0, lam[r] - t * gr));
+        }
+    }
+    free(lam), free(sc), free(order), free(x);
+    return best + g->model_const;
+}
+
 /* The model's value when every row is covered: a bound nothing can beat. */
 static double all_sets_weight(const nv_suggestion *g)
 {
@@ -1576,6 +1652,10 @@ static nv_status solve(nv_suggestion *g, nv_error *err)
         }
         canonical(g, best, cnt);
         got = evaluate(g, best, cnt);
+        if (a == 0 && !cover && isnan(bound)) /* GLPK gave no bound: the Lagrangian's */
+            bound = fmin(lagrangian_bound(g, got, fmax(deadline, now_s() + 1) + limit / 10),
+                         g->pmedian ? all_sets_weight(g)
+                                    : g->w_const + (g->sum.total_population - g->w_const - g->w_unreach));
         plan_sol *ps = &g->sols[g->n_sols];
         if (!(ps->open = malloc(n ? n : 1)) || !(ps->mark = calloc(n ? n : 1, 1))) {
             free(ps->open);

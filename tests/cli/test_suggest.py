@@ -186,6 +186,33 @@ def mean_distance_equals_exhaustive_search():
 
 
 @case
+def bound_without_glpk_still_brackets_the_optimum():
+    """With no time left for GLPK the answer is greedy plus swap's, and the bound the
+    Lagrangian relaxation's: still on the right side of the exhaustive optimum, and
+    tighter than "everyone reachable is reached"."""
+    k, r = 3, 10
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", *SMALL, "--add", str(k), "--radius-km", str(r), "--time-limit", "0.01",
+                       "--alternatives", "0", "--out", out)
+    check_eq(code, 0, f"add with no time for GLPK ({err})")
+    s = read_json(os.path.join(out, "summary.json"))
+    check_eq(s["method"], "greedy+swap", "the heuristic's answer")
+    best = max(covered(PTS, OFFICES + [(x, y) for _, x, y in combo], r * 1000)
+               for combo in itertools.combinations(USABLE, k))
+    check(s["covered_population"] <= best <= s["upper_bound"], f"covered <= optimum <= bound: {s}")
+    check(s["upper_bound"] < s["total_population"] - s["unreachable_population"] or s["optimal"],
+          f"tighter than the trivial bound: {s['upper_bound']}")
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", *SMALL, "--add", str(k), "--objective", "mean-distance", "--time-limit", "0.01",
+                       "--alternatives", "0", "--out", out)
+    check_eq(code, 0, f"mean-distance with no time for GLPK ({err})")
+    s = read_json(os.path.join(out, "summary.json"))
+    best = min(mean_km(PTS, OFFICES + [(x, y) for _, x, y in combo]) for combo in itertools.combinations(USABLE, k))
+    check(s["lower_bound"] - 1e-6 <= best <= s["mean_distance_km"] + 1e-6, f"lower <= optimum <= found (6 decimals): {s}")
+    check(0 <= s["gap"] < 1, f"a gap that says something: {s['gap']}")
+
+
+@case
 def mean_distance_suggestion_analyzed_again_has_the_same_mean():
     out = os.path.join(tmpdir(), "s")
     code, _, err = run("suggest", "--add", "3", "--objective", "mean-distance", "--no-maps", "--out", out)
