@@ -1213,6 +1213,76 @@ static void canonical(const nv_suggestion *g, unsigned char *open, int *cnt)
     }
 }
 
+/* Set cover: whether every set that only j covered (cnt 0 with j closed) contains i. */
+static int covers_all(const nv_suggestion *g, const int *cnt, size_t i, size_t j)
+{
+    for (size_t k = g->var_off[j]; k < g->var_off[j + 1]; k++) {
+        int q = g->var_set[k];
+        if (cnt[q])
+            continue;
+        int in = 0;
+        for (size_t m = g->set_off[q]; m < g->set_off[q + 1] && !in; m++)
+            in = g->set_var[m] == (int)i;
+        if (!in)
+            return 0;
+    }
+    return 1;
+}
+
+/* The warm start of an alternative: the best single exchange (close j, open i) of the
+ * plan before that no earlier plan forbids; the first such in the order j, then i, on
+ * equal values. Incremental: closing j uncovers the sets only j covered (loss), and every
+ * closed i would cover again the uncovered sets it belongs to (back[i]), so one pass over
+ * the model per open site prices every exchange with it (set cover: i must cover all j
+ * uncovers). open becomes that plan; returns its value, NAN when there is none. back
+ * is scratch of n_free entries. */
+static double best_exchange(const nv_suggestion *g, unsigned char *open, int *cnt, double *back)
+{
+    size_t n = g->n_free;
+    int cover = g->o.mode == NV_SUGGEST_COVER;
+    long *reach = malloc((n ? n : 1) * sizeof *reach);
+    if (!reach)
+        return NAN;
+    double v0 = evaluate(g, open, cnt), bestv = cover ? INFINITY : -INFINITY;
+    size_t bj = n, bi = n;
+    for (size_t j = 0; j < n; j++) {
+        if (!open[j])
+            continue;
+        open_var(g, open, cnt, j, -1);
+        double loss = 0;
+        long lost = 0;
+        for (size_t k = g->var_off[j]; k < g->var_off[j + 1]; k++)
+            if (!cnt[g->var_set[k]])
+                loss += g->set_w[g->var_set[k]], lost++;
+        for (size_t i = 0; i < n; i++)
+            back[i] = 0, reach[i] = 0;
+        for (size_t q = 0; q < g->nset; q++)
+            if (!cnt[q])
+                for (size_t k = g->set_off[q]; k < g->set_off[q + 1]; k++)
+                    back[g->set_var[k]] += g->set_w[q], reach[g->set_var[k]]++;
+        for (size_t i = 0; i < n; i++) {
+            if (open[i] || i == j)
+                continue;
+            /* Set cover: the number of sites stays; feasible when i covers all j did. */
+            double w = cover ? (isfinite(v0) && reach[i] >= lost && covers_all(g, cnt, i, j) ? v0 : INFINITY)
+                             : v0 - loss + back[i];
+            if (!(cover ? w < bestv : w > bestv))
+                continue;
+            open[i] = 1;
+            int bad = forbidden(g, open);
+            open[i] = 0;
+            if (!bad)
+                bestv = w, bj = j, bi = i;
+        }
+        open_var(g, open, cnt, j, +1);
+    }
+    free(reach);
+    if (bj == n)
+        return NAN;
+    open[bj] = 0, open[bi] = 1;
+    return evaluate(g, open, cnt);
+}
+
 /* ---------------------------------------------------------------- GLPK */
 
 typedef struct glpk_ctx {
@@ -1590,43 +1660,7 @@ static nv_status solve(nv_suggestion *g, nv_error *err)
             v = cover ? evaluate(g, open, cnt) : swap_maxcov(g, open, cnt, gain, fmin(deadline, now_s() + limit / 4));
         } else {
             memcpy(open, g->sols[a - 1].open, n);
-            v = NAN;
-            double bestv = cover ? INFINITY : -INFINITY;
-            unsigned char *try = best;
-            for (size_t j = 0; j < n; j++) {
-                if (!open[j])
-                    continue;
-                for (size_t i = 0; i < n; i++) {
-                    if (open[i])
-                        continue;
-                    memcpy(try, open, n);
-                    try[j] = 0, try[i] = 1;
-                    if (forbidden(g, try))
-                        continue;
-                    double w = evaluate(g, try, cnt);
-                    if (cover ? w < bestv : w > bestv)
-                        bestv = w, v = w;
-                }
-            }
-            if (!isnan(v)) { /* redo the best exchange */
-                for (size_t j = 0; j < n && 1; j++) {
-                    if (!open[j])
-                        continue;
-                    int done_swap = 0;
-                    for (size_t i = 0; i < n && !done_swap; i++) {
-                        if (open[i])
-                            continue;
-                        memcpy(try, open, n);
-                        try[j] = 0, try[i] = 1;
-                        if (!forbidden(g, try) && evaluate(g, try, cnt) == bestv)
-                            done_swap = 1;
-                    }
-                    if (done_swap) {
-                        memcpy(open, try, n);
-                        break;
-                    }
-                }
-            }
+            v = best_exchange(g, open, cnt, gain);
         }
         int have_warm = !isnan(v) && isfinite(v);
         double left = deadline - now_s();
