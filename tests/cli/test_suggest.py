@@ -480,6 +480,19 @@ def a_run_twice_gives_identical_files():
 
 
 @case
+def mean_distance_run_twice_gives_identical_files():
+    outs = []
+    for _ in range(2):
+        out = os.path.join(tmpdir(), "s")
+        code, _, err = run("suggest", *SMALL, "--add", "2", "--objective", "mean-distance", "--out", out)
+        check_eq(code, 0, f"mean-distance run ({err})")
+        outs.append(out)
+    for name in ("suggested.csv", "alternatives.csv", "unreachable.csv", "summary.json"):
+        check(filecmp.cmp(os.path.join(outs[0], name), os.path.join(outs[1], name), shallow=False),
+              f"{name} byte for byte the same")
+
+
+@case
 def bad_options_exit_2_with_a_clear_message():
     out = os.path.join(tmpdir(), "s")
     for args, words in (
