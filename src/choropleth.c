@@ -87,16 +87,18 @@ void nv_choropleth_draw(nv_page *r)
         cairo_stroke(cr);
     }
     if (r->s->offices)
-        for (int type = NV_OFFICE_TYPES - 1; type >= 0; type--) /* closed crosses under, staffed dots on top */
-            for (size_t i = 0; i < d->no; i++) {
+        for (int k = NV_OFFICE_TYPES - 1; k >= -1; k--) { /* closed crosses under, staffed dots, new sites on top */
+            int type = k < 0 ? NV_OFFICE_NEW : k == NV_OFFICE_NEW ? -1 : k;
+            for (size_t i = 0; i < d->no && type >= 0; i++) {
                 const nv_map_office *o = &d->o[i];
-                if (o->type != type || !r->show_type[type])
+                if (nv_page_office_type(r, o) != type || !r->show_type[type])
                     continue;
                 double bb[4] = {o->x, o->y, o->x, o->y};
                 if (!nv_page_in_view(r, bb))
                     continue;
                 nv_symbols_draw(cr, type, r->t.tx + r->t.s * o->x, r->t.ty - r->t.s * o->y, r->sym_r);
             }
+        }
     if (r->labels)
         nv_labels_draw(r);
     cairo_restore(cr);

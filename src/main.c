@@ -1009,7 +1009,9 @@ static const char SUGGEST_HELP[] =
     "  --cover R             the fewest new sites so that every demand point has a\n"
     "                        location within R km (points none can reach are listed)\n"
     "  --radius-km R         the distance for --add and --close (distance <= R counts)\n"
-    "  --objective O         coverage (default)\n"
+    "  --objective O         coverage (default), or mean-distance with --add: the\n"
+    "                        lowest population-weighted mean distance to the nearest\n"
+    "                        office (p-median; --radius-km then only for the figures)\n"
     "\n"
     "Sites:\n"
     "  --offices CSV         the base plan (repeatable; default: the 2020 plan)\n"
@@ -1017,7 +1019,7 @@ static const char SUGGEST_HELP[] =
     "                        point layer; default: the gazetteer's localities whose point\n"
     "                        lies in the municipality they name (%s/data/places/localities.csv)\n"
     "  --candidates-layer L  layer of an OGR source with several\n"
-    "  --type T              type of the new sites (default staffed)\n"
+    "  --type T              type of the new sites, an office type (default staffed)\n"
     "  --keep TYPES          --close: offices of these types stay (comma-separated)\n"
     "  --keep-ids FILE       --close: the offices with these ids stay (one id a line)\n"
     "\n"
@@ -1277,6 +1279,12 @@ static int cmd_suggest(int argc, char **argv)
         if (go.mode == NV_SUGGEST_COVER)
             printf("%.0f new sites put every reachable demand point within %g km (lower bound %.0f, %s)\n", m->best,
                    go.radius_km, m->bound, m->optimal ? "optimal" : "not proven optimal");
+        else if (go.objective == NV_SUGGEST_MEAN_DISTANCE)
+            printf("mean distance %.3f km to the nearest office (the plan: %.3f km); lower bound %.3f, gap %.4f%%, "
+                   "%s, %s, %.1f s; %.0f of %.0f people within %g km\n",
+                   m->mean_distance_km, m->base_mean_distance_km, m->bound, 100 * m->gap,
+                   m->optimal ? "optimal" : "not proven optimal", m->method, m->solve_s, m->covered_population,
+                   m->total_population, go.radius_km);
         else
             printf("%.0f of %.0f people within %g km (the plan: %.0f); upper bound %.0f, gap %.4f%%, %s, %s, %.1f s\n",
                    m->covered_population, m->total_population, go.radius_km, m->base_covered_population, m->bound,
@@ -1288,7 +1296,10 @@ static int cmd_suggest(int argc, char **argv)
             print_padded(t.name[0] ? t.name : t.id, 24);
             printf(" %s ", t.kommunkod);
             print_padded(t.namn ? t.namn : "", 18);
-            printf(" %9.0f people %s\n", t.people, t.opened ? "gained" : "depend on it");
+            if (isfinite(t.mean_km))
+                printf(" %7.3f km less on average\n", t.mean_km);
+            else
+                printf(" %9.0f people %s\n", t.people, t.opened ? "gained" : "depend on it");
         }
         if (m->unreachable_points)
             printf("%ld demand points (%.0f people) have no site within %g km (unreachable.csv)\n",

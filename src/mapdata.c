@@ -4,7 +4,9 @@
 #include "mapdata.h"
 
 #include "compare.h"
+#include "index.h"
 #include "mapedges.h"
+#include "store.h"
 #include "storeread.h"
 #include "textin.h"
 #include "tiers.h"
@@ -641,7 +643,7 @@ static nv_status load_offices(nv_map_data *d, nv_storeread *r, nv_error *err)
             continue;
         int mi = nv_mapdata_find_muni(d, nv_storeread_text(c, 3));
         nv_map_office o = {nv_storeread_real(c, 0), nv_storeread_real(c, 1), nv_mapdata_office_type(nv_storeread_text(c, 2)),
-                           mi >= 0 ? d->m[mi].county : -1};
+                           mi >= 0 ? d->m[mi].county : -1, 0};
         nv_map_office *to = NULL, *also = NULL;
         if (!is_before) {
             to = add_office(&after);
@@ -672,6 +674,34 @@ static nv_status load_offices(nv_map_data *d, nv_storeread *r, nv_error *err)
     return st;
 }
 
+/* The after plan's offices that no before office lies near: new, by the rule that makes
+ * a before office closed (the two constants are one; a compile-time check below). -1
+ * when out of memory. */
+static int mark_new(nv_map_data *d)
+{
+    _Static_assert((long)NV_MAP_NEW_WITHIN_M == (long)NV_STORE_CLOSED_WITHIN_M, "new and closed by the same distance");
+    double *xy = malloc((d->nob ? 2 * d->nob : 1) * sizeof *xy);
+    if (!xy)
+        return -1;
+    for (size_t i = 0; i < d->nob; i++)
+        xy[2 * i] = d->ob[i].x, xy[2 * i + 1] = d->ob[i].y;
+    nv_kdtree *t = d->nob ? nv_kdtree_create(xy, d->nob) : NULL;
+    free(xy);
+    if (d->nob && !t)
+        return -1;
+    for (size_t i = 0; i < d->no; i++) {
+        double dist = INFINITY;
+        if (d->o[i].type == NV_OFFICE_CLOSED)
+            continue;
+        if (t)
+            nv_kdtree_nearest(t, d->o[i].x, d->o[i].y, &dist);
+        /* The same test as the SQL that marks closed offices: squared distance <= R². */
+        d->o[i].is_new = !(dist * dist <= NV_MAP_NEW_WITHIN_M * NV_MAP_NEW_WITHIN_M);
+    }
+    nv_kdtree_destroy(t);
+    return 0;
+}
+
 /* The layers in the order read; the polygons and points in the CRS the result was
  * measured in. */
 static nv_status load_all(nv_map_data *d, nv_storeread *r, nv_error *err)
@@ -687,7 +717,8 @@ static nv_status load_all(nv_map_data *d, nv_storeread *r, nv_error *err)
     if ((st = load_munis(d, r, &x, err)) != NV_OK || (st = load_counties(d, r, err)) != NV_OK ||
         (st = load_tiers(d, d->compare ? NULL : x.presence_order, err)) != NV_OK)
         goto done;
-    st = load_offices(d, r, err);
+    if ((st = load_offices(d, r, err)) == NV_OK && d->compare && mark_new(d) != 0)
+        st = nv_error_set(err, NV_ERR_FAIL, d->path, 0, "out of memory");
 done:
     free(x.presence_order);
     return st;

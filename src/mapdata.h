@@ -54,9 +54,12 @@ typedef struct nv_map_muni {
     double population, within[NV_MAX_RADII], mean_km, max_km;
 } nv_map_muni;
 
-/* Location symbol types: one per presence tier, any other word, and closed. */
+/* Location symbol types: one per presence tier, any other word, closed, and new (on
+ * change maps whose spec asks for it: an office of the after plan with no office of the
+ * before plan near it, e.g. the sites narvaro suggest opens). */
 enum { NV_OFFICE_STAFFED = 0, NV_OFFICE_BOOKED = 1, NV_OFFICE_SERVICE = 2, NV_OFFICE_COOP = 3,
-       NV_OFFICE_AGREEMENT = 4, NV_OFFICE_OTHER = 5, NV_OFFICE_CLOSED = 6, NV_OFFICE_TYPES = 7 };
+       NV_OFFICE_AGREEMENT = 4, NV_OFFICE_OTHER = 5, NV_OFFICE_CLOSED = 6, NV_OFFICE_NEW = 7,
+       NV_OFFICE_TYPES = 8 };
 #define NV_MAP_MAX_TIERS 16
 
 /* The symbol type of a location's type word ("cooperation": NV_OFFICE_COOP; NULL or an
@@ -68,7 +71,10 @@ typedef struct nv_map_office {
     int type;                  /* an NV_OFFICE_ type; closed: an office of a comparison's before
                                 * plan that the after plan drops */
     int county;                /* -1 when the municipality is unknown */
+    int is_new;                /* a comparison's after plan: no before office within
+                                * NV_MAP_NEW_WITHIN_M (the rule that marks closed ones) */
 } nv_map_office;
+#define NV_MAP_NEW_WITHIN_M 1000.0
 
 typedef struct nv_map_county {
     char *lanskod, *namn;      /* namn may be NULL */

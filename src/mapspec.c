@@ -300,11 +300,11 @@ int nv_mapspec_parse_paper(const char *v, nv_paper *out)
 static const char *const KEYS[] = {
     "title", "subtitle", "legend", "measure", "plan", "breaks", "fixed_breaks", "classes", "palette",
     "reverse", "colors", "no_data_color", "paper", "orientation", "dpi", "width", "height", "lang",
-    "offices", "county_borders", "labels"};
+    "offices", "new_offices", "county_borders", "labels"};
 #define N_KEYS (sizeof KEYS / sizeof KEYS[0])
 static const char KEY_LIST[] =
     "title, subtitle, legend, measure, plan, breaks, fixed_breaks, classes, palette, reverse, colors, "
-    "no_data_color, paper, orientation, dpi, width, height, lang, offices, county_borders, labels";
+    "no_data_color, paper, orientation, dpi, width, height, lang, offices, new_offices, county_borders, labels";
 
 typedef struct parser {
     const char *path;
@@ -548,10 +548,11 @@ static nv_status set_key(parser *p, nv_mapspec *s, const char *key, int lang, ch
     } else if (strcmp(key, "lang") == 0) {
         if (nv_mapspec_parse_lang(v, &s->lang) != 0)
             return bad(p, "lang '%s' is unknown (give sv or en)", v, NULL);
-    } else if (strcmp(key, "offices") == 0 || strcmp(key, "county_borders") == 0) {
+    } else if (strcmp(key, "offices") == 0 || strcmp(key, "county_borders") == 0 || strcmp(key, "new_offices") == 0) {
         if (parse_yes_no(v, &yn) != 0)
             return bad(p, "%s '%s': give yes or no", key, v);
-        *(strcmp(key, "offices") == 0 ? &s->offices : &s->county_borders) = yn;
+        *(strcmp(key, "offices") == 0 ? &s->offices : strcmp(key, "new_offices") == 0 ? &s->new_offices
+                                                                                       : &s->county_borders) = yn;
     } else if (strcmp(key, "labels") == 0) {
         if (strcmp(v, "auto") == 0)
             s->labels = NV_LABELS_AUTO;

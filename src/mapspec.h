@@ -85,6 +85,8 @@ typedef struct nv_mapspec {
     int width_px, height_px;    /* PNG size; 0: from paper and dpi */
     nv_lang lang;
     int offices;                /* draw office symbols */
+    int new_offices;            /* change maps: the after plan's offices with no before office
+                                 * near them as new sites (a star), default no */
     int county_borders;         /* draw county borders over municipality borders */
     nv_labels labels;           /* auto: names on per-county maps only */
 } nv_mapspec;

@@ -27,6 +27,11 @@ int nv_page_office_in_focus(const nv_page *r, const nv_map_office *o)
     return r->county < 0 || o->county == r->county;
 }
 
+int nv_page_office_type(const nv_page *r, const nv_map_office *o)
+{
+    return o->is_new && r->s->new_offices && r->s->measure == NV_MEASURE_CHANGE ? NV_OFFICE_NEW : o->type;
+}
+
 void nv_page_path_muni(cairo_t *cr, const nv_map_data *d, const nv_map_muni *m, nv_xform t, double dx, double dy)
 {
     for (size_t ri = m->ring0; ri < m->ring0 + m->nrings; ri++) {

@@ -103,6 +103,10 @@ int nv_page_in_view(const nv_page *p, const double *bbox);
 int nv_page_in_focus(const nv_page *p, const nv_map_muni *m);
 int nv_page_office_in_focus(const nv_page *p, const nv_map_office *o);
 
+/* The symbol o is drawn with: its type, or NV_OFFICE_NEW for a new office on a change
+ * map whose spec says new_offices = yes. */
+int nv_page_office_type(const nv_page *p, const nv_map_office *o);
+
 /* The class (into p->cl.cls) of municipality m of p->d, or -1. */
 int nv_page_class_of(const nv_page *p, const nv_map_muni *m);
 

@@ -171,10 +171,11 @@ static void count_classes(nv_page *r)
             }
         for (size_t i = 0; i < d->no; i++) {
             /* Closed offices are shown on change maps only. */
-            if (s->offices && (d->o[i].type != NV_OFFICE_CLOSED || s->measure == NV_MEASURE_CHANGE))
-                r->show_type[d->o[i].type] = 1;
+            int type = nv_page_office_type(r, &d->o[i]);
+            if (s->offices && (type != NV_OFFICE_CLOSED || s->measure == NV_MEASURE_CHANGE))
+                r->show_type[type] = 1;
             if (nv_page_office_in_focus(r, &d->o[i]))
-                types[d->o[i].type]++;
+                types[type]++;
         }
     }
     memcpy(r->type_count, r->ptype_count[1], sizeof r->type_count);

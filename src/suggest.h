@@ -110,6 +110,8 @@ typedef struct nv_suggest_site {
     int opened;                    /* 1: a new site; 0: a closed office */
     double people;                 /* people within radius_km who depend on it: gained by opening it,
                                     * or lost by closing it, the rest of the suggestion given */
+    double mean_km;                /* mean-distance: how much lower the population-weighted mean
+                                    * distance is with it, the rest given (km); NAN otherwise */
 } nv_suggest_site;
 size_t nv_suggestion_site_count(const nv_suggestion *g);
 void nv_suggestion_site(const nv_suggestion *g, size_t i, nv_suggest_site *out);

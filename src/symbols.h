@@ -2,7 +2,8 @@
  * types): staffed, a solid dot; booked visits only, a hollow ring; servicekontor, a solid
  * square; cooperation, a solid triangle; agreement, a hollow diamond; any other type, a
  * diamond; closed (on change maps: an office of the before plan that the after
- * plan drops), a dark cross with a white halo.
+ * plan drops), a dark cross with a white halo; new (on change maps that ask for it: an
+ * office of the after plan with no before office near it), a larger amber star.
  *
  * Units: positions and radii in the units of the cairo context drawn on (page points for
  * the map modules). Colours 0xRRGGBB. Strings are static. */
@@ -20,7 +21,7 @@ void nv_symbols_draw(cairo_t *cr, int type, double x, double y, double rad);
 void nv_symbols_colors(int type, unsigned *fill, unsigned *stroke);
 
 /* The type's key ("staffed", "booked", "servicekontor", "cooperation", "agreement",
- * "other", "closed") and its legend label in lang. */
+ * "other", "closed", "new") and its legend label in lang. */
 const char *nv_symbols_name(int type);
 const char *nv_symbols_label(int type, nv_lang lang);
 

@@ -159,6 +159,177 @@ def cover_equals_exhaustive_search():
                  "everyone else is within reach")
 
 
+def mean_km(points, sites):
+    """Population-weighted mean distance (km) to the nearest of sites, as analyze measures it."""
+    tot = sum(p for _, _, p in points)
+    return sum(p * min(math.sqrt((x - a) ** 2 + (y - b) ** 2) for a, b in sites) for x, y, p in points) / tot / 1000
+
+
+@case
+def mean_distance_equals_exhaustive_search():
+    for k in (1, 2, 3):
+        out = os.path.join(tmpdir(), "s")
+        code, _, err = run("suggest", *SMALL, "--add", str(k), "--objective", "mean-distance", "--radius-km", "10",
+                           "--out", out)
+        check_eq(code, 0, f"mean-distance add {k} ({err})")
+        s = read_json(os.path.join(out, "summary.json"))
+        best = min(mean_km(PTS, OFFICES + [(x, y) for _, x, y in combo]) for combo in itertools.combinations(USABLE, k))
+        check(abs(s["mean_distance_km"] - best) <= 1e-6, f"add {k}: {s['mean_distance_km']} is the exhaustive optimum {best}")
+        check(s["objective"] == "mean_distance_km", f"the objective is named: {s['objective']}")
+        check(s["optimal"] is True and s["gap"] == 0, f"proven optimal: {s}")
+        check(s["lower_bound"] <= best + 1e-6 and s["upper_bound"] >= best - 1e-6,
+              f"the optimum lies between lower_bound and upper_bound: {s['lower_bound']} {s['upper_bound']}")
+        check(s["lp_bound"] <= best + 1e-6, f"the LP bound is a lower bound: {s['lp_bound']}")
+        check(abs(s["base_mean_distance_km"] - mean_km(PTS, OFFICES)) <= 1e-6, "the plan's own mean distance")
+        rows = read_csv(os.path.join(out, "suggested.csv"))
+        check_eq(len(rows), len(OFFICES) + k, "every office kept, k new sites")
+
+
+@case
+def bound_without_glpk_still_brackets_the_optimum():
+    """With no time left for GLPK the answer is greedy plus swap's, and the bound the
+    Lagrangian relaxation's: still on the right side of the exhaustive optimum, and
+    tighter than "everyone reachable is reached"."""
+    k, r = 3, 10
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", *SMALL, "--add", str(k), "--radius-km", str(r), "--time-limit", "0.01",
+                       "--alternatives", "0", "--out", out)
+    check_eq(code, 0, f"add with no time for GLPK ({err})")
+    s = read_json(os.path.join(out, "summary.json"))
+    check_eq(s["method"], "greedy+swap", "the heuristic's answer")
+    best = max(covered(PTS, OFFICES + [(x, y) for _, x, y in combo], r * 1000)
+               for combo in itertools.combinations(USABLE, k))
+    check(s["covered_population"] <= best <= s["upper_bound"], f"covered <= optimum <= bound: {s}")
+    check(s["upper_bound"] < s["total_population"] - s["unreachable_population"] or s["optimal"],
+          f"tighter than the trivial bound: {s['upper_bound']}")
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", *SMALL, "--add", str(k), "--objective", "mean-distance", "--time-limit", "0.01",
+                       "--alternatives", "0", "--out", out)
+    check_eq(code, 0, f"mean-distance with no time for GLPK ({err})")
+    s = read_json(os.path.join(out, "summary.json"))
+    best = min(mean_km(PTS, OFFICES + [(x, y) for _, x, y in combo]) for combo in itertools.combinations(USABLE, k))
+    check(s["lower_bound"] - 1e-6 <= best <= s["mean_distance_km"] + 1e-6, f"lower <= optimum <= found (6 decimals): {s}")
+    check(0 <= s["gap"] < 1, f"a gap that says something: {s['gap']}")
+
+
+@case
+def mean_distance_suggestion_analyzed_again_has_the_same_mean():
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", "--add", "3", "--objective", "mean-distance", "--no-maps", "--out", out)
+    check_eq(code, 0, f"national mean-distance add 3 ({err})")
+    s = read_json(os.path.join(out, "summary.json"))
+    a = os.path.join(tmpdir(), "a")
+    code, _, err = run("analyze", "--offices", os.path.join(out, "suggested.csv"), "--tables-only", "--out", a)
+    check_eq(code, 0, f"analyze takes suggested.csv ({err})")
+    t = read_json(os.path.join(a, "summary.json"))
+    # analyze writes three decimals; narvaro itself checks the full value before publishing.
+    check(abs(t["population"]["mean_distance_km"] - s["mean_distance_km"]) <= 5e-4 + 1e-9,
+          f"analyze measures the same mean distance: {t['population']['mean_distance_km']} {s['mean_distance_km']}")
+    check(s["mean_distance_km"] < s["base_mean_distance_km"], "three more sites bring people closer")
+    cmp_ = read_json(os.path.join(out, "compare", "summary.json"))
+    check_eq(cmp_["municipalities_losing_presence"], 0, "compare/ is written, nobody loses presence")
+    alts = read_csv(os.path.join(out, "alternatives.csv"))
+    check_eq(len(alts), 4, "the best plan and 3 alternatives")
+    check_eq(len({a_["opened"] for a_ in alts}), 4, "each alternative differs in at least one site")
+    vals = [float(a_["mean_distance_km"]) for a_ in alts]
+    check(abs(vals[0] - s["mean_distance_km"]) < 1e-3, "the first row is the suggestion")
+    check_eq(vals, sorted(vals), "alternatives best (shortest) first")
+    check(all(float(a_["difference_to_best"]) >= 0 for a_ in alts), "no alternative is better than the best")
+    check(all(a_["worst_off"] for a_ in alts), "each names its worst-off municipality")
+
+
+def national_pmedian_reference(k):
+    """PuLP + CBC p-median on a model built here: the 2020 offices kept, the trusted
+    gazetteer rows as candidates, municipal populations at the representative points;
+    assignment variables only to candidates closer than a point's nearest office."""
+    import csv
+    import pulp
+    from osgeo import osr
+    src, dst = osr.SpatialReference(), osr.SpatialReference()
+    src.ImportFromEPSG(4326)
+    dst.ImportFromEPSG(3006)
+    for r in (src, dst):
+        r.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    tr = osr.CoordinateTransformation(src, dst)
+    xy = lambda lat, lon: tr.TransformPoint(float(lon), float(lat))[:2]
+    offices = [xy(r["lat"], r["lon"]) for r in csv.DictReader(open(PLAN_2020, encoding="utf-8"))]
+    sites = [xy(r["lat"], r["lon"]) for r in csv.DictReader(open(LOCALITIES, encoding="utf-8"))
+             if r["coords_in_named_kommun"] == "yes"]
+    pts = [(float(m["rep_x"]), float(m["rep_y"]), float(m["population"])) for m in MUNIS]
+    dist = lambda p, s: math.sqrt((p[0] - s[0]) ** 2 + (p[1] - s[1]) ** 2) / 1000
+    prob = pulp.LpProblem("pmedian", pulp.LpMinimize)
+    x = [pulp.LpVariable(f"x{j}", cat="Binary") for j in range(len(sites))]
+    const, obj = 0.0, []
+    for i, p in enumerate(pts):
+        d0 = min(dist(p, o) for o in offices)
+        const += p[2] * d0
+        zs = []
+        for j, s in enumerate(sites):
+            d = dist(p, s)
+            if d < d0:
+                z = pulp.LpVariable(f"z{i}_{j}", 0, 1)
+                prob += z <= x[j]
+                zs.append(z)
+                obj.append(-p[2] * (d0 - d) * z)
+        if zs:
+            prob += pulp.lpSum(zs) <= 1
+    prob += pulp.lpSum(obj)
+    prob += pulp.lpSum(x) == k
+    check_eq(prob.solve(pulp.COIN_CMD(path="/usr/bin/cbc", msg=False)), 1, "CBC solves the p-median reference")
+    return (const + pulp.value(prob.objective)) / sum(p[2] for p in pts)
+
+
+@case
+def national_mean_distance_equals_cbc():
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", "--add", "5", "--objective", "mean-distance", "--no-maps", "--alternatives", "0",
+                       "--out", out)
+    check_eq(code, 0, f"national mean-distance add 5 ({err})")
+    s = read_json(os.path.join(out, "summary.json"))
+    check(s["optimal"] is True, "proven optimal")
+    ref = national_pmedian_reference(5)
+    check(abs(s["mean_distance_km"] - ref) <= 1e-6 * ref, f"CBC's optimum: {s['mean_distance_km']} vs {ref}")
+
+
+@case
+def type_that_is_no_office_is_refused():
+    out = os.path.join(tmpdir(), "s")
+    for t in ("cooperation", "samarbete", "agreement", "servicekontor"):
+        code, _, err = run("suggest", "--add", "2", "--radius-km", "25", "--type", t, "--no-maps", "--out", out)
+        check_eq(code, 2, f"--type {t}: exit status ({err})")
+        check(f"--type '{t}'" in err and "no office" in err and "staffed,booked" in err,
+              f"--type {t}: the message says why and names the office types: {err}")
+        check(not os.path.exists(out), f"--type {t}: nothing written")
+    code, _, err = run("suggest", "--add", "2", "--radius-km", "25", "--type", "kiosk", "--no-maps", "--out", out)
+    check_eq(code, 2, f"an unknown --type ({err})")
+    check("not a known type" in err and "staffed, booked, servicekontor, cooperation, agreement" in err,
+          f"the message lists the known types: {err}")
+    # An office type in another spelling is fine, and so is a tier made an office.
+    code, _, err = run("suggest", *SMALL, "--add", "1", "--radius-km", "10", "--type", "Bokade besök", "--out", out)
+    check_eq(code, 0, f"--type 'Bokade besök' is booked, an office type ({err})")
+    rows = read_csv(os.path.join(out, "suggested.csv"))
+    check_eq([r["type"] for r in rows if r["basis"] == "suggested"], ["Bokade besök"], "the new site has that type")
+    out2 = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", *SMALL, "--add", "1", "--radius-km", "10", "--type", "cooperation",
+                       "--office-types", "staffed,booked,cooperation", "--out", out2)
+    check_eq(code, 0, f"--type cooperation when --office-types counts it as an office ({err})")
+
+
+@case
+def mean_distance_without_an_office_is_refused():
+    plan = write(os.path.join(tmpdir(), "coop.csv"), "office_id,name,kommunkod,type,x,y",
+                 [("K1", "Samarbete", "0580", "cooperation", *(f"{v:.2f}" for v in rep("0580")))])
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", "--offices", plan, "--candidates", CAND, "--population", POINTS, "--add", "1",
+                       "--objective", "mean-distance", "--no-maps", "--out", out)
+    check_eq(code, 2, f"a plan without an office ({err})")
+    check("mean-distance" in err and "no office" in err, f"the message says why: {err}")
+    code, _, err = run("suggest", "--close", "2", "--objective", "mean-distance", "--radius-km", "25", "--no-maps",
+                       "--out", out)
+    check_eq(code, 2, f"mean-distance with --close ({err})")
+    check("--add" in err, f"the message names --add: {err}")
+
+
 @case
 def the_suggestion_analyzed_again_covers_what_it_says():
     out = os.path.join(tmpdir(), "s")
@@ -184,6 +355,42 @@ def the_suggestion_analyzed_again_covers_what_it_says():
     check_eq(vals[0], s["covered_population"], "the first row is the suggestion")
     check(all(v <= vals[0] for v in vals), "no alternative is better than the best")
     check_eq(vals, sorted(vals, reverse=True), "alternatives best first")
+
+
+@case
+def suggestion_map_marks_new_sites_with_their_own_symbol():
+    import sqlite3
+    from nvmap import Image
+    out = os.path.join(tmpdir(), "s")
+    code, _, err = run("suggest", "--add", "3", "--radius-km", "25", "--alternatives", "0", "-q", "--out", out)
+    check_eq(code, 0, f"add 3 with the map ({err})")
+    check(os.path.exists(os.path.join(out, "maps", "suggested.png")), "maps/suggested.png is drawn")
+    png = os.path.join(tmpdir(), "suggested.png")
+    db = os.path.join(out, "compare", "compare.sqlite")
+    code, _, err = run("render", "--db", db, "--map", "suggested", "--out", png, "--info")
+    check_eq(code, 0, f"render the suggested map again ({err})")
+    info = read_json(png[:-4] + ".json")
+    sym = {x["type"]: x for x in info["symbols"]}
+    check("new" in sym and sym["new"]["count"] == 3, f"the legend has the three new sites: {info['symbols']}")
+    check_eq(sym["new"]["fill"], "#f5b700", "new sites are amber, unlike every office symbol")
+    check(all(v["fill"] != sym["new"]["fill"] for k, v in sym.items() if k != "new"), "no other symbol shares it")
+    check_eq(sym["staffed"]["count"] + sym.get("booked", {"count": 0})["count"], 112,
+             "the plan's offices keep their own symbols")
+    con = sqlite3.connect(db)
+    new = con.execute("SELECT x, y FROM offices WHERE plan = 'after' AND office_id LIKE 'S%'").fetchall()
+    con.close()
+    check_eq(len(new), 3, "three new sites in the comparison")
+    img, t = Image(png), info["transform"]
+    for x, y in new:
+        px, py = t["scale"] * x + t["x_offset"], t["y_offset"] - t["scale"] * y
+        check_eq(img.at(px, py), "#f5b700", f"the star is drawn at the new site ({x}, {y})")
+    # The difference map of narvaro compare keeps its symbols: new sites are the
+    # suggestion map's (new_offices = yes in maps/suggested.map).
+    png2 = os.path.join(tmpdir(), "difference.png")
+    code, _, err = run("render", "--db", db, "--map", "difference", "--out", png2, "--info")
+    check_eq(code, 0, f"render the difference map ({err})")
+    check("new" not in {x["type"] for x in read_json(png2[:-4] + ".json")["symbols"]},
+          "no stars on maps that do not ask for them")
 
 
 def national_reference(mode, k, r_km):
@@ -270,6 +477,19 @@ def a_run_twice_gives_identical_files():
                                        if n.endswith(".sqlite") else
                                        filecmp.cmp(os.path.join(first, n), os.path.join(out, n), shallow=False))]
     check_eq(differ, [], "every file byte for byte the same (databases: every row but SpatiaLite's history)")
+
+
+@case
+def mean_distance_run_twice_gives_identical_files():
+    outs = []
+    for _ in range(2):
+        out = os.path.join(tmpdir(), "s")
+        code, _, err = run("suggest", *SMALL, "--add", "2", "--objective", "mean-distance", "--out", out)
+        check_eq(code, 0, f"mean-distance run ({err})")
+        outs.append(out)
+    for name in ("suggested.csv", "alternatives.csv", "unreachable.csv", "summary.json"):
+        check(filecmp.cmp(os.path.join(outs[0], name), os.path.join(outs[1], name), shallow=False),
+              f"{name} byte for byte the same")
 
 
 @case

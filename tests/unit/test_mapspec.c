@@ -48,6 +48,7 @@ static void failures_name_the_line_and_the_fix(void)
         {"paper = letter\n", "paper 'letter' is unknown (give a4 or a3"},
         {"lang = de\n", "lang 'de' is unknown (give sv or en)"},
         {"offices = maybe\n", "offices 'maybe': give yes or no"},
+        {"new_offices = stars\n", "new_offices 'stars': give yes or no"},
         {"labels = all\n", "labels 'all' is unknown (give auto, names or none)"},
         {"fixed_breaks = 10, 12,5\n", "'5' is not above the limit before it"},
         {"fixed_breaks = 1,2,3,4,5,6,7,8,9\n", "more than 8 limits"},
@@ -268,8 +269,25 @@ static void colorbrewer_schemes(void)
     }
 }
 
+static void new_offices_is_off_unless_asked_for(void)
+{
+    nv_mapspec *s = NULL;
+    nv_error err = {0};
+    NV_CHECK_INT(nv_mapspec_parse("", 0, "maps/empty.map", &s, &err), NV_OK);
+    if (s)
+        NV_CHECK_INT(s->new_offices, 0);
+    nv_mapspec_destroy(s);
+    s = NULL;
+    static const char text[] = "measure = change\nnew_offices = ja\n";
+    NV_CHECK_INT(nv_mapspec_parse(text, strlen(text), "new.map", &s, &err), NV_OK);
+    if (s)
+        NV_CHECK_INT(s->new_offices, 1);
+    nv_mapspec_destroy(s);
+}
+
 int main(void)
 {
+    new_offices_is_off_unless_asked_for();
     failures_name_the_line_and_the_fix();
     every_key_is_read();
     specs_are_found_by_name_or_path();
