@@ -1,8 +1,8 @@
 /* suggest_write.c — the result folder of narvaro suggest: suggested.csv, alternatives.csv,
  * unreachable.csv, compare/, the map and summary.json (see nv_suggest_write in suggest.h). */
 #include "suggest_int.h"
-#include "json.h"
 
+#include "json.h"
 #include "mapspec.h"
 #include "render.h"
 
