@@ -2,6 +2,7 @@
 #include "mapinfo.h"
 
 #include "json.h"
+#include "outdir.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -106,9 +107,16 @@ static void json_frames(FILE *f, const nv_page *r, const nv_render_info *in)
 nv_status nv_mapinfo_write(const char *path, const nv_page *r, const nv_render_info *in, const char *title,
                            nv_error *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write the map description: %s", strerror(errno));
+    nv_outfile of;
+    nv_status st = nv_outfile_begin(&of, path, err);
+    if (st != NV_OK)
+        return st;
+    FILE *f = fopen(of.write_path, "w");
+    if (!f) {
+        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write the map description: %s", strerror(errno));
+        nv_outfile_abort(&of, err);
+        return st;
+    }
     json_head(f, r, in);
     json_legend(f, in);
     json_frames(f, r, in);
@@ -119,7 +127,10 @@ nv_status nv_mapinfo_write(const char *path, const nv_page *r, const nv_render_i
     fprintf(f, ",\n  \"source\": ");
     json_string(f, r->source);
     fprintf(f, ",\n  \"illustrative\": %s,\n  \"date\": \"%s\"\n}\n", in->illustrative ? "true" : "false", in->date);
-    if (ferror(f) | (fclose(f) != 0))
-        return nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write the map description: %s", strerror(errno));
-    return NV_OK;
+    if (ferror(f) | (fclose(f) != 0)) {
+        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "cannot write the map description: %s", strerror(errno));
+        nv_outfile_abort(&of, err);
+        return st;
+    }
+    return nv_outfile_commit(&of, err);
 }

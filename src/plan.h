@@ -2,8 +2,8 @@
  * (compare) or a folder of them (batch). A session holds what all plans share (the
  * boundaries and their index, the population, the manifest of those inputs); an
  * evaluation is one plan's coverage, summary and manifest. Results are written into a
- * fresh folder beside the destination and swapped into place in one step, so a result
- * folder is always complete or absent. */
+ * fresh folder beside the destination and swapped into place in one step (outdir.h), so
+ * a result folder is always complete or absent. */
 #ifndef NV_PLAN_H
 #define NV_PLAN_H
 
@@ -13,6 +13,7 @@
 #include "error.h"
 #include "manifest.h"
 #include "offices.h"
+#include "outdir.h"
 #include "population.h"
 #include "results.h"
 #include "store.h"
@@ -122,30 +123,5 @@ nv_status nv_session_find_pg(nv_session *s, const char *digest, long *run_id, nv
  * batch uses it for plans.csv. */
 nv_status nv_session_write_xlsx(const nv_session *s, const char *dir, const char *file, const char *const *csv_names,
                                 size_t n, nv_error *err);
-
-/* Output folders. Before any work: may dir become a result folder? Its parent must exist,
- * and dir be absent, empty or an earlier result (NV_ERR_INPUT otherwise). */
-nv_status nv_outdir_check(const char *dir, nv_error *err);
-/* A fresh working folder beside dir (same file system), named
- * ".DIR.tmp-PID-XXXXXX" and flock'ed by this process until it is published or removed;
- * NULL with errno set. Thread-safe. */
-char *nv_outdir_temp_beside(const char *dir);
-/* Removes the working folders beside dir whose writer is gone (killed, crashed): its pid
- * names no process and nobody holds the folder's lock. A live writer's folder, of this
- * process or another, is never touched. */
-void nv_outdir_remove_stale(const char *dir);
-/* The same for every working folder (and batch's plans.csv working file) in folder, also
- * those of older narvaro versions without a pid: for batch, which holds the folder's lock. */
-void nv_outdir_remove_stale_in(const char *folder);
-/* Removes every working folder this process has not yet published or removed, and lets
- * no new one be made: for a signal handler's thread (SIGINT, SIGTERM) before it ends the
- * process. Not async-signal-safe: call it from a thread that sigwait()ed. */
-void nv_outdir_abandon_all(void);
-/* Replaces dir with the finished folder tmp in one step (rename, or an atomic exchange
- * when dir exists), then removes what dir held before. dir must be absent, empty, or an
- * earlier narvaro result (it holds summary.json): anything else is refused. */
-nv_status nv_outdir_publish(const char *tmp, const char *dir, nv_error *err);
-/* rm -rf; 0 on success. A working folder of nv_outdir_temp_beside is forgotten. */
-int nv_outdir_remove_tree(const char *dir);
 
 #endif

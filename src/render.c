@@ -21,6 +21,7 @@
 #include "mapdata.h"
 #include "mapinfo.h"
 #include "maptext.h"
+#include "outdir.h"
 #include "page.h"
 #include "surface.h"
 #include "symbols.h"
@@ -380,6 +381,7 @@ static nv_status render_page(nv_page *r, const nv_render_options *o, const char 
                              PangoFontMap *fm, nv_error *err)
 {
     nv_surface *sf = NULL;
+    nv_outfile of = {NULL, NULL};
     page_texts t;
     memset(&t, 0, sizeof t);
     nv_status st = make_classes(r, o, err);
@@ -389,7 +391,10 @@ static nv_status render_page(nv_page *r, const nv_render_options *o, const char 
     r->sym_r = r->county >= 0 ? 3.4 : 2.3;
     r->labels = r->s->labels == NV_LABELS_NAMES || (r->s->labels == NV_LABELS_AUTO && r->county >= 0);
     nv_maptext_date(o->date, r->date, sizeof r->date);
-    if ((st = nv_surface_create(r->fmt, out_path, r->page_w, r->page_h, r->dpi, r->date, &sf, err)) != NV_OK)
+    /* Written whole or not at all: a failed map leaves the earlier file at out_path. */
+    if ((st = nv_outfile_begin(&of, out_path, err)) != NV_OK)
+        goto done;
+    if ((st = nv_surface_create(r->fmt, of.write_path, r->page_w, r->page_h, r->dpi, r->date, &sf, err)) != NV_OK)
         goto done;
     r->cr = cairo_create(nv_surface_cairo(sf));
     cairo_scale(r->cr, nv_surface_px_per_pt(sf), nv_surface_px_per_pt(sf));
@@ -411,12 +416,14 @@ done:
         cairo_destroy(r->cr);
     r->cr = NULL;
     nv_surface_destroy(sf);
+    if (st == NV_OK)
+        st = nv_outfile_commit(&of, err);
+    else
+        nv_outfile_abort(&of, err);
     free(r->source);
     r->source = NULL;
     free(r->label_boxes);
     r->label_boxes = NULL;
-    if (st != NV_OK)
-        unlink(out_path);
     return st;
 }
 

@@ -3,6 +3,7 @@
  * ',' and '\n'), which is all a rule is checked on. */
 #include "rules.h"
 
+#include "outdir.h"
 #include "textin.h"
 
 #include <errno.h>
@@ -1034,7 +1035,7 @@ nv_status nv_rules_check(const nv_check_options *o, nv_check_result *res, nv_err
 {
     nv_rtable *t = NULL;
     struct rule_list l = {0};
-    char *tmp = NULL;
+    nv_outfile of = {NULL, NULL};
     size_t *cols = NULL, n_cols = 0;
     FILE *f = NULL;
     memset(res, 0, sizeof *res);
@@ -1047,8 +1048,7 @@ nv_status nv_rules_check(const nv_check_options *o, nv_check_result *res, nv_err
         res->violations = NULL;
     res->rules = calloc(l.n, sizeof *res->rules);
     cols = malloc((t->n_cols + 1) * sizeof *cols);
-    if (!res->violations || !res->rules || !cols || asprintf(&tmp, "%s.tmp-%ld", res->violations, (long)getpid()) < 0) {
-        tmp = NULL;
+    if (!res->violations || !res->rules || !cols) {
         st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
         goto done;
     }
@@ -1064,8 +1064,11 @@ nv_status nv_rules_check(const nv_check_options *o, nv_check_result *res, nv_err
                 cols[n_cols++] = c[j];
         }
     }
-    if (!(f = fopen(tmp, "w"))) {
-        st = nv_error_set(err, NV_ERR_FAIL, tmp, 0, "cannot create: %s", strerror(errno));
+    /* Written whole or not at all: a failed check leaves an earlier violations.csv as it was. */
+    if ((st = nv_outfile_begin(&of, res->violations, err)) != NV_OK)
+        goto done;
+    if (!(f = fopen(of.write_path, "w"))) {
+        st = nv_error_set(err, NV_ERR_FAIL, res->violations, 0, "cannot create: %s", strerror(errno));
         goto done;
     }
     fputs("rule,expression", f);
@@ -1117,16 +1120,11 @@ nv_status nv_rules_check(const nv_check_options *o, nv_check_result *res, nv_err
         goto done;
     }
     f = NULL;
-    if (rename(tmp, res->violations) != 0)
-        st = nv_error_set(err, NV_ERR_FAIL, res->violations, 0, "cannot move into place: %s", strerror(errno));
+    st = nv_outfile_commit(&of, err);
 done:
     if (f)
         fclose(f);
-    if (tmp) {
-        if (st != NV_OK)
-            unlink(tmp);
-        free(tmp);
-    }
+    nv_outfile_abort(&of, err); /* nothing left to do after a commit */
     if (st != NV_OK)
         nv_check_result_free(res);
     free(cols);

@@ -73,6 +73,28 @@ def a_full_disk_while_drawing_the_map():
 
 
 @case
+def a_full_disk_while_rendering_keeps_the_earlier_map():
+    """render --out a file that exists: the new map is written beside it and renamed over
+    it only when complete, so a full disk half-way leaves the earlier map as it was."""
+    earlier = os.path.join(full, "maps", "presence.png")
+    mnt = tmpdir()
+    size_k = (png + png // 2) // 1024  # room for the earlier map and half of another
+    script = ('mount -t tmpfs -o size=%dk tmpfs "$1" || exit 99; cp "$2" "$1/map.png"; shift 2; "$@"; rc=$?; '
+              'cmp -s "$EARLIER" "$MNT/map.png" && echo same > "$MNT.cmp"; ls -A "$MNT" > "$MNT.left"; exit $rc'
+              % size_k)
+    p = subprocess.run(UNSHARE + ["sh", "-c", script, "sh", mnt, earlier, NARVARO, "render", "--db",
+                                  os.path.join(full, "narvaro.sqlite"), "--map", "presence", "--lang", "en", "-q", "--out",
+                                  mnt + "/map.png"],
+                       capture_output=True, text=True, env=dict(os.environ, MNT=mnt, EARLIER=earlier))
+    check_eq(p.returncode, 1, f"render on a full disk: exit status 1 ({p.stderr})")
+    check("No space left on device" in p.stderr and mnt + "/map.png" in p.stderr,
+          f"the message names the map and the cause, not a working file: {p.stderr}")
+    check(os.path.exists(mnt + ".cmp"), "the earlier map is there, byte for byte")
+    with open(mnt + ".left") as f:
+        check_eq(f.read().split(), ["map.png"], "and nothing else: no half map, no working file")
+
+
+@case
 def enough_space_is_enough():
     code, err, left = on_small_disk(everything + 256 * 1024, "analyze", "--quiet")
     check_eq(code, 0, f"the same run with room to spare ({err})")
