@@ -515,6 +515,63 @@ static int option_error(int c, char **argv)
     return usage_error("unknown option '%s'", argv[optind - 1]);
 }
 
+/* The option loop every command shares: getopt_long over the command's longopts, each
+ * value checked (check_value: not empty, not given twice unless it is a list or
+ * repeatable), the shared input and output options stored into so (when the command has
+ * them), -q counted, and bad options and missing values reported. The command's loop
+ * sees only its own options and -h:
+ *
+ *     cli c = cli_start(argc, argv, longopts, OPT_OFFICES, &so);
+ *     while ((opt = cli_next(&c)) > 0)
+ *         switch (opt) { ... }
+ *     if (opt < 0)
+ *         return c.rc;
+ */
+typedef struct cli {
+    int argc;
+    char **argv;
+    const struct option *longopts;
+    int repeatable;            /* an option that may come many times (--offices), or 0 */
+    nv_session_options *so;    /* NULL: the command has no input or output options */
+    int quiet;                 /* -q or --quiet was given */
+    int rc;                    /* cli_next returned -1: the exit status */
+    unsigned char seen[256];   /* option codes 256.. given so far */
+} cli;
+
+static cli cli_start(int argc, char **argv, const struct option *longopts, int repeatable, nv_session_options *so)
+{
+    cli c = {.argc = argc, .argv = argv, .longopts = longopts, .repeatable = repeatable, .so = so};
+    optind = 1;
+    opterr = 0; /* our own messages, prefixed like every other */
+    return c;
+}
+
+/* The next option of the command's own (optarg holds its value), 0 at the end, -1 on a
+ * usage error (c->rc is the exit status). */
+static int cli_next(cli *c)
+{
+    int opt;
+    while ((opt = getopt_long(c->argc, c->argv, ":qh", c->longopts, NULL)) != -1) {
+        if (optarg && (c->rc = check_value(opt, optarg, c->longopts, c->repeatable, c->seen, sizeof c->seen)) != 0)
+            return -1;
+        if (c->so && (input_option(opt, optarg, c->so, &c->rc) || output_option(opt, optarg, c->so, &c->rc))) {
+            if (c->rc)
+                return -1;
+            continue;
+        }
+        if (opt == 'q') {
+            c->quiet = 1;
+            continue;
+        }
+        if (opt == '?' || opt == ':') {
+            c->rc = option_error(opt, c->argv);
+            return -1;
+        }
+        return opt;
+    }
+    return 0;
+}
+
 static void print_diags(const nv_diags *d, int quiet)
 {
     size_t warnings = 0;
@@ -613,27 +670,22 @@ static int cmd_analyze(int argc, char **argv)
     int quiet = 0, c, rc = 0;
     if (!files)
         return NV_ERR_FAIL;
-    optind = 1;
-    opterr = 0; /* our own messages, prefixed like every other */
-    unsigned char seen[64] = {0};
-    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        if (optarg && (rc = check_value(c, optarg, longopts, OPT_OFFICES, seen, sizeof seen)) != 0)
-            goto done;
-        if (input_option(c, optarg, &o.session, &rc) || output_option(c, optarg, &o.session, &rc)) {
-            if (rc)
-                goto done;
-            continue;
-        }
+    cli cl = cli_start(argc, argv, longopts, OPT_OFFICES, &o.session);
+    while ((c = cli_next(&cl)) > 0) {
         switch (c) {
         case OPT_OFFICES: files[o.n_office_files++] = optarg; break;
         case OPT_OUT: o.out_dir = optarg; break;
         case OPT_NO_MAPS: o.session.no_maps = 1; break;
         case OPT_TABLES_ONLY: o.session.tables_only = 1; break;
-        case 'q': quiet = 1; break;
         case 'h': printf(ANALYZE_HELP, nv_analyze_data_dir(), INPUT_HELP, OUTPUT_HELP); goto done;
         default: rc = option_error(c, argv); goto done;
         }
     }
+    if (c < 0) {
+        rc = cl.rc;
+        goto done;
+    }
+    quiet = cl.quiet;
     if (optind < argc) {
         rc = usage_error("unexpected argument '%s'", argv[optind]);
         goto done;
@@ -712,17 +764,8 @@ static int cmd_compare(int argc, char **argv)
     /* argv outlives these: the arrays only point into it. */
     const char *base_files[64], *plan_files[64];
     size_t n_base = 0, n_plan = 0;
-    optind = 1;
-    opterr = 0;
-    unsigned char seen[64] = {0};
-    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        if (optarg && (rc = check_value(c, optarg, longopts, 0, seen, sizeof seen)) != 0)
-            return rc;
-        if (input_option(c, optarg, &so, &rc) || output_option(c, optarg, &so, &rc)) {
-            if (rc)
-                return rc;
-            continue;
-        }
+    cli cl = cli_start(argc, argv, longopts, 0, &so);
+    while ((c = cli_next(&cl)) > 0) {
         switch (c) {
         case OPT_OUT: out_dir = optarg; break;
         case OPT_NO_MAPS: so.no_maps = 1; break;
@@ -739,11 +782,13 @@ static int cmd_compare(int argc, char **argv)
             if ((top = parse_count(optarg, 0, 1000000)) < 0)
                 return usage_error("--top '%s': give a number of rows", optarg);
             break;
-        case 'q': quiet = 1; break;
         case 'h': printf(COMPARE_HELP, INPUT_HELP, OUTPUT_HELP); return 0;
         default: return option_error(c, argv);
         }
     }
+    if (c < 0)
+        return cl.rc;
+    quiet = cl.quiet;
     if (n_base || n_plan) {
         if (!n_base || !n_plan || argc - optind != 0)
             return usage_error("%sgive both plans as --base F ... --plan F ... (or as BASE.csv PLAN.csv, not both)",
@@ -910,17 +955,8 @@ static int cmd_batch(int argc, char **argv)
     memset(&bo, 0, sizeof bo);
     const char *rules[64];
     int quiet = 0, c, rc = 0;
-    optind = 1;
-    opterr = 0;
-    unsigned char seen[64] = {0};
-    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        if (optarg && (rc = check_value(c, optarg, longopts, 0, seen, sizeof seen)) != 0)
-            return rc;
-        if (input_option(c, optarg, &so, &rc) || output_option(c, optarg, &so, &rc)) {
-            if (rc)
-                return rc;
-            continue;
-        }
+    cli cl = cli_start(argc, argv, longopts, 0, &so);
+    while ((c = cli_next(&cl)) > 0) {
         switch (c) {
         case OPT_OUT: bo.out_dir = optarg; break;
         case OPT_NO_MAPS: so.no_maps = 1; break;
@@ -940,11 +976,13 @@ static int cmd_batch(int argc, char **argv)
             bo.jobs = (int)n;
             break;
         }
-        case 'q': quiet = 1; break;
         case 'h': printf(BATCH_HELP, INPUT_HELP, OUTPUT_HELP); return 0;
         default: return option_error(c, argv);
         }
     }
+    if (c < 0)
+        return cl.rc;
+    quiet = cl.quiet;
     if (argc - optind != 1)
         return usage_error("%sgive one folder of plans: narvaro batch PLANS_DIR --out DIR", "");
     if (!bo.out_dir)
@@ -1120,14 +1158,8 @@ static int cmd_suggest(int argc, char **argv)
     char *end;
     if (!files)
         return NV_ERR_FAIL;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-        if (input_option(c, optarg, &so, &rc)) {
-            if (rc)
-                goto done;
-            continue;
-        }
+    cli cl = cli_start(argc, argv, longopts, OPT_OFFICES, &so);
+    while ((c = cli_next(&cl)) > 0) {
         switch (c) {
         case OPT_OFFICES: files[go.n_base_files++] = optarg; break;
         case OPT_OUT: out_dir = optarg; break;
@@ -1204,11 +1236,15 @@ static int cmd_suggest(int argc, char **argv)
             }
             go.alternatives = (int)v;
             break;
-        case 'q': quiet = 1; break;
         case 'h': printf(SUGGEST_HELP, nv_plan_data_dir(), INPUT_HELP); goto done;
         default: rc = option_error(c, argv); goto done;
         }
     }
+    if (c < 0) {
+        rc = cl.rc;
+        goto done;
+    }
+    quiet = cl.quiet;
     if (optind < argc) {
         rc = usage_error("unexpected argument '%s'", argv[optind]);
         goto done;

@@ -510,6 +510,10 @@ def bad_options_exit_2_with_a_clear_message():
         (["--add", "2", "--radius-km", "25", "--alternatives", "x"], ["--alternatives"]),
         (["--add", "2", "--radius-km", "25", "--objective", "fastest"], ["--objective"]),
         (["--close", "2", "--radius-km", "25", "--keep-ids", "/nonexistent/ids.txt"], ["--keep-ids"]),
+        # The option checks every command shares (main.c's cli_next): a value given twice, an empty one.
+        (["--add", "3", "--add", "4", "--radius-km", "25"], ["--add is given twice"]),
+        (["--add", "3", "--radius-km", "25", "--candidates", ""], ["--candidates needs a value"]),
+        (["--add", "3", "--radius-km", "25", "--type", "staffed", "--type", "booked"], ["--type is given twice"]),
     ):
         code, stdout, err = run("suggest", *args, "--no-maps", "--out", out)
         check_eq(code, 2, f"{args}: exit status ({err})")
