@@ -135,6 +135,21 @@ static nv_status write_suggested(const nv_suggestion *g, const char *path, nv_er
     return out_close(&w, err);
 }
 
+/* alternatives.csv's worst-off municipality ("code name") and its figure, or two empty
+ * cells when there is none (worst == na). */
+static void worst_cells(out *w, const nv_boundaries *b, size_t worst, size_t na, double figure)
+{
+    if (worst == na) {
+        fputs(",,", w->f);
+        return;
+    }
+    const nv_municipality *mu = nv_boundaries_get(b, worst);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s %s", mu->code, mu->name);
+    csv_field(w, buf, 1);
+    fprintf(w->f, ",%.4f,", figure);
+}
+
 static int cmp_worst(const double *pop, const double *within, size_t a, size_t b)
 {
     double sa = within[a] / pop[a], sb = within[b] / pop[b];
@@ -196,15 +211,7 @@ static nv_status write_alternatives(const nv_suggestion *g, const nv_boundaries 
         for (size_t m = 0; m < na; m++)
             if (pop[m] > 0 && (worst == na || cmp_worst(pop, within, m, worst) < 0))
                 worst = m;
-        if (worst < na) {
-            const nv_municipality *mu = nv_boundaries_get(b, worst);
-            char buf[256];
-            snprintf(buf, sizeof buf, "%s %s", mu->code, mu->name);
-            csv_field(&w, buf, 1);
-            fprintf(w.f, ",%.4f,", within[worst] / pop[worst]);
-        } else {
-            fputs(",,", w.f);
-        }
+        worst_cells(&w, b, worst, na, worst < na ? within[worst] / pop[worst] : 0);
         int nch = 0;
         for (size_t m = 0; m < na; m++)
             nch += close ? within[m] < bwithin[m] : within[m] > bwithin[m];
@@ -294,15 +301,7 @@ static nv_status write_alternatives_pmedian(const nv_suggestion *g, const nv_bou
             if (worst == na || dm > dw || (dm == dw && pop[m] > pop[worst]))
                 worst = m;
         }
-        if (worst < na) {
-            const nv_municipality *mu = nv_boundaries_get(b, worst);
-            char buf[256];
-            snprintf(buf, sizeof buf, "%s %s", mu->code, mu->name);
-            csv_field(&w, buf, 1);
-            fprintf(w.f, ",%.4f,", pkm[worst] / pop[worst]);
-        } else {
-            fputs(",,", w.f);
-        }
+        worst_cells(&w, b, worst, na, worst < na ? pkm[worst] / pop[worst] : 0);
         /* A change below a metre per person is rounding, not a gain. */
         int nch = 0;
         for (size_t m = 0; m < na; m++)
