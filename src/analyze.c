@@ -36,6 +36,8 @@ nv_status nv_analyze_run(const nv_analyze_options *opts, nv_run_summary *totals,
     }
     if ((st = nv_evaluation_write(s, e, tmp, err)) == NV_OK)
         st = nv_outdir_publish(tmp, opts->out_dir, err);
+    else
+        nv_outdir_name_destination(err, tmp, opts->out_dir);
     nv_pg_outcome pg_out;
     if (st == NV_OK && (st = nv_evaluation_store_pg(s, e, &pg_out, err)) == NV_OK && pg)
         *pg = pg_out;

@@ -349,8 +349,8 @@ static void run_one(batch *bt, row *r, nv_offices_cache *cache)
         st = nv_session_evaluate(bt->s, files, r->n_files, cache, &e, r->diags, &err);
     if (st == NV_OK && !(tmp = nv_outdir_temp_beside(dir)))
         st = nv_error_set(&err, NV_ERR_FAIL, dir, 0, "cannot create a working folder beside it: %s", strerror(errno));
-    if (st == NV_OK)
-        st = nv_evaluation_write(bt->s, e, tmp, &err);
+    if (st == NV_OK && (st = nv_evaluation_write(bt->s, e, tmp, &err)) != NV_OK)
+        nv_outdir_name_destination(&err, tmp, dir);
     if (st == NV_OK)
         st = nv_outdir_publish(tmp, dir, &err);
     nv_pg_outcome pg = {0, 0};

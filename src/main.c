@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -835,8 +836,8 @@ static int cmd_compare(int argc, char **argv)
         nv_outdir_remove_stale(out_dir);
     if (st == NV_OK && !(tmp = nv_outdir_temp_beside(out_dir)))
         st = nv_error_set(&err, NV_ERR_FAIL, out_dir, 0, "cannot create a working folder beside it: %s", strerror(errno));
-    if (st == NV_OK)
-        st = nv_compare_write(s, before, after, tmp, &t, changes, ranking, &n_ranked, &err);
+    if (st == NV_OK && (st = nv_compare_write(s, before, after, tmp, &t, changes, ranking, &n_ranked, &err)) != NV_OK)
+        nv_outdir_name_destination(&err, tmp, out_dir);
     if (st == NV_OK)
         st = nv_outdir_publish(tmp, out_dir, &err);
     nv_pg_outcome pg_before = {0, 0}, pg_after = {0, 0};
@@ -1303,8 +1304,8 @@ static int cmd_suggest(int argc, char **argv)
     if (st == NV_OK && !(tmp = nv_outdir_temp_beside(out_dir)))
         st = nv_error_set(&err, NV_ERR_FAIL, out_dir, 0, "cannot create a working folder beside it: %s",
                           strerror(errno));
-    if (st == NV_OK)
-        st = nv_suggest_write(s, g, tmp, out_dir, diags, &err);
+    if (st == NV_OK && (st = nv_suggest_write(s, g, tmp, out_dir, diags, &err)) != NV_OK)
+        nv_outdir_name_destination(&err, tmp, out_dir);
     if (st == NV_OK)
         st = nv_outdir_publish(tmp, out_dir, &err);
     print_diags(diags, quiet);
@@ -1772,6 +1773,12 @@ done:
 
 int main(int argc, char **argv)
 {
+    /* glibc gives each thread that allocates an arena of its own, and each reserves 64 MB of
+     * address space: pango's font threads alone could take more than the room the map is
+     * checked for (NV_MAP_MEMORY), and under a memory limit (ulimit -v) GLib then ends the
+     * process instead of narvaro saying "out of memory". Two arenas are plenty on the few
+     * threads narvaro runs. */
+    mallopt(M_ARENA_MAX, 2);
     if (argc < 2) {
         fputs(MAIN_HELP, stderr);
         return NV_ERR_INPUT;

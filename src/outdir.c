@@ -407,3 +407,34 @@ void nv_outfile_abort(nv_outfile *f, nv_error *err)
     }
     outfile_free(f);
 }
+
+/* ---------------------------------------------------------------- messages */
+
+/* s with every tmp replaced by dir, into a buffer of size bytes (truncated to fit). */
+static void replace_all(char *s, size_t size, const char *tmp, const char *dir)
+{
+    char out[4096];
+    size_t k = 0, lt = strlen(tmp), ld = strlen(dir);
+    for (const char *p = s; *p && k + 1 < sizeof out;) {
+        if (lt && strncmp(p, tmp, lt) == 0) {
+            size_t n = ld < sizeof out - 1 - k ? ld : sizeof out - 1 - k;
+            memcpy(out + k, dir, n);
+            k += n;
+            p += lt;
+        } else {
+            out[k++] = *p++;
+        }
+    }
+    out[k] = '\0';
+    size_t n = k < size ? k : size - 1; /* truncated to fit, as snprintf would */
+    memcpy(s, out, n);
+    s[n] = '\0';
+}
+
+void nv_outdir_name_destination(nv_error *err, const char *tmp, const char *dir)
+{
+    if (!err || !tmp || !dir)
+        return;
+    replace_all(err->path, sizeof err->path, tmp, dir);
+    replace_all(err->message, sizeof err->message, tmp, dir);
+}

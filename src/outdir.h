@@ -40,6 +40,10 @@ nv_status nv_outdir_publish(const char *tmp, const char *dir, nv_error *err);
 int nv_outdir_remove_tree(const char *dir);
 
 
+/* A failure while writing into the working folder tmp is told as the user sees it: every
+ * mention of tmp in err's path and message becomes dir, the destination they named. */
+void nv_outdir_name_destination(nv_error *err, const char *tmp, const char *dir);
+
 /* A file at a path a user names, written whole or not at all. */
 typedef struct nv_outfile {
     char *target;     /* what is replaced: the path, or the file a symbolic link there points to */

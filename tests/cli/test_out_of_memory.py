@@ -49,10 +49,20 @@ def out_of_memory_is_a_clean_exit_at_every_limit():
         check(all(l.startswith("narvaro: ") for l in lines), "only narvaro's own lines: " + what)
         if p.returncode == 1:
             check("out of memory" in p.stderr, "the message says out of memory: " + what)
+            check(".tmp-" not in p.stderr, "the message names --out, not the working folder: " + what)
             check(not os.path.exists(out), "nothing written: " + what)
         check_eq([n for n in os.listdir(parent) if n != "o"], [], f"no working folder left at {kb}")
         outcomes.add(p.returncode)
     check(1 in outcomes, f"some limit is too small ({outcomes})")
+    # The band where the map's threads used to end the process (GLib-ERROR: creating a thread):
+    # each thread's malloc arena reserved 64 MB beyond the room the map is checked for.
+    for kb in range(400000, 470001, 10000):
+        for attempt in range(2):
+            out = os.path.join(tmpdir(), "o")
+            p = subprocess.run([NARVARO, "analyze", "--quiet", "--out", out], capture_output=True, text=True,
+                               preexec_fn=limited(kb))
+            check(p.returncode in (0, 1) and "GLib" not in p.stderr,
+                  f"the default run under ulimit -v {kb}: exit {p.returncode}: {p.stderr[-300:]}")
     check(0 in outcomes, f"and some is enough ({outcomes})")
 
 
