@@ -726,11 +726,6 @@ nv_status nv_session_evaluate_as(nv_session *s, const char *const *files, const 
     }
     nv_run_summary *sum = &e->s;
     nv_coverage_totals(e->cov, sum);
-    if (!s->o.tables_only && sum->offices_read > NV_STORE_MAX_INDEXED_OFFICES)
-        nv_diags_add(diags, NV_WARNING, NULL, 0,
-                     "%d rows: the offices layer of narvaro.sqlite gets no spatial index above %d (it would "
-                     "take longer than the rest of the run; QGIS can add one: Layer Properties, Source)",
-                     sum->offices_read, NV_STORE_MAX_INDEXED_OFFICES);
     sum->version = NV_VERSION;
     sum->gdal_version = nv_boundaries_gdal_version();
     sum->proj_version = nv_boundaries_proj_version();

@@ -14,6 +14,7 @@
  * ("SRID=… isn't defined in the EPSG inlined dataset"); there is no quiet way to ask. */
 #include "store.h"
 
+#include "store_rtree.h"
 #include "textin.h"
 
 #include <errno.h>
@@ -45,6 +46,8 @@ typedef struct store {
     nv_status status;
     int created;      /* the file is ours: create_exclusively made it */
     char cause[256];  /* system_cause's text */
+    nv_store_rtree_point *pts; /* the offices' points as inserted, for their spatial index */
+    size_t n_pts, cap_pts;
 } store;
 
 /* What the operating system said when SQLite failed, in its words: SQLite's own "database
@@ -168,7 +171,6 @@ static const char schema_sql[] =
     " nearest_presence_id TEXT);"
     "CREATE INDEX municipalities_kommunkod ON municipalities (kommunkod);"
     "CREATE TABLE offices (" OFFICE_COLUMNS ");"
-    "CREATE INDEX offices_kommunkod ON offices (kommunkod);"
     "CREATE TABLE counties ("
     " fid INTEGER PRIMARY KEY,"
     " lanskod TEXT NOT NULL,"
@@ -241,31 +243,66 @@ static nv_status create_schema(store *s, int srid, const char *tables_sql)
      * and the constraint turns a WKB that SpatiaLite cannot read into an error. */
     call_spatialite(s, "SELECT AddGeometryColumn('municipalities', 'geom', ?1, 'MULTIPOLYGON', 'XY', 1)",
                     srid, "adding the geometry column municipalities.geom");
-    /* The offices' geometry column is a plain column while the rows go in, and becomes
-     * a SpatiaLite geometry column afterwards (create_spatial_indexes): the triggers that
-     * AddGeometryColumn installs check each row and stamp geometry_columns_time, which for
-     * a plan of millions of rows cost more than the rows themselves. */
+    /* The offices' geometry column is a plain column here, registered by offices_begin
+     * (RecoverGeometryColumn on the empty table) as AddGeometryColumn would, and filled
+     * while the connection runs no triggers. */
     if (s->status == NV_OK)
         exec_sql(s, "ALTER TABLE offices ADD COLUMN geom POINT", "adding the column offices.geom");
     return s->status;
 }
 
-/* The spatial indexes of both layers, made after the rows are in: SpatiaLite's index
- * triggers run a freshly prepared SQL statement per inserted row (RTreeAlign), which made
- * the index cost most of the time of a large plan; CreateSpatialIndex on a filled table
- * builds the R*Tree from all rows in one statement. */
-static nv_status create_spatial_indexes(store *s, int srid, size_t n_offices)
+/* The spatial indexes of both layers, and the offices' geometry column registered, just
+ * before the office rows go in: the municipalities are in, the offices table is empty.
+ * Filling an R*Tree through SQLite costs about 12 us a point (and CreateSpatialIndex on a
+ * filled table is no faster: it inserts row by row too), so the offices' index is made
+ * empty here and filled in one pass by offices_end (store_rtree.h). While the rows go in,
+ * the connection runs no triggers: SpatiaLite's (type checks, the index, the
+ * geometry_columns_time stamps) run a statement or more per row, which for a plan of
+ * millions of rows cost more than the rows themselves; offices_end turns them back on.
+ * The rows need no check: insert_offices makes every point itself, of the right SRID. */
+static nv_status offices_begin(store *s, int srid)
 {
-    /* Registers offices.geom (create_schema), checking every row's type and SRID once. */
+    int off = 0;
     if (s->status == NV_OK)
         call_spatialite(s, "SELECT RecoverGeometryColumn('offices', 'geom', ?1, 'POINT', 'XY')", srid,
                         "registering the geometry column offices.geom");
     if (s->status == NV_OK)
         call_spatialite(s, "SELECT CreateSpatialIndex('municipalities', 'geom')", 0,
                         "creating the spatial index on municipalities.geom");
-    if (s->status == NV_OK && n_offices <= NV_STORE_MAX_INDEXED_OFFICES)
+    if (s->status == NV_OK)
         call_spatialite(s, "SELECT CreateSpatialIndex('offices', 'geom')", 0,
                         "creating the spatial index on offices.geom");
+    if (s->status == NV_OK && sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &off) != SQLITE_OK)
+        fail_db(s, "pausing the triggers for the office rows");
+    return s->status;
+}
+
+/* After the office rows: the triggers back on, the offices' spatial index filled from
+ * the points insert_offices kept, and index_sql (the table's other indexes: one B-tree
+ * built from sorted keys instead of one moved at every insert; NULL: none). */
+static nv_status offices_end(store *s, const char *index_sql)
+{
+    int on = 0;
+    if (s->db && sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, &on) != SQLITE_OK)
+        fail_db(s, "turning the triggers back on");
+    if (s->status == NV_OK) {
+        int rc = nv_store_rtree_load(s->db, "idx_offices_geom", s->pts, s->n_pts);
+        if (rc == SQLITE_NOMEM)
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                     "out of memory while building the spatial index on offices.geom");
+        else if (rc != SQLITE_OK)
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                     "building the spatial index on offices.geom: %s%s",
+                                     rc == SQLITE_CORRUPT ? "the index is not the empty 2-dimensional R*Tree "
+                                                            "that CreateSpatialIndex makes"
+                                                          : sqlite3_errmsg(s->db),
+                                     system_cause(s));
+    }
+    free(s->pts);
+    s->pts = NULL;
+    s->n_pts = s->cap_pts = 0;
+    if (s->status == NV_OK && index_sql)
+        exec_sql(s, index_sql, "indexing the offices");
     return s->status;
 }
 
@@ -354,6 +391,21 @@ static nv_status insert_municipalities(store *s, int srid, const nv_muni_result 
     return s->status;
 }
 
+/* The point of the row just inserted, for offices_end's spatial index. 0: out of memory. */
+static int keep_point(store *s, double x, double y)
+{
+    if (s->n_pts == s->cap_pts) {
+        size_t cap = s->cap_pts ? s->cap_pts * 2 : 1024;
+        nv_store_rtree_point *p = realloc(s->pts, cap * sizeof *p);
+        if (!p)
+            return 0;
+        s->pts = p;
+        s->cap_pts = cap;
+    }
+    s->pts[s->n_pts++] = (nv_store_rtree_point){x, y, sqlite3_last_insert_rowid(s->db)};
+    return 1;
+}
+
 static nv_status insert_offices(store *s, int srid, const nv_office_result *o, size_t n)
 {
     /* Rows without coordinates (rejected ones) keep a NULL geometry: every input row is
@@ -391,6 +443,8 @@ static nv_status insert_offices(store *s, int srid, const nv_office_result *o, s
         rc |= sqlite3_bind_int(st, 19, r->is_office);
         if (rc == SQLITE_OK)
             rc = step_insert(st);
+        if (rc == SQLITE_OK && isfinite(r->x) && isfinite(r->y) && !keep_point(s, r->x, r->y))
+            rc = SQLITE_NOMEM;
         if (rc != SQLITE_OK)
             s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
                                      "storing office row %s:%ld: %s%s", r->source ? r->source : "?", r->line,
@@ -788,11 +842,13 @@ nv_status nv_store_write_attributes(const char *path, int srid,
 {
     store st = {.path = path, .err = err, .status = NV_OK};
     if (store_begin(&st, srid) == NV_OK && create_schema(&st, srid, schema_sql) == NV_OK &&
-        insert_municipalities(&st, srid, m, n_m) == NV_OK && insert_offices(&st, srid, o, n_o) == NV_OK &&
-        insert_counties(&st, c, n_c) == NV_OK &&
-        store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) == NV_OK && s &&
-        insert_run(&st, srid, s) == NV_OK && (!attrs || insert_attributes(&st, attrs, m, n_m, c, n_c) == NV_OK))
-        create_spatial_indexes(&st, srid, n_o);
+        insert_municipalities(&st, srid, m, n_m) == NV_OK && offices_begin(&st, srid) == NV_OK) {
+        insert_offices(&st, srid, o, n_o);
+        if (offices_end(&st, "CREATE INDEX offices_kommunkod ON offices (kommunkod)") == NV_OK &&
+            insert_counties(&st, c, n_c) == NV_OK &&
+            store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) == NV_OK && s && insert_run(&st, srid, s) == NV_OK)
+            (void)(attrs && insert_attributes(&st, attrs, m, n_m, c, n_c));
+    }
     return store_end(&st);
 }
 
@@ -1078,10 +1134,12 @@ nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comp
     store st = {.path = path, .err = err, .status = NV_OK};
     if (!c || !c->changes || !c->totals || !c->before || !c->after)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "nothing to store: the comparison is incomplete");
-    if (store_begin(&st, srid) == NV_OK && insert_changes(&st, srid, c) == NV_OK &&
-        insert_compare_offices(&st, srid, c) == NV_OK && insert_compare_counties(&st, c) == NV_OK &&
-        insert_comparison(&st, srid, c) == NV_OK)
-        create_spatial_indexes(&st, srid, c->n_offices_before + c->n_offices_after);
+    if (store_begin(&st, srid) == NV_OK && insert_changes(&st, srid, c) == NV_OK && offices_begin(&st, srid) == NV_OK) {
+        /* offices_plan stays in the schema: finding the closed offices looks rows up by plan. */
+        insert_compare_offices(&st, srid, c);
+        if (offices_end(&st, NULL) == NV_OK && insert_compare_counties(&st, c) == NV_OK)
+            insert_comparison(&st, srid, c);
+    }
     return store_end(&st);
 }
 
