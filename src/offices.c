@@ -13,6 +13,7 @@
 
 #include "csvbuf.h"
 #include "sheets.h"
+#include "strpool.h"
 #include "textin.h"
 #include "tiers.h"
 
@@ -42,32 +43,30 @@ struct nv_plan {
     size_t n_sources, cap_sources;
     size_t *id_slots;         /* open addressing over offices with a given id: index + 1, 0 = empty */
     size_t n_slots, n_ids;
+    nv_strpool *pool;         /* every string of every office (ids, names, problems, ...) */
+    struct type_word {        /* the type column's words as written, and what they normalise to */
+        const char *raw, *type;
+    } types[16];
+    size_t n_types;
     char encoding[32];
     char delimiter;
 };
 
-static void office_free(nv_office *o)
-{
-    free((char *)o->id);
-    free((char *)o->name);
-    free((char *)o->type);
-    free((char *)o->kommunkod);
-    free((char *)o->town);
-    free((char *)o->basis);
-    free((char *)o->problem);
-}
-
 nv_plan *nv_plan_create(void)
 {
-    return calloc(1, sizeof(nv_plan));
+    nv_plan *p = calloc(1, sizeof(nv_plan));
+    if (p && !(p->pool = nv_strpool_create())) {
+        free(p);
+        return NULL;
+    }
+    return p;
 }
 
 void nv_plan_destroy(nv_plan *plan)
 {
     if (!plan)
         return;
-    for (size_t i = 0; i < plan->n; i++)
-        office_free(&plan->offices[i]);
+    nv_strpool_destroy(plan->pool);
     for (size_t i = 0; i < plan->n_sources; i++) {
         free(plan->sources[i]);
         free(plan->source_crs[i].from);
@@ -180,10 +179,11 @@ static int plan_reserve(nv_plan *p)
     return 1;
 }
 
+/* Drops the offices from n on (their strings stay in the pool until the plan goes). */
 static void plan_truncate(nv_plan *p, size_t n)
 {
-    while (p->n > n)
-        office_free(&p->offices[--p->n]);
+    if (p->n > n)
+        p->n = n;
     id_reindex(p);
 }
 
@@ -429,16 +429,105 @@ static nv_status decode(char **raw, size_t raw_len, nv_text_encoding enc, char *
 /* ---------------------------------------------------------------- stage 3: records */
 
 
+/* One record as split_records hands it to its handler: fields trimmed and
+ * NUL-terminated, borrowed until the handler returns. */
 struct record {
     long line;    /* physical line where the record starts */
     size_t nf;
-    char **f;     /* trimmed, NUL-terminated copies */
+    char **f;
     int blank;    /* nothing in it: an empty line, or only empty cells (",,,," from Excel) */
 };
 
+/* The handler of every record; returns 0 to go on, anything else stops the reading. */
+typedef int (*record_fn)(const struct record *r, void *user);
+
+struct parse_state {
+    record_fn handler;
+    void *user;
+    char *buf;          /* the record's field bytes, each field NUL-terminated */
+    size_t used, cap;
+    size_t *start;      /* where each field starts in buf */
+    char **f;           /* the fields as pointers, made when the record ends */
+    size_t nf, cap_f;
+    long line;          /* physical line being fed */
+    long rec_start;     /* line the record being read started on; 0 between records */
+    int oom, stop;
+};
+
+/* libcsv's field bytes are borrowed and not NUL-terminated: they are copied, trimmed,
+ * into the record's one buffer (a malloc per field cost more than the parsing). */
+static void on_field(void *bytes, size_t len, void *data)
+{
+    struct parse_state *ps = data;
+    const char *b = bytes;
+    if (ps->oom || ps->stop)
+        return;
+    while (len && is_ws((unsigned char)b[0]))
+        b++, len--;
+    while (len && is_ws((unsigned char)b[len - 1]))
+        len--;
+    if (ps->nf == ps->cap_f) {
+        size_t cap = ps->cap_f ? ps->cap_f * 2 : 16;
+        size_t *st = realloc(ps->start, cap * sizeof *st);
+        char **f = st ? realloc(ps->f, cap * sizeof *f) : NULL;
+        if (st)
+            ps->start = st;
+        if (!f) {
+            ps->oom = 1;
+            return;
+        }
+        ps->f = f;
+        ps->cap_f = cap;
+    }
+    if (ps->cap - ps->used < len + 1) {
+        size_t cap = (ps->used + len + 1) * 2;
+        char *nb = realloc(ps->buf, cap);
+        if (!nb) {
+            ps->oom = 1;
+            return;
+        }
+        ps->buf = nb;
+        ps->cap = cap;
+    }
+    ps->start[ps->nf++] = ps->used;
+    if (len)
+        memcpy(ps->buf + ps->used, b, len);
+    ps->buf[ps->used + len] = '\0';
+    ps->used += len + 1;
+}
+
+static void on_record(int terminator, void *data)
+{
+    struct parse_state *ps = data;
+    (void)terminator;
+    struct record r = {ps->rec_start ? ps->rec_start : ps->line, ps->nf, ps->f, 1};
+    ps->rec_start = 0;
+    if (!ps->oom && !ps->stop) {
+        for (size_t i = 0; i < ps->nf; i++)
+            ps->f[i] = ps->buf + ps->start[i];
+        /* A row of empty cells (";;;;" from a spreadsheet) is kept as a blank row: no
+         * office, but a line of the input that offices.csv accounts for. */
+        for (size_t i = 0; i < ps->nf && r.blank; i++)
+            r.blank = ps->f[i][0] == '\0';
+        ps->stop = ps->handler(&r, ps->user) != 0;
+    }
+    ps->nf = 0;
+    ps->used = 0;
+}
+
+/* A line with nothing but blanks, between records: libcsv skips it, the plan lists it. */
+static void add_blank_line(struct parse_state *ps)
+{
+    struct record r = {ps->line, 0, NULL, 1};
+    if (!ps->oom && !ps->stop)
+        ps->stop = ps->handler(&r, ps->user) != 0;
+}
+
+/* Every record kept, deep-copied: for small tables read whole (nv_csv_read). */
 struct records {
     struct record *r;
     size_t n, cap;
+    int oom;
 };
 
 static void record_free(struct record *r)
@@ -455,93 +544,27 @@ static void records_free(struct records *rs)
     free(rs->r);
 }
 
-struct parse_state {
-    struct records *out;
-    struct record cur;  /* fields of the record being read */
-    size_t cur_cap;
-    long line;          /* physical line being fed */
-    long rec_start;     /* line the record being read started on; 0 between records */
-    int oom;
-};
-
-/* libcsv's field bytes are borrowed and not NUL-terminated: copy them now. */
-static void on_field(void *bytes, size_t len, void *data)
+static int keep_record(const struct record *r, void *user)
 {
-    struct parse_state *ps = data;
-    if (ps->oom)
-        return;
-    if (ps->cur.nf == ps->cur_cap) {
-        size_t cap = ps->cur_cap ? ps->cur_cap * 2 : 16;
-        char **f = realloc(ps->cur.f, cap * sizeof *f);
-        if (!f) {
-            ps->oom = 1;
-            return;
-        }
-        ps->cur.f = f;
-        ps->cur_cap = cap;
-    }
-    char *copy = malloc(len + 1);
-    if (!copy) {
-        ps->oom = 1;
-        return;
-    }
-    if (len)
-        memcpy(copy, bytes, len);
-    copy[len] = '\0';
-    ps->cur.f[ps->cur.nf++] = nv_text_trim(copy);
-}
-
-static void on_record(int terminator, void *data)
-{
-    struct parse_state *ps = data;
-    (void)terminator;
-    ps->cur.line = ps->rec_start ? ps->rec_start : ps->line;
-    ps->rec_start = 0;
-    int blank = 1;
-    for (size_t i = 0; i < ps->cur.nf && blank; i++)
-        blank = ps->cur.f[i][0] == '\0';
-    /* A row of empty cells (";;;;" from a spreadsheet) is kept as a blank row: no office,
-     * but a line of the input that offices.csv accounts for. */
-    ps->cur.blank = blank;
-    if (ps->oom) {
-        record_free(&ps->cur);
-    } else {
-        struct records *rs = ps->out;
-        if (rs->n == rs->cap) {
-            size_t cap = rs->cap ? rs->cap * 2 : 128;
-            struct record *r = realloc(rs->r, cap * sizeof *r);
-            if (!r) {
-                ps->oom = 1;
-                record_free(&ps->cur);
-                goto reset;
-            }
-            rs->r = r;
-            rs->cap = cap;
-        }
-        rs->r[rs->n++] = ps->cur;
-    }
-reset:
-    ps->cur.f = NULL;
-    ps->cur.nf = 0;
-    ps->cur_cap = 0;
-    ps->cur.blank = 0;
-}
-
-/* A line with nothing but blanks, between records: libcsv skips it, the plan lists it. */
-static void add_blank_line(struct parse_state *ps)
-{
-    struct records *rs = ps->out;
+    struct records *rs = user;
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 128;
-        struct record *r = realloc(rs->r, cap * sizeof *r);
-        if (!r) {
-            ps->oom = 1;
-            return;
-        }
-        rs->r = r;
+        struct record *nr = realloc(rs->r, cap * sizeof *nr);
+        if (!nr)
+            return rs->oom = 1;
+        rs->r = nr;
         rs->cap = cap;
     }
-    rs->r[rs->n++] = (struct record){ps->line, 0, NULL, 1};
+    struct record copy = {r->line, 0, r->nf ? calloc(r->nf, sizeof(char *)) : NULL, r->blank};
+    if (r->nf && !copy.f)
+        return rs->oom = 1;
+    for (; copy.nf < r->nf; copy.nf++)
+        if (!(copy.f[copy.nf] = strdup(r->f[copy.nf]))) {
+            record_free(&copy);
+            return rs->oom = 1;
+        }
+    rs->r[rs->n++] = copy;
+    return 0;
 }
 
 static int space_not_tab(unsigned char c)
@@ -554,18 +577,22 @@ static int space_or_tab(unsigned char c)
     return c == ' ' || c == '\t';
 }
 
-/* Splits text into records. libcsv does the quoting; the text is fed one physical line
- * at a time so that the line a record starts on is known: a record can only start at
- * the beginning of a line, and it starts at the first non-blank line after the
- * previous record ended (a quoted field may carry the record over several lines). */
-static nv_status split_records(const char *text, size_t n, char delim, struct records *out,
+/* Splits text into records and hands each to handler as it ends, so that no more than
+ * one record is held: a plan of millions of rows is never in memory twice. libcsv does
+ * the quoting; the text is fed one physical line at a time so that the line a record
+ * starts on is known: a record can only start at the beginning of a line, and it starts
+ * at the first non-blank line after the previous record ended (a quoted field may carry
+ * the record over several lines). A handler that returns nonzero stops the splitting
+ * with NV_OK: it keeps its own reason. */
+static nv_status split_records(const char *text, size_t n, char delim, record_fn handler, void *user,
                                const char *path, nv_error *err)
 {
     struct csv_parser p;
     struct parse_state ps;
     nv_status st = NV_OK;
     memset(&ps, 0, sizeof ps);
-    ps.out = out;
+    ps.handler = handler;
+    ps.user = user;
     /* Lenient while parsing: a stray quote inside a field (Kontor "Nord") is kept as text. */
     if (csv_init(&p, 0) != 0)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory starting the CSV parser");
@@ -600,6 +627,8 @@ static nv_status split_records(const char *text, size_t n, char delim, struct re
                               ps.oom ? "out of memory" : csv_strerror(csv_error(&p)));
             goto done;
         }
+        if (ps.stop) /* the handler has its reason */
+            goto done;
         i = j;
     }
     /* Strict at the end, only to learn whether a quote was left open: libcsv reports that
@@ -618,7 +647,9 @@ static nv_status split_records(const char *text, size_t n, char delim, struct re
         st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: out of memory");
     }
 done:
-    record_free(&ps.cur);
+    free(ps.buf);
+    free(ps.start);
+    free(ps.f);
     csv_free(&p);
     return st;
 }
@@ -646,7 +677,7 @@ static const char *const role_what[R_COUNT] = {
 struct header {
     long line;
     size_t n;
-    char **names;  /* as written (trimmed); borrowed from the header record */
+    char **names;  /* as written (trimmed); copies: records are borrowed only for a moment */
     char **norm;   /* trimmed and lower-cased, for matching */
     int col[R_COUNT];
     int use_xy;
@@ -657,7 +688,10 @@ static void header_free(struct header *h)
 {
     for (size_t i = 0; h->norm && i < h->n; i++)
         free(h->norm[i]);
+    for (size_t i = 0; h->names && i < h->n; i++)
+        free(h->names[i]);
     free(h->norm);
+    free(h->names);
 }
 
 static char *column_list(const struct header *h)
@@ -693,12 +727,13 @@ static nv_status read_header(struct header *h, const struct record *rec, const n
 {
     h->line = rec->line;
     h->n = rec->nf;
-    h->names = rec->f;
-    h->norm = calloc(h->n, sizeof *h->norm);
-    if (!h->norm)
+    h->names = calloc(h->n ? h->n : 1, sizeof *h->names);
+    h->norm = calloc(h->n ? h->n : 1, sizeof *h->norm);
+    if (!h->norm || !h->names)
         return nv_error_set(err, NV_ERR_FAIL, path, h->line, "out of memory reading the header");
     for (size_t i = 0; i < h->n; i++) {
-        h->norm[i] = strdup(h->names[i]);
+        h->names[i] = strdup(rec->f[i]);
+        h->norm[i] = h->names[i] ? strdup(h->names[i]) : NULL;
         if (!h->norm[i])
             return nv_error_set(err, NV_ERR_FAIL, path, h->line, "out of memory reading the header");
         nv_text_lower_utf8(h->norm[i]);
@@ -829,6 +864,7 @@ struct reader {
     PJ_CONTEXT *ctx;
     struct proj_log *log;
     const struct header *h;
+    nv_strpool *pool;       /* the plan's */
 };
 
 static void row_problem(const struct reader *rd, nv_office *o, const char *fmt, ...)
@@ -850,9 +886,8 @@ static void row_problem(const struct reader *rd, nv_office *o, const char *fmt, 
         return;
     nv_diags_add(rd->diags, NV_PROBLEM, rd->path, o->line, "%s", msg);
     if (!o->problem)
-        o->problem = msg;
-    else
-        free(msg);
+        o->problem = nv_strpool_copy(rd->pool, msg, strlen(msg)); /* NULL when out of memory: no note */
+    free(msg);
 }
 
 
@@ -954,10 +989,10 @@ static void row_coordinates(const struct reader *rd, nv_office *o, const struct 
     }
 }
 
-/* A copy of column col of r, "" when the plan or the row lacks it. NULL: out of memory. */
-static char *cell(const struct record *r, int col)
+/* Column col of r (borrowed), "" when the plan or the row lacks it. */
+static const char *cell(const struct record *r, int col)
 {
-    return strdup(col >= 0 && (size_t)col < r->nf ? r->f[col] : "");
+    return col >= 0 && (size_t)col < r->nf ? r->f[col] : "";
 }
 
 static char *normalize_type(const char *t)
@@ -986,37 +1021,47 @@ static char *normalize_type(const char *t)
     return s;
 }
 
-/* Appends one data row to the plan. *problem is set when the row has a problem. */
+/* The plan's copy of the type word t as normalised (normalize_type): a plan of millions of
+ * rows has a few distinct words, so the last 16 met are remembered. NULL: out of memory. */
+static const char *plan_type(nv_plan *plan, const char *t)
+{
+    for (size_t i = 0; i < plan->n_types; i++)
+        if (strcmp(plan->types[i].raw, t) == 0)
+            return plan->types[i].type;
+    char *norm = normalize_type(t);
+    const char *type = norm ? nv_strpool_intern(plan->pool, norm, strlen(norm)) : NULL;
+    const char *raw = type ? nv_strpool_intern(plan->pool, t, strlen(t)) : NULL;
+    free(norm);
+    if (raw && plan->n_types < sizeof plan->types / sizeof *plan->types)
+        plan->types[plan->n_types++] = (struct type_word){raw, type};
+    return raw ? type : NULL;
+}
+
 /* A blank row: every text empty, no coordinates, accounted for as "blank". */
-static nv_status read_blank(nv_plan *plan, const struct reader *rd, const struct record *r)
+static nv_status read_blank(nv_plan *plan, const struct reader *rd, long line)
 {
     nv_office o;
     memset(&o, 0, sizeof o);
     o.source = rd->source;
-    o.line = r->line;
+    o.line = line;
     o.lat_deg = o.lon_deg = o.x = o.y = o.x_swapped = o.y_swapped = o.x_given = o.y_given = NAN;
     o.valid = 1;
     o.blank = 1;
-    o.id = strdup("");
-    o.name = strdup("");
-    o.type = strdup("");
-    o.kommunkod = strdup("");
-    o.town = strdup("");
-    o.basis = strdup("");
-    if (!o.id || !o.name || !o.type || !o.kommunkod || !o.town || !o.basis || !plan_reserve(plan)) {
-        office_free(&o);
+    o.id = o.name = o.type = o.kommunkod = o.town = o.basis = "";
+    if (!plan_reserve(plan))
         return NV_ERR_FAIL;
-    }
     plan->id_given[plan->n] = 0;
     plan->offices[plan->n++] = o;
     return NV_OK;
 }
 
+/* Appends one data row to the plan; *problem is set when the row has a problem. Its
+ * strings go into the plan's pool: the ones that repeat from row to row (type,
+ * kommunkod, town, basis) once for all rows. */
 static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct record *r, int *problem)
 {
-    if (r->blank)
-        return read_blank(plan, rd, r);
     const struct header *h = rd->h;
+    nv_strpool *pool = plan->pool;
     nv_office o;
     memset(&o, 0, sizeof o);
     o.source = rd->source;
@@ -1043,65 +1088,50 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct r
         }
     }
 
-    char *id = NULL;
-    if (h->col[R_ID] >= 0 && !(id = cell(r, h->col[R_ID])))
-        return NV_ERR_FAIL;
+    const char *id = h->col[R_ID] >= 0 ? cell(r, h->col[R_ID]) : NULL;
     if (id && id[0]) {
         id_given = 1;
+        o.id = nv_strpool_copy(pool, id, strlen(id));
     } else {
         if (id && shape_ok)
             row_problem(rd, &o, "empty office id (column \"%s\"); give every office a unique id",
                         h->names[h->col[R_ID]]);
-        free(id);
-        if (asprintf(&id, "line-%ld", r->line) < 0)
-            id = NULL;
+        char buf[32];
+        int len = snprintf(buf, sizeof buf, "line-%ld", r->line);
+        o.id = nv_strpool_copy(pool, buf, (size_t)len);
     }
-    o.id = id;
-    o.name = cell(r, h->col[R_NAME]);
-    o.kommunkod = cell(r, h->col[R_KOMMUNKOD]);
-    o.town = cell(r, h->col[R_TOWN]);
-    o.basis = cell(r, h->col[R_BASIS]);
+    const char *name = cell(r, h->col[R_NAME]), *basis = cell(r, h->col[R_BASIS]);
+    const char *kommunkod = cell(r, h->col[R_KOMMUNKOD]), *town = cell(r, h->col[R_TOWN]);
+    o.name = nv_strpool_copy(pool, name, strlen(name));
+    o.basis = nv_strpool_intern(pool, basis, strlen(basis));
     if (h->col[R_TYPE] < 0) {
-        o.type = strdup("staffed");
+        o.type = "staffed";
     } else {
-        o.type = normalize_type((size_t)h->col[R_TYPE] < r->nf ? r->f[h->col[R_TYPE]] : "");
+        o.type = plan_type(plan, cell(r, h->col[R_TYPE]));
         if (o.type && !o.type[0] && shape_ok)
             row_problem(rd, &o, "empty type (column \"%s\"); write staffed, booked (bemannad, bokade "
                                 "besök) or another word for the kind of presence",
                         h->names[h->col[R_TYPE]]);
     }
-    if (!o.id || !o.name || !o.kommunkod || !o.town || !o.basis || !o.type) {
-        office_free(&o);
-        return NV_ERR_FAIL;
-    }
     /* Swedish Excel turns 0114 into 114; every kommunkod has four digits. */
-    if (strlen(o.kommunkod) == 3 && is_digit(o.kommunkod[0]) && is_digit(o.kommunkod[1]) &&
-        is_digit(o.kommunkod[2])) {
-        char *k = malloc(5);
-        if (!k) {
-            office_free(&o);
-            return NV_ERR_FAIL;
-        }
-        k[0] = '0';
-        memcpy(k + 1, o.kommunkod, 4);
-        free((char *)o.kommunkod);
-        o.kommunkod = k;
+    char code4[5];
+    if (strlen(kommunkod) == 3 && is_digit(kommunkod[0]) && is_digit(kommunkod[1]) && is_digit(kommunkod[2])) {
+        code4[0] = '0';
+        memcpy(code4 + 1, kommunkod, 4);
+        kommunkod = code4;
     }
     /* A column headed "kommun" may hold names rather than codes: a name is read as the
      * row's town (so "Ydre" or "Ydre kommun" is looked up), never as a bad code. */
-    if (o.kommunkod[0] && strspn(o.kommunkod, "0123456789") != strlen(o.kommunkod) &&
+    if (kommunkod[0] && strspn(kommunkod, "0123456789") != strlen(kommunkod) &&
         nv_text_ieq(h->names[h->col[R_KOMMUNKOD]], "kommun")) {
-        if (!o.town[0]) {
-            free((char *)o.town);
-            o.town = o.kommunkod;
-        } else {
-            free((char *)o.kommunkod);
-        }
-        if (!(o.kommunkod = strdup(""))) {
-            office_free(&o);
-            return NV_ERR_FAIL;
-        }
+        if (!town[0])
+            town = kommunkod;
+        kommunkod = "";
     }
+    o.kommunkod = nv_strpool_intern(pool, kommunkod, strlen(kommunkod));
+    o.town = nv_strpool_intern(pool, town, strlen(town));
+    if (!o.id || !o.name || !o.kommunkod || !o.town || !o.basis || !o.type)
+        return NV_ERR_FAIL;
     if (shape_ok && o.kommunkod[0] && (strlen(o.kommunkod) != 4 || strspn(o.kommunkod, "0123456789") != 4)) {
         row_problem(rd, &o, "kommunkod \"%s\" (column \"%s\") is not a 4-digit municipality code such as "
                             "0180; correct it or leave it empty",
@@ -1123,10 +1153,8 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct r
     if (!o.valid)
         o.x = o.y = NAN;
 
-    if (!plan_reserve(plan)) {
-        office_free(&o);
+    if (!plan_reserve(plan))
         return NV_ERR_FAIL;
-    }
     size_t k = plan->n;
     plan->offices[k] = o;
     plan->id_given[k] = 0;
@@ -1234,6 +1262,125 @@ static PJ *cached_transform(nv_offices_cache *c, const char *from, const char *t
     return op;
 }
 
+/* nv_plan_read's state while the records stream by: the header first, then one row per
+ * record. Blank lines are held back until a later record shows that they lie inside the
+ * data, not among the empty lines an editor leaves at the end. */
+struct stream {
+    nv_plan *plan;
+    const nv_offices_options *opts;
+    const char *where;        /* the file as messages name it */
+    const char *analysis_crs;
+    nv_diags *diags;
+    nv_error *err;
+    nv_status st;             /* why the stream stopped */
+    struct header h;
+    int have_header;
+    size_t start_n, start_sources; /* the plan before this file, to roll back to */
+    struct reader rd;
+    int rd_ready;             /* rd's source and transformation are set up */
+    PJ_CONTEXT *ctx;
+    PJ *to_analysis;
+    struct proj_log log;
+    long *pending;            /* blank lines (no cells) not yet known to be inside the data */
+    size_t n_pending, cap_pending;
+    size_t data_rows, bad_rows, blank_rows;
+};
+
+/* Sets up what rows need (the source, the transformation): at the first row after the
+ * header, so that a file of only a header is told so before anything about its CRS. */
+static nv_status stream_ready(struct stream *s)
+{
+    const nv_offices_options *opts = s->opts;
+    struct header *h = &s->h;
+    if (s->rd_ready)
+        return NV_OK;
+    s->ctx = opts->cache ? opts->cache->ctx : proj_context_create();
+    if (!s->ctx)
+        return nv_error_set(s->err, NV_ERR_FAIL, s->where, 0, "out of memory (PROJ context)");
+    proj_log_level(s->ctx, PJ_LOG_ERROR);
+    proj_log_func(s->ctx, &s->log, proj_log_keep);
+    const char *from = h->use_xy ? (opts->xy_crs ? opts->xy_crs : s->analysis_crs) : "EPSG:4326";
+    s->to_analysis = opts->cache ? cached_transform(opts->cache, from, s->analysis_crs)
+                                 : make_transform(s->ctx, from, s->analysis_crs);
+    if (!s->to_analysis) {
+        int e = proj_context_errno(s->ctx);
+        return nv_error_set(s->err, NV_ERR_INPUT, s->where, 0,
+                            "cannot transform from %s to %s: %s; give %s as a CRS PROJ knows, such as "
+                            "EPSG:3006",
+                            from, s->analysis_crs,
+                            s->log.last[0] ? s->log.last : e ? proj_context_errno_string(s->ctx, e) : "unknown CRS",
+                            h->use_xy && opts->xy_crs ? "the x/y CRS" : "the analysis CRS");
+    }
+    if (!add_source(s->plan, opts->source_label ? opts->source_label : s->where, from, s->analysis_crs, h->use_xy))
+        return nv_error_set(s->err, NV_ERR_FAIL, s->where, 0, "out of memory");
+    s->rd = (struct reader){
+        .path = s->where,
+        .source = s->plan->sources[s->plan->n_sources - 1],
+        .diags = s->diags,
+        .delimiter = s->plan->delimiter,
+        .to_analysis = s->to_analysis,
+        .ctx = s->ctx,
+        .analysis_crs = s->analysis_crs,
+        .log = &s->log,
+        .h = h,
+        .pool = s->plan->pool,
+    };
+    s->rd_ready = 1;
+    return NV_OK;
+}
+
+static int stream_record(const struct record *r, void *user)
+{
+    struct stream *s = user;
+    if (!s->have_header) {
+        /* The header is the first line with something in it: blank lines before it are
+         * no data lines. */
+        if (r->blank)
+            return 0;
+        s->st = read_header(&s->h, r, s->opts, s->where, s->diags, s->err);
+        s->have_header = 1;
+        return s->st != NV_OK;
+    }
+    if (r->blank && r->nf == 0) {
+        if (s->n_pending == s->cap_pending) {
+            size_t cap = s->cap_pending ? s->cap_pending * 2 : 16;
+            long *p = realloc(s->pending, cap * sizeof *p);
+            if (!p) {
+                s->st = nv_error_set(s->err, NV_ERR_FAIL, s->where, r->line, "out of memory reading the plan");
+                return 1;
+            }
+            s->pending = p;
+            s->cap_pending = cap;
+        }
+        s->pending[s->n_pending++] = r->line;
+        return 0;
+    }
+    if ((s->st = stream_ready(s)) != NV_OK)
+        return 1;
+    /* Every blank line and every row of empty cells (",,,," where Excel had formatted
+     * cells, at the end too) before this record is a blank row. */
+    for (size_t i = 0; i < s->n_pending; i++)
+        if (read_blank(s->plan, &s->rd, s->pending[i]) != NV_OK)
+            goto oom;
+    s->blank_rows += s->n_pending;
+    s->n_pending = 0;
+    if (r->blank) {
+        s->blank_rows++;
+        if (read_blank(s->plan, &s->rd, r->line) != NV_OK)
+            goto oom;
+        return 0;
+    }
+    int problem = 0;
+    s->data_rows++;
+    if (read_row(s->plan, &s->rd, r, &problem) != NV_OK)
+        goto oom;
+    s->bad_rows += problem != 0;
+    return 0;
+oom:
+    s->st = nv_error_set(s->err, NV_ERR_FAIL, s->where, r->line, "out of memory reading the plan");
+    return 1;
+}
+
 nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options *opts,
                        nv_diags *diags, nv_error *err)
 {
@@ -1241,15 +1388,10 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     nv_status st = NV_OK;
     char *raw = NULL, *text = NULL;
     size_t raw_len = 0, text_len = 0;
-    struct records recs = {0};
-    struct header h;
-    PJ_CONTEXT *ctx = NULL;
-    PJ *to_analysis = NULL;
-    struct proj_log log = {{0}};
-    size_t start_n = plan ? plan->n : 0;
+    struct stream sm;
     nv_text_encoding enc = NV_TEXT_DETECT;
 
-    memset(&h, 0, sizeof h);
+    memset(&sm, 0, sizeof sm);
     if (!plan || !path)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "nv_plan_read: no plan or no path");
     if (!opts)
@@ -1295,104 +1437,54 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         st = nv_error_set(err, NV_ERR_INPUT, path, 0, "--sheet %s: is no workbook (.xlsx, .xls or .ods)", opts->sheet);
         goto done;
     }
-    if ((st = split_records(text, text_len, plan->delimiter, &recs, where, err)) != NV_OK)
+    sm.plan = plan;
+    sm.opts = opts;
+    sm.where = where;
+    sm.analysis_crs = analysis_crs;
+    sm.diags = diags;
+    sm.err = err;
+    sm.start_n = plan->n;
+    sm.start_sources = plan->n_sources;
+    if ((st = split_records(text, text_len, plan->delimiter, stream_record, &sm, where, err)) != NV_OK)
         goto done;
-    /* The records hold copies of every field: the file's bytes are not needed any more,
-     * and for a plan of millions of rows they are hundreds of megabytes. */
-    free(text);
-    free(raw);
-    text = raw = NULL;
-    /* The header is the first line with something in it: blank lines before it are no
-     * data lines, nor are the empty lines an editor leaves at the end. Every other blank
-     * line, and every row of empty cells (",,,," where Excel had formatted cells, at the
-     * end too), is a blank row. */
-    size_t first = 0, last = recs.n;
-    while (first < recs.n && recs.r[first].blank)
-        first++;
-    while (last > first && recs.r[last - 1].blank && recs.r[last - 1].nf == 0)
-        last--;
-    size_t data_rows = 0;
-    for (size_t i = first + 1; i < last; i++)
-        data_rows += !recs.r[i].blank;
-    if (first == recs.n) {
+    if ((st = sm.st) != NV_OK)
+        goto done;
+    if (!sm.have_header) {
         st = nv_error_set(err, NV_ERR_INPUT, where, 0,
                           "has no data rows (the file is empty); a plan needs a header line and one "
                           "row per office");
         goto done;
     }
-    if ((st = read_header(&h, &recs.r[first], opts, where, diags, err)) != NV_OK)
-        goto done;
-    if (data_rows == 0) {
+    if (sm.data_rows == 0) {
         st = nv_error_set(err, NV_ERR_INPUT, where, 0,
                           "has no data rows, only the header (line %ld)%s; add one row per office",
-                          h.line, last > first + 1 ? " and blank lines" : "");
+                          sm.h.line, sm.blank_rows ? " and blank lines" : "");
         goto done;
     }
-
-    ctx = opts->cache ? opts->cache->ctx : proj_context_create();
-    if (!ctx) {
-        st = nv_error_set(err, NV_ERR_FAIL, where, 0, "out of memory (PROJ context)");
-        goto done;
-    }
-    proj_log_level(ctx, PJ_LOG_ERROR);
-    proj_log_func(ctx, &log, proj_log_keep);
-    const char *from = h.use_xy ? (opts->xy_crs ? opts->xy_crs : analysis_crs) : "EPSG:4326";
-    to_analysis = opts->cache ? cached_transform(opts->cache, from, analysis_crs)
-                              : make_transform(ctx, from, analysis_crs);
-    if (!to_analysis) {
-        int e = proj_context_errno(ctx);
-        st = nv_error_set(err, NV_ERR_INPUT, where, 0,
-                          "cannot transform from %s to %s: %s; give %s as a CRS PROJ knows, such as "
-                          "EPSG:3006",
-                          from, analysis_crs,
-                          log.last[0] ? log.last : e ? proj_context_errno_string(ctx, e) : "unknown CRS",
-                          h.use_xy && opts->xy_crs ? "the x/y CRS" : "the analysis CRS");
-        goto done;
-    }
-    if (!add_source(plan, opts && opts->source_label ? opts->source_label : where, from, analysis_crs, h.use_xy)) {
-        st = nv_error_set(err, NV_ERR_FAIL, where, 0, "out of memory");
-        goto done;
-    }
-
-    struct reader rd = {
-        .path = where,
-        .source = plan->sources[plan->n_sources - 1],
-        .diags = diags,
-        .delimiter = plan->delimiter,
-        .to_analysis = to_analysis,
-        .ctx = ctx,
-        .analysis_crs = analysis_crs,
-        .log = &log,
-        .h = &h,
-    };
-    size_t bad_rows = 0;
-    for (size_t i = first + 1; i < last; i++) {
-        int problem = 0;
-        if (read_row(plan, &rd, &recs.r[i], &problem) != NV_OK) {
-            st = nv_error_set(err, NV_ERR_FAIL, where, recs.r[i].line, "out of memory reading the plan");
-            goto done;
-        }
-        record_free(&recs.r[i]); /* read_row copied what it keeps: the peak stays one copy */
-        recs.r[i].f = NULL;
-        recs.r[i].nf = 0;
-        bad_rows += problem != 0;
-    }
-    if (bad_rows)
+    if (sm.bad_rows)
         st = nv_error_set(err, NV_ERR_INPUT, where, 0, "%zu row%s of %s ha%s problems; see above",
-                          bad_rows, bad_rows == 1 ? "" : "s", where, bad_rows == 1 ? "s" : "ve");
+                          sm.bad_rows, sm.bad_rows == 1 ? "" : "s", where, sm.bad_rows == 1 ? "s" : "ve");
 
 done:
-    if (st == NV_ERR_FAIL && plan)
-        plan_truncate(plan, start_n);
-    if (opts && opts->cache) {
-        if (ctx) /* the log on our stack is gone after this call */
-            proj_log_func(ctx, NULL, proj_log_quiet);
-    } else {
-        proj_destroy(to_analysis);
-        proj_context_destroy(ctx);
+    /* A file that fails as a whole (not by its rows) leaves the plan as it was. */
+    if (st != NV_OK && (st == NV_ERR_FAIL || sm.data_rows == 0 || sm.st != NV_OK) && sm.plan) {
+        plan_truncate(plan, sm.start_n);
+        while (plan->n_sources > sm.start_sources) {
+            plan->n_sources--;
+            free(plan->sources[plan->n_sources]);
+            free(plan->source_crs[plan->n_sources].from);
+            free(plan->source_crs[plan->n_sources].to);
+        }
     }
-    header_free(&h);
-    records_free(&recs);
+    if (opts && opts->cache) {
+        if (sm.ctx) /* the log on our stack is gone after this call */
+            proj_log_func(sm.ctx, NULL, proj_log_quiet);
+    } else {
+        proj_destroy(sm.to_analysis);
+        proj_context_destroy(sm.ctx);
+    }
+    header_free(&sm.h);
+    free(sm.pending);
     free(text);
     free(raw);
     return st;
@@ -1538,8 +1630,12 @@ nv_status nv_csv_read(const char *path, char delimiter, const char *encoding,
         goto done;
     if (!delimiter)
         delimiter = nv_text_detect_delimiter(text, text_len);
-    if ((st = split_records(text, text_len, delimiter, &recs, path, err)) != NV_OK)
+    if ((st = split_records(text, text_len, delimiter, keep_record, &recs, path, err)) != NV_OK)
         goto done;
+    if (recs.oom) {
+        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory reading the table");
+        goto done;
+    }
     if (recs.n == 0) {
         st = nv_error_set(err, NV_ERR_INPUT, path, 0, "is empty; a table needs a header line");
         goto done;
