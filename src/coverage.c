@@ -561,39 +561,78 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     }
 
     /* The run's tiers: the ranking, then every other word found, alphabetically. */
-    size_t n_rank = nv_tiers_count(tiers);
-    c->tier_words = malloc((n_rank + no + 1) * sizeof *c->tier_words);
-    c->tier_counts = calloc(n_rank + no + 1, sizeof *c->tier_counts);
-    if (!c->tier_words || !c->tier_counts)
+    size_t n_rank = nv_tiers_count(tiers), cap_words = n_rank + 16;
+    c->tier_words = malloc(cap_words * sizeof *c->tier_words);
+    if (!c->tier_words)
         goto oom;
     for (size_t k = 0; k < n_rank; k++)
         c->tier_words[c->n_tiers++] = nv_tiers_word(tiers, k);
+    const char *last_type = NULL; /* rows come in runs of one type: skip the search for a repeat */
     for (size_t i = 0; i < no; i++) {
-        if (office_muni[i] < 0 || nv_tiers_rank(tiers, c->offices[i].type) < n_rank)
+        if (office_muni[i] < 0 || c->offices[i].type == last_type)
+            continue;
+        last_type = c->offices[i].type;
+        if (nv_tiers_rank(tiers, last_type) < n_rank)
             continue;
         size_t k = n_rank;
-        while (k < c->n_tiers && strcmp(c->tier_words[k], c->offices[i].type) != 0)
+        while (k < c->n_tiers && strcmp(c->tier_words[k], last_type) != 0)
             k++;
-        if (k == c->n_tiers)
-            c->tier_words[c->n_tiers++] = c->offices[i].type;
+        if (k < c->n_tiers)
+            continue;
+        if (c->n_tiers == cap_words) {
+            const char **w = realloc(c->tier_words, 2 * cap_words * sizeof *w);
+            if (!w)
+                goto oom;
+            c->tier_words = w;
+            cap_words *= 2;
+        }
+        c->tier_words[c->n_tiers++] = last_type;
     }
+    c->tier_counts = calloc(c->n_tiers + 1, sizeof *c->tier_counts);
+    if (!c->tier_counts)
+        goto oom;
     qsort(c->tier_words + n_rank, c->n_tiers - n_rank, sizeof *c->tier_words, cmp_str);
+    last_type = NULL;
+    size_t last_rank = c->n_tiers;
     for (size_t i = 0; i < no; i++) {
         office_rank[i] = c->n_tiers;
         if (office_muni[i] < 0)
             continue;
-        for (size_t k = 0; k < c->n_tiers; k++)
-            if (strcmp(c->tier_words[k], c->offices[i].type) == 0) {
-                office_rank[i] = k;
-                break;
-            }
+        if (c->offices[i].type != last_type) {
+            last_type = c->offices[i].type;
+            last_rank = c->n_tiers;
+            for (size_t k = 0; k < c->n_tiers; k++)
+                if (strcmp(c->tier_words[k], last_type) == 0) {
+                    last_rank = k;
+                    break;
+                }
+        }
+        office_rank[i] = last_rank;
     }
 
     /* Measure: per municipality. */
+    /* The trees copy the points: each copy goes as soon as its tree stands. */
     kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
+    free(pts);
+    pts = NULL;
     kd_all = n_all ? nv_kdtree_create(pts_all, n_all) : NULL;
+    free(pts_all);
+    pts_all = NULL;
     if ((n_pts && !kd) || (n_all && !kd_all))
         goto oom;
+
+    /* Each municipality's locations, offices and best tier: one pass over the rows. */
+    for (size_t m = 0; m < nm; m++)
+        c->munis[m].tier = c->n_tiers;
+    for (size_t i = 0; i < no; i++) {
+        if (office_muni[i] < 0)
+            continue;
+        nv_muni_result *r = &c->munis[office_muni[i]];
+        r->locations++;
+        r->offices += c->offices[i].is_office;
+        if (office_rank[i] < r->tier)
+            r->tier = office_rank[i];
+    }
 
     double sum_km = 0;
     int n_km = 0;
@@ -611,15 +650,6 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         r->wkb_size = mu->wkb_size;
         r->presence_rank = NV_PRESENCE_NONE;
         r->presence = "none";
-        r->tier = c->n_tiers;
-        for (size_t i = 0; i < no; i++) {
-            if (office_muni[i] != (long)m)
-                continue;
-            r->locations++;
-            r->offices += c->offices[i].is_office;
-            if (office_rank[i] < r->tier)
-                r->tier = office_rank[i];
-        }
         if (r->tier < c->n_tiers) {
             r->presence = c->tier_words[r->tier];
             r->presence_rank = rank_of(r->presence);
