@@ -80,6 +80,19 @@ void nv_plan_destroy(nv_plan *plan)
     free(plan);
 }
 
+void nv_plan_drop_rows(nv_plan *plan)
+{
+    if (!plan)
+        return;
+    free(plan->offices);
+    free(plan->id_given);
+    free(plan->id_slots);
+    plan->offices = NULL;
+    plan->id_given = NULL;
+    plan->id_slots = NULL;
+    plan->n = plan->cap = plan->n_slots = plan->n_ids = 0;
+}
+
 size_t nv_plan_count(const nv_plan *plan)
 {
     return plan ? plan->n : 0;

@@ -79,6 +79,13 @@ void nv_plan_destroy(nv_plan *plan); /* accepts NULL */
 nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options *opts,
                        nv_diags *diags, nv_error *err);
 
+/* Frees the rows themselves (nv_plan_count is 0 afterwards) but keeps every string they
+ * pointed to (ids, names, types, sources, problems): results that borrow the rows'
+ * strings (coverage.h) stay valid until nv_plan_destroy. For a caller done with the rows,
+ * such as an evaluation once its coverage is computed: for a plan of millions of rows the
+ * rows are hundreds of MB. */
+void nv_plan_drop_rows(nv_plan *plan);
+
 size_t nv_plan_count(const nv_plan *plan);
 /* Borrowed; valid until the plan is destroyed or read into again. */
 const nv_office *nv_plan_office(const nv_plan *plan, size_t i);
