@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---------------------------------------------------------------- the plan */
 
@@ -303,6 +304,99 @@ static nv_status read_bytes(const char *path, char **out, size_t *out_len, nv_er
     *out = buf;
     *out_len = n;
     return NV_OK;
+}
+
+/* ---------------------------------------------------------------- the bound */
+
+/* Lines of a regular file of at least NV_PLAN_BOUND_MIN_BYTES, counted without holding it
+ * ('\n', or lone '\r' when it has no '\n'); 0 for smaller files and anything else. */
+static long long count_lines(const char *path, long long *size)
+{
+    struct stat sb;
+    *size = 0;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || (long long)sb.st_size < NV_PLAN_BOUND_MIN_BYTES)
+        return 0;
+    *size = (long long)sb.st_size;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    static const size_t chunk = 1 << 20;
+    char *buf = malloc(chunk);
+    long long nl = 0, cr = 0;
+    size_t got;
+    for (int pass = 0; buf && pass < 2; pass++) {
+        int c = pass ? '\r' : '\n'; /* no '\n' at all: lone '\r' line ends? */
+        long long *count = pass ? &cr : &nl;
+        while ((got = fread(buf, 1, chunk, f)) > 0)
+            for (const char *p = buf, *end = buf + got; (p = memchr(p, c, (size_t)(end - p))) != NULL; p++)
+                ++*count;
+        if (nl)
+            break;
+        rewind(f);
+    }
+    free(buf);
+    fclose(f);
+    return nl ? nl : cr;
+}
+
+/* "1,234,567" */
+static void thousands(char *buf, size_t size, unsigned long long v)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%llu", v), o = 0;
+    for (int i = 0; i < n && (size_t)o + 2 < size; i++) {
+        if (i && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+}
+
+/* "147 MB", "5.9 GB" */
+static void human_bytes(char *buf, size_t size, double bytes)
+{
+    if (bytes < 1e9)
+        snprintf(buf, size, "%.0f MB", bytes / 1e6);
+    else
+        snprintf(buf, size, "%.1f GB", bytes / 1e9);
+}
+
+/* Refuses a file whose rows would take the plan above its bound (nv_offices_options). */
+static nv_status check_bound(const nv_plan *plan, const char *path, const nv_offices_options *opts, nv_error *err)
+{
+    long long size;
+    long long lines = count_lines(path, &size);
+    if (lines <= 1)
+        return NV_OK;
+    unsigned long long rows = (unsigned long long)lines - 1 + plan->n; /* less the header */
+    char r[40], b[40];
+    thousands(r, sizeof r, rows);
+    if (opts->max_rows) {
+        if (rows <= opts->max_rows)
+            return NV_OK;
+        thousands(b, sizeof b, opts->max_rows);
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "has about %s rows%s, more than the bound of %s rows (NARVARO_MAX_PLAN_ROWS); split "
+                            "the plan into files below the bound and analyse them one by one (or as a folder, "
+                            "with narvaro batch), or raise the bound",
+                            r, plan->n ? " with the files before it" : "", b);
+    }
+    size_t per_row = opts->bytes_per_row ? opts->bytes_per_row : NV_PLAN_BYTES_PER_ROW;
+    size_t avail = nv_memory_available();
+    double need = (double)rows * (double)per_row + (double)size;
+    if (avail == SIZE_MAX || need <= (double)avail)
+        return NV_OK;
+    double most = ((double)avail - (double)size) / (double)per_row;
+    char need_s[32], avail_s[32];
+    thousands(b, sizeof b, most > 0 ? (unsigned long long)most : 0);
+    human_bytes(need_s, sizeof need_s, need);
+    human_bytes(avail_s, sizeof avail_s, (double)avail);
+    return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                        "has about %s rows%s, which need about %s of memory, and %s is available "
+                        "(free memory, ulimit -v and the cgroup's limit), enough for about %s rows: split the "
+                        "plan into smaller files and analyse them one by one (or as a folder, with narvaro "
+                        "batch), leave out the HTML report (--no-report), or run where more memory is free",
+                        r, plan->n ? " with the files before it" : "", need_s, avail_s, b);
 }
 
 /* ---------------------------------------------------------------- stage 2: encoding */
@@ -1432,6 +1526,8 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         snprintf(plan->encoding, sizeof plan->encoding, "workbook");
         plan->delimiter = ';';
     } else {
+        if ((st = check_bound(plan, path, opts, err)) != NV_OK)
+            goto done;
         if ((st = read_bytes(path, &raw, &raw_len, err)) != NV_OK)
             goto done;
         if (nv_sheets_looks_like_workbook(raw, raw_len)) {

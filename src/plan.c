@@ -695,6 +695,9 @@ nv_status nv_session_evaluate_as(nv_session *s, const char *const *files, const 
     /* Every file is read even when one fails, so the user sees all problems at once. */
     nv_offices_options oo = s->o.offices;
     oo.cache = cache;
+    /* The HTML report draws every row and holds it as text: about 1 kB a row more. */
+    if (!oo.bytes_per_row && !s->o.tables_only && !s->o.no_report)
+        oo.bytes_per_row = NV_PLAN_BYTES_PER_ROW + 1024;
     for (size_t i = 0; i < n_files; i++) {
         nv_error e1 = {0};
         oo.source_label = labels ? labels[i] : NULL;
