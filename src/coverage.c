@@ -615,11 +615,15 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
     free(pts);
     pts = NULL;
-    kd_all = n_all ? nv_kdtree_create(pts_all, n_all) : NULL;
+    /* When every location is an office (as in most plans) the two point sets are one, in
+     * the same order: one tree serves both. */
+    int one_set = n_all == n_pts;
+    kd_all = n_all && !one_set ? nv_kdtree_create(pts_all, n_all) : NULL;
     free(pts_all);
     pts_all = NULL;
-    if ((n_pts && !kd) || (n_all && !kd_all))
+    if ((n_pts && !kd) || (n_all && !one_set && !kd_all))
         goto oom;
+    nv_kdtree *near_all = one_set ? kd : kd_all;
 
     /* Each municipality's locations, offices and best tier: one pass over the rows. */
     for (size_t m = 0; m < nm; m++)
@@ -656,9 +660,9 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
             c->tier_counts[r->tier]++;
         }
         r->nearest_presence_km = NAN;
-        if (kd_all) {
+        if (near_all) {
             double d;
-            long k = nv_kdtree_nearest(kd_all, mu->rep_x, mu->rep_y, &d);
+            long k = nv_kdtree_nearest(near_all, mu->rep_x, mu->rep_y, &d);
             r->nearest_presence_km = d / 1000;
             r->nearest_presence_id = c->offices[pt_all[k]].office_id;
         }

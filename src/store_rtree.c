@@ -33,27 +33,8 @@ struct node {
     double cx, cy; /* centre, the sort key */
 };
 
-/* Total orders, so that the same points always give the same file. */
-static int cmp_px(const void *a, const void *b)
-{
-    const nv_store_rtree_point *p = a, *q = b;
-    if (p->x != q->x)
-        return p->x < q->x ? -1 : 1;
-    if (p->y != q->y)
-        return p->y < q->y ? -1 : 1;
-    return (p->rowid > q->rowid) - (p->rowid < q->rowid);
-}
-
-static int cmp_py(const void *a, const void *b)
-{
-    const nv_store_rtree_point *p = a, *q = b;
-    if (p->y != q->y)
-        return p->y < q->y ? -1 : 1;
-    if (p->x != q->x)
-        return p->x < q->x ? -1 : 1;
-    return (p->rowid > q->rowid) - (p->rowid < q->rowid);
-}
-
+/* Total orders, so that the same points always give the same file: the points by x, y
+ * and rowid (or y, x, rowid; str_order_points), the nodes by their centres likewise. */
 static int cmp_nx(const void *a, const void *b)
 {
     const struct node *p = a, *q = b;
@@ -72,6 +53,72 @@ static int cmp_ny(const void *a, const void *b)
     if (p->cx != q->cx)
         return p->cx < q->cx ? -1 : 1;
     return (p->nodeno > q->nodeno) - (p->nodeno < q->nodeno);
+}
+
+/* A double as an unsigned integer of the same order (IEEE 754: positives get the sign
+ * bit set, negatives every bit flipped). */
+static uint64_t order_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
+}
+
+/* Stable LSD radix sort of p[0..n) by x (by_y 0) or y, 11 bits a pass; tmp holds n
+ * entries. qsort's comparator calls were most of the index's time for millions of points. */
+static void radix_sort(nv_store_rtree_point *p, size_t n, int by_y, nv_store_rtree_point *tmp)
+{
+    enum { BITS = 11, DIGITS = 1 << BITS };
+    size_t count[DIGITS];
+    nv_store_rtree_point *src = p, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += BITS) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(order_bits(by_y ? src[i].y : src[i].x) >> shift) & (DIGITS - 1)]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < DIGITS; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[(order_bits(by_y ? src[i].y : src[i].x) >> shift) & (DIGITS - 1)]++] = src[i];
+        nv_store_rtree_point *t = src;
+        src = dst, dst = t;
+    }
+    /* Six passes, an even number: the result is back in p. */
+}
+
+static int cmp_rowid(const void *a, const void *b)
+{
+    const nv_store_rtree_point *p = a, *q = b;
+    return (p->rowid > q->rowid) - (p->rowid < q->rowid);
+}
+
+/* The points in the order of cmp_px (x, then y, then rowid), every vertical slice in the
+ * order of cmp_py, as str_order would leave them, by stable radix sorts: from rowid order,
+ * a stable sort by y and then by x gives x, y, rowid; a stable sort of a slice by y then
+ * gives y, x, rowid. 0: out of memory (nothing sorted). */
+static int str_order_points(nv_store_rtree_point *pts, size_t n, size_t per)
+{
+    nv_store_rtree_point *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return 0;
+    size_t i = 1;
+    while (i < n && pts[i - 1].rowid < pts[i].rowid)
+        i++;
+    if (i < n) /* the caller's order is not rowid order: make it so, so that ties are decided alike */
+        qsort(pts, n, sizeof *pts, cmp_rowid);
+    size_t nodes = (n + per - 1) / per, slices = 1;
+    while (slices * slices < nodes)
+        slices++;
+    size_t slice = ((nodes + slices - 1) / slices) * per;
+    radix_sort(pts, n, 1, tmp);
+    radix_sort(pts, n, 0, tmp);
+    for (size_t k = 0; k < n; k += slice)
+        radix_sort(pts + k, n - k < slice ? n - k : slice, 1, tmp);
+    free(tmp);
+    return 1;
 }
 
 /* Sort-tile-recursive order: by x, then each vertical slice of about sqrt(n / per)
@@ -194,8 +241,10 @@ static int write_leaves(writer *w, nv_store_rtree_point *pts, size_t n, struct n
         return SQLITE_NOMEM;
     int rc = SQLITE_OK;
     int root = n <= w->per;
-    if (!root)
-        str_order(pts, n, sizeof *pts, w->per, cmp_px, cmp_py);
+    if (!root && !str_order_points(pts, n, w->per)) {
+        free(leaf_of);
+        return SQLITE_NOMEM;
+    }
     *n_up = 0;
     for (size_t i = 0; i < n && rc == SQLITE_OK; i += w->per) {
         size_t k = n - i < w->per ? n - i : w->per;
