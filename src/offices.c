@@ -42,7 +42,9 @@ struct nv_plan {
         int use_xy;           /* 1: x/y columns, 0: lat/lon */
     } *source_crs;
     size_t n_sources, cap_sources;
-    size_t *id_slots;         /* open addressing over offices with a given id: index + 1, 0 = empty */
+    uint64_t *id_slots;       /* open addressing over offices with a given id: the id's hash in the
+                               * high 32 bits (compared before the ids are), index + 1 in the low
+                               * 32; 0 = empty */
     size_t n_slots, n_ids;
     nv_strpool *pool;         /* every string of every office (ids, names, problems, ...) */
     struct type_word {        /* the type column's words as written, and what they normalise to */
@@ -116,14 +118,14 @@ char nv_plan_last_delimiter(const nv_plan *plan)
 
 /* Ids are checked for duplicates across every file of the plan, so a hash set keeps a
  * 10,000-row batch linear. */
-static size_t str_hash(const char *s)
+static uint64_t str_hash(const char *s)
 {
     uint64_t h = 1469598103934665603u;
     for (; *s; s++) {
         h ^= (unsigned char)*s;
         h *= 1099511628211u;
     }
-    return (size_t)h;
+    return h;
 }
 
 static size_t id_find(const nv_plan *p, const char *id)
@@ -131,8 +133,12 @@ static size_t id_find(const nv_plan *p, const char *id)
     if (!p->n_slots)
         return SIZE_MAX;
     size_t mask = p->n_slots - 1;
-    for (size_t i = str_hash(id) & mask; p->id_slots[i]; i = (i + 1) & mask) {
-        size_t k = p->id_slots[i] - 1;
+    uint64_t h = str_hash(id);
+    uint64_t tag = (uint64_t)(uint32_t)(h >> 32) << 32;
+    for (size_t i = (size_t)h & mask; p->id_slots[i]; i = (i + 1) & mask) {
+        if ((p->id_slots[i] & ~(uint64_t)UINT32_MAX) != tag)
+            continue;
+        size_t k = (size_t)(p->id_slots[i] & UINT32_MAX) - 1;
         if (strcmp(p->offices[k].id, id) == 0)
             return k;
     }
@@ -141,10 +147,11 @@ static size_t id_find(const nv_plan *p, const char *id)
 
 static void id_put(nv_plan *p, size_t k)
 {
-    size_t mask = p->n_slots - 1, i = str_hash(p->offices[k].id) & mask;
+    uint64_t h = str_hash(p->offices[k].id);
+    size_t mask = p->n_slots - 1, i = (size_t)h & mask;
     while (p->id_slots[i])
         i = (i + 1) & mask;
-    p->id_slots[i] = k + 1;
+    p->id_slots[i] = (uint64_t)(uint32_t)(h >> 32) << 32 | (uint64_t)(k + 1);
     p->n_ids++;
 }
 
@@ -164,7 +171,7 @@ static int id_insert(nv_plan *p, size_t k)
 {
     if ((p->n_ids + 1) * 2 > p->n_slots) {
         size_t n_slots = p->n_slots ? p->n_slots * 2 : 256;
-        size_t *slots = calloc(n_slots, sizeof *slots);
+        uint64_t *slots = calloc(n_slots, sizeof *slots);
         if (!slots)
             return 0;
         free(p->id_slots);
@@ -181,6 +188,8 @@ static int plan_reserve(nv_plan *p)
     if (p->n < p->cap)
         return 1;
     size_t cap = p->cap ? p->cap * 2 : 128;
+    if (cap >= UINT32_MAX) /* the id slots hold indices in 32 bits */
+        return 0;
     nv_office *o = realloc(p->offices, cap * sizeof *o);
     if (!o)
         return 0;
