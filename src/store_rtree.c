@@ -95,8 +95,19 @@ static int cmp_rowid(const void *a, const void *b)
     return (p->rowid > q->rowid) - (p->rowid < q->rowid);
 }
 
-/* The points in the order of cmp_px (x, then y, then rowid), every vertical slice in the
- * order of cmp_py, as str_order would leave them, by stable radix sorts: from rowid order,
+/* The caller's points in rowid order (they usually are), so that the same points in any
+ * order give the same tree. */
+static void rowid_order(nv_store_rtree_point *pts, size_t n)
+{
+    size_t i = 1;
+    while (i < n && pts[i - 1].rowid < pts[i].rowid)
+        i++;
+    if (i < n)
+        qsort(pts, n, sizeof *pts, cmp_rowid);
+}
+
+/* The points in the order x, then y, then rowid, every vertical slice in the order y,
+ * then x, then rowid, as str_order would leave them, by stable radix sorts: from rowid order,
  * a stable sort by y and then by x gives x, y, rowid; a stable sort of a slice by y then
  * gives y, x, rowid. 0: out of memory (nothing sorted). */
 static int str_order_points(nv_store_rtree_point *pts, size_t n, size_t per)
@@ -104,11 +115,7 @@ static int str_order_points(nv_store_rtree_point *pts, size_t n, size_t per)
     nv_store_rtree_point *tmp = malloc(n * sizeof *tmp);
     if (!tmp)
         return 0;
-    size_t i = 1;
-    while (i < n && pts[i - 1].rowid < pts[i].rowid)
-        i++;
-    if (i < n) /* the caller's order is not rowid order: make it so, so that ties are decided alike */
-        qsort(pts, n, sizeof *pts, cmp_rowid);
+    rowid_order(pts, n);
     size_t nodes = (n + per - 1) / per, slices = 1;
     while (slices * slices < nodes)
         slices++;
@@ -241,7 +248,9 @@ static int write_leaves(writer *w, nv_store_rtree_point *pts, size_t n, struct n
         return SQLITE_NOMEM;
     int rc = SQLITE_OK;
     int root = n <= w->per;
-    if (!root && !str_order_points(pts, n, w->per)) {
+    if (root)
+        rowid_order(pts, n);
+    else if (!str_order_points(pts, n, w->per)) {
         free(leaf_of);
         return SQLITE_NOMEM;
     }
