@@ -918,8 +918,11 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
                    pthread_create(&csv_thread, NULL, offices_csv_main, &job) == 0;
     if (!threaded && (st = nv_report_offices_csv(job.path, o, no, err)) != NV_OK)
         return st;
-    if ((st = nv_session_write_xlsx(s, dir, "results.xlsx", analyze_sheets, 3, err)) != NV_OK)
+    if ((st = nv_session_write_xlsx(s, dir, "results.xlsx", analyze_sheets, 3, err)) != NV_OK) {
+        if (threaded) /* (not reached: no workbook when threaded) the job lives on this stack */
+            pthread_join(csv_thread, NULL);
         return st;
+    }
     if (!s->o.tables_only) {
         snprintf(path, sizeof path, "%s/narvaro.sqlite", dir);
         pthread_mutex_lock(&s->write_lock);
