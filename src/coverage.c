@@ -470,15 +470,15 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     nv_kdtree *kd = NULL, *kd_all = NULL;
     nv_tiers *own_tiers = NULL;
     const nv_tiers *tiers = opts->tiers;
-    double *pts = malloc((no ? no : 1) * 2 * sizeof(double));
-    long *pt_office = malloc((no ? no : 1) * sizeof(long));
-    double *pts_all = malloc((no ? no : 1) * 2 * sizeof(double));
-    long *pt_all = malloc((no ? no : 1) * sizeof(long));
+    /* The points of the trees are gathered after the join, one set at a time: with
+     * millions of rows the join is the peak of the run's memory. */
+    double *pts = NULL, *pts_all = NULL;
+    long *pt_office = NULL, *pt_all = NULL;
     long *office_muni = malloc((no ? no : 1) * sizeof(long));
     size_t *office_rank = malloc((no ? no : 1) * sizeof(size_t));
 
     *out = NULL;
-    if (!c || !pts || !pt_office || !pts_all || !pt_all || !office_muni || !office_rank)
+    if (!c || !office_muni || !office_rank)
         goto oom;
     if (!tiers) {
         if ((st = nv_tiers_create(NULL, NULL, &own_tiers, err)) != NV_OK)
@@ -537,14 +537,8 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         t->kommunkod_disagreements += in->located && in->kommunkod[0] && strcmp(in->kommunkod, o->kommunkod) != 0;
         if (in->basis && in->basis[0] && strcmp(in->basis, "sourced") != 0)
             t->illustrative = 1;
-        pts_all[2 * n_all] = o->x;
-        pts_all[2 * n_all + 1] = o->y;
-        pt_all[n_all++] = (long)i;
-        if (!o->is_office)
-            continue;
-        pts[2 * n_pts] = o->x;
-        pts[2 * n_pts + 1] = o->y;
-        pt_office[n_pts++] = (long)i;
+        n_all++;
+        n_pts += o->is_office != 0;
     }
     if (!swapped && (st = check_files_placed(c, plan, office_muni, opts->snap_km * 1000, diags, err)) != NV_OK)
         goto done;
@@ -611,18 +605,44 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     }
 
     /* Measure: per municipality. */
-    /* The trees copy the points: each copy goes as soon as its tree stands. */
+    /* The placed offices (pts) and all placed locations (pts_all), in row order; the trees
+     * copy the points, and each copy goes as soon as its tree stands. When every location
+     * is an office (as in most plans) the two sets are one, in the same order: one tree
+     * and one index serve both. */
+    int one_set = n_all == n_pts;
+    pt_office = malloc((n_pts ? n_pts : 1) * sizeof *pt_office);
+    pts = malloc((n_pts ? n_pts : 1) * 2 * sizeof *pts);
+    if (!pt_office || !pts)
+        goto oom;
+    for (size_t i = 0, k = 0; i < no; i++)
+        if (office_muni[i] >= 0 && c->offices[i].is_office) {
+            pts[2 * k] = c->offices[i].x;
+            pts[2 * k + 1] = c->offices[i].y;
+            pt_office[k++] = (long)i;
+        }
     kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
     free(pts);
     pts = NULL;
-    /* When every location is an office (as in most plans) the two point sets are one, in
-     * the same order: one tree serves both. */
-    int one_set = n_all == n_pts;
-    kd_all = n_all && !one_set ? nv_kdtree_create(pts_all, n_all) : NULL;
-    free(pts_all);
-    pts_all = NULL;
-    if ((n_pts && !kd) || (n_all && !one_set && !kd_all))
+    if (n_pts && !kd)
         goto oom;
+    if (!one_set) {
+        pt_all = malloc(n_all * sizeof *pt_all);
+        pts_all = malloc(n_all * 2 * sizeof *pts_all);
+        if (!pt_all || !pts_all)
+            goto oom;
+        for (size_t i = 0, k = 0; i < no; i++)
+            if (office_muni[i] >= 0) {
+                pts_all[2 * k] = c->offices[i].x;
+                pts_all[2 * k + 1] = c->offices[i].y;
+                pt_all[k++] = (long)i;
+            }
+        kd_all = nv_kdtree_create(pts_all, n_all);
+        free(pts_all);
+        pts_all = NULL;
+        if (!kd_all)
+            goto oom;
+    }
+    const long *near_all_row = one_set ? pt_office : pt_all;
     nv_kdtree *near_all = one_set ? kd : kd_all;
 
     /* Each municipality's locations, offices and best tier: one pass over the rows. */
@@ -664,7 +684,7 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
             double d;
             long k = nv_kdtree_nearest(near_all, mu->rep_x, mu->rep_y, &d);
             r->nearest_presence_km = d / 1000;
-            r->nearest_presence_id = c->offices[pt_all[k]].office_id;
+            r->nearest_presence_id = c->offices[near_all_row[k]].office_id;
         }
         r->nearest_office_km = NAN;
         if (kd) {
