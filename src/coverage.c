@@ -470,15 +470,15 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     nv_kdtree *kd = NULL, *kd_all = NULL;
     nv_tiers *own_tiers = NULL;
     const nv_tiers *tiers = opts->tiers;
-    double *pts = malloc((no ? no : 1) * 2 * sizeof(double));
-    long *pt_office = malloc((no ? no : 1) * sizeof(long));
-    double *pts_all = malloc((no ? no : 1) * 2 * sizeof(double));
-    long *pt_all = malloc((no ? no : 1) * sizeof(long));
+    /* The points of the trees are gathered after the join, one set at a time: with
+     * millions of rows the join is the peak of the run's memory. */
+    double *pts = NULL, *pts_all = NULL;
+    long *pt_office = NULL, *pt_all = NULL;
     long *office_muni = malloc((no ? no : 1) * sizeof(long));
     size_t *office_rank = malloc((no ? no : 1) * sizeof(size_t));
 
     *out = NULL;
-    if (!c || !pts || !pt_office || !pts_all || !pt_all || !office_muni || !office_rank)
+    if (!c || !office_muni || !office_rank)
         goto oom;
     if (!tiers) {
         if ((st = nv_tiers_create(NULL, NULL, &own_tiers, err)) != NV_OK)
@@ -537,14 +537,8 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         t->kommunkod_disagreements += in->located && in->kommunkod[0] && strcmp(in->kommunkod, o->kommunkod) != 0;
         if (in->basis && in->basis[0] && strcmp(in->basis, "sourced") != 0)
             t->illustrative = 1;
-        pts_all[2 * n_all] = o->x;
-        pts_all[2 * n_all + 1] = o->y;
-        pt_all[n_all++] = (long)i;
-        if (!o->is_office)
-            continue;
-        pts[2 * n_pts] = o->x;
-        pts[2 * n_pts + 1] = o->y;
-        pt_office[n_pts++] = (long)i;
+        n_all++;
+        n_pts += o->is_office != 0;
     }
     if (!swapped && (st = check_files_placed(c, plan, office_muni, opts->snap_km * 1000, diags, err)) != NV_OK)
         goto done;
@@ -561,39 +555,108 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     }
 
     /* The run's tiers: the ranking, then every other word found, alphabetically. */
-    size_t n_rank = nv_tiers_count(tiers);
-    c->tier_words = malloc((n_rank + no + 1) * sizeof *c->tier_words);
-    c->tier_counts = calloc(n_rank + no + 1, sizeof *c->tier_counts);
-    if (!c->tier_words || !c->tier_counts)
+    size_t n_rank = nv_tiers_count(tiers), cap_words = n_rank + 16;
+    c->tier_words = malloc(cap_words * sizeof *c->tier_words);
+    if (!c->tier_words)
         goto oom;
     for (size_t k = 0; k < n_rank; k++)
         c->tier_words[c->n_tiers++] = nv_tiers_word(tiers, k);
+    const char *last_type = NULL; /* rows come in runs of one type: skip the search for a repeat */
     for (size_t i = 0; i < no; i++) {
-        if (office_muni[i] < 0 || nv_tiers_rank(tiers, c->offices[i].type) < n_rank)
+        if (office_muni[i] < 0 || c->offices[i].type == last_type)
+            continue;
+        last_type = c->offices[i].type;
+        if (nv_tiers_rank(tiers, last_type) < n_rank)
             continue;
         size_t k = n_rank;
-        while (k < c->n_tiers && strcmp(c->tier_words[k], c->offices[i].type) != 0)
+        while (k < c->n_tiers && strcmp(c->tier_words[k], last_type) != 0)
             k++;
-        if (k == c->n_tiers)
-            c->tier_words[c->n_tiers++] = c->offices[i].type;
+        if (k < c->n_tiers)
+            continue;
+        if (c->n_tiers == cap_words) {
+            const char **w = realloc(c->tier_words, 2 * cap_words * sizeof *w);
+            if (!w)
+                goto oom;
+            c->tier_words = w;
+            cap_words *= 2;
+        }
+        c->tier_words[c->n_tiers++] = last_type;
     }
+    c->tier_counts = calloc(c->n_tiers + 1, sizeof *c->tier_counts);
+    if (!c->tier_counts)
+        goto oom;
     qsort(c->tier_words + n_rank, c->n_tiers - n_rank, sizeof *c->tier_words, cmp_str);
+    last_type = NULL;
+    size_t last_rank = c->n_tiers;
     for (size_t i = 0; i < no; i++) {
         office_rank[i] = c->n_tiers;
         if (office_muni[i] < 0)
             continue;
-        for (size_t k = 0; k < c->n_tiers; k++)
-            if (strcmp(c->tier_words[k], c->offices[i].type) == 0) {
-                office_rank[i] = k;
-                break;
-            }
+        if (c->offices[i].type != last_type) {
+            last_type = c->offices[i].type;
+            last_rank = c->n_tiers;
+            for (size_t k = 0; k < c->n_tiers; k++)
+                if (strcmp(c->tier_words[k], last_type) == 0) {
+                    last_rank = k;
+                    break;
+                }
+        }
+        office_rank[i] = last_rank;
     }
 
     /* Measure: per municipality. */
-    kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
-    kd_all = n_all ? nv_kdtree_create(pts_all, n_all) : NULL;
-    if ((n_pts && !kd) || (n_all && !kd_all))
+    /* The placed offices (pts) and all placed locations (pts_all), in row order; the trees
+     * copy the points, and each copy goes as soon as its tree stands. When every location
+     * is an office (as in most plans) the two sets are one, in the same order: one tree
+     * and one index serve both. */
+    int one_set = n_all == n_pts;
+    pt_office = malloc((n_pts ? n_pts : 1) * sizeof *pt_office);
+    pts = malloc((n_pts ? n_pts : 1) * 2 * sizeof *pts);
+    if (!pt_office || !pts)
         goto oom;
+    for (size_t i = 0, k = 0; i < no; i++)
+        if (office_muni[i] >= 0 && c->offices[i].is_office) {
+            pts[2 * k] = c->offices[i].x;
+            pts[2 * k + 1] = c->offices[i].y;
+            pt_office[k++] = (long)i;
+        }
+    kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
+    free(pts);
+    pts = NULL;
+    if (n_pts && !kd)
+        goto oom;
+    if (!one_set) {
+        pt_all = malloc(n_all * sizeof *pt_all);
+        pts_all = malloc(n_all * 2 * sizeof *pts_all);
+        if (!pt_all || !pts_all)
+            goto oom;
+        for (size_t i = 0, k = 0; i < no; i++)
+            if (office_muni[i] >= 0) {
+                pts_all[2 * k] = c->offices[i].x;
+                pts_all[2 * k + 1] = c->offices[i].y;
+                pt_all[k++] = (long)i;
+            }
+        kd_all = nv_kdtree_create(pts_all, n_all);
+        free(pts_all);
+        pts_all = NULL;
+        if (!kd_all)
+            goto oom;
+    }
+    const long *near_all_row = one_set ? pt_office : pt_all;
+    nv_kdtree *near_all = one_set ? kd : kd_all;
+
+    /* Each municipality's locations, offices and best tier: one pass over the rows. */
+    for (size_t m = 0; m < nm; m++)
+        c->munis[m].tier = c->n_tiers;
+    for (size_t i = 0; i < no; i++) {
+        if (office_muni[i] < 0)
+            continue;
+        nv_muni_result *r = &c->munis[office_muni[i]];
+        r->locations++;
+        r->offices += c->offices[i].is_office;
+        if (office_rank[i] < r->tier)
+            r->tier = office_rank[i];
+    }
 
     double sum_km = 0;
     int n_km = 0;
@@ -611,26 +674,17 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         r->wkb_size = mu->wkb_size;
         r->presence_rank = NV_PRESENCE_NONE;
         r->presence = "none";
-        r->tier = c->n_tiers;
-        for (size_t i = 0; i < no; i++) {
-            if (office_muni[i] != (long)m)
-                continue;
-            r->locations++;
-            r->offices += c->offices[i].is_office;
-            if (office_rank[i] < r->tier)
-                r->tier = office_rank[i];
-        }
         if (r->tier < c->n_tiers) {
             r->presence = c->tier_words[r->tier];
             r->presence_rank = rank_of(r->presence);
             c->tier_counts[r->tier]++;
         }
         r->nearest_presence_km = NAN;
-        if (kd_all) {
+        if (near_all) {
             double d;
-            long k = nv_kdtree_nearest(kd_all, mu->rep_x, mu->rep_y, &d);
+            long k = nv_kdtree_nearest(near_all, mu->rep_x, mu->rep_y, &d);
             r->nearest_presence_km = d / 1000;
-            r->nearest_presence_id = c->offices[pt_all[k]].office_id;
+            r->nearest_presence_id = c->offices[near_all_row[k]].office_id;
         }
         r->nearest_office_km = NAN;
         if (kd) {

@@ -1,9 +1,13 @@
 #include "error.h"
 
+#include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 nv_status nv_error_set(nv_error *err, nv_status code, const char *path, long line,
                        const char *fmt, ...)
@@ -117,4 +121,58 @@ int nv_memory_short(size_t bytes)
     void *probe = malloc(bytes);
     free(probe);
     return probe == NULL;
+}
+
+/* A number from a line "key: N kB" of /proc/meminfo, in bytes; 0 when absent. */
+static unsigned long long meminfo(const char *key)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    char line[256];
+    unsigned long long v = 0;
+    size_t k = strlen(key);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, key, k) == 0 && line[k] == ':') {
+            v = strtoull(line + k + 1, NULL, 10) * 1024;
+            break;
+        }
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* The first number in a file (cgroup's memory.max, memory.current); 0 when absent or "max". */
+static unsigned long long file_number(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    unsigned long long v = 0;
+    if (f) {
+        if (fscanf(f, "%llu", &v) != 1)
+            v = 0;
+        fclose(f);
+    }
+    return v;
+}
+
+size_t nv_memory_available(void)
+{
+    unsigned long long avail = meminfo("MemAvailable");
+    if (!avail)
+        avail = ULLONG_MAX;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        /* The address space already in use: the first field of statm, in pages. */
+        unsigned long long pages = file_number("/proc/self/statm");
+        unsigned long long used = pages * (unsigned long long)sysconf(_SC_PAGESIZE);
+        unsigned long long room = (unsigned long long)rl.rlim_cur > used ? (unsigned long long)rl.rlim_cur - used : 0;
+        if (room < avail)
+            avail = room;
+    }
+    unsigned long long max = file_number("/sys/fs/cgroup/memory.max");
+    if (max) {
+        unsigned long long cur = file_number("/sys/fs/cgroup/memory.current");
+        unsigned long long room = max > cur ? max - cur : 0;
+        if (room < avail)
+            avail = room;
+    }
+    return avail >= (unsigned long long)SIZE_MAX ? SIZE_MAX : (size_t)avail;
 }

@@ -77,6 +77,12 @@ const char *nv_activity(void); /* "starting" before any nv_activity_set */
  * by the input, or to refuse work that a library could not finish without aborting. */
 int nv_memory_short(size_t bytes);
 
+/* Bytes of memory the process can still use, about: the least of the system's available
+ * memory (MemAvailable), the room left under the address-space limit (ulimit -v) and
+ * under the cgroup's limit (memory.max). SIZE_MAX when none of them can be read. For
+ * refusing up front work whose memory is known in advance. */
+size_t nv_memory_available(void);
+
 /* Makes the libraries' fatal failures call report(what) instead of aborting: out of memory
  * in C++ code (GEOS, PROJ: std::bad_alloc; fatal.cc) and GDAL's CE_Fatal errors (an
  * allocation that failed in CPLMalloc; nv_boundaries_on_fatal). report must not return

@@ -104,7 +104,8 @@ static const char ANALYZE_HELP[] =
     "Joins municipality boundaries with an office plan and measures where local presence\n"
     "is missing. With no input options it runs the default Swedish case: the 290\n"
     "municipalities and Arbetsförmedlingen's 2020 plan from the data folder\n"
-    "($NARVARO_DATA, default %s).\n"
+    "($NARVARO_DATA, default %s). A plan whose rows would need more memory than\n"
+    "is available is refused before it is read ($NARVARO_MAX_PLAN_ROWS: a bound in rows).\n"
     "\n"
     "  --offices CSV         an office plan (repeatable; the rows of all are one plan)\n"
     "\n"
@@ -449,11 +450,22 @@ static int check_file(const char *option, const char *path, int gdal_source)
 
 /* Everything about the shared options that can be known without reading an input:
  * encodings and CRSs by name, and that the named files exist. */
-static int check_session_options(const nv_session_options *o)
+static int check_session_options(nv_session_options *o)
 {
     nv_error err = {0};
     nv_text_encoding enc;
     int rc;
+    /* The plan's row bound, for a machine whose free memory says too little (a container
+     * that shares it): rows beyond it are refused before the plan is read. */
+    const char *bound = getenv("NARVARO_MAX_PLAN_ROWS");
+    if (bound && *bound) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(bound, &end, 10);
+        if (*end || errno || v == 0 || bound[0] == '-')
+            return usage_error("NARVARO_MAX_PLAN_ROWS='%s': give a number of rows, such as 1000000", bound);
+        o->offices.max_rows = (size_t)v;
+    }
     if (o->offices.encoding && !nv_text_encoding_from_name(o->offices.encoding, &enc))
         return usage_error("--encoding '%s': unknown encoding; give UTF-8 or CP1252 (also WINDOWS-1252, "
                            "LATIN1, ISO-8859-1)", o->offices.encoding);

@@ -1,22 +1,23 @@
 /* offices.c — office plans: CSV files read with libcsv, coordinates moved with PROJ.
  *
  * One nv_plan_read goes through five stages, each of which may stop the file:
- *   1. read the bytes;
+ *   1. check the plan's bound and read the bytes;
  *   2. decode them to UTF-8 (BOM, else valid UTF-8, else Windows-1252);
  *   3. pick the delimiter from the header line and split records with libcsv, noting the
  *      physical line each record starts on;
  *   4. map header names to roles (id, name, lat, ...);
  *   5. turn every data row into an nv_office, reporting row problems as diagnostics.
- * Only stage 5 appends to the plan, so a file that fails in stages 1–4 leaves it as it
- * was. */
+ * Stages 1-3 are plantext.c; 4 and 5 run here, record by record as stage 3 ends each.
+ * A file that fails as a whole (in stages 1-4, or with no data row, or a CRS PROJ cannot
+ * use) leaves the plan as it was: rows it appended are taken back. */
 #include "offices.h"
 
-#include "csvbuf.h"
+#include "plantext.h"
 #include "sheets.h"
+#include "strpool.h"
 #include "textin.h"
 #include "tiers.h"
 
-#include <csv.h>
 #include <proj.h>
 
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---------------------------------------------------------------- the plan */
 
@@ -40,34 +42,34 @@ struct nv_plan {
         int use_xy;           /* 1: x/y columns, 0: lat/lon */
     } *source_crs;
     size_t n_sources, cap_sources;
-    size_t *id_slots;         /* open addressing over offices with a given id: index + 1, 0 = empty */
+    uint64_t *id_slots;       /* open addressing over offices with a given id: the id's hash in the
+                               * high 32 bits (compared before the ids are), index + 1 in the low
+                               * 32; 0 = empty */
     size_t n_slots, n_ids;
+    nv_strpool *pool;         /* every string of every office (ids, names, problems, ...) */
+    struct type_word {        /* the type column's words as written, and what they normalise to */
+        const char *raw, *type;
+    } types[16];
+    size_t n_types;
     char encoding[32];
     char delimiter;
 };
 
-static void office_free(nv_office *o)
-{
-    free((char *)o->id);
-    free((char *)o->name);
-    free((char *)o->type);
-    free((char *)o->kommunkod);
-    free((char *)o->town);
-    free((char *)o->basis);
-    free((char *)o->problem);
-}
-
 nv_plan *nv_plan_create(void)
 {
-    return calloc(1, sizeof(nv_plan));
+    nv_plan *p = calloc(1, sizeof(nv_plan));
+    if (p && !(p->pool = nv_strpool_create())) {
+        free(p);
+        return NULL;
+    }
+    return p;
 }
 
 void nv_plan_destroy(nv_plan *plan)
 {
     if (!plan)
         return;
-    for (size_t i = 0; i < plan->n; i++)
-        office_free(&plan->offices[i]);
+    nv_strpool_destroy(plan->pool);
     for (size_t i = 0; i < plan->n_sources; i++) {
         free(plan->sources[i]);
         free(plan->source_crs[i].from);
@@ -79,6 +81,19 @@ void nv_plan_destroy(nv_plan *plan)
     free(plan->sources);
     free(plan->id_slots);
     free(plan);
+}
+
+void nv_plan_drop_rows(nv_plan *plan)
+{
+    if (!plan)
+        return;
+    free(plan->offices);
+    free(plan->id_given);
+    free(plan->id_slots);
+    plan->offices = NULL;
+    plan->id_given = NULL;
+    plan->id_slots = NULL;
+    plan->n = plan->cap = plan->n_slots = plan->n_ids = 0;
 }
 
 size_t nv_plan_count(const nv_plan *plan)
@@ -103,14 +118,14 @@ char nv_plan_last_delimiter(const nv_plan *plan)
 
 /* Ids are checked for duplicates across every file of the plan, so a hash set keeps a
  * 10,000-row batch linear. */
-static size_t str_hash(const char *s)
+static uint64_t str_hash(const char *s)
 {
     uint64_t h = 1469598103934665603u;
     for (; *s; s++) {
         h ^= (unsigned char)*s;
         h *= 1099511628211u;
     }
-    return (size_t)h;
+    return h;
 }
 
 static size_t id_find(const nv_plan *p, const char *id)
@@ -118,8 +133,12 @@ static size_t id_find(const nv_plan *p, const char *id)
     if (!p->n_slots)
         return SIZE_MAX;
     size_t mask = p->n_slots - 1;
-    for (size_t i = str_hash(id) & mask; p->id_slots[i]; i = (i + 1) & mask) {
-        size_t k = p->id_slots[i] - 1;
+    uint64_t h = str_hash(id);
+    uint64_t tag = (uint64_t)(uint32_t)(h >> 32) << 32;
+    for (size_t i = (size_t)h & mask; p->id_slots[i]; i = (i + 1) & mask) {
+        if ((p->id_slots[i] & ~(uint64_t)UINT32_MAX) != tag)
+            continue;
+        size_t k = (size_t)(p->id_slots[i] & UINT32_MAX) - 1;
         if (strcmp(p->offices[k].id, id) == 0)
             return k;
     }
@@ -128,10 +147,11 @@ static size_t id_find(const nv_plan *p, const char *id)
 
 static void id_put(nv_plan *p, size_t k)
 {
-    size_t mask = p->n_slots - 1, i = str_hash(p->offices[k].id) & mask;
+    uint64_t h = str_hash(p->offices[k].id);
+    size_t mask = p->n_slots - 1, i = (size_t)h & mask;
     while (p->id_slots[i])
         i = (i + 1) & mask;
-    p->id_slots[i] = k + 1;
+    p->id_slots[i] = (uint64_t)(uint32_t)(h >> 32) << 32 | (uint64_t)(k + 1);
     p->n_ids++;
 }
 
@@ -151,7 +171,7 @@ static int id_insert(nv_plan *p, size_t k)
 {
     if ((p->n_ids + 1) * 2 > p->n_slots) {
         size_t n_slots = p->n_slots ? p->n_slots * 2 : 256;
-        size_t *slots = calloc(n_slots, sizeof *slots);
+        uint64_t *slots = calloc(n_slots, sizeof *slots);
         if (!slots)
             return 0;
         free(p->id_slots);
@@ -168,6 +188,8 @@ static int plan_reserve(nv_plan *p)
     if (p->n < p->cap)
         return 1;
     size_t cap = p->cap ? p->cap * 2 : 128;
+    if (cap >= UINT32_MAX) /* the id slots hold indices in 32 bits */
+        return 0;
     nv_office *o = realloc(p->offices, cap * sizeof *o);
     if (!o)
         return 0;
@@ -180,10 +202,11 @@ static int plan_reserve(nv_plan *p)
     return 1;
 }
 
+/* Drops the offices from n on (their strings stay in the pool until the plan goes). */
 static void plan_truncate(nv_plan *p, size_t n)
 {
-    while (p->n > n)
-        office_free(&p->offices[--p->n]);
+    if (p->n > n)
+        p->n = n;
     id_reindex(p);
 }
 
@@ -212,16 +235,6 @@ static const char *delim_name(char d)
     }
 }
 
-/* Line number (1-based) of byte offset off; "\n", "\r\n" and a lone "\r" end a line. */
-static long line_of(const char *s, size_t off)
-{
-    long line = 1;
-    for (size_t i = 0; i < off; i++)
-        if (s[i] == '\n' || (s[i] == '\r' && s[i + 1] != '\n'))
-            line++;
-    return line;
-}
-
 /* A growable string for lists in messages. Out of memory leaves it shorter, no worse. */
 struct sbuf {
     char *s;
@@ -241,386 +254,6 @@ static void sbuf_add(struct sbuf *b, const char *t)
     }
     memcpy(b->s + b->n, t, k + 1);
     b->n += k;
-}
-
-/* ---------------------------------------------------------------- stage 1: bytes */
-
-static nv_status read_bytes(const char *path, char **out, size_t *out_len, nv_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nv_error_set(err, NV_ERR_INPUT, path, 0,
-                            "cannot open the office plan: %s; check the path and permissions",
-                            strerror(errno));
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    int read_errno = 0;
-    for (;;) {
-        if (cap - n < 65536) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *b = realloc(buf, ncap + 1); /* + 1: room for a NUL after the text */
-            if (!b) {
-                free(buf);
-                fclose(f);
-                return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory reading the office plan");
-            }
-            buf = b;
-            cap = ncap;
-        }
-        errno = 0;
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0 || ferror(f)) {
-            read_errno = errno;
-            break;
-        }
-    }
-    int bad = ferror(f);
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        read_errno = errno;
-    }
-    if (bad) {
-        free(buf);
-        return nv_error_set(err, NV_ERR_INPUT, path, 0,
-                            "cannot read the office plan: %s; is it a regular, readable file?",
-                            strerror(read_errno ? read_errno : EIO));
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *out_len = n;
-    return NV_OK;
-}
-
-/* ---------------------------------------------------------------- stage 2: encoding */
-
-
-
-
-
-
-/* Does s hold a well-formed UTF-8 sequence of two or more bytes (text that is UTF-8 and
- * not ASCII)? Windows-1252 text almost never does: it would take an Ã or Â followed by a
- * byte from 0x80..0xBF. */
-static int has_utf8_sequence(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i + 1 < n; i++)
-        if (s[i] >= 0xC2 && s[i] <= 0xF4 && (s[i + 1] & 0xC0) == 0x80) {
-            size_t k = s[i] < 0xE0 ? 2 : s[i] < 0xF0 ? 3 : 4;
-            if (i + k <= n && nv_text_utf8_invalid_at(s + i, k) == k)
-                return 1;
-        }
-    return 0;
-}
-
-/* A file whose lines are partly UTF-8 and partly Windows-1252 (rows pasted from two
- * exports, or a "CSV UTF-8" file with ANSI rows appended): each physical line is decoded by
- * itself, valid UTF-8 as such and any other as Windows-1252, so that neither kind is
- * garbled; a warning names a line of each kind. *raw is taken over. */
-static nv_status decode_mixed(char **raw, size_t raw_len, int bom, char **text, size_t *text_len,
-                              char *enc_name, size_t enc_name_size, const char *path, nv_diags *diags,
-                              nv_error *err)
-{
-    const unsigned char *u = (const unsigned char *)*raw;
-    size_t i = bom ? 3 : 0, o = 0;
-    long line = 1, first_utf8 = 0, first_cp1252 = 0;
-    char *out = malloc(3 * raw_len + 1);
-    if (!out)
-        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory decoding the office plan");
-    while (i < raw_len) {
-        size_t j = i;
-        while (j < raw_len && u[j] != '\n' && u[j] != '\r')
-            j++;
-        size_t end = j < raw_len ? j + (u[j] == '\r' && j + 1 < raw_len && u[j + 1] == '\n' ? 2 : 1) : j;
-        if (nv_text_utf8_invalid_at(u + i, end - i) == end - i) {
-            if (!first_utf8 && has_utf8_sequence(u + i, end - i))
-                first_utf8 = line;
-            memcpy(out + o, u + i, end - i);
-            o += end - i;
-        } else {
-            size_t len;
-            char *conv = nv_text_cp1252_to_utf8(u + i, end - i, &len);
-            if (!conv) {
-                free(out);
-                return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory decoding the office plan");
-            }
-            if (!first_cp1252)
-                first_cp1252 = line;
-            memcpy(out + o, conv, len);
-            o += len;
-            free(conv);
-        }
-        line++;
-        i = end;
-    }
-    out[o] = '\0';
-    if (first_utf8)
-        nv_diags_add(diags, NV_WARNING, path, 0,
-                     "mixes encodings: line %ld is UTF-8 and line %ld Windows-1252; each line was read in its own "
-                     "encoding (re-save the file as \"CSV UTF-8\", or give --encoding, to be sure)",
-                     first_utf8, first_cp1252);
-    else
-        nv_diags_add(diags, NV_WARNING, path, 0,
-                     "starts with a UTF-8 byte-order mark, but line %ld is Windows-1252; each line was read in "
-                     "its own encoding (re-save the file as \"CSV UTF-8\", or give --encoding, to be sure)",
-                     first_cp1252);
-    free(*raw);
-    *raw = NULL;
-    *text = out;
-    *text_len = o;
-    snprintf(enc_name, enc_name_size, "%s", "UTF-8 and Windows-1252 by line");
-    return NV_OK;
-}
-
-/* Turns the file's bytes into UTF-8 text without a BOM. *raw is taken over: either it
- * becomes *text or it is freed. */
-static nv_status decode(char **raw, size_t raw_len, nv_text_encoding enc, char **text, size_t *text_len,
-                        char *enc_name, size_t enc_name_size, const char *path, nv_diags *diags, nv_error *err)
-{
-    const unsigned char *u = (const unsigned char *)*raw;
-    int bom = raw_len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
-
-    if (enc == NV_TEXT_DETECT && raw_len >= 2 &&
-        ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
-        return nv_error_set(err, NV_ERR_INPUT, path, 0,
-                            "is UTF-16 text; save it as \"CSV UTF-8\" (or plain CSV) and read it again");
-    const char *nul = memchr(*raw, '\0', raw_len);
-    if (nul)
-        return nv_error_set(err, NV_ERR_INPUT, path, line_of(*raw, (size_t)(nul - *raw)),
-                            "contains a NUL byte; is it UTF-16 or a spreadsheet file rather than "
-                            "CSV? save it as \"CSV UTF-8\"");
-
-    if (enc == NV_TEXT_DETECT) {
-        size_t skip = bom ? 3 : 0;
-        if (nv_text_utf8_invalid_at(u + skip, raw_len - skip) == raw_len - skip)
-            enc = NV_TEXT_UTF8;
-        else if (bom || has_utf8_sequence(u, raw_len))
-            return decode_mixed(raw, raw_len, bom, text, text_len, enc_name, enc_name_size, path, diags, err);
-        else
-            enc = NV_TEXT_CP1252;
-    }
-
-    if (enc == NV_TEXT_UTF8) {
-        size_t skip = bom ? 3 : 0;
-        size_t bad = nv_text_utf8_invalid_at(u + skip, raw_len - skip);
-        if (bad != raw_len - skip)
-            return nv_error_set(err, NV_ERR_INPUT, path, line_of(*raw, skip + bad),
-                                "byte 0x%02X is not valid UTF-8; %s", u[skip + bad],
-                                bom ? "the file starts with a UTF-8 byte-order mark, so re-save it as "
-                                      "\"CSV UTF-8\""
-                                    : "read it as Windows-1252 (encoding CP1252) or re-save it as "
-                                      "\"CSV UTF-8\"");
-        memmove(*raw, *raw + skip, raw_len - skip + 1);
-        *text = *raw;
-        *text_len = raw_len - skip;
-        *raw = NULL;
-        snprintf(enc_name, enc_name_size, "%s", bom ? "UTF-8 with BOM" : "UTF-8");
-        return NV_OK;
-    }
-    *text = nv_text_cp1252_to_utf8(u, raw_len, text_len);
-    if (!*text)
-        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory converting Windows-1252 to UTF-8");
-    free(*raw);
-    *raw = NULL;
-    snprintf(enc_name, enc_name_size, "Windows-1252");
-    return NV_OK;
-}
-
-/* ---------------------------------------------------------------- stage 3: records */
-
-
-struct record {
-    long line;    /* physical line where the record starts */
-    size_t nf;
-    char **f;     /* trimmed, NUL-terminated copies */
-    int blank;    /* nothing in it: an empty line, or only empty cells (",,,," from Excel) */
-};
-
-struct records {
-    struct record *r;
-    size_t n, cap;
-};
-
-static void record_free(struct record *r)
-{
-    for (size_t i = 0; i < r->nf; i++)
-        free(r->f[i]);
-    free(r->f);
-}
-
-static void records_free(struct records *rs)
-{
-    for (size_t i = 0; i < rs->n; i++)
-        record_free(&rs->r[i]);
-    free(rs->r);
-}
-
-struct parse_state {
-    struct records *out;
-    struct record cur;  /* fields of the record being read */
-    size_t cur_cap;
-    long line;          /* physical line being fed */
-    long rec_start;     /* line the record being read started on; 0 between records */
-    int oom;
-};
-
-/* libcsv's field bytes are borrowed and not NUL-terminated: copy them now. */
-static void on_field(void *bytes, size_t len, void *data)
-{
-    struct parse_state *ps = data;
-    if (ps->oom)
-        return;
-    if (ps->cur.nf == ps->cur_cap) {
-        size_t cap = ps->cur_cap ? ps->cur_cap * 2 : 16;
-        char **f = realloc(ps->cur.f, cap * sizeof *f);
-        if (!f) {
-            ps->oom = 1;
-            return;
-        }
-        ps->cur.f = f;
-        ps->cur_cap = cap;
-    }
-    char *copy = malloc(len + 1);
-    if (!copy) {
-        ps->oom = 1;
-        return;
-    }
-    if (len)
-        memcpy(copy, bytes, len);
-    copy[len] = '\0';
-    ps->cur.f[ps->cur.nf++] = nv_text_trim(copy);
-}
-
-static void on_record(int terminator, void *data)
-{
-    struct parse_state *ps = data;
-    (void)terminator;
-    ps->cur.line = ps->rec_start ? ps->rec_start : ps->line;
-    ps->rec_start = 0;
-    int blank = 1;
-    for (size_t i = 0; i < ps->cur.nf && blank; i++)
-        blank = ps->cur.f[i][0] == '\0';
-    /* A row of empty cells (";;;;" from a spreadsheet) is kept as a blank row: no office,
-     * but a line of the input that offices.csv accounts for. */
-    ps->cur.blank = blank;
-    if (ps->oom) {
-        record_free(&ps->cur);
-    } else {
-        struct records *rs = ps->out;
-        if (rs->n == rs->cap) {
-            size_t cap = rs->cap ? rs->cap * 2 : 128;
-            struct record *r = realloc(rs->r, cap * sizeof *r);
-            if (!r) {
-                ps->oom = 1;
-                record_free(&ps->cur);
-                goto reset;
-            }
-            rs->r = r;
-            rs->cap = cap;
-        }
-        rs->r[rs->n++] = ps->cur;
-    }
-reset:
-    ps->cur.f = NULL;
-    ps->cur.nf = 0;
-    ps->cur_cap = 0;
-    ps->cur.blank = 0;
-}
-
-/* A line with nothing but blanks, between records: libcsv skips it, the plan lists it. */
-static void add_blank_line(struct parse_state *ps)
-{
-    struct records *rs = ps->out;
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 128;
-        struct record *r = realloc(rs->r, cap * sizeof *r);
-        if (!r) {
-            ps->oom = 1;
-            return;
-        }
-        rs->r = r;
-        rs->cap = cap;
-    }
-    rs->r[rs->n++] = (struct record){ps->line, 0, NULL, 1};
-}
-
-static int space_not_tab(unsigned char c)
-{
-    return c == ' ';
-}
-
-static int space_or_tab(unsigned char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-/* Splits text into records. libcsv does the quoting; the text is fed one physical line
- * at a time so that the line a record starts on is known: a record can only start at
- * the beginning of a line, and it starts at the first non-blank line after the
- * previous record ended (a quoted field may carry the record over several lines). */
-static nv_status split_records(const char *text, size_t n, char delim, struct records *out,
-                               const char *path, nv_error *err)
-{
-    struct csv_parser p;
-    struct parse_state ps;
-    nv_status st = NV_OK;
-    memset(&ps, 0, sizeof ps);
-    ps.out = out;
-    /* Lenient while parsing: a stray quote inside a field (Kontor "Nord") is kept as text. */
-    if (csv_init(&p, 0) != 0)
-        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory starting the CSV parser");
-    nv_csvbuf_attach(&p);
-    csv_set_delim(&p, (unsigned char)delim);
-    csv_set_space_func(&p, delim == '\t' ? space_not_tab : space_or_tab);
-
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && text[j] != '\n' && text[j] != '\r')
-            j++;
-        if (j < n)
-            j += text[j] == '\r' && j + 1 < n && text[j + 1] == '\n' ? 2 : 1;
-        ps.line++;
-        if (!ps.rec_start) {
-            int has_delim = 0;
-            for (size_t k = i; k < j; k++) {
-                has_delim |= text[k] == delim;
-                if (!is_ws((unsigned char)text[k])) {
-                    ps.rec_start = ps.line;
-                    break;
-                }
-            }
-            /* Only blanks and no delimiter: libcsv makes no record of it (with a delimiter,
-             * a TAB, it makes one of empty cells, which on_record marks blank). */
-            if (!ps.rec_start && !has_delim && j > i)
-                add_blank_line(&ps);
-        }
-        if (csv_parse(&p, text + i, j - i, on_field, on_record, &ps) != j - i || ps.oom) {
-            st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: %s",
-                              ps.oom ? "out of memory" : csv_strerror(csv_error(&p)));
-            goto done;
-        }
-        i = j;
-    }
-    /* Strict at the end, only to learn whether a quote was left open: libcsv reports that
-     * only with CSV_STRICT and CSV_STRICT_FINI both set. Leniently, the open quote would
-     * swallow every later row into one field without a word. */
-    csv_set_opts(&p, CSV_STRICT | CSV_STRICT_FINI);
-    if (csv_fini(&p, on_field, on_record, &ps) != 0) {
-        if (csv_error(&p) == CSV_EPARSE)
-            st = nv_error_set(err, NV_ERR_INPUT, path, ps.rec_start ? ps.rec_start : ps.line,
-                              "a quoted field in the row starting here is never closed; close the "
-                              "quote, or double a quote that belongs inside a field (\"\")");
-        else
-            st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: %s",
-                              csv_strerror(csv_error(&p)));
-    } else if (ps.oom) {
-        st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: out of memory");
-    }
-done:
-    record_free(&ps.cur);
-    csv_free(&p);
-    return st;
 }
 
 /* ---------------------------------------------------------------- stage 4: header */
@@ -646,7 +279,7 @@ static const char *const role_what[R_COUNT] = {
 struct header {
     long line;
     size_t n;
-    char **names;  /* as written (trimmed); borrowed from the header record */
+    char **names;  /* as written (trimmed); copies: records are borrowed only for a moment */
     char **norm;   /* trimmed and lower-cased, for matching */
     int col[R_COUNT];
     int use_xy;
@@ -657,7 +290,10 @@ static void header_free(struct header *h)
 {
     for (size_t i = 0; h->norm && i < h->n; i++)
         free(h->norm[i]);
+    for (size_t i = 0; h->names && i < h->n; i++)
+        free(h->names[i]);
     free(h->norm);
+    free(h->names);
 }
 
 static char *column_list(const struct header *h)
@@ -688,17 +324,18 @@ static int find_column(const struct header *h, const char *name)
     return found;
 }
 
-static nv_status read_header(struct header *h, const struct record *rec, const nv_offices_options *opts,
+static nv_status read_header(struct header *h, const nv_record *rec, const nv_offices_options *opts,
                              const char *path, nv_diags *diags, nv_error *err)
 {
     h->line = rec->line;
     h->n = rec->nf;
-    h->names = rec->f;
-    h->norm = calloc(h->n, sizeof *h->norm);
-    if (!h->norm)
+    h->names = calloc(h->n ? h->n : 1, sizeof *h->names);
+    h->norm = calloc(h->n ? h->n : 1, sizeof *h->norm);
+    if (!h->norm || !h->names)
         return nv_error_set(err, NV_ERR_FAIL, path, h->line, "out of memory reading the header");
     for (size_t i = 0; i < h->n; i++) {
-        h->norm[i] = strdup(h->names[i]);
+        h->names[i] = strdup(rec->f[i]);
+        h->norm[i] = h->names[i] ? strdup(h->names[i]) : NULL;
         if (!h->norm[i])
             return nv_error_set(err, NV_ERR_FAIL, path, h->line, "out of memory reading the header");
         nv_text_lower_utf8(h->norm[i]);
@@ -829,6 +466,7 @@ struct reader {
     PJ_CONTEXT *ctx;
     struct proj_log *log;
     const struct header *h;
+    nv_strpool *pool;       /* the plan's */
 };
 
 static void row_problem(const struct reader *rd, nv_office *o, const char *fmt, ...)
@@ -850,13 +488,12 @@ static void row_problem(const struct reader *rd, nv_office *o, const char *fmt, 
         return;
     nv_diags_add(rd->diags, NV_PROBLEM, rd->path, o->line, "%s", msg);
     if (!o->problem)
-        o->problem = msg;
-    else
-        free(msg);
+        o->problem = nv_strpool_copy(rd->pool, msg, strlen(msg)); /* NULL when out of memory: no note */
+    free(msg);
 }
 
 
-static int row_number(const struct reader *rd, nv_office *o, const struct record *r, int role, double *v)
+static int row_number(const struct reader *rd, nv_office *o, const nv_record *r, int role, double *v)
 {
     const char *col = rd->h->names[rd->h->col[role]];
     const char *text = r->f[rd->h->col[role]];
@@ -878,7 +515,7 @@ static int row_number(const struct reader *rd, nv_office *o, const struct record
 }
 
 /* 1 when the row leaves both coordinate cells empty. */
-static int no_coordinates(const struct header *h, const struct record *r)
+static int no_coordinates(const struct header *h, const nv_record *r)
 {
     if (h->no_coordinates)
         return 1;
@@ -886,7 +523,7 @@ static int no_coordinates(const struct header *h, const struct record *r)
     return (size_t)c1 < r->nf && (size_t)c2 < r->nf && !r->f[c1][0] && !r->f[c2][0];
 }
 
-static void row_coordinates(const struct reader *rd, nv_office *o, const struct record *r)
+static void row_coordinates(const struct reader *rd, nv_office *o, const nv_record *r)
 {
     const struct header *h = rd->h;
     double a, b;
@@ -954,10 +591,10 @@ static void row_coordinates(const struct reader *rd, nv_office *o, const struct 
     }
 }
 
-/* A copy of column col of r, "" when the plan or the row lacks it. NULL: out of memory. */
-static char *cell(const struct record *r, int col)
+/* Column col of r (borrowed), "" when the plan or the row lacks it. */
+static const char *cell(const nv_record *r, int col)
 {
-    return strdup(col >= 0 && (size_t)col < r->nf ? r->f[col] : "");
+    return col >= 0 && (size_t)col < r->nf ? r->f[col] : "";
 }
 
 static char *normalize_type(const char *t)
@@ -986,37 +623,47 @@ static char *normalize_type(const char *t)
     return s;
 }
 
-/* Appends one data row to the plan. *problem is set when the row has a problem. */
+/* The plan's copy of the type word t as normalised (normalize_type): a plan of millions of
+ * rows has a few distinct words, so the last 16 met are remembered. NULL: out of memory. */
+static const char *plan_type(nv_plan *plan, const char *t)
+{
+    for (size_t i = 0; i < plan->n_types; i++)
+        if (strcmp(plan->types[i].raw, t) == 0)
+            return plan->types[i].type;
+    char *norm = normalize_type(t);
+    const char *type = norm ? nv_strpool_intern(plan->pool, norm, strlen(norm)) : NULL;
+    const char *raw = type ? nv_strpool_intern(plan->pool, t, strlen(t)) : NULL;
+    free(norm);
+    if (raw && plan->n_types < sizeof plan->types / sizeof *plan->types)
+        plan->types[plan->n_types++] = (struct type_word){raw, type};
+    return raw ? type : NULL;
+}
+
 /* A blank row: every text empty, no coordinates, accounted for as "blank". */
-static nv_status read_blank(nv_plan *plan, const struct reader *rd, const struct record *r)
+static nv_status read_blank(nv_plan *plan, const struct reader *rd, long line)
 {
     nv_office o;
     memset(&o, 0, sizeof o);
     o.source = rd->source;
-    o.line = r->line;
+    o.line = line;
     o.lat_deg = o.lon_deg = o.x = o.y = o.x_swapped = o.y_swapped = o.x_given = o.y_given = NAN;
     o.valid = 1;
     o.blank = 1;
-    o.id = strdup("");
-    o.name = strdup("");
-    o.type = strdup("");
-    o.kommunkod = strdup("");
-    o.town = strdup("");
-    o.basis = strdup("");
-    if (!o.id || !o.name || !o.type || !o.kommunkod || !o.town || !o.basis || !plan_reserve(plan)) {
-        office_free(&o);
+    o.id = o.name = o.type = o.kommunkod = o.town = o.basis = "";
+    if (!plan_reserve(plan))
         return NV_ERR_FAIL;
-    }
     plan->id_given[plan->n] = 0;
     plan->offices[plan->n++] = o;
     return NV_OK;
 }
 
-static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct record *r, int *problem)
+/* Appends one data row to the plan; *problem is set when the row has a problem. Its
+ * strings go into the plan's pool: the ones that repeat from row to row (type,
+ * kommunkod, town, basis) once for all rows. */
+static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_record *r, int *problem)
 {
-    if (r->blank)
-        return read_blank(plan, rd, r);
     const struct header *h = rd->h;
+    nv_strpool *pool = plan->pool;
     nv_office o;
     memset(&o, 0, sizeof o);
     o.source = rd->source;
@@ -1043,65 +690,50 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct r
         }
     }
 
-    char *id = NULL;
-    if (h->col[R_ID] >= 0 && !(id = cell(r, h->col[R_ID])))
-        return NV_ERR_FAIL;
+    const char *id = h->col[R_ID] >= 0 ? cell(r, h->col[R_ID]) : NULL;
     if (id && id[0]) {
         id_given = 1;
+        o.id = nv_strpool_copy(pool, id, strlen(id));
     } else {
         if (id && shape_ok)
             row_problem(rd, &o, "empty office id (column \"%s\"); give every office a unique id",
                         h->names[h->col[R_ID]]);
-        free(id);
-        if (asprintf(&id, "line-%ld", r->line) < 0)
-            id = NULL;
+        char buf[32];
+        int len = snprintf(buf, sizeof buf, "line-%ld", r->line);
+        o.id = nv_strpool_copy(pool, buf, (size_t)len);
     }
-    o.id = id;
-    o.name = cell(r, h->col[R_NAME]);
-    o.kommunkod = cell(r, h->col[R_KOMMUNKOD]);
-    o.town = cell(r, h->col[R_TOWN]);
-    o.basis = cell(r, h->col[R_BASIS]);
+    const char *name = cell(r, h->col[R_NAME]), *basis = cell(r, h->col[R_BASIS]);
+    const char *kommunkod = cell(r, h->col[R_KOMMUNKOD]), *town = cell(r, h->col[R_TOWN]);
+    o.name = nv_strpool_copy(pool, name, strlen(name));
+    o.basis = nv_strpool_intern(pool, basis, strlen(basis));
     if (h->col[R_TYPE] < 0) {
-        o.type = strdup("staffed");
+        o.type = "staffed";
     } else {
-        o.type = normalize_type((size_t)h->col[R_TYPE] < r->nf ? r->f[h->col[R_TYPE]] : "");
+        o.type = plan_type(plan, cell(r, h->col[R_TYPE]));
         if (o.type && !o.type[0] && shape_ok)
             row_problem(rd, &o, "empty type (column \"%s\"); write staffed, booked (bemannad, bokade "
                                 "besök) or another word for the kind of presence",
                         h->names[h->col[R_TYPE]]);
     }
-    if (!o.id || !o.name || !o.kommunkod || !o.town || !o.basis || !o.type) {
-        office_free(&o);
-        return NV_ERR_FAIL;
-    }
     /* Swedish Excel turns 0114 into 114; every kommunkod has four digits. */
-    if (strlen(o.kommunkod) == 3 && is_digit(o.kommunkod[0]) && is_digit(o.kommunkod[1]) &&
-        is_digit(o.kommunkod[2])) {
-        char *k = malloc(5);
-        if (!k) {
-            office_free(&o);
-            return NV_ERR_FAIL;
-        }
-        k[0] = '0';
-        memcpy(k + 1, o.kommunkod, 4);
-        free((char *)o.kommunkod);
-        o.kommunkod = k;
+    char code4[5];
+    if (strlen(kommunkod) == 3 && is_digit(kommunkod[0]) && is_digit(kommunkod[1]) && is_digit(kommunkod[2])) {
+        code4[0] = '0';
+        memcpy(code4 + 1, kommunkod, 4);
+        kommunkod = code4;
     }
     /* A column headed "kommun" may hold names rather than codes: a name is read as the
      * row's town (so "Ydre" or "Ydre kommun" is looked up), never as a bad code. */
-    if (o.kommunkod[0] && strspn(o.kommunkod, "0123456789") != strlen(o.kommunkod) &&
+    if (kommunkod[0] && strspn(kommunkod, "0123456789") != strlen(kommunkod) &&
         nv_text_ieq(h->names[h->col[R_KOMMUNKOD]], "kommun")) {
-        if (!o.town[0]) {
-            free((char *)o.town);
-            o.town = o.kommunkod;
-        } else {
-            free((char *)o.kommunkod);
-        }
-        if (!(o.kommunkod = strdup(""))) {
-            office_free(&o);
-            return NV_ERR_FAIL;
-        }
+        if (!town[0])
+            town = kommunkod;
+        kommunkod = "";
     }
+    o.kommunkod = nv_strpool_intern(pool, kommunkod, strlen(kommunkod));
+    o.town = nv_strpool_intern(pool, town, strlen(town));
+    if (!o.id || !o.name || !o.kommunkod || !o.town || !o.basis || !o.type)
+        return NV_ERR_FAIL;
     if (shape_ok && o.kommunkod[0] && (strlen(o.kommunkod) != 4 || strspn(o.kommunkod, "0123456789") != 4)) {
         row_problem(rd, &o, "kommunkod \"%s\" (column \"%s\") is not a 4-digit municipality code such as "
                             "0180; correct it or leave it empty",
@@ -1123,10 +755,8 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const struct r
     if (!o.valid)
         o.x = o.y = NAN;
 
-    if (!plan_reserve(plan)) {
-        office_free(&o);
+    if (!plan_reserve(plan))
         return NV_ERR_FAIL;
-    }
     size_t k = plan->n;
     plan->offices[k] = o;
     plan->id_given[k] = 0;
@@ -1234,6 +864,125 @@ static PJ *cached_transform(nv_offices_cache *c, const char *from, const char *t
     return op;
 }
 
+/* nv_plan_read's state while the records stream by: the header first, then one row per
+ * record. Blank lines are held back until a later record shows that they lie inside the
+ * data, not among the empty lines an editor leaves at the end. */
+struct stream {
+    nv_plan *plan;
+    const nv_offices_options *opts;
+    const char *where;        /* the file as messages name it */
+    const char *analysis_crs;
+    nv_diags *diags;
+    nv_error *err;
+    nv_status st;             /* why the stream stopped */
+    struct header h;
+    int have_header;
+    size_t start_n, start_sources; /* the plan before this file, to roll back to */
+    struct reader rd;
+    int rd_ready;             /* rd's source and transformation are set up */
+    PJ_CONTEXT *ctx;
+    PJ *to_analysis;
+    struct proj_log log;
+    long *pending;            /* blank lines (no cells) not yet known to be inside the data */
+    size_t n_pending, cap_pending;
+    size_t data_rows, bad_rows, blank_rows;
+};
+
+/* Sets up what rows need (the source, the transformation): at the first row after the
+ * header, so that a file of only a header is told so before anything about its CRS. */
+static nv_status stream_ready(struct stream *s)
+{
+    const nv_offices_options *opts = s->opts;
+    struct header *h = &s->h;
+    if (s->rd_ready)
+        return NV_OK;
+    s->ctx = opts->cache ? opts->cache->ctx : proj_context_create();
+    if (!s->ctx)
+        return nv_error_set(s->err, NV_ERR_FAIL, s->where, 0, "out of memory (PROJ context)");
+    proj_log_level(s->ctx, PJ_LOG_ERROR);
+    proj_log_func(s->ctx, &s->log, proj_log_keep);
+    const char *from = h->use_xy ? (opts->xy_crs ? opts->xy_crs : s->analysis_crs) : "EPSG:4326";
+    s->to_analysis = opts->cache ? cached_transform(opts->cache, from, s->analysis_crs)
+                                 : make_transform(s->ctx, from, s->analysis_crs);
+    if (!s->to_analysis) {
+        int e = proj_context_errno(s->ctx);
+        return nv_error_set(s->err, NV_ERR_INPUT, s->where, 0,
+                            "cannot transform from %s to %s: %s; give %s as a CRS PROJ knows, such as "
+                            "EPSG:3006",
+                            from, s->analysis_crs,
+                            s->log.last[0] ? s->log.last : e ? proj_context_errno_string(s->ctx, e) : "unknown CRS",
+                            h->use_xy && opts->xy_crs ? "the x/y CRS" : "the analysis CRS");
+    }
+    if (!add_source(s->plan, opts->source_label ? opts->source_label : s->where, from, s->analysis_crs, h->use_xy))
+        return nv_error_set(s->err, NV_ERR_FAIL, s->where, 0, "out of memory");
+    s->rd = (struct reader){
+        .path = s->where,
+        .source = s->plan->sources[s->plan->n_sources - 1],
+        .diags = s->diags,
+        .delimiter = s->plan->delimiter,
+        .to_analysis = s->to_analysis,
+        .ctx = s->ctx,
+        .analysis_crs = s->analysis_crs,
+        .log = &s->log,
+        .h = h,
+        .pool = s->plan->pool,
+    };
+    s->rd_ready = 1;
+    return NV_OK;
+}
+
+static int stream_record(const nv_record *r, void *user)
+{
+    struct stream *s = user;
+    if (!s->have_header) {
+        /* The header is the first line with something in it: blank lines before it are
+         * no data lines. */
+        if (r->blank)
+            return 0;
+        s->st = read_header(&s->h, r, s->opts, s->where, s->diags, s->err);
+        s->have_header = 1;
+        return s->st != NV_OK;
+    }
+    if (r->blank && r->nf == 0) {
+        if (s->n_pending == s->cap_pending) {
+            size_t cap = s->cap_pending ? s->cap_pending * 2 : 16;
+            long *p = realloc(s->pending, cap * sizeof *p);
+            if (!p) {
+                s->st = nv_error_set(s->err, NV_ERR_FAIL, s->where, r->line, "out of memory reading the plan");
+                return 1;
+            }
+            s->pending = p;
+            s->cap_pending = cap;
+        }
+        s->pending[s->n_pending++] = r->line;
+        return 0;
+    }
+    if ((s->st = stream_ready(s)) != NV_OK)
+        return 1;
+    /* Every blank line and every row of empty cells (",,,," where Excel had formatted
+     * cells, at the end too) before this record is a blank row. */
+    for (size_t i = 0; i < s->n_pending; i++)
+        if (read_blank(s->plan, &s->rd, s->pending[i]) != NV_OK)
+            goto oom;
+    s->blank_rows += s->n_pending;
+    s->n_pending = 0;
+    if (r->blank) {
+        s->blank_rows++;
+        if (read_blank(s->plan, &s->rd, r->line) != NV_OK)
+            goto oom;
+        return 0;
+    }
+    int problem = 0;
+    s->data_rows++;
+    if (read_row(s->plan, &s->rd, r, &problem) != NV_OK)
+        goto oom;
+    s->bad_rows += problem != 0;
+    return 0;
+oom:
+    s->st = nv_error_set(s->err, NV_ERR_FAIL, s->where, r->line, "out of memory reading the plan");
+    return 1;
+}
+
 nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options *opts,
                        nv_diags *diags, nv_error *err)
 {
@@ -1241,15 +990,10 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     nv_status st = NV_OK;
     char *raw = NULL, *text = NULL;
     size_t raw_len = 0, text_len = 0;
-    struct records recs = {0};
-    struct header h;
-    PJ_CONTEXT *ctx = NULL;
-    PJ *to_analysis = NULL;
-    struct proj_log log = {{0}};
-    size_t start_n = plan ? plan->n : 0;
+    struct stream sm;
     nv_text_encoding enc = NV_TEXT_DETECT;
 
-    memset(&h, 0, sizeof h);
+    memset(&sm, 0, sizeof sm);
     if (!plan || !path)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "nv_plan_read: no plan or no path");
     if (!opts)
@@ -1277,7 +1021,9 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         snprintf(plan->encoding, sizeof plan->encoding, "workbook");
         plan->delimiter = ';';
     } else {
-        if ((st = read_bytes(path, &raw, &raw_len, err)) != NV_OK)
+        if ((st = nv_plantext_check_bound(path, plan->n, opts->max_rows, opts->bytes_per_row, err)) != NV_OK)
+            goto done;
+        if ((st = nv_plantext_read_bytes(path, &raw, &raw_len, err)) != NV_OK)
             goto done;
         if (nv_sheets_looks_like_workbook(raw, raw_len)) {
             st = nv_error_set(err, NV_ERR_INPUT, path, 0,
@@ -1286,7 +1032,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
                               "save it as CSV");
             goto done;
         }
-        if ((st = decode(&raw, raw_len, enc, &text, &text_len, plan->encoding, sizeof plan->encoding,
+        if ((st = nv_plantext_decode(&raw, raw_len, enc, &text, &text_len, plan->encoding, sizeof plan->encoding,
                          path, diags, err)) != NV_OK)
             goto done;
         plan->delimiter = opts->delimiter ? opts->delimiter : nv_text_detect_delimiter(text, text_len);
@@ -1295,104 +1041,54 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         st = nv_error_set(err, NV_ERR_INPUT, path, 0, "--sheet %s: is no workbook (.xlsx, .xls or .ods)", opts->sheet);
         goto done;
     }
-    if ((st = split_records(text, text_len, plan->delimiter, &recs, where, err)) != NV_OK)
+    sm.plan = plan;
+    sm.opts = opts;
+    sm.where = where;
+    sm.analysis_crs = analysis_crs;
+    sm.diags = diags;
+    sm.err = err;
+    sm.start_n = plan->n;
+    sm.start_sources = plan->n_sources;
+    if ((st = nv_plantext_split(text, text_len, plan->delimiter, stream_record, &sm, where, err)) != NV_OK)
         goto done;
-    /* The records hold copies of every field: the file's bytes are not needed any more,
-     * and for a plan of millions of rows they are hundreds of megabytes. */
-    free(text);
-    free(raw);
-    text = raw = NULL;
-    /* The header is the first line with something in it: blank lines before it are no
-     * data lines, nor are the empty lines an editor leaves at the end. Every other blank
-     * line, and every row of empty cells (",,,," where Excel had formatted cells, at the
-     * end too), is a blank row. */
-    size_t first = 0, last = recs.n;
-    while (first < recs.n && recs.r[first].blank)
-        first++;
-    while (last > first && recs.r[last - 1].blank && recs.r[last - 1].nf == 0)
-        last--;
-    size_t data_rows = 0;
-    for (size_t i = first + 1; i < last; i++)
-        data_rows += !recs.r[i].blank;
-    if (first == recs.n) {
+    if ((st = sm.st) != NV_OK)
+        goto done;
+    if (!sm.have_header) {
         st = nv_error_set(err, NV_ERR_INPUT, where, 0,
                           "has no data rows (the file is empty); a plan needs a header line and one "
                           "row per office");
         goto done;
     }
-    if ((st = read_header(&h, &recs.r[first], opts, where, diags, err)) != NV_OK)
-        goto done;
-    if (data_rows == 0) {
+    if (sm.data_rows == 0) {
         st = nv_error_set(err, NV_ERR_INPUT, where, 0,
                           "has no data rows, only the header (line %ld)%s; add one row per office",
-                          h.line, last > first + 1 ? " and blank lines" : "");
+                          sm.h.line, sm.blank_rows ? " and blank lines" : "");
         goto done;
     }
-
-    ctx = opts->cache ? opts->cache->ctx : proj_context_create();
-    if (!ctx) {
-        st = nv_error_set(err, NV_ERR_FAIL, where, 0, "out of memory (PROJ context)");
-        goto done;
-    }
-    proj_log_level(ctx, PJ_LOG_ERROR);
-    proj_log_func(ctx, &log, proj_log_keep);
-    const char *from = h.use_xy ? (opts->xy_crs ? opts->xy_crs : analysis_crs) : "EPSG:4326";
-    to_analysis = opts->cache ? cached_transform(opts->cache, from, analysis_crs)
-                              : make_transform(ctx, from, analysis_crs);
-    if (!to_analysis) {
-        int e = proj_context_errno(ctx);
-        st = nv_error_set(err, NV_ERR_INPUT, where, 0,
-                          "cannot transform from %s to %s: %s; give %s as a CRS PROJ knows, such as "
-                          "EPSG:3006",
-                          from, analysis_crs,
-                          log.last[0] ? log.last : e ? proj_context_errno_string(ctx, e) : "unknown CRS",
-                          h.use_xy && opts->xy_crs ? "the x/y CRS" : "the analysis CRS");
-        goto done;
-    }
-    if (!add_source(plan, opts && opts->source_label ? opts->source_label : where, from, analysis_crs, h.use_xy)) {
-        st = nv_error_set(err, NV_ERR_FAIL, where, 0, "out of memory");
-        goto done;
-    }
-
-    struct reader rd = {
-        .path = where,
-        .source = plan->sources[plan->n_sources - 1],
-        .diags = diags,
-        .delimiter = plan->delimiter,
-        .to_analysis = to_analysis,
-        .ctx = ctx,
-        .analysis_crs = analysis_crs,
-        .log = &log,
-        .h = &h,
-    };
-    size_t bad_rows = 0;
-    for (size_t i = first + 1; i < last; i++) {
-        int problem = 0;
-        if (read_row(plan, &rd, &recs.r[i], &problem) != NV_OK) {
-            st = nv_error_set(err, NV_ERR_FAIL, where, recs.r[i].line, "out of memory reading the plan");
-            goto done;
-        }
-        record_free(&recs.r[i]); /* read_row copied what it keeps: the peak stays one copy */
-        recs.r[i].f = NULL;
-        recs.r[i].nf = 0;
-        bad_rows += problem != 0;
-    }
-    if (bad_rows)
+    if (sm.bad_rows)
         st = nv_error_set(err, NV_ERR_INPUT, where, 0, "%zu row%s of %s ha%s problems; see above",
-                          bad_rows, bad_rows == 1 ? "" : "s", where, bad_rows == 1 ? "s" : "ve");
+                          sm.bad_rows, sm.bad_rows == 1 ? "" : "s", where, sm.bad_rows == 1 ? "s" : "ve");
 
 done:
-    if (st == NV_ERR_FAIL && plan)
-        plan_truncate(plan, start_n);
-    if (opts && opts->cache) {
-        if (ctx) /* the log on our stack is gone after this call */
-            proj_log_func(ctx, NULL, proj_log_quiet);
-    } else {
-        proj_destroy(to_analysis);
-        proj_context_destroy(ctx);
+    /* A file that fails as a whole (not by its rows) leaves the plan as it was. */
+    if (st != NV_OK && (st == NV_ERR_FAIL || sm.data_rows == 0 || sm.st != NV_OK) && sm.plan) {
+        plan_truncate(plan, sm.start_n);
+        while (plan->n_sources > sm.start_sources) {
+            plan->n_sources--;
+            free(plan->sources[plan->n_sources]);
+            free(plan->source_crs[plan->n_sources].from);
+            free(plan->source_crs[plan->n_sources].to);
+        }
     }
-    header_free(&h);
-    records_free(&recs);
+    if (opts && opts->cache) {
+        if (sm.ctx) /* the log on our stack is gone after this call */
+            proj_log_func(sm.ctx, NULL, proj_log_quiet);
+    } else {
+        proj_destroy(sm.to_analysis);
+        proj_context_destroy(sm.ctx);
+    }
+    header_free(&sm.h);
+    free(sm.pending);
     free(text);
     free(raw);
     return st;
@@ -1517,38 +1213,4 @@ void nv_plan_explain_outside(const nv_plan *plan, const char *source, int (*insi
             "hide in them, are they RT 90 (--offices-crs EPSG:3021), or degrees given as x/y (name such columns "
             "lat and lon)?");
 #undef ADD
-}
-
-/* ---------------------------------------------------------------- any table */
-
-nv_status nv_csv_read(const char *path, char delimiter, const char *encoding,
-                      nv_status (*row)(long line, char *const *fields, size_t n, void *user), void *user,
-                      nv_error *err)
-{
-    char *raw = NULL, *text = NULL, enc_name[32];
-    size_t raw_len = 0, text_len = 0;
-    struct records recs = {0};
-    nv_text_encoding enc = NV_TEXT_DETECT;
-    nv_status st;
-    if (encoding && !nv_text_encoding_from_name(encoding, &enc))
-        return nv_error_set(err, NV_ERR_INPUT, path, 0, "unknown encoding \"%s\"; use UTF-8 or CP1252", encoding);
-    if ((st = read_bytes(path, &raw, &raw_len, err)) != NV_OK)
-        goto done;
-    if ((st = decode(&raw, raw_len, enc, &text, &text_len, enc_name, sizeof enc_name, path, NULL, err)) != NV_OK)
-        goto done;
-    if (!delimiter)
-        delimiter = nv_text_detect_delimiter(text, text_len);
-    if ((st = split_records(text, text_len, delimiter, &recs, path, err)) != NV_OK)
-        goto done;
-    if (recs.n == 0) {
-        st = nv_error_set(err, NV_ERR_INPUT, path, 0, "is empty; a table needs a header line");
-        goto done;
-    }
-    for (size_t i = 0; i < recs.n && st == NV_OK; i++)
-        st = row(recs.r[i].line, recs.r[i].f, recs.r[i].nf, user);
-done:
-    records_free(&recs);
-    free(text);
-    free(raw);
-    return st;
 }

@@ -10,6 +10,11 @@
  * (',' ';' or TAB), the encoding (UTF-8 with or without BOM, else Windows-1252) and
  * decimal commas are detected; options override. Every string in an nv_office is UTF-8.
  *
+ * A file large enough to matter has its lines counted first and is refused (NV_ERR_INPUT,
+ * naming the bound and what to do) when the plan's rows would need more memory than is
+ * available, or more rows than max_rows: a plan of millions of rows never fails by
+ * running out of memory half-way.
+ *
  * Problems with single rows (too few fields, an unparsable number, a latitude out of
  * range, a duplicate id) do not stop the reading: each becomes an NV_PROBLEM diagnostic
  * with file and line, and nv_plan_read returns NV_ERR_INPUT once the whole file has been
@@ -41,7 +46,20 @@ typedef struct nv_offices_options {
     const char *source_label;   /* the name the rows carry as their source (nv_office.source) instead
                                  * of the path read, e.g. where a file written into a working folder
                                  * will be once published; NULL: the path */
+    size_t max_rows;            /* the plan's bound: a file that would bring it above this many rows
+                                 * is refused before it is read; 0: as many rows as the memory
+                                 * available holds (nv_memory_available) at bytes_per_row each */
+    size_t bytes_per_row;       /* memory a row costs the caller's whole run, for that bound; 0:
+                                 * NV_PLAN_BYTES_PER_ROW */
 } nv_offices_options;
+
+/* Memory a plan's row costs an analysis without the HTML report, its reading, placing,
+ * tables and database together (peak RSS over rows at 2,000,000 rows, bench/bigplan.sh),
+ * rounded up. */
+#define NV_PLAN_BYTES_PER_ROW 512
+
+/* Plans smaller than this are not counted before they are read: they cannot be a burden. */
+#define NV_PLAN_BOUND_MIN_BYTES ((long long)16 << 20)
 
 typedef struct nv_office {
     const char *source;         /* the path given to nv_plan_read */
@@ -78,6 +96,13 @@ void nv_plan_destroy(nv_plan *plan); /* accepts NULL */
  * NV_ERR_INPUT (see above; details in err and diags) or NV_ERR_FAIL. */
 nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options *opts,
                        nv_diags *diags, nv_error *err);
+
+/* Frees the rows themselves (nv_plan_count is 0 afterwards) but keeps every string they
+ * pointed to (ids, names, types, sources, problems): results that borrow the rows'
+ * strings (coverage.h) stay valid until nv_plan_destroy. For a caller done with the rows,
+ * such as an evaluation once its coverage is computed: for a plan of millions of rows the
+ * rows are hundreds of MB. */
+void nv_plan_drop_rows(nv_plan *plan);
 
 size_t nv_plan_count(const nv_plan *plan);
 /* Borrowed; valid until the plan is destroyed or read into again. */

@@ -431,6 +431,9 @@ nv_status nv_session_evaluate_as(nv_session *s, const char *const *files, const 
     /* Every file is read even when one fails, so the user sees all problems at once. */
     nv_offices_options oo = s->o.offices;
     oo.cache = cache;
+    /* The HTML report draws every row and holds it as text: about 1 kB a row more. */
+    if (!oo.bytes_per_row && !s->o.tables_only && !s->o.no_report)
+        oo.bytes_per_row = NV_PLAN_BYTES_PER_ROW + 1024;
     for (size_t i = 0; i < n_files; i++) {
         nv_error e1 = {0};
         oo.source_label = labels ? labels[i] : NULL;
@@ -449,6 +452,8 @@ nv_status nv_session_evaluate_as(nv_session *s, const char *const *files, const 
     nv_coverage_options co = {s->o.snap_km, s->tiers};
     if ((st = nv_coverage_compute(s->areas, e->plan, &co, &e->cov, diags, err)) != NV_OK)
         goto done;
+    /* The results borrow the rows' strings, not the rows. */
+    nv_plan_drop_rows(e->plan);
     nv_population_spec ps = {s->o.population.source ? &s->o.population : NULL, s->o.radii};
     nv_activity_set("measuring the population");
     if ((st = nv_coverage_population(e->cov, &ps, diags, err)) != NV_OK)
@@ -462,11 +467,6 @@ nv_status nv_session_evaluate_as(nv_session *s, const char *const *files, const 
     }
     nv_run_summary *sum = &e->s;
     nv_coverage_totals(e->cov, sum);
-    if (!s->o.tables_only && sum->offices_read > NV_STORE_MAX_INDEXED_OFFICES)
-        nv_diags_add(diags, NV_WARNING, NULL, 0,
-                     "%d rows: the offices layer of narvaro.sqlite gets no spatial index above %d (it would "
-                     "take longer than the rest of the run; QGIS can add one: Layer Properties, Source)",
-                     sum->offices_read, NV_STORE_MAX_INDEXED_OFFICES);
     sum->version = NV_VERSION;
     sum->gdal_version = nv_boundaries_gdal_version();
     sum->proj_version = nv_boundaries_proj_version();
@@ -609,6 +609,26 @@ nv_status nv_session_write_xlsx(const nv_session *s, const char *dir, const char
     return write_xlsx(dir, file, csv_names, n, err);
 }
 
+/* offices.csv of a large plan is written by a thread of its own while narvaro.sqlite is:
+ * the two read the same results and write different files, and each takes seconds for
+ * millions of rows. Below this many rows one thread does both, one after the other. */
+#define NV_OFFICES_CSV_THREAD_ROWS 100000
+
+struct offices_csv_job {
+    char path[4096];
+    const nv_office_result *o;
+    size_t n;
+    nv_error err;
+    nv_status st;
+};
+
+static void *offices_csv_main(void *arg)
+{
+    struct offices_csv_job *j = arg;
+    j->st = nv_report_offices_csv(j->path, j->o, j->n, &j->err);
+    return NULL;
+}
+
 nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char *dir, nv_error *err)
 {
     char path[4096];
@@ -625,15 +645,32 @@ nv_status nv_evaluation_write(nv_session *s, const nv_evaluation *e, const char 
     snprintf(path, sizeof path, "%s/counties.csv", dir);
     if ((st = nv_report_counties_csv_attributes(path, c, nc, &sum->radii, s->attrs, err)) != NV_OK)
         return st;
-    snprintf(path, sizeof path, "%s/offices.csv", dir);
-    if ((st = nv_report_offices_csv(path, o, no, err)) != NV_OK)
+    struct offices_csv_job job = {.o = o, .n = no, .st = NV_OK};
+    snprintf(job.path, sizeof job.path, "%s/offices.csv", dir);
+    /* The results.xlsx is made from offices.csv: then the CSV must be finished first. */
+    int xlsx = !s->o.tables_only && !s->o.no_xlsx;
+    pthread_t csv_thread;
+    int threaded = no >= NV_OFFICES_CSV_THREAD_ROWS && !xlsx && !s->o.tables_only &&
+                   pthread_create(&csv_thread, NULL, offices_csv_main, &job) == 0;
+    if (!threaded && (st = nv_report_offices_csv(job.path, o, no, err)) != NV_OK)
         return st;
-    if ((st = nv_session_write_xlsx(s, dir, "results.xlsx", analyze_sheets, 3, err)) != NV_OK)
+    if ((st = nv_session_write_xlsx(s, dir, "results.xlsx", analyze_sheets, 3, err)) != NV_OK) {
+        if (threaded) /* (not reached: no workbook when threaded) the job lives on this stack */
+            pthread_join(csv_thread, NULL);
         return st;
+    }
     if (!s->o.tables_only) {
         snprintf(path, sizeof path, "%s/narvaro.sqlite", dir);
         pthread_mutex_lock(&s->write_lock);
-        st = nv_store_write_attributes(path, sum->srid, m, nm, o, no, c, nc, sum, s->attrs, err);
+        nv_error store_err = {0};
+        st = nv_store_write_attributes(path, sum->srid, m, nm, o, no, c, nc, sum, s->attrs, &store_err);
+        if (threaded) {
+            pthread_join(csv_thread, NULL);
+            if (job.st != NV_OK) /* offices.csv's failure first, as when it came first */
+                st = job.st, store_err = job.err;
+        }
+        if (st != NV_OK && err)
+            *err = store_err;
         nv_styles *styles = NULL;
         size_t n_styles = 0;
         if (st == NV_OK && (st = nv_styles_for_run(s->style_specs[0], s->style_specs[1], sum, m, nm, &styles, err)) == NV_OK) {

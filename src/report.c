@@ -12,12 +12,13 @@
 #include "report.h"
 
 #include "json.h"
-
+#include "numfmt.h"
 #include "textin.h"
 
 #include <errno.h>
 #include <locale.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +32,20 @@ typedef struct writer {
     int fields;            /* fields written in the current CSV row */
     locale_t c_locale;
     locale_t saved_locale;
+    size_t used;           /* bytes in buf: written in blocks, not a stdio call per field */
+    char buf[1 << 16];
 } writer;
+
+static void flush(writer *w)
+{
+    if (w->used && fwrite(w->buf, 1, w->used, w->f) != w->used && w->errnum == 0)
+        w->errnum = errno ? errno : EIO;
+    w->used = 0;
+}
 
 static nv_status writer_open(writer *w, const char *path, nv_error *err)
 {
-    memset(w, 0, sizeof *w);
+    memset(w, 0, offsetof(writer, buf));
     w->path = path;
     w->f = fopen(path, "wb");
     if (!w->f)
@@ -56,6 +66,7 @@ static nv_status writer_open(writer *w, const char *path, nv_error *err)
 /* Restores the caller's locale, closes the file and reports the first error, if any. */
 static nv_status writer_close(writer *w, nv_error *err)
 {
+    flush(w);
     uselocale(w->saved_locale);
     freelocale(w->c_locale);
     if (ferror(w->f) && w->errnum == 0)
@@ -70,25 +81,37 @@ static nv_status writer_close(writer *w, nv_error *err)
     return NV_OK;
 }
 
+static void put_bytes(writer *w, const char *s, size_t n)
+{
+    if (n > sizeof w->buf - w->used) {
+        flush(w);
+        if (n > sizeof w->buf) {
+            if (fwrite(s, 1, n, w->f) != n && w->errnum == 0)
+                w->errnum = errno ? errno : EIO;
+            return;
+        }
+    }
+    memcpy(w->buf + w->used, s, n);
+    w->used += n;
+}
+
 static void put_str(writer *w, const char *s)
 {
-    if (fputs(s, w->f) == EOF && w->errnum == 0)
-        w->errnum = errno ? errno : EIO;
+    put_bytes(w, s, strlen(s));
 }
 
 static void put_char(writer *w, char c)
 {
-    if (fputc((unsigned char)c, w->f) == EOF && w->errnum == 0)
-        w->errnum = errno ? errno : EIO;
+    if (w->used == sizeof w->buf)
+        flush(w);
+    w->buf[w->used++] = c;
 }
 
-/* Fixed-point text of v under the current (C) locale; "-0.000" becomes "0.000" so that
- * a tiny negative rounding error does not change a golden file. */
+/* Fixed-point text of v as printf's "%.*f" in the C locale writes it; "-0.000" becomes
+ * "0.000" so that a tiny negative rounding error does not change a golden file. */
 static void format_fixed(char *buf, size_t size, double v, int decimals)
 {
-    snprintf(buf, size, "%.*f", decimals, v);
-    if (buf[0] == '-' && buf[1 + strspn(buf + 1, "0.")] == '\0')
-        memmove(buf, buf + 1, strlen(buf));
+    nv_numfmt_fixed(buf, size, v, decimals);
 }
 
 /* ---- CSV ---- */
@@ -145,8 +168,7 @@ static void csv_long(writer *w, long v)
 {
     char buf[32];
     csv_separator(w);
-    snprintf(buf, sizeof buf, "%ld", v);
-    put_str(w, buf);
+    put_bytes(w, buf, (size_t)nv_numfmt_long(buf, sizeof buf, v));
 }
 
 static void csv_fixed(writer *w, double v, int decimals)
@@ -368,11 +390,21 @@ typedef struct json {
 
 static void json_string(writer *w, const char *s)
 {
-    char *copy;
+    char *copy, small[512];
     s = s ? valid_utf8(w, s, &copy) : (copy = NULL);
-    nv_json_fputs(w->f, s);
-    if (ferror(w->f) && w->errnum == 0)
-        w->errnum = errno ? errno : EIO;
+    size_t n = nv_json_quote(small, sizeof small, s); /* into the writer's buffer, as every other write */
+    if (n < sizeof small) {
+        put_bytes(w, small, n);
+    } else {
+        char *big = malloc(n + 1);
+        if (big) {
+            nv_json_quote(big, n + 1, s);
+            put_bytes(w, big, n);
+        } else if (w->errnum == 0) {
+            w->errnum = ENOMEM;
+        }
+        free(big);
+    }
     free(copy);
 }
 

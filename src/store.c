@@ -14,6 +14,7 @@
  * ("SRID=… isn't defined in the EPSG inlined dataset"); there is no quiet way to ask. */
 #include "store.h"
 
+#include "store_rtree.h"
 #include "textin.h"
 
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,8 @@ typedef struct store {
     nv_status status;
     int created;      /* the file is ours: create_exclusively made it */
     char cause[256];  /* system_cause's text */
+    nv_store_rtree_point *pts; /* the offices' points as inserted, for their spatial index */
+    size_t n_pts, cap_pts;
 } store;
 
 /* What the operating system said when SQLite failed, in its words: SQLite's own "database
@@ -168,7 +172,6 @@ static const char schema_sql[] =
     " nearest_presence_id TEXT);"
     "CREATE INDEX municipalities_kommunkod ON municipalities (kommunkod);"
     "CREATE TABLE offices (" OFFICE_COLUMNS ");"
-    "CREATE INDEX offices_kommunkod ON offices (kommunkod);"
     "CREATE TABLE counties ("
     " fid INTEGER PRIMARY KEY,"
     " lanskod TEXT NOT NULL,"
@@ -241,31 +244,66 @@ static nv_status create_schema(store *s, int srid, const char *tables_sql)
      * and the constraint turns a WKB that SpatiaLite cannot read into an error. */
     call_spatialite(s, "SELECT AddGeometryColumn('municipalities', 'geom', ?1, 'MULTIPOLYGON', 'XY', 1)",
                     srid, "adding the geometry column municipalities.geom");
-    /* The offices' geometry column is a plain column while the rows go in, and becomes
-     * a SpatiaLite geometry column afterwards (create_spatial_indexes): the triggers that
-     * AddGeometryColumn installs check each row and stamp geometry_columns_time, which for
-     * a plan of millions of rows cost more than the rows themselves. */
+    /* The offices' geometry column is a plain column here, registered by offices_begin
+     * (RecoverGeometryColumn on the empty table) as AddGeometryColumn would, and filled
+     * while the connection runs no triggers. */
     if (s->status == NV_OK)
         exec_sql(s, "ALTER TABLE offices ADD COLUMN geom POINT", "adding the column offices.geom");
     return s->status;
 }
 
-/* The spatial indexes of both layers, made after the rows are in: SpatiaLite's index
- * triggers run a freshly prepared SQL statement per inserted row (RTreeAlign), which made
- * the index cost most of the time of a large plan; CreateSpatialIndex on a filled table
- * builds the R*Tree from all rows in one statement. */
-static nv_status create_spatial_indexes(store *s, int srid, size_t n_offices)
+/* The spatial indexes of both layers, and the offices' geometry column registered, just
+ * before the office rows go in: the municipalities are in, the offices table is empty.
+ * Filling an R*Tree through SQLite costs about 12 us a point (and CreateSpatialIndex on a
+ * filled table is no faster: it inserts row by row too), so the offices' index is made
+ * empty here and filled in one pass by offices_end (store_rtree.h). While the rows go in,
+ * the connection runs no triggers: SpatiaLite's (type checks, the index, the
+ * geometry_columns_time stamps) run a statement or more per row, which for a plan of
+ * millions of rows cost more than the rows themselves; offices_end turns them back on.
+ * The rows need no check: insert_offices makes every point itself, of the right SRID. */
+static nv_status offices_begin(store *s, int srid)
 {
-    /* Registers offices.geom (create_schema), checking every row's type and SRID once. */
+    int off = 0;
     if (s->status == NV_OK)
         call_spatialite(s, "SELECT RecoverGeometryColumn('offices', 'geom', ?1, 'POINT', 'XY')", srid,
                         "registering the geometry column offices.geom");
     if (s->status == NV_OK)
         call_spatialite(s, "SELECT CreateSpatialIndex('municipalities', 'geom')", 0,
                         "creating the spatial index on municipalities.geom");
-    if (s->status == NV_OK && n_offices <= NV_STORE_MAX_INDEXED_OFFICES)
+    if (s->status == NV_OK)
         call_spatialite(s, "SELECT CreateSpatialIndex('offices', 'geom')", 0,
                         "creating the spatial index on offices.geom");
+    if (s->status == NV_OK && sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &off) != SQLITE_OK)
+        fail_db(s, "pausing the triggers for the office rows");
+    return s->status;
+}
+
+/* After the office rows: the triggers back on, the offices' spatial index filled from
+ * the points insert_offices kept, and index_sql (the table's other indexes: one B-tree
+ * built from sorted keys instead of one moved at every insert; NULL: none). */
+static nv_status offices_end(store *s, const char *index_sql)
+{
+    int on = 0;
+    if (s->db && sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, &on) != SQLITE_OK)
+        fail_db(s, "turning the triggers back on");
+    if (s->status == NV_OK) {
+        int rc = nv_store_rtree_load(s->db, "idx_offices_geom", s->pts, s->n_pts);
+        if (rc == SQLITE_NOMEM)
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                     "out of memory while building the spatial index on offices.geom");
+        else if (rc != SQLITE_OK)
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                     "building the spatial index on offices.geom: %s%s",
+                                     rc == SQLITE_CORRUPT ? "the index is not the empty 2-dimensional R*Tree "
+                                                            "that CreateSpatialIndex makes"
+                                                          : sqlite3_errmsg(s->db),
+                                     system_cause(s));
+    }
+    free(s->pts);
+    s->pts = NULL;
+    s->n_pts = s->cap_pts = 0;
+    if (s->status == NV_OK && index_sql)
+        exec_sql(s, index_sql, "indexing the offices");
     return s->status;
 }
 
@@ -277,6 +315,9 @@ static int bind_text(sqlite3_stmt *st, int i, const char *v)
         return sqlite3_bind_null(st, i);
     /* Nothing narvaro writes is invalid UTF-8: a file name in another encoding is repaired
      * (its stray bytes read as Windows-1252), in a copy SQLite frees. */
+    size_t n = strlen(v);
+    if (n < (size_t)INT_MAX && nv_text_utf8_invalid_at((const unsigned char *)v, n) == n)
+        return sqlite3_bind_text(st, i, v, (int)n, SQLITE_STATIC);
     int oom;
     char *fixed = nv_text_utf8_repair(v, &oom);
     if (oom)
@@ -354,6 +395,57 @@ static nv_status insert_municipalities(store *s, int srid, const nv_muni_result 
     return s->status;
 }
 
+/* SpatiaLite's BLOB of a POINT, as MakePoint(x, y, srid) makes it (gaiaToSpatiaLiteBlobWkb):
+ * START, little-endian, the SRID, the MBR, MBR_END, class 1 (POINT), x, y, END. Built here
+ * rather than by calling MakePoint in the INSERT: a function call per row, for millions of
+ * rows, was a tenth of the insert (test_store_rtree checks the bytes against MakePoint). */
+enum { POINT_BLOB = 60 };
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static void put_le64(unsigned char *p, double d)
+{
+    uint64_t v;
+    memcpy(&v, &d, sizeof v);
+    for (int i = 0; i < 8; i++, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+static void point_blob(unsigned char *b, double x, double y, int srid)
+{
+    b[0] = 0x00;
+    b[1] = 0x01;
+    put_le32(b + 2, (uint32_t)srid);
+    put_le64(b + 6, x);
+    put_le64(b + 14, y);
+    put_le64(b + 22, x);
+    put_le64(b + 30, y);
+    b[38] = 0x7C;
+    put_le32(b + 39, 1);
+    put_le64(b + 43, x);
+    put_le64(b + 51, y);
+    b[59] = 0xFE;
+}
+
+/* The point of the row just inserted, for offices_end's spatial index. 0: out of memory. */
+static int keep_point(store *s, double x, double y)
+{
+    if (s->n_pts == s->cap_pts) {
+        size_t cap = s->cap_pts ? s->cap_pts * 2 : 1024;
+        nv_store_rtree_point *p = realloc(s->pts, cap * sizeof *p);
+        if (!p)
+            return 0;
+        s->pts = p;
+        s->cap_pts = cap;
+    }
+    s->pts[s->n_pts++] = (nv_store_rtree_point){x, y, sqlite3_last_insert_rowid(s->db)};
+    return 1;
+}
+
 static nv_status insert_offices(store *s, int srid, const nv_office_result *o, size_t n)
 {
     /* Rows without coordinates (rejected ones) keep a NULL geometry: every input row is
@@ -361,8 +453,7 @@ static nv_status insert_offices(store *s, int srid, const nv_office_result *o, s
     static const char sql[] =
         "INSERT INTO offices (source, line, office_id, name, type, kommunkod_stated, lat, lon,"
         " x, y, status, kommunkod, namn, snap_m, note, geom, town, placed_by, is_office)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-        " CASE WHEN ?9 IS NOT NULL AND ?10 IS NOT NULL THEN MakePoint(?9, ?10, ?16) END, ?17, ?18, ?19)";
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail_db(s, "preparing the office insert");
@@ -385,12 +476,23 @@ static nv_status insert_offices(store *s, int srid, const nv_office_result *o, s
         rc |= bind_text(st, 13, r->namn);
         rc |= bind_real(st, 14, r->snap_m);
         rc |= bind_text(st, 15, r->note);
-        rc |= sqlite3_bind_int(st, 16, srid);
+        unsigned char point[POINT_BLOB];
+        if (isfinite(r->x) && isfinite(r->y)) {
+            point_blob(point, r->x, r->y, srid);
+            rc |= sqlite3_bind_blob(st, 16, point, POINT_BLOB, SQLITE_STATIC);
+        } else {
+            rc |= sqlite3_bind_null(st, 16);
+        }
         rc |= bind_text(st, 17, r->town && *r->town ? r->town : NULL);
         rc |= bind_text(st, 18, r->placed_by);
         rc |= sqlite3_bind_int(st, 19, r->is_office);
-        if (rc == SQLITE_OK)
-            rc = step_insert(st);
+        if (rc == SQLITE_OK) { /* every parameter is bound again for the next row: no clearing */
+            rc = sqlite3_step(st);
+            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+            sqlite3_reset(st);
+        }
+        if (rc == SQLITE_OK && isfinite(r->x) && isfinite(r->y) && !keep_point(s, r->x, r->y))
+            rc = SQLITE_NOMEM;
         if (rc != SQLITE_OK)
             s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
                                      "storing office row %s:%ld: %s%s", r->source ? r->source : "?", r->line,
@@ -653,7 +755,9 @@ static nv_status store_begin(store *st, int srid)
     if (!st->cache)
         return st->status = nv_error_set(st->err, NV_ERR_FAIL, st->path, 0,
                                          "cannot allocate a SpatiaLite connection (out of memory?)");
-    if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    /* One thread uses the connection from open to close: no SQLite mutex per call (with
+     * millions of rows, a few per cent of the run). */
+    if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
         return fail_db(st, "cannot open the database");
     spatialite_init_ex(st->db, st->cache, 0);
     spatialite_set_silent_mode(st->cache);
@@ -788,11 +892,13 @@ nv_status nv_store_write_attributes(const char *path, int srid,
 {
     store st = {.path = path, .err = err, .status = NV_OK};
     if (store_begin(&st, srid) == NV_OK && create_schema(&st, srid, schema_sql) == NV_OK &&
-        insert_municipalities(&st, srid, m, n_m) == NV_OK && insert_offices(&st, srid, o, n_o) == NV_OK &&
-        insert_counties(&st, c, n_c) == NV_OK &&
-        store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) == NV_OK && s &&
-        insert_run(&st, srid, s) == NV_OK && (!attrs || insert_attributes(&st, attrs, m, n_m, c, n_c) == NV_OK))
-        create_spatial_indexes(&st, srid, n_o);
+        insert_municipalities(&st, srid, m, n_m) == NV_OK && offices_begin(&st, srid) == NV_OK) {
+        insert_offices(&st, srid, o, n_o);
+        if (offices_end(&st, "CREATE INDEX offices_kommunkod ON offices (kommunkod)") == NV_OK &&
+            insert_counties(&st, c, n_c) == NV_OK &&
+            store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) == NV_OK && s && insert_run(&st, srid, s) == NV_OK)
+            (void)(attrs && insert_attributes(&st, attrs, m, n_m, c, n_c));
+    }
     return store_end(&st);
 }
 
@@ -1078,10 +1184,12 @@ nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comp
     store st = {.path = path, .err = err, .status = NV_OK};
     if (!c || !c->changes || !c->totals || !c->before || !c->after)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "nothing to store: the comparison is incomplete");
-    if (store_begin(&st, srid) == NV_OK && insert_changes(&st, srid, c) == NV_OK &&
-        insert_compare_offices(&st, srid, c) == NV_OK && insert_compare_counties(&st, c) == NV_OK &&
-        insert_comparison(&st, srid, c) == NV_OK)
-        create_spatial_indexes(&st, srid, c->n_offices_before + c->n_offices_after);
+    if (store_begin(&st, srid) == NV_OK && insert_changes(&st, srid, c) == NV_OK && offices_begin(&st, srid) == NV_OK) {
+        /* offices_plan stays in the schema: finding the closed offices looks rows up by plan. */
+        insert_compare_offices(&st, srid, c);
+        if (offices_end(&st, NULL) == NV_OK && insert_compare_counties(&st, c) == NV_OK)
+            insert_comparison(&st, srid, c);
+    }
     return store_end(&st);
 }
 

@@ -4,8 +4,8 @@
  *   offices         POINT, srid         — every input row (rejected rows have NULL geometry)
  *   counties        (no geometry)       — the nv_county_result columns
  *   runs            (no geometry)       — one row per run: version, inputs, options, totals
- * Both geometry tables get a spatial index, the offices' only up to
- * NV_STORE_MAX_INDEXED_OFFICES rows (see there).
+ * Both geometry tables get a spatial index, whatever the number of rows: the offices'
+ * is packed in one pass (store_rtree.h).
  *
  * narvaro compare writes compare.sqlite (nv_store_write_changes), with the same layer names
  * so that QGIS and the renderer open it the same way:
@@ -25,11 +25,6 @@
 #include "error.h"
 #include "results.h"
 #include "styles.h"
-
-/* SQLite's R*Tree takes about 12 us per point and has no bulk load: for a plan of 2
- * million rows the offices' spatial index alone would take longer than the whole rest of
- * the run. Above this many rows the offices layer has none (QGIS can add one). */
-#define NV_STORE_MAX_INDEXED_OFFICES 200000
 
 /* Creates a new database at path (which must not exist) and writes everything in one
  * transaction. On failure the file is removed. srid is the EPSG code of the analysis CRS. */

@@ -1,0 +1,97 @@
+/* numfmt.c — numbers as text, fast, exactly as printf would write them (numfmt.h).
+ *
+ * printf's "%.*f" rounds the exact binary value of v, v * 10^d, to the nearest integer,
+ * ties to even. For |v * 10^d| < 2^52 that integer is found in doubles: p = v * 10^d
+ * rounded, err = fma(v, 10^d, -p) its exact error (10^d is exact for d <= 22), so the
+ * exact product is p + err; n = rint(p) is right unless p lies exactly halfway between
+ * two integers, where the sign of err (or, when err is 0, the even neighbour) decides.
+ * p - n is exact there (both within a unit of each other below 2^52), and elsewhere
+ * |err| <= ulp(p) / 2 cannot move the product across a half. */
+#include "numfmt.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const double POW10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+
+/* Digits of u, least significant first, into tmp; returns how many. */
+static int digits(unsigned long long u, char *tmp)
+{
+    int k = 0;
+    do {
+        tmp[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    return k;
+}
+
+static int copy_out(char *buf, size_t size, const char *text, int len)
+{
+    if (size) {
+        size_t m = (size_t)len < size ? (size_t)len : size - 1;
+        memcpy(buf, text, m);
+        buf[m] = '\0';
+    }
+    return len;
+}
+
+/* The slow path: printf itself, with the sign of an all-zero result dropped. */
+static int fixed_printf(char *buf, size_t size, double v, int decimals)
+{
+    char tmp[512];
+    int len = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
+    if (len < 0 || (size_t)len >= sizeof tmp)
+        return snprintf(buf, size, "%.*f", decimals, v);
+    if (tmp[0] == '-' && tmp[1 + strspn(tmp + 1, "0.")] == '\0') {
+        memmove(tmp, tmp + 1, (size_t)len);
+        len--;
+    }
+    return copy_out(buf, size, tmp, len);
+}
+
+int nv_numfmt_fixed(char *buf, size_t size, double v, int decimals)
+{
+    if (decimals < 0 || decimals > 9 || !isfinite(v) || fabs(v) >= 1e15 / POW10[decimals])
+        return fixed_printf(buf, size, v, decimals < 0 ? 0 : decimals);
+    double scale = POW10[decimals];
+    double p = v * scale;
+    double err = fma(v, scale, -p);
+    double n = rint(p); /* default rounding mode: to nearest, ties to even */
+    double half = p - n;
+    if (half == 0.5 && err > 0)
+        n += 1;
+    else if (half == -0.5 && err < 0)
+        n -= 1;
+    /* Otherwise rint's neighbour is the nearer one; an exact tie (err == 0) stays with
+     * rint's even neighbour, as printf's does. */
+    char tmp[40], out[48];
+    int neg = n < 0;
+    unsigned long long u = (unsigned long long)(neg ? -n : n);
+    int k = digits(u, tmp), len = 0;
+    if (neg)
+        out[len++] = '-';
+    for (int i = k - 1; i >= decimals; i--) /* the integer part */
+        out[len++] = tmp[i];
+    if (k <= decimals)
+        out[len++] = '0';
+    if (decimals) {
+        out[len++] = '.';
+        for (int i = decimals - 1; i >= 0; i--)
+            out[len++] = i < k ? tmp[i] : '0';
+    }
+    return copy_out(buf, size, out, len);
+}
+
+int nv_numfmt_long(char *buf, size_t size, long v)
+{
+    char tmp[24], out[24];
+    int neg = v < 0, len = 0;
+    unsigned long long u = neg ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    int k = digits(u, tmp);
+    if (neg)
+        out[len++] = '-';
+    while (k)
+        out[len++] = tmp[--k];
+    return copy_out(buf, size, out, len);
+}

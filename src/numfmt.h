@@ -1,0 +1,22 @@
+/* numfmt.h — numbers as text, fast, exactly as printf would write them.
+ *
+ * offices.csv of a plan of millions of rows prints four or five numbers a row; snprintf's
+ * "%.*f" (exact multi-precision arithmetic, locale, format parsing) was a tenth of the
+ * whole run. These give byte for byte the text of the C library's printf in the "C"
+ * locale, checked against it on millions of values (tests/unit/test_numfmt.c). */
+#ifndef NV_NUMFMT_H
+#define NV_NUMFMT_H
+
+#include <stddef.h>
+
+/* The text of snprintf(buf, size, "%.*f", decimals, v), except that a result that is
+ * zero in every digit never has a sign ("0.00", not "-0.00": a tiny negative rounding
+ * error must not change a golden file). 0 <= decimals <= 9. Writes at most size bytes
+ * (NUL included; 64 is always enough for |v| < 1e15, and the fallback to snprintf
+ * handles the rest) and returns the length, as snprintf does. */
+int nv_numfmt_fixed(char *buf, size_t size, double v, int decimals);
+
+/* The text of snprintf(buf, size, "%ld", v). */
+int nv_numfmt_long(char *buf, size_t size, long v);
+
+#endif

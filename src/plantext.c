@@ -1,0 +1,551 @@
+/* plantext.c — the text of a plan file (plantext.h): stages 1-3 of nv_plan_read, and
+ * nv_csv_read, which reads any table the same way. */
+#include "plantext.h"
+
+#include "csvbuf.h"
+#include "offices.h"
+
+#include <csv.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int is_ws(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Line number (1-based) of byte offset off; "\n", "\r\n" and a lone "\r" end a line. */
+static long line_of(const char *s, size_t off)
+{
+    long line = 1;
+    for (size_t i = 0; i < off; i++)
+        if (s[i] == '\n' || (s[i] == '\r' && s[i + 1] != '\n'))
+            line++;
+    return line;
+}
+
+/* ---------------------------------------------------------------- stage 1: bytes */
+
+nv_status nv_plantext_read_bytes(const char *path, char **out, size_t *out_len, nv_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "cannot open the office plan: %s; check the path and permissions",
+                            strerror(errno));
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int read_errno = 0;
+    for (;;) {
+        if (cap - n < 65536) {
+            size_t ncap = cap ? cap * 2 : 65536;
+            char *b = realloc(buf, ncap + 1); /* + 1: room for a NUL after the text */
+            if (!b) {
+                free(buf);
+                fclose(f);
+                return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory reading the office plan");
+            }
+            buf = b;
+            cap = ncap;
+        }
+        errno = 0;
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0 || ferror(f)) {
+            read_errno = errno;
+            break;
+        }
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        read_errno = errno;
+    }
+    if (bad) {
+        free(buf);
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "cannot read the office plan: %s; is it a regular, readable file?",
+                            strerror(read_errno ? read_errno : EIO));
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *out_len = n;
+    return NV_OK;
+}
+
+/* ---------------------------------------------------------------- the bound */
+
+/* Lines of a regular file of at least NV_PLAN_BOUND_MIN_BYTES, counted without holding it
+ * ('\n', or lone '\r' when it has no '\n'); 0 for smaller files and anything else. */
+static long long count_lines(const char *path, long long *size)
+{
+    struct stat sb;
+    *size = 0;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || (long long)sb.st_size < NV_PLAN_BOUND_MIN_BYTES)
+        return 0;
+    *size = (long long)sb.st_size;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    static const size_t chunk = 1 << 20;
+    char *buf = malloc(chunk);
+    long long nl = 0, cr = 0;
+    size_t got;
+    for (int pass = 0; buf && pass < 2; pass++) {
+        int c = pass ? '\r' : '\n'; /* no '\n' at all: lone '\r' line ends? */
+        long long *count = pass ? &cr : &nl;
+        while ((got = fread(buf, 1, chunk, f)) > 0)
+            for (const char *p = buf, *end = buf + got; (p = memchr(p, c, (size_t)(end - p))) != NULL; p++)
+                ++*count;
+        if (nl)
+            break;
+        rewind(f);
+    }
+    free(buf);
+    fclose(f);
+    return nl ? nl : cr;
+}
+
+/* "1,234,567" */
+static void thousands(char *buf, size_t size, unsigned long long v)
+{
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%llu", v), o = 0;
+    for (int i = 0; i < n && (size_t)o + 2 < size; i++) {
+        if (i && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+}
+
+/* "147 MB", "5.9 GB" */
+static void human_bytes(char *buf, size_t size, double bytes)
+{
+    if (bytes < 1e9)
+        snprintf(buf, size, "%.0f MB", bytes / 1e6);
+    else
+        snprintf(buf, size, "%.1f GB", bytes / 1e9);
+}
+
+nv_status nv_plantext_check_bound(const char *path, size_t rows_before, size_t max_rows, size_t bytes_per_row,
+                                  nv_error *err)
+{
+    long long size;
+    long long lines = count_lines(path, &size);
+    if (lines <= 1)
+        return NV_OK;
+    unsigned long long rows = (unsigned long long)lines - 1 + rows_before; /* less the header */
+    char r[40], b[40];
+    thousands(r, sizeof r, rows);
+    if (max_rows) {
+        if (rows <= max_rows)
+            return NV_OK;
+        thousands(b, sizeof b, max_rows);
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "has about %s rows%s, more than the bound of %s rows (NARVARO_MAX_PLAN_ROWS); split "
+                            "the plan into files below the bound and analyse them one by one (or as a folder, "
+                            "with narvaro batch), or raise the bound",
+                            r, rows_before ? " with the files before it" : "", b);
+    }
+    size_t per_row = bytes_per_row ? bytes_per_row : NV_PLAN_BYTES_PER_ROW;
+    size_t avail = nv_memory_available();
+    double need = (double)rows * (double)per_row + (double)size;
+    if (avail == SIZE_MAX || need <= (double)avail)
+        return NV_OK;
+    double most = ((double)avail - (double)size) / (double)per_row;
+    char need_s[32], avail_s[32];
+    thousands(b, sizeof b, most > 0 ? (unsigned long long)most : 0);
+    human_bytes(need_s, sizeof need_s, need);
+    human_bytes(avail_s, sizeof avail_s, (double)avail);
+    return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                        "has about %s rows%s, which need about %s of memory, and %s is available "
+                        "(free memory, ulimit -v and the cgroup's limit), enough for about %s rows: split the "
+                        "plan into smaller files and analyse them one by one (or as a folder, with narvaro "
+                        "batch), leave out the HTML report (--no-report), or run where more memory is free",
+                        r, rows_before ? " with the files before it" : "", need_s, avail_s, b);
+}
+
+/* ---------------------------------------------------------------- stage 2: encoding */
+
+
+
+
+
+
+/* Does s hold a well-formed UTF-8 sequence of two or more bytes (text that is UTF-8 and
+ * not ASCII)? Windows-1252 text almost never does: it would take an Ã or Â followed by a
+ * byte from 0x80..0xBF. */
+static int has_utf8_sequence(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (s[i] >= 0xC2 && s[i] <= 0xF4 && (s[i + 1] & 0xC0) == 0x80) {
+            size_t k = s[i] < 0xE0 ? 2 : s[i] < 0xF0 ? 3 : 4;
+            if (i + k <= n && nv_text_utf8_invalid_at(s + i, k) == k)
+                return 1;
+        }
+    return 0;
+}
+
+/* A file whose lines are partly UTF-8 and partly Windows-1252 (rows pasted from two
+ * exports, or a "CSV UTF-8" file with ANSI rows appended): each physical line is decoded by
+ * itself, valid UTF-8 as such and any other as Windows-1252, so that neither kind is
+ * garbled; a warning names a line of each kind. *raw is taken over. */
+static nv_status decode_mixed(char **raw, size_t raw_len, int bom, char **text, size_t *text_len,
+                              char *enc_name, size_t enc_name_size, const char *path, nv_diags *diags,
+                              nv_error *err)
+{
+    const unsigned char *u = (const unsigned char *)*raw;
+    size_t i = bom ? 3 : 0, o = 0;
+    long line = 1, first_utf8 = 0, first_cp1252 = 0;
+    char *out = malloc(3 * raw_len + 1);
+    if (!out)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory decoding the office plan");
+    while (i < raw_len) {
+        size_t j = i;
+        while (j < raw_len && u[j] != '\n' && u[j] != '\r')
+            j++;
+        size_t end = j < raw_len ? j + (u[j] == '\r' && j + 1 < raw_len && u[j + 1] == '\n' ? 2 : 1) : j;
+        if (nv_text_utf8_invalid_at(u + i, end - i) == end - i) {
+            if (!first_utf8 && has_utf8_sequence(u + i, end - i))
+                first_utf8 = line;
+            memcpy(out + o, u + i, end - i);
+            o += end - i;
+        } else {
+            size_t len;
+            char *conv = nv_text_cp1252_to_utf8(u + i, end - i, &len);
+            if (!conv) {
+                free(out);
+                return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory decoding the office plan");
+            }
+            if (!first_cp1252)
+                first_cp1252 = line;
+            memcpy(out + o, conv, len);
+            o += len;
+            free(conv);
+        }
+        line++;
+        i = end;
+    }
+    out[o] = '\0';
+    if (first_utf8)
+        nv_diags_add(diags, NV_WARNING, path, 0,
+                     "mixes encodings: line %ld is UTF-8 and line %ld Windows-1252; each line was read in its own "
+                     "encoding (re-save the file as \"CSV UTF-8\", or give --encoding, to be sure)",
+                     first_utf8, first_cp1252);
+    else
+        nv_diags_add(diags, NV_WARNING, path, 0,
+                     "starts with a UTF-8 byte-order mark, but line %ld is Windows-1252; each line was read in "
+                     "its own encoding (re-save the file as \"CSV UTF-8\", or give --encoding, to be sure)",
+                     first_cp1252);
+    free(*raw);
+    *raw = NULL;
+    *text = out;
+    *text_len = o;
+    snprintf(enc_name, enc_name_size, "%s", "UTF-8 and Windows-1252 by line");
+    return NV_OK;
+}
+
+nv_status nv_plantext_decode(char **raw, size_t raw_len, nv_text_encoding enc, char **text, size_t *text_len,
+                             char *enc_name, size_t enc_name_size, const char *path, nv_diags *diags, nv_error *err)
+{
+    const unsigned char *u = (const unsigned char *)*raw;
+    int bom = raw_len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF;
+
+    if (enc == NV_TEXT_DETECT && raw_len >= 2 &&
+        ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "is UTF-16 text; save it as \"CSV UTF-8\" (or plain CSV) and read it again");
+    const char *nul = memchr(*raw, '\0', raw_len);
+    if (nul)
+        return nv_error_set(err, NV_ERR_INPUT, path, line_of(*raw, (size_t)(nul - *raw)),
+                            "contains a NUL byte; is it UTF-16 or a spreadsheet file rather than "
+                            "CSV? save it as \"CSV UTF-8\"");
+
+    if (enc == NV_TEXT_DETECT) {
+        size_t skip = bom ? 3 : 0;
+        if (nv_text_utf8_invalid_at(u + skip, raw_len - skip) == raw_len - skip)
+            enc = NV_TEXT_UTF8;
+        else if (bom || has_utf8_sequence(u, raw_len))
+            return decode_mixed(raw, raw_len, bom, text, text_len, enc_name, enc_name_size, path, diags, err);
+        else
+            enc = NV_TEXT_CP1252;
+    }
+
+    if (enc == NV_TEXT_UTF8) {
+        size_t skip = bom ? 3 : 0;
+        size_t bad = nv_text_utf8_invalid_at(u + skip, raw_len - skip);
+        if (bad != raw_len - skip)
+            return nv_error_set(err, NV_ERR_INPUT, path, line_of(*raw, skip + bad),
+                                "byte 0x%02X is not valid UTF-8; %s", u[skip + bad],
+                                bom ? "the file starts with a UTF-8 byte-order mark, so re-save it as "
+                                      "\"CSV UTF-8\""
+                                    : "read it as Windows-1252 (encoding CP1252) or re-save it as "
+                                      "\"CSV UTF-8\"");
+        memmove(*raw, *raw + skip, raw_len - skip + 1);
+        *text = *raw;
+        *text_len = raw_len - skip;
+        *raw = NULL;
+        snprintf(enc_name, enc_name_size, "%s", bom ? "UTF-8 with BOM" : "UTF-8");
+        return NV_OK;
+    }
+    *text = nv_text_cp1252_to_utf8(u, raw_len, text_len);
+    if (!*text)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory converting Windows-1252 to UTF-8");
+    free(*raw);
+    *raw = NULL;
+    snprintf(enc_name, enc_name_size, "Windows-1252");
+    return NV_OK;
+}
+
+/* ---------------------------------------------------------------- stage 3: records */
+
+
+struct parse_state {
+    nv_record_fn handler;
+    void *user;
+    char *buf;          /* the record's field bytes, each field NUL-terminated */
+    size_t used, cap;
+    size_t *start;      /* where each field starts in buf */
+    char **f;           /* the fields as pointers, made when the record ends */
+    size_t nf, cap_f;
+    long line;          /* physical line being fed */
+    long rec_start;     /* line the record being read started on; 0 between records */
+    int oom, stop;
+};
+
+/* libcsv's field bytes are borrowed and not NUL-terminated: they are copied, trimmed,
+ * into the record's one buffer (a malloc per field cost more than the parsing). */
+static void on_field(void *bytes, size_t len, void *data)
+{
+    struct parse_state *ps = data;
+    const char *b = bytes;
+    if (ps->oom || ps->stop)
+        return;
+    while (len && is_ws((unsigned char)b[0]))
+        b++, len--;
+    while (len && is_ws((unsigned char)b[len - 1]))
+        len--;
+    if (ps->nf == ps->cap_f) {
+        size_t cap = ps->cap_f ? ps->cap_f * 2 : 16;
+        size_t *st = realloc(ps->start, cap * sizeof *st);
+        char **f = st ? realloc(ps->f, cap * sizeof *f) : NULL;
+        if (st)
+            ps->start = st;
+        if (!f) {
+            ps->oom = 1;
+            return;
+        }
+        ps->f = f;
+        ps->cap_f = cap;
+    }
+    if (ps->cap - ps->used < len + 1) {
+        size_t cap = (ps->used + len + 1) * 2;
+        char *nb = realloc(ps->buf, cap);
+        if (!nb) {
+            ps->oom = 1;
+            return;
+        }
+        ps->buf = nb;
+        ps->cap = cap;
+    }
+    ps->start[ps->nf++] = ps->used;
+    if (len)
+        memcpy(ps->buf + ps->used, b, len);
+    ps->buf[ps->used + len] = '\0';
+    ps->used += len + 1;
+}
+
+static void on_record(int terminator, void *data)
+{
+    struct parse_state *ps = data;
+    (void)terminator;
+    nv_record r = {ps->rec_start ? ps->rec_start : ps->line, ps->nf, ps->f, 1};
+    ps->rec_start = 0;
+    if (!ps->oom && !ps->stop) {
+        for (size_t i = 0; i < ps->nf; i++)
+            ps->f[i] = ps->buf + ps->start[i];
+        /* A row of empty cells (";;;;" from a spreadsheet) is kept as a blank row: no
+         * office, but a line of the input that offices.csv accounts for. */
+        for (size_t i = 0; i < ps->nf && r.blank; i++)
+            r.blank = ps->f[i][0] == '\0';
+        ps->stop = ps->handler(&r, ps->user) != 0;
+    }
+    ps->nf = 0;
+    ps->used = 0;
+}
+
+/* A line with nothing but blanks, between records: libcsv skips it, the plan lists it. */
+static void add_blank_line(struct parse_state *ps)
+{
+    nv_record r = {ps->line, 0, NULL, 1};
+    if (!ps->oom && !ps->stop)
+        ps->stop = ps->handler(&r, ps->user) != 0;
+}
+
+/* Every record kept, deep-copied: for small tables read whole (nv_csv_read). */
+struct records {
+    nv_record *r;
+    size_t n, cap;
+    int oom;
+};
+
+static void record_free(nv_record *r)
+{
+    for (size_t i = 0; i < r->nf; i++)
+        free(r->f[i]);
+    free(r->f);
+}
+
+static void records_free(struct records *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        record_free(&rs->r[i]);
+    free(rs->r);
+}
+
+static int keep_record(const nv_record *r, void *user)
+{
+    struct records *rs = user;
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 128;
+        nv_record *nr = realloc(rs->r, cap * sizeof *nr);
+        if (!nr)
+            return rs->oom = 1;
+        rs->r = nr;
+        rs->cap = cap;
+    }
+    nv_record copy = {r->line, 0, r->nf ? calloc(r->nf, sizeof(char *)) : NULL, r->blank};
+    if (r->nf && !copy.f)
+        return rs->oom = 1;
+    for (; copy.nf < r->nf; copy.nf++)
+        if (!(copy.f[copy.nf] = strdup(r->f[copy.nf]))) {
+            record_free(&copy);
+            return rs->oom = 1;
+        }
+    rs->r[rs->n++] = copy;
+    return 0;
+}
+
+static int space_not_tab(unsigned char c)
+{
+    return c == ' ';
+}
+
+static int space_or_tab(unsigned char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+nv_status nv_plantext_split(const char *text, size_t n, char delim, nv_record_fn handler, void *user,
+                            const char *path, nv_error *err)
+{
+    struct csv_parser p;
+    struct parse_state ps;
+    nv_status st = NV_OK;
+    memset(&ps, 0, sizeof ps);
+    ps.handler = handler;
+    ps.user = user;
+    /* Lenient while parsing: a stray quote inside a field (Kontor "Nord") is kept as text. */
+    if (csv_init(&p, 0) != 0)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory starting the CSV parser");
+    nv_csvbuf_attach(&p);
+    csv_set_delim(&p, (unsigned char)delim);
+    csv_set_space_func(&p, delim == '\t' ? space_not_tab : space_or_tab);
+
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && text[j] != '\n' && text[j] != '\r')
+            j++;
+        if (j < n)
+            j += text[j] == '\r' && j + 1 < n && text[j + 1] == '\n' ? 2 : 1;
+        ps.line++;
+        if (!ps.rec_start) {
+            int has_delim = 0;
+            for (size_t k = i; k < j; k++) {
+                has_delim |= text[k] == delim;
+                if (!is_ws((unsigned char)text[k])) {
+                    ps.rec_start = ps.line;
+                    break;
+                }
+            }
+            /* Only blanks and no delimiter: libcsv makes no record of it (with a delimiter,
+             * a TAB, it makes one of empty cells, which on_record marks blank). */
+            if (!ps.rec_start && !has_delim && j > i)
+                add_blank_line(&ps);
+        }
+        if (csv_parse(&p, text + i, j - i, on_field, on_record, &ps) != j - i || ps.oom) {
+            st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: %s",
+                              ps.oom ? "out of memory" : csv_strerror(csv_error(&p)));
+            goto done;
+        }
+        if (ps.stop) /* the handler has its reason */
+            goto done;
+        i = j;
+    }
+    /* Strict at the end, only to learn whether a quote was left open: libcsv reports that
+     * only with CSV_STRICT and CSV_STRICT_FINI both set. Leniently, the open quote would
+     * swallow every later row into one field without a word. */
+    csv_set_opts(&p, CSV_STRICT | CSV_STRICT_FINI);
+    if (csv_fini(&p, on_field, on_record, &ps) != 0) {
+        if (csv_error(&p) == CSV_EPARSE)
+            st = nv_error_set(err, NV_ERR_INPUT, path, ps.rec_start ? ps.rec_start : ps.line,
+                              "a quoted field in the row starting here is never closed; close the "
+                              "quote, or double a quote that belongs inside a field (\"\")");
+        else
+            st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: %s",
+                              csv_strerror(csv_error(&p)));
+    } else if (ps.oom) {
+        st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: out of memory");
+    }
+done:
+    free(ps.buf);
+    free(ps.start);
+    free(ps.f);
+    csv_free(&p);
+    return st;
+}
+
+/* ---------------------------------------------------------------- any table */
+
+nv_status nv_csv_read(const char *path, char delimiter, const char *encoding,
+                      nv_status (*row)(long line, char *const *fields, size_t n, void *user), void *user,
+                      nv_error *err)
+{
+    char *raw = NULL, *text = NULL, enc_name[32];
+    size_t raw_len = 0, text_len = 0;
+    struct records recs = {0};
+    nv_text_encoding enc = NV_TEXT_DETECT;
+    nv_status st;
+    if (encoding && !nv_text_encoding_from_name(encoding, &enc))
+        return nv_error_set(err, NV_ERR_INPUT, path, 0, "unknown encoding \"%s\"; use UTF-8 or CP1252", encoding);
+    if ((st = nv_plantext_read_bytes(path, &raw, &raw_len, err)) != NV_OK)
+        goto done;
+    if ((st = nv_plantext_decode(&raw, raw_len, enc, &text, &text_len, enc_name, sizeof enc_name, path, NULL, err)) != NV_OK)
+        goto done;
+    if (!delimiter)
+        delimiter = nv_text_detect_delimiter(text, text_len);
+    if ((st = nv_plantext_split(text, text_len, delimiter, keep_record, &recs, path, err)) != NV_OK)
+        goto done;
+    if (recs.oom) {
+        st = nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory reading the table");
+        goto done;
+    }
+    if (recs.n == 0) {
+        st = nv_error_set(err, NV_ERR_INPUT, path, 0, "is empty; a table needs a header line");
+        goto done;
+    }
+    for (size_t i = 0; i < recs.n && st == NV_OK; i++)
+        st = row(recs.r[i].line, recs.r[i].f, recs.r[i].nf, user);
+done:
+    records_free(&recs);
+    free(text);
+    free(raw);
+    return st;
+}

@@ -1,0 +1,378 @@
+/* store_rtree.c — an SQLite R*Tree filled in one pass (store_rtree.h). */
+#include "store_rtree.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* rtree.c's rounding of a double to the 32-bit float it stores: a box's low corner
+ * rounded down and its high corner up, so that the float box contains the double one. */
+#define RNDTOWARDS (1.0 - 1.0 / 8388608.0)
+#define RNDAWAY (1.0 + 1.0 / 8388608.0)
+
+static float value_down(double d)
+{
+    float f = (float)d;
+    if (f > d)
+        f = (float)(d * (d < 0 ? RNDAWAY : RNDTOWARDS));
+    return f;
+}
+
+static float value_up(double d)
+{
+    float f = (float)d;
+    if (f < d)
+        f = (float)(d * (d < 0 ? RNDTOWARDS : RNDAWAY));
+    return f;
+}
+
+/* A node of an upper level while the tree is built: its box and number. */
+struct node {
+    float box[4]; /* xmin, xmax, ymin, ymax: the order of the virtual table's columns */
+    sqlite3_int64 nodeno;
+    double cx, cy; /* centre, the sort key */
+};
+
+/* Total orders, so that the same points always give the same file: the points by x, y
+ * and rowid (or y, x, rowid; str_order_points), the nodes by their centres likewise. */
+static int cmp_nx(const void *a, const void *b)
+{
+    const struct node *p = a, *q = b;
+    if (p->cx != q->cx)
+        return p->cx < q->cx ? -1 : 1;
+    if (p->cy != q->cy)
+        return p->cy < q->cy ? -1 : 1;
+    return (p->nodeno > q->nodeno) - (p->nodeno < q->nodeno);
+}
+
+static int cmp_ny(const void *a, const void *b)
+{
+    const struct node *p = a, *q = b;
+    if (p->cy != q->cy)
+        return p->cy < q->cy ? -1 : 1;
+    if (p->cx != q->cx)
+        return p->cx < q->cx ? -1 : 1;
+    return (p->nodeno > q->nodeno) - (p->nodeno < q->nodeno);
+}
+
+/* A double as an unsigned integer of the same order (IEEE 754: positives get the sign
+ * bit set, negatives every bit flipped). */
+static uint64_t order_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
+}
+
+/* Stable LSD radix sort of p[0..n) by x (by_y 0) or y, 11 bits a pass; tmp holds n
+ * entries. qsort's comparator calls were most of the index's time for millions of points. */
+static void radix_sort(nv_store_rtree_point *p, size_t n, int by_y, nv_store_rtree_point *tmp)
+{
+    enum { BITS = 11, DIGITS = 1 << BITS };
+    size_t count[DIGITS];
+    nv_store_rtree_point *src = p, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += BITS) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(order_bits(by_y ? src[i].y : src[i].x) >> shift) & (DIGITS - 1)]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < DIGITS; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[count[(order_bits(by_y ? src[i].y : src[i].x) >> shift) & (DIGITS - 1)]++] = src[i];
+        nv_store_rtree_point *t = src;
+        src = dst, dst = t;
+    }
+    /* Six passes, an even number: the result is back in p. */
+}
+
+static int cmp_rowid(const void *a, const void *b)
+{
+    const nv_store_rtree_point *p = a, *q = b;
+    return (p->rowid > q->rowid) - (p->rowid < q->rowid);
+}
+
+/* The caller's points in rowid order (they usually are), so that the same points in any
+ * order give the same tree. */
+static void rowid_order(nv_store_rtree_point *pts, size_t n)
+{
+    size_t i = 1;
+    while (i < n && pts[i - 1].rowid < pts[i].rowid)
+        i++;
+    if (i < n)
+        qsort(pts, n, sizeof *pts, cmp_rowid);
+}
+
+/* The points in the order x, then y, then rowid, every vertical slice in the order y,
+ * then x, then rowid, as str_order would leave them, by stable radix sorts: from rowid order,
+ * a stable sort by y and then by x gives x, y, rowid; a stable sort of a slice by y then
+ * gives y, x, rowid. 0: out of memory (nothing sorted). */
+static int str_order_points(nv_store_rtree_point *pts, size_t n, size_t per)
+{
+    nv_store_rtree_point *tmp = malloc(n * sizeof *tmp);
+    if (!tmp)
+        return 0;
+    rowid_order(pts, n);
+    size_t nodes = (n + per - 1) / per, slices = 1;
+    while (slices * slices < nodes)
+        slices++;
+    size_t slice = ((nodes + slices - 1) / slices) * per;
+    radix_sort(pts, n, 1, tmp);
+    radix_sort(pts, n, 0, tmp);
+    for (size_t k = 0; k < n; k += slice)
+        radix_sort(pts + k, n - k < slice ? n - k : slice, 1, tmp);
+    free(tmp);
+    return 1;
+}
+
+/* Sort-tile-recursive order: by x, then each vertical slice of about sqrt(n / per)
+ * nodes' worth by y, so that consecutive runs of `per` entries are compact tiles. */
+static void str_order(void *base, size_t n, size_t size, size_t per, int (*by_x)(const void *, const void *),
+                      int (*by_y)(const void *, const void *))
+{
+    size_t nodes = (n + per - 1) / per, slices = 1;
+    while (slices * slices < nodes)
+        slices++;
+    size_t slice = ((nodes + slices - 1) / slices) * per;
+    qsort(base, n, size, by_x);
+    for (size_t i = 0; i < n; i += slice)
+        qsort((char *)base + i * size, n - i < slice ? n - i : slice, size, by_y);
+}
+
+static void put_u16(unsigned char *p, unsigned v)
+{
+    p[0] = (unsigned char)(v >> 8);
+    p[1] = (unsigned char)v;
+}
+
+static void put_i64(unsigned char *p, sqlite3_int64 v)
+{
+    uint64_t u = (uint64_t)v;
+    for (int i = 7; i >= 0; i--, u >>= 8)
+        p[i] = (unsigned char)u;
+}
+
+static void put_f32(unsigned char *p, float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    for (int i = 3; i >= 0; i--, u >>= 8)
+        p[i] = (unsigned char)u;
+}
+
+/* Cell k of a node blob: the rowid (leaves) or child node number, then the box. */
+static void put_cell(unsigned char *blob, size_t k, sqlite3_int64 id, const float box[4])
+{
+    unsigned char *c = blob + 4 + k * 24;
+    put_i64(c, id);
+    for (int i = 0; i < 4; i++)
+        put_f32(c + 8 + 4 * i, box[i]);
+}
+
+static void grow_box(float box[4], const float b[4], int first)
+{
+    if (first) {
+        memcpy(box, b, 4 * sizeof *box);
+        return;
+    }
+    if (b[0] < box[0]) box[0] = b[0];
+    if (b[1] > box[1]) box[1] = b[1];
+    if (b[2] < box[2]) box[2] = b[2];
+    if (b[3] > box[3]) box[3] = b[3];
+}
+
+static void point_box(const nv_store_rtree_point *p, float box[4])
+{
+    box[0] = value_down(p->x);
+    box[1] = value_up(p->x);
+    box[2] = value_down(p->y);
+    box[3] = value_up(p->y);
+}
+
+typedef struct writer {
+    sqlite3 *db;
+    sqlite3_stmt *node, *rowid, *parent;
+    unsigned char *blob;
+    int size;        /* bytes per node blob, as the tree was created */
+    size_t per;      /* cells per node */
+} writer;
+
+static int step(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int write_node(writer *w, sqlite3_int64 nodeno, size_t ncell, unsigned depth)
+{
+    put_u16(w->blob, depth);
+    put_u16(w->blob + 2, (unsigned)ncell);
+    memset(w->blob + 4 + ncell * 24, 0, (size_t)w->size - 4 - ncell * 24);
+    int rc = sqlite3_bind_int64(w->node, 1, nodeno);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_blob(w->node, 2, w->blob, w->size, SQLITE_STATIC);
+    return rc == SQLITE_OK ? step(w->node) : rc;
+}
+
+static int write_pair(sqlite3_stmt *st, sqlite3_int64 a, sqlite3_int64 b)
+{
+    int rc = sqlite3_bind_int64(st, 1, a);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 2, b);
+    return rc == SQLITE_OK ? step(st) : rc;
+}
+
+/* A row of NAME_rowid: which leaf holds the entry. */
+struct leaf_of {
+    sqlite3_int64 rowid, nodeno;
+};
+
+static int cmp_leaf_of(const void *a, const void *b)
+{
+    const struct leaf_of *p = a, *q = b;
+    return (p->rowid > q->rowid) - (p->rowid < q->rowid);
+}
+
+/* The points in STR order as leaves numbered from *next, their boxes into up[]; or,
+ * when they fit in one node, as the root. Then NAME_rowid, in rowid order: inserted in
+ * the leaves' order, the rowids would come at random and each would move the B-tree. */
+static int write_leaves(writer *w, nv_store_rtree_point *pts, size_t n, struct node *up, size_t *n_up,
+                        sqlite3_int64 *next)
+{
+    struct leaf_of *leaf_of = malloc(n * sizeof *leaf_of);
+    if (!leaf_of)
+        return SQLITE_NOMEM;
+    int rc = SQLITE_OK;
+    int root = n <= w->per;
+    if (root)
+        rowid_order(pts, n);
+    else if (!str_order_points(pts, n, w->per)) {
+        free(leaf_of);
+        return SQLITE_NOMEM;
+    }
+    *n_up = 0;
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i += w->per) {
+        size_t k = n - i < w->per ? n - i : w->per;
+        sqlite3_int64 nodeno = root ? 1 : (*next)++;
+        struct node *u = &up[(*n_up)++];
+        for (size_t j = 0; j < k && rc == SQLITE_OK; j++) {
+            float box[4];
+            point_box(&pts[i + j], box);
+            put_cell(w->blob, j, pts[i + j].rowid, box);
+            grow_box(u->box, box, j == 0);
+            leaf_of[i + j] = (struct leaf_of){pts[i + j].rowid, nodeno};
+        }
+        u->nodeno = nodeno;
+        u->cx = ((double)u->box[0] + u->box[1]) / 2;
+        u->cy = ((double)u->box[2] + u->box[3]) / 2;
+        if (rc == SQLITE_OK)
+            rc = write_node(w, nodeno, k, 0);
+    }
+    qsort(leaf_of, n, sizeof *leaf_of, cmp_leaf_of);
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
+        rc = write_pair(w->rowid, leaf_of[i].rowid, leaf_of[i].nodeno);
+    free(leaf_of);
+    return rc;
+}
+
+/* One level above nodes[0..n): writes the parent nodes (or the root, depth `depth`,
+ * when they fit in one) and leaves their boxes in nodes[0..*n_out). */
+static int write_level(writer *w, struct node *nodes, size_t n, size_t *n_out, unsigned depth, sqlite3_int64 *next)
+{
+    int rc = SQLITE_OK;
+    int root = n <= w->per;
+    if (!root)
+        str_order(nodes, n, sizeof *nodes, w->per, cmp_nx, cmp_ny);
+    size_t out = 0;
+    for (size_t i = 0; i < n && rc == SQLITE_OK; i += w->per) {
+        size_t k = n - i < w->per ? n - i : w->per;
+        sqlite3_int64 nodeno = root ? 1 : (*next)++;
+        struct node u;
+        for (size_t j = 0; j < k && rc == SQLITE_OK; j++) {
+            put_cell(w->blob, j, nodes[i + j].nodeno, nodes[i + j].box);
+            grow_box(u.box, nodes[i + j].box, j == 0);
+            rc = write_pair(w->parent, nodes[i + j].nodeno, nodeno);
+        }
+        u.nodeno = nodeno;
+        u.cx = ((double)u.box[0] + u.box[1]) / 2;
+        u.cy = ((double)u.box[2] + u.box[3]) / 2;
+        if (rc == SQLITE_OK)
+            rc = write_node(w, nodeno, k, root ? depth : 0);
+        nodes[out++] = u; /* out <= i / per < i + 1: the entries read are already used */
+    }
+    *n_out = out;
+    return rc;
+}
+
+static int prepare(sqlite3 *db, const char *fmt, const char *name, sqlite3_stmt **st)
+{
+    char *sql = sqlite3_mprintf(fmt, name);
+    if (!sql)
+        return SQLITE_NOMEM;
+    int rc = sqlite3_prepare_v2(db, sql, -1, st, NULL);
+    sqlite3_free(sql);
+    return rc;
+}
+
+int nv_store_rtree_load(sqlite3 *db, const char *name, nv_store_rtree_point *pts, size_t n)
+{
+    writer w = {.db = db};
+    sqlite3_stmt *probe = NULL;
+    struct node *up = NULL;
+    int rc;
+    if (n == 0)
+        return SQLITE_OK;
+    /* The node size is the root's: rtree.c sizes its blobs when the table is created
+     * (page size - 64, at most 51 cells) and reads the size back from node 1. */
+    char *sql = sqlite3_mprintf("SELECT length(data), (SELECT count(*) FROM \"%w_node\"),"
+                                " (SELECT count(*) FROM \"%w_rowid\") FROM \"%w_node\" WHERE nodeno = 1",
+                                name, name, name);
+    rc = sql ? sqlite3_prepare_v2(db, sql, -1, &probe, NULL) : SQLITE_NOMEM;
+    sqlite3_free(sql);
+    if (rc != SQLITE_OK)
+        goto done;
+    if (sqlite3_step(probe) != SQLITE_ROW || sqlite3_column_int(probe, 1) != 1 || sqlite3_column_int(probe, 2) != 0) {
+        rc = SQLITE_CORRUPT;
+        goto done;
+    }
+    w.size = sqlite3_column_int(probe, 0);
+    if (w.size < 4 + 24 * 3) {
+        rc = SQLITE_CORRUPT;
+        goto done;
+    }
+    w.per = (size_t)(w.size - 4) / 24;
+    if ((rc = prepare(db, "INSERT OR REPLACE INTO \"%w_node\" (nodeno, data) VALUES (?1, ?2)", name, &w.node)) !=
+            SQLITE_OK ||
+        (rc = prepare(db, "INSERT INTO \"%w_rowid\" (rowid, nodeno) VALUES (?1, ?2)", name, &w.rowid)) != SQLITE_OK ||
+        (rc = prepare(db, "INSERT INTO \"%w_parent\" (nodeno, parentnode) VALUES (?1, ?2)", name, &w.parent)) !=
+            SQLITE_OK)
+        goto done;
+    w.blob = malloc((size_t)w.size);
+    up = malloc(((n + w.per - 1) / w.per) * sizeof *up);
+    if (!w.blob || !up) {
+        rc = SQLITE_NOMEM;
+        goto done;
+    }
+    sqlite3_int64 next = 2;
+    size_t n_up = 0;
+    if ((rc = write_leaves(&w, pts, n, up, &n_up, &next)) != SQLITE_OK)
+        goto done;
+    for (unsigned depth = 1; n > w.per && rc == SQLITE_OK; depth++) {
+        int last = n_up <= w.per;
+        rc = write_level(&w, up, n_up, &n_up, depth, &next);
+        if (last)
+            break;
+    }
+done:
+    sqlite3_finalize(probe);
+    sqlite3_finalize(w.node);
+    sqlite3_finalize(w.rowid);
+    sqlite3_finalize(w.parent);
+    free(w.blob);
+    free(up);
+    return rc;
+}

@@ -1,0 +1,92 @@
+/* numfmt: the fast "%.*f" and "%ld" must give printf's text byte for byte (with the sign
+ * of an all-zero result dropped, as the CSV writer always did): on the coordinates and
+ * distances offices.csv holds, on halfway cases, and on random doubles of every size. */
+#include "nv_test.h"
+#include "numfmt.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+static char want[600], got[600];
+
+/* printf's text, "-0.00" made "0.00". */
+static void reference(double v, int d)
+{
+    snprintf(want, sizeof want, "%.*f", d, v);
+    if (want[0] == '-' && want[1 + strspn(want + 1, "0.")] == '\0')
+        memmove(want, want + 1, strlen(want));
+}
+
+static int same(double v, int d)
+{
+    reference(v, d);
+    int len = nv_numfmt_fixed(got, sizeof got, v, d);
+    return strcmp(want, got) == 0 && len == (int)strlen(want);
+}
+
+static uint64_t rng = 88172645463325252u;
+static uint64_t next(void)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return rng;
+}
+
+int main(void)
+{
+    NV_CHECK(same(0, 2) && strcmp(got, "0.00") == 0);
+    NV_CHECK(same(-0.0, 2) && strcmp(got, "0.00") == 0);
+    NV_CHECK(same(-0.001, 2) && strcmp(got, "0.00") == 0);
+    NV_CHECK(same(-0.005, 2));  /* a double just below or above the half: printf decides */
+    NV_CHECK(same(0.125, 2) && strcmp(got, "0.12") == 0); /* exact tie: to even */
+    NV_CHECK(same(0.375, 2) && strcmp(got, "0.38") == 0);
+    NV_CHECK(same(2.5, 0) && strcmp(got, "2") == 0);
+    NV_CHECK(same(-3.5, 0) && strcmp(got, "-4") == 0);
+    NV_CHECK(same(59.519848, 6) && strcmp(got, "59.519848") == 0);
+    NV_CHECK(same(664613.3125, 2));
+    NV_CHECK(same(6601543.225, 2));
+    NV_CHECK(same(1e300, 2));   /* the slow path */
+    NV_CHECK(same(1e15, 2));
+    NV_CHECK(same(-123456789012.345, 3));
+    char small[4];
+    NV_CHECK_INT(nv_numfmt_fixed(small, sizeof small, 123.456, 2), 6);
+    NV_CHECK_STR(small, "123");
+
+    long differ = 0;
+    /* Coordinates and distances as narvaro prints them. */
+    for (long i = 0; i < 600000; i++) {
+        double lat = 55 + (double)(next() % 1000000000) / 1e8 * 1.4;
+        double x = 200000 + (double)(next() % 1000000000) / 1e3 * 0.7;
+        double snap = (double)(next() % 100000000) / 1e4;
+        differ += !same(lat, 6) + !same(-lat, 6) + !same(x, 2) + !same(snap, 2) + !same(snap / 1000, 3);
+    }
+    /* Halfway cases and their neighbours: k + 0.5 at d decimals. */
+    for (long i = 0; i < 250000; i++) {
+        int d = (int)(next() % 7);
+        double scale = 1;
+        for (int k = 0; k < d; k++)
+            scale *= 10;
+        double v = ((double)(next() % 100000000) + 0.5) / scale;
+        differ += !same(v, d) + !same(nextafter(v, 0), d) + !same(nextafter(v, 1e300), d) + !same(-v, d);
+    }
+    /* Random bit patterns of every magnitude. */
+    for (long i = 0; i < 250000; i++) {
+        uint64_t b = next();
+        double v;
+        memcpy(&v, &b, sizeof v);
+        if (!isfinite(v))
+            continue;
+        differ += !same(v, (int)(next() % 10));
+    }
+    if (differ)
+        fprintf(stderr, "e.g. want %s got %s\n", want, got);
+    NV_CHECK_INT(differ, 0);
+
+    long vals[] = {0, 1, -1, 9, 10, 123456789, -987654321, LONG_MAX, LONG_MIN};
+    for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+        snprintf(want, sizeof want, "%ld", vals[i]);
+        NV_CHECK_INT(nv_numfmt_long(got, sizeof got, vals[i]), (long)strlen(want));
+        NV_CHECK_STR(got, want);
+    }
+    return nv_test_report("numfmt");
+}
