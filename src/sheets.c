@@ -50,6 +50,44 @@ static nv_status gdal_fail(nv_error *err, const char *path, const char *what)
     return nv_error_set(err, NV_ERR_FAIL, path, 0, "%s%s%s", what, msg && *msg ? ": " : "", msg ? msg : "");
 }
 
+/* Data rows of one sheet: Excel's 1,048,576 rows less the header (NARVARO_XLSX_MAX_ROWS
+ * lowers it, for the tests). */
+static long sheet_max_rows(void)
+{
+    const char *env = getenv("NARVARO_XLSX_MAX_ROWS");
+    long n = env && *env ? strtol(env, NULL, 10) : 0;
+    return n > 0 && n < 1048575 ? n : 1048575;
+}
+
+/* Sheet part of a table (1: its own name; then "NAME 2", "NAME 3", … within Excel's 31
+ * characters) with the table's columns, typed by kind. NULL with err set on failure. */
+static OGRLayerH add_sheet(GDALDatasetH out, const char *name, int part, OGRFeatureDefnH idef, const int *kind, int nf,
+                           const char *xlsx_path, nv_error *err)
+{
+    char sheet[32];
+    if (part == 1)
+        snprintf(sheet, sizeof sheet, "%s", name);
+    else
+        snprintf(sheet, sizeof sheet, "%.24s %d", name, part % 100000);
+    CPLErrorReset();
+    OGRLayerH ol = GDALDatasetCreateLayer(out, sheet, NULL, wkbNone, NULL);
+    if (!ol) {
+        gdal_fail(err, xlsx_path, "cannot add a sheet");
+        return NULL;
+    }
+    for (int i = 0; i < nf; i++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(idef, i)),
+                                          kind[i] == 1 ? OFTInteger : kind[i] == 2 ? OFTReal : OFTString);
+        OGRErr e = OGR_L_CreateField(ol, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+        if (e != OGRERR_NONE) {
+            gdal_fail(err, xlsx_path, "cannot add a column");
+            return NULL;
+        }
+    }
+    return ol;
+}
+
 /* Copies one CSV into a new sheet of out. */
 static nv_status copy_sheet(GDALDatasetH out, const nv_sheet_source *src, const char *xlsx_path, nv_error *err)
 {
@@ -93,22 +131,27 @@ static nv_status copy_sheet(GDALDatasetH out, const nv_sheet_source *src, const 
             kind[i] = 0;
     free(seen);
 
-    CPLErrorReset();
-    OGRLayerH ol = GDALDatasetCreateLayer(out, src->name, NULL, wkbNone, NULL);
+    /* Excel shows at most 1,048,576 rows a sheet: a longer table goes on into "NAME 2", … */
+    long max_rows = sheet_max_rows(), rows = 0;
+    int part = 1;
+    OGRLayerH ol = add_sheet(out, src->name, part, idef, kind, nf, xlsx_path, err);
     if (!ol) {
-        st = gdal_fail(err, xlsx_path, "cannot add a sheet");
+        st = NV_ERR_FAIL;
         goto done;
-    }
-    for (int i = 0; i < nf && st == NV_OK; i++) {
-        OGRFieldDefnH fd = OGR_Fld_Create(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(idef, i)),
-                                          kind[i] == 1 ? OFTInteger : kind[i] == 2 ? OFTReal : OFTString);
-        if (OGR_L_CreateField(ol, fd, TRUE) != OGRERR_NONE)
-            st = gdal_fail(err, xlsx_path, "cannot add a column");
-        OGR_Fld_Destroy(fd);
     }
     OGRFeatureDefnH odef = OGR_L_GetLayerDefn(ol);
     OGR_L_ResetReading(il);
     while (st == NV_OK && (f = OGR_L_GetNextFeature(il)) != NULL) {
+        if (rows == max_rows) {
+            if (!(ol = add_sheet(out, src->name, ++part, idef, kind, nf, xlsx_path, err))) {
+                st = NV_ERR_FAIL;
+                OGR_F_Destroy(f);
+                break;
+            }
+            odef = OGR_L_GetLayerDefn(ol);
+            rows = 0;
+        }
+        rows++;
         OGRFeatureH g = OGR_F_Create(odef);
         for (int i = 0; i < nf; i++) {
             if (!OGR_F_IsFieldSetAndNotNull(f, i))

@@ -4,13 +4,14 @@
 import os
 import shutil
 import sqlite3
+import subprocess
 
 import openpyxl
 from osgeo import ogr
 
 ogr.UseExceptions()
 
-from nvcli import (PLAN_2020, PLANS, case, check, check_eq, finish, read_csv, run, tmpdir)
+from nvcli import (NARVARO, PLAN_2020, PLANS, case, check, check_eq, finish, read_csv, run, tmpdir)
 
 PLAN_2019 = os.path.join(PLANS, "af-2019-illustrative.csv")
 
@@ -70,6 +71,33 @@ def results_xlsx_holds_the_three_tables_with_numbers_as_numbers():
     check(isinstance(munis["2584"]["nearest_office_km"], float) and abs(munis["2584"]["nearest_office_km"] - 157.962)
           < 1e-9, f"km as a number: {munis['2584']['nearest_office_km']!r}")
     check(isinstance(munis["2584"]["population"], int), "people as whole numbers")
+
+
+@case
+def a_table_longer_than_a_sheet_goes_on_in_the_next():
+    """Excel shows at most 1,048,576 rows a sheet: a longer offices.csv (a plan of millions
+    of rows) goes on into "offices 2", … instead of making a workbook Excel calls broken.
+    The limit is lowered here to 50 data rows a sheet (NARVARO_XLSX_MAX_ROWS)."""
+    out = os.path.join(tmpdir(), "out")
+    p = subprocess.run([NARVARO, "analyze", "-q", "--no-maps", "--no-report", "--out", out],
+                       capture_output=True, text=True, env=dict(os.environ, NARVARO_XLSX_MAX_ROWS="50"))
+    check_eq(p.returncode, 0, f"analyze ({p.stderr})")
+    xlsx = os.path.join(out, "results.xlsx")
+    wb = openpyxl.load_workbook(xlsx, read_only=True)
+    names = wb.sheetnames
+    wb.close()
+    # 290 municipalities: 6 sheets of 50 (the last 40); 21 counties: one; 112 offices: 3.
+    check_eq(names, ["municipalities", "municipalities 2", "municipalities 3", "municipalities 4",
+                     "municipalities 5", "municipalities 6", "counties", "offices", "offices 2", "offices 3"],
+             "the long tables go on in numbered sheets")
+    rows = []
+    for name in ("offices", "offices 2", "offices 3"):
+        part = sheet_rows(xlsx, name)
+        check_eq(part[0][:3], ["source", "line", "office_id"], f"{name}: the header row again")
+        check(len(part) - 1 <= 50, f"{name}: at most 50 rows")
+        rows += part[1:]
+    want = read_csv(os.path.join(out, "offices.csv"))
+    check_eq([r[2] for r in rows], [w["office_id"] for w in want], "every office once, in order")
 
 
 @case
