@@ -33,7 +33,9 @@ static working *working_list;
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb, (void)flag, (void)ftw;
-    return remove(path);
+    /* An entry another thread renamed or removed meanwhile (a finished map moved into
+     * place) is no failure: stopping there would leave the rest of the tree behind. */
+    return remove(path) == 0 || errno == ENOENT ? 0 : -1;
 }
 
 static int remove_tree_now(const char *dir)
@@ -70,9 +72,11 @@ void nv_outdir_abandon_all(void)
     /* The lock stays held: the process is about to end, and no folder may be registered
      * after this sweep. Writers may still be adding files, hence a few passes. */
     pthread_mutex_lock(&working_lock);
+    struct stat sb;
     for (working *w = working_list; w; w = w->next)
-        for (int pass = 0; pass < 5 && remove_tree_now(w->path) != 0 && errno != ENOENT; pass++)
-            ;
+        for (int pass = 0; pass < 50 && lstat(w->path, &sb) == 0; pass++)
+            if (remove_tree_now(w->path) != 0)
+                usleep(1000); /* a writer added a file after the listing: again, shortly */
 }
 
 /* The writer's pid in the name of a working folder ("….tmp-PID-XXXXXX"), or of batch's
