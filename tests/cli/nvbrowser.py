@@ -49,8 +49,15 @@ class Browser:
         else:
             raise RuntimeError("chromium did not start within 30 s")
         port = int(lines[0])
-        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
-        page = next(t for t in targets if t["type"] == "page")
+        # The port is open before the first page target exists: on a busy machine, wait for it.
+        page = None
+        while page is None and time.time() < deadline:
+            targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list"))
+            page = next((t for t in targets if t["type"] == "page"), None)
+            if page is None:
+                time.sleep(0.05)
+        if page is None:
+            raise RuntimeError("chromium opened no page within 30 s")
         self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True)
         return self
 
