@@ -29,6 +29,16 @@ class Browser:
         self.events = []
 
     def __enter__(self):
+        """Starts the browser; one that does not come up (a hang on a loaded machine) is
+        stopped and its profile removed, and the start fails as a dead browser does, so that
+        retrying() starts again."""
+        try:
+            return self._start()
+        except BaseException as e:
+            self.__exit__(type(e), e, None)
+            raise
+
+    def _start(self):
         self.profile = tempfile.mkdtemp(prefix="nvchrome-")
         self.proc = subprocess.Popen(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -37,17 +47,17 @@ class Browser:
              f"--window-size={self.width},{self.height}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.profile, "chromium.log"), "wb"))
         port_file = os.path.join(self.profile, "DevToolsActivePort")
-        deadline = time.time() + 30
+        deadline = time.time() + 60
         while time.time() < deadline:
             if os.path.exists(port_file):
                 lines = open(port_file).read().split("\n")
                 if len(lines) >= 2 and lines[0].strip():
                     break
             if self.proc.poll() is not None:
-                raise RuntimeError("chromium exited at start")
+                raise BrowserStartError("chromium exited at start")
             time.sleep(0.05)
         else:
-            raise RuntimeError("chromium did not start within 30 s")
+            raise BrowserStartError("chromium did not start within 60 s")
         port = int(lines[0])
         # The port is open before the first page target exists: on a busy machine, wait for it.
         page = None
@@ -57,7 +67,7 @@ class Browser:
             if page is None:
                 time.sleep(0.05)
         if page is None:
-            raise RuntimeError("chromium opened no page within 30 s")
+            raise BrowserStartError("chromium opened no page within 60 s")
         self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True)
         return self
 
@@ -155,6 +165,10 @@ class Browser:
         blocked = self.js("window.__blocked || []")
         return [e["params"]["request"]["url"] for e in self.events
                 if e["method"] == "Network.requestWillBeSent"] + ["blocked:" + u for u in blocked]
+
+
+class BrowserStartError(ConnectionError):
+    """Chromium did not come up: retried like a browser that died."""
 
 
 def retrying(fn):
