@@ -554,6 +554,8 @@ typedef struct cli {
 static cli cli_start(int argc, char **argv, const struct option *longopts, int repeatable, nv_session_options *so)
 {
     cli c = {.argc = argc, .argv = argv, .longopts = longopts, .repeatable = repeatable, .so = so};
+    if (so)
+        so->snap_km = 2.0; /* the shared options' one default that is not zero (INPUT_HELP) */
     optind = 1;
     opterr = 0; /* our own messages, prefixed like every other */
     return c;
@@ -678,7 +680,6 @@ static int cmd_analyze(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     nv_analyze_options o;
     memset(&o, 0, sizeof o);
-    o.session.snap_km = 2.0;
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     int quiet = 0, c, rc = 0;
     if (!files)
@@ -770,7 +771,6 @@ static int cmd_compare(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     nv_session_options so;
     memset(&so, 0, sizeof so);
-    so.snap_km = 2.0;
     const char *out_dir = NULL;
     int quiet = 0, c, rc = 0;
     long top = 10;
@@ -963,7 +963,6 @@ static int cmd_batch(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     nv_session_options so;
     memset(&so, 0, sizeof so);
-    so.snap_km = 2.0;
     nv_batch_options bo;
     memset(&bo, 0, sizeof bo);
     const char *rules[64];
@@ -1158,7 +1157,6 @@ static int cmd_suggest(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     nv_session_options so;
     memset(&so, 0, sizeof so);
-    so.snap_km = 2.0;
     nv_suggest_options go;
     memset(&go, 0, sizeof go);
     go.alternatives = 3;
