@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,8 +48,7 @@ typedef struct store {
     nv_status status;
     int created;      /* the file is ours: create_exclusively made it */
     char cause[256];  /* system_cause's text */
-    nv_store_rtree_point *pts; /* the offices' points as inserted, for their spatial index */
-    size_t n_pts, cap_pts;
+    struct packer *packer;  /* the offices' spatial index being packed (offices_begin to offices_end) */
 } store;
 
 /* What the operating system said when SQLite failed, in its words: SQLite's own "database
@@ -252,18 +252,60 @@ static nv_status create_schema(store *s, int srid, const char *tables_sql)
     return s->status;
 }
 
+/* The office rows of one insert_offices call, and the fid of its first row. */
+typedef struct office_rows {
+    const nv_office_result *o;
+    size_t n;
+    sqlite3_int64 first_fid;
+} office_rows;
+
+/* The offices' spatial index, packed in a thread of its own while their rows go in: its
+ * points are known from the results before the first row is stored (each row's fid is
+ * given, not counted by SQLite), and packing touches no database (store_rtree.h). With
+ * millions of rows this takes the sorting and the node blobs off the connection's path;
+ * what stays on it is writing the index's rows. */
+struct packer {
+    office_rows rows[2];
+    size_t n_rows;
+    int node_size;
+    pthread_t thread;
+    int started;               /* the thread runs; else offices_end packs by itself */
+    nv_store_rtree *tree;      /* NULL when out of memory */
+};
+
+static void *pack_offices(void *arg)
+{
+    struct packer *p = arg;
+    size_t n = 0, k = 0;
+    for (size_t r = 0; r < p->n_rows; r++)
+        n += p->rows[r].n;
+    nv_store_rtree_point *pts = malloc((n ? n : 1) * sizeof *pts);
+    if (pts) {
+        for (size_t r = 0; r < p->n_rows; r++)
+            for (size_t i = 0; i < p->rows[r].n; i++) {
+                const nv_office_result *o = &p->rows[r].o[i];
+                if (isfinite(o->x) && isfinite(o->y))
+                    pts[k++] = (nv_store_rtree_point){o->x, o->y, p->rows[r].first_fid + (sqlite3_int64)i};
+            }
+        p->tree = nv_store_rtree_pack(pts, k, p->node_size);
+    }
+    free(pts);
+    return NULL;
+}
+
 /* The spatial indexes of both layers, and the offices' geometry column registered, just
  * before the office rows go in: the municipalities are in, the offices table is empty.
  * Filling an R*Tree through SQLite costs about 12 us a point (and CreateSpatialIndex on a
  * filled table is no faster: it inserts row by row too), so the offices' index is made
- * empty here and filled in one pass by offices_end (store_rtree.h). While the rows go in,
+ * empty here, packed from the rows (n_rows lists of them, at most 2) beside their
+ * inserts, and filled in one pass by offices_end (store_rtree.h). While the rows go in,
  * the connection runs no triggers: SpatiaLite's (type checks, the index, the
  * geometry_columns_time stamps) run a statement or more per row, which for a plan of
  * millions of rows cost more than the rows themselves; offices_end turns them back on.
  * The rows need no check: insert_offices makes every point itself, of the right SRID. */
-static nv_status offices_begin(store *s, int srid)
+static nv_status offices_begin(store *s, int srid, const office_rows *rows, size_t n_rows)
 {
-    int off = 0;
+    int off = 0, rc;
     if (s->status == NV_OK)
         call_spatialite(s, "SELECT RecoverGeometryColumn('offices', 'geom', ?1, 'POINT', 'XY')", srid,
                         "registering the geometry column offices.geom");
@@ -275,33 +317,73 @@ static nv_status offices_begin(store *s, int srid)
                         "creating the spatial index on offices.geom");
     if (s->status == NV_OK && sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &off) != SQLITE_OK)
         fail_db(s, "pausing the triggers for the office rows");
+    if (s->status != NV_OK)
+        return s->status;
+    struct packer *p = calloc(1, sizeof *p);
+    if (!p)
+        return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                        "out of memory while building the spatial index on offices.geom");
+    s->packer = p;
+    p->n_rows = n_rows < 2 ? n_rows : 2;
+    memcpy(p->rows, rows, p->n_rows * sizeof *rows);
+    if ((rc = nv_store_rtree_node_size(s->db, "idx_offices_geom", &p->node_size)) != SQLITE_OK)
+        return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                        "building the spatial index on offices.geom: %s%s",
+                                        rc == SQLITE_CORRUPT ? "the index is not the empty 2-dimensional R*Tree "
+                                                               "that CreateSpatialIndex makes"
+                                                             : sqlite3_errmsg(s->db),
+                                        system_cause(s));
+    p->started = pthread_create(&p->thread, NULL, pack_offices, p) == 0;
     return s->status;
 }
 
-/* After the office rows: the triggers back on, the offices' spatial index filled from
- * the points insert_offices kept, and index_sql (the table's other indexes: one B-tree
- * built from sorted keys instead of one moved at every insert; NULL: none). */
+/* The packed tree, once the packer is done (or packed here when no thread could be
+ * started); frees the packer. NULL when out of memory or when there was no packer. */
+static nv_store_rtree *packed_tree(store *s)
+{
+    struct packer *p = s->packer;
+    if (!p)
+        return NULL;
+    if (p->started)
+        pthread_join(p->thread, NULL);
+    else
+        pack_offices(p);
+    nv_store_rtree *t = p->tree;
+    free(p);
+    s->packer = NULL;
+    return t;
+}
+
+/* Waits for a packer still running and drops its tree. */
+static void drop_packer(store *s)
+{
+    struct packer *p = s->packer;
+    if (!p)
+        return;
+    if (p->started)
+        pthread_join(p->thread, NULL);
+    nv_store_rtree_free(p->tree);
+    free(p);
+    s->packer = NULL;
+}
+
+/* After the office rows: the triggers back on, the offices' spatial index written from
+ * the packer's tree, and index_sql (the table's other indexes: one B-tree built from
+ * sorted keys instead of one moved at every insert; NULL: none). */
 static nv_status offices_end(store *s, const char *index_sql)
 {
     int on = 0;
     if (s->db && sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, &on) != SQLITE_OK)
         fail_db(s, "turning the triggers back on");
-    if (s->status == NV_OK) {
-        int rc = nv_store_rtree_load(s->db, "idx_offices_geom", s->pts, s->n_pts);
-        if (rc == SQLITE_NOMEM)
-            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
-                                     "out of memory while building the spatial index on offices.geom");
-        else if (rc != SQLITE_OK)
-            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
-                                     "building the spatial index on offices.geom: %s%s",
-                                     rc == SQLITE_CORRUPT ? "the index is not the empty 2-dimensional R*Tree "
-                                                            "that CreateSpatialIndex makes"
-                                                          : sqlite3_errmsg(s->db),
-                                     system_cause(s));
-    }
-    free(s->pts);
-    s->pts = NULL;
-    s->n_pts = s->cap_pts = 0;
+    nv_store_rtree *tree = packed_tree(s);
+    if (s->status == NV_OK && !tree)
+        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                 "out of memory while building the spatial index on offices.geom");
+    int rc = s->status == NV_OK ? nv_store_rtree_write(s->db, "idx_offices_geom", tree) : SQLITE_OK;
+    if (rc != SQLITE_OK)
+        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "building the spatial index on offices.geom: %s%s",
+                                 rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(s->db), system_cause(s));
+    nv_store_rtree_free(tree);
     if (s->status == NV_OK && index_sql)
         exec_sql(s, index_sql, "indexing the offices");
     return s->status;
@@ -431,29 +513,17 @@ static void point_blob(unsigned char *b, double x, double y, int srid)
     b[59] = 0xFE;
 }
 
-/* The point of the row just inserted, for offices_end's spatial index. 0: out of memory. */
-static int keep_point(store *s, double x, double y)
+/* The rows as office_rows lists them: row i gets fid first_fid + i. */
+static nv_status insert_offices(store *s, int srid, const office_rows *rows)
 {
-    if (s->n_pts == s->cap_pts) {
-        size_t cap = s->cap_pts ? s->cap_pts * 2 : 1024;
-        nv_store_rtree_point *p = realloc(s->pts, cap * sizeof *p);
-        if (!p)
-            return 0;
-        s->pts = p;
-        s->cap_pts = cap;
-    }
-    s->pts[s->n_pts++] = (nv_store_rtree_point){x, y, sqlite3_last_insert_rowid(s->db)};
-    return 1;
-}
-
-static nv_status insert_offices(store *s, int srid, const nv_office_result *o, size_t n)
-{
+    const nv_office_result *o = rows->o;
+    size_t n = rows->n;
     /* Rows without coordinates (rejected ones) keep a NULL geometry: every input row is
      * in the table, and a layer may hold features without geometry. */
     static const char sql[] =
         "INSERT INTO offices (source, line, office_id, name, type, kommunkod_stated, lat, lon,"
-        " x, y, status, kommunkod, namn, snap_m, note, geom, town, placed_by, is_office)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+        " x, y, status, kommunkod, namn, snap_m, note, geom, town, placed_by, is_office, fid)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail_db(s, "preparing the office insert");
@@ -486,13 +556,12 @@ static nv_status insert_offices(store *s, int srid, const nv_office_result *o, s
         rc |= bind_text(st, 17, r->town && *r->town ? r->town : NULL);
         rc |= bind_text(st, 18, r->placed_by);
         rc |= sqlite3_bind_int(st, 19, r->is_office);
+        rc |= sqlite3_bind_int64(st, 20, rows->first_fid + (sqlite3_int64)i);
         if (rc == SQLITE_OK) { /* every parameter is bound again for the next row: no clearing */
             rc = sqlite3_step(st);
             rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
             sqlite3_reset(st);
         }
-        if (rc == SQLITE_OK && isfinite(r->x) && isfinite(r->y) && !keep_point(s, r->x, r->y))
-            rc = SQLITE_NOMEM;
         if (rc != SQLITE_OK)
             s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
                                      "storing office row %s:%ld: %s%s", r->source ? r->source : "?", r->line,
@@ -806,6 +875,7 @@ static const char fixed_times_sql[] =
  * first failure. */
 static nv_status store_end(store *st)
 {
+    drop_packer(st); /* a failure between offices_begin and offices_end */
     if (st->status == NV_OK && st->db)
         exec_sql(st, fixed_times_sql, "fixing SpatiaLite's timestamps");
     if (st->status == NV_OK && st->db)
@@ -892,8 +962,9 @@ nv_status nv_store_write_attributes(const char *path, int srid,
 {
     store st = {.path = path, .err = err, .status = NV_OK};
     if (store_begin(&st, srid) == NV_OK && create_schema(&st, srid, schema_sql) == NV_OK &&
-        insert_municipalities(&st, srid, m, n_m) == NV_OK && offices_begin(&st, srid) == NV_OK) {
-        insert_offices(&st, srid, o, n_o);
+        insert_municipalities(&st, srid, m, n_m) == NV_OK &&
+        offices_begin(&st, srid, &(office_rows){o, n_o, 1}, 1) == NV_OK) {
+        insert_offices(&st, srid, &(office_rows){o, n_o, 1});
         if (offices_end(&st, "CREATE INDEX offices_kommunkod ON offices (kommunkod)") == NV_OK &&
             insert_counties(&st, c, n_c) == NV_OK &&
             store_population(&st, m, n_m, c, n_c, s ? &s->radii : NULL) == NV_OK && s && insert_run(&st, srid, s) == NV_OK)
@@ -1061,12 +1132,12 @@ static nv_status insert_changes(store *s, int srid, const nv_store_comparison *c
 
 /* Both plans' rows, told apart by plan; then which offices of the first plan the second
  * drops (no office of it within NV_STORE_CLOSED_WITHIN_M). */
-static nv_status insert_compare_offices(store *s, int srid, const nv_store_comparison *c)
+static nv_status insert_compare_offices(store *s, int srid, const office_rows rows[2])
 {
     char sql[640];
-    if (insert_offices(s, srid, c->offices_before, c->n_offices_before) != NV_OK ||
+    if (insert_offices(s, srid, &rows[0]) != NV_OK ||
         exec_sql(s, "UPDATE offices SET plan = 'before' WHERE plan IS NULL", "marking the offices") != NV_OK ||
-        insert_offices(s, srid, c->offices_after, c->n_offices_after) != NV_OK ||
+        insert_offices(s, srid, &rows[1]) != NV_OK ||
         exec_sql(s, "UPDATE offices SET plan = 'after' WHERE plan IS NULL", "marking the offices") != NV_OK)
         return s->status;
     snprintf(sql, sizeof sql,
@@ -1184,9 +1255,13 @@ nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comp
     store st = {.path = path, .err = err, .status = NV_OK};
     if (!c || !c->changes || !c->totals || !c->before || !c->after)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "nothing to store: the comparison is incomplete");
-    if (store_begin(&st, srid) == NV_OK && insert_changes(&st, srid, c) == NV_OK && offices_begin(&st, srid) == NV_OK) {
+    /* The first plan's rows are fids 1.., the second's follow them. */
+    office_rows rows[2] = {{c->offices_before, c->n_offices_before, 1},
+                           {c->offices_after, c->n_offices_after, (sqlite3_int64)c->n_offices_before + 1}};
+    if (store_begin(&st, srid) == NV_OK && insert_changes(&st, srid, c) == NV_OK &&
+        offices_begin(&st, srid, rows, 2) == NV_OK) {
         /* offices_plan stays in the schema: finding the closed offices looks rows up by plan. */
-        insert_compare_offices(&st, srid, c);
+        insert_compare_offices(&st, srid, rows);
         if (offices_end(&st, NULL) == NV_OK && insert_compare_counties(&st, c) == NV_OK)
             insert_comparison(&st, srid, c);
     }

@@ -192,30 +192,181 @@ static void point_box(const nv_store_rtree_point *p, float box[4])
     box[3] = value_up(p->y);
 }
 
-typedef struct writer {
-    sqlite3 *db;
-    sqlite3_stmt *node, *rowid, *parent;
-    unsigned char *blob;
-    int size;        /* bytes per node blob, as the tree was created */
-    size_t per;      /* cells per node */
-} writer;
+/* A packed tree: its nodes in the order they are written (the leaves first, then each
+ * level above, the root last), and which leaf holds each rowid. */
+struct nv_store_rtree {
+    int size;                 /* bytes per node blob */
+    size_t per;               /* cells per node */
+    size_t n_nodes, n_leaves, cap_nodes;
+    sqlite3_int64 *nodeno;    /* per node */
+    unsigned char *blobs;     /* n_nodes blobs of size bytes */
+    struct leaf_of {          /* a row of NAME_rowid */
+        sqlite3_int64 rowid, nodeno;
+    } *leaf_of;               /* n_rows, in rowid order */
+    size_t n_rows;
+};
+
+static int cmp_leaf_of(const void *a, const void *b)
+{
+    const struct leaf_of *p = a, *q = b;
+    return (p->rowid > q->rowid) - (p->rowid < q->rowid);
+}
+
+/* A new node's blob: depth (stored in the root only) and cell count set, the cells
+ * after the count zeroed. NULL when out of memory. */
+static unsigned char *add_node(nv_store_rtree *t, sqlite3_int64 nodeno, size_t ncell, unsigned depth)
+{
+    if (t->n_nodes == t->cap_nodes)
+        return NULL; /* sized in advance: not reached */
+    unsigned char *blob = t->blobs + t->n_nodes * (size_t)t->size;
+    t->nodeno[t->n_nodes++] = nodeno;
+    put_u16(blob, depth);
+    put_u16(blob + 2, (unsigned)ncell);
+    memset(blob + 4 + ncell * 24, 0, (size_t)t->size - 4 - ncell * 24);
+    return blob;
+}
+
+/* NAME_rowid in rowid order: inserted in the leaves' order, the rowids would come at
+ * random and each would move the B-tree. The rowids are unique (the virtual table's
+ * key); when they are dense, as a table's fids are, each goes straight to its place. */
+static int order_leaf_of(struct leaf_of *l, size_t n)
+{
+    sqlite3_int64 lo = n ? l[0].rowid : 0, hi = lo;
+    for (size_t i = 1; i < n; i++) {
+        if (l[i].rowid < lo) lo = l[i].rowid;
+        if (l[i].rowid > hi) hi = l[i].rowid;
+    }
+    uint64_t range = n ? (uint64_t)hi - (uint64_t)lo + 1 : 0;
+    if (range > 4 * (uint64_t)n + 1024) {
+        qsort(l, n, sizeof *l, cmp_leaf_of);
+        return 1;
+    }
+    sqlite3_int64 *leaf = calloc(range ? range : 1, sizeof *leaf);
+    if (!leaf)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        leaf[l[i].rowid - lo] = l[i].nodeno;
+    size_t k = 0;
+    for (uint64_t r = 0; r < range; r++)
+        if (leaf[r])
+            l[k++] = (struct leaf_of){lo + (sqlite3_int64)r, leaf[r]};
+    free(leaf);
+    return 1;
+}
+
+/* The points in STR order as leaves numbered from *next, their boxes into up[]; or,
+ * when they fit in one node, as the root. 0: out of memory. */
+static int pack_leaves(nv_store_rtree *t, nv_store_rtree_point *pts, size_t n, struct node *up, size_t *n_up,
+                       sqlite3_int64 *next)
+{
+    int root = n <= t->per;
+    if (root)
+        rowid_order(pts, n);
+    else if (!str_order_points(pts, n, t->per))
+        return 0;
+    *n_up = 0;
+    for (size_t i = 0; i < n; i += t->per) {
+        size_t k = n - i < t->per ? n - i : t->per;
+        sqlite3_int64 nodeno = root ? 1 : (*next)++;
+        unsigned char *blob = add_node(t, nodeno, k, 0);
+        struct node *u = &up[(*n_up)++];
+        for (size_t j = 0; j < k; j++) {
+            float box[4];
+            point_box(&pts[i + j], box);
+            put_cell(blob, j, pts[i + j].rowid, box);
+            grow_box(u->box, box, j == 0);
+            t->leaf_of[i + j] = (struct leaf_of){pts[i + j].rowid, nodeno};
+        }
+        u->nodeno = nodeno;
+        u->cx = ((double)u->box[0] + u->box[1]) / 2;
+        u->cy = ((double)u->box[2] + u->box[3]) / 2;
+    }
+    t->n_leaves = t->n_nodes;
+    t->n_rows = n;
+    return order_leaf_of(t->leaf_of, n);
+}
+
+/* One level above nodes[0..n): the parent nodes (or the root, depth `depth`, when they
+ * fit in one); their boxes replace nodes[0..*n_out). */
+static void pack_level(nv_store_rtree *t, struct node *nodes, size_t n, size_t *n_out, unsigned depth,
+                       sqlite3_int64 *next)
+{
+    int root = n <= t->per;
+    if (!root)
+        str_order(nodes, n, sizeof *nodes, t->per, cmp_nx, cmp_ny);
+    size_t out = 0;
+    for (size_t i = 0; i < n; i += t->per) {
+        size_t k = n - i < t->per ? n - i : t->per;
+        sqlite3_int64 nodeno = root ? 1 : (*next)++;
+        unsigned char *blob = add_node(t, nodeno, k, root ? depth : 0);
+        struct node u;
+        for (size_t j = 0; j < k; j++) {
+            put_cell(blob, j, nodes[i + j].nodeno, nodes[i + j].box);
+            grow_box(u.box, nodes[i + j].box, j == 0);
+        }
+        u.nodeno = nodeno;
+        u.cx = ((double)u.box[0] + u.box[1]) / 2;
+        u.cy = ((double)u.box[2] + u.box[3]) / 2;
+        nodes[out++] = u; /* out <= i / per < i + 1: the entries read are already used */
+    }
+    *n_out = out;
+}
+
+void nv_store_rtree_free(nv_store_rtree *t)
+{
+    if (!t)
+        return;
+    free(t->nodeno);
+    free(t->blobs);
+    free(t->leaf_of);
+    free(t);
+}
+
+nv_store_rtree *nv_store_rtree_pack(nv_store_rtree_point *pts, size_t n, int node_size)
+{
+    if (node_size < 4 + 24 * 3)
+        return NULL;
+    nv_store_rtree *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->size = node_size;
+    t->per = (size_t)(node_size - 4) / 24;
+    /* Nodes: the leaves, then each level at most 1/per of the one below, plus one each. */
+    size_t leaves = (n + t->per - 1) / t->per, cap = 1;
+    for (size_t level = leaves; level > 1; level = (level + t->per - 1) / t->per)
+        cap += level;
+    t->cap_nodes = cap;
+    t->nodeno = malloc(cap * sizeof *t->nodeno);
+    t->blobs = malloc(cap * (size_t)node_size);
+    t->leaf_of = malloc((n ? n : 1) * sizeof *t->leaf_of);
+    struct node *up = malloc((leaves ? leaves : 1) * sizeof *up);
+    if (!t->nodeno || !t->blobs || !t->leaf_of || !up) {
+        free(up);
+        nv_store_rtree_free(t);
+        return NULL;
+    }
+    sqlite3_int64 next = 2;
+    size_t n_up = 0;
+    int ok = n == 0 || pack_leaves(t, pts, n, up, &n_up, &next);
+    for (unsigned depth = 1; ok && n > t->per; depth++) {
+        int last = n_up <= t->per;
+        pack_level(t, up, n_up, &n_up, depth, &next);
+        if (last)
+            break;
+    }
+    free(up);
+    if (!ok) {
+        nv_store_rtree_free(t);
+        return NULL;
+    }
+    return t;
+}
 
 static int step(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-static int write_node(writer *w, sqlite3_int64 nodeno, size_t ncell, unsigned depth)
-{
-    put_u16(w->blob, depth);
-    put_u16(w->blob + 2, (unsigned)ncell);
-    memset(w->blob + 4 + ncell * 24, 0, (size_t)w->size - 4 - ncell * 24);
-    int rc = sqlite3_bind_int64(w->node, 1, nodeno);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_bind_blob(w->node, 2, w->blob, w->size, SQLITE_STATIC);
-    return rc == SQLITE_OK ? step(w->node) : rc;
 }
 
 static int write_pair(sqlite3_stmt *st, sqlite3_int64 a, sqlite3_int64 b)
@@ -226,86 +377,12 @@ static int write_pair(sqlite3_stmt *st, sqlite3_int64 a, sqlite3_int64 b)
     return rc == SQLITE_OK ? step(st) : rc;
 }
 
-/* A row of NAME_rowid: which leaf holds the entry. */
-struct leaf_of {
-    sqlite3_int64 rowid, nodeno;
-};
-
-static int cmp_leaf_of(const void *a, const void *b)
+static int write_node(sqlite3_stmt *st, sqlite3_int64 nodeno, const unsigned char *blob, int size)
 {
-    const struct leaf_of *p = a, *q = b;
-    return (p->rowid > q->rowid) - (p->rowid < q->rowid);
-}
-
-/* The points in STR order as leaves numbered from *next, their boxes into up[]; or,
- * when they fit in one node, as the root. Then NAME_rowid, in rowid order: inserted in
- * the leaves' order, the rowids would come at random and each would move the B-tree. */
-static int write_leaves(writer *w, nv_store_rtree_point *pts, size_t n, struct node *up, size_t *n_up,
-                        sqlite3_int64 *next)
-{
-    struct leaf_of *leaf_of = malloc(n * sizeof *leaf_of);
-    if (!leaf_of)
-        return SQLITE_NOMEM;
-    int rc = SQLITE_OK;
-    int root = n <= w->per;
-    if (root)
-        rowid_order(pts, n);
-    else if (!str_order_points(pts, n, w->per)) {
-        free(leaf_of);
-        return SQLITE_NOMEM;
-    }
-    *n_up = 0;
-    for (size_t i = 0; i < n && rc == SQLITE_OK; i += w->per) {
-        size_t k = n - i < w->per ? n - i : w->per;
-        sqlite3_int64 nodeno = root ? 1 : (*next)++;
-        struct node *u = &up[(*n_up)++];
-        for (size_t j = 0; j < k && rc == SQLITE_OK; j++) {
-            float box[4];
-            point_box(&pts[i + j], box);
-            put_cell(w->blob, j, pts[i + j].rowid, box);
-            grow_box(u->box, box, j == 0);
-            leaf_of[i + j] = (struct leaf_of){pts[i + j].rowid, nodeno};
-        }
-        u->nodeno = nodeno;
-        u->cx = ((double)u->box[0] + u->box[1]) / 2;
-        u->cy = ((double)u->box[2] + u->box[3]) / 2;
-        if (rc == SQLITE_OK)
-            rc = write_node(w, nodeno, k, 0);
-    }
-    qsort(leaf_of, n, sizeof *leaf_of, cmp_leaf_of);
-    for (size_t i = 0; i < n && rc == SQLITE_OK; i++)
-        rc = write_pair(w->rowid, leaf_of[i].rowid, leaf_of[i].nodeno);
-    free(leaf_of);
-    return rc;
-}
-
-/* One level above nodes[0..n): writes the parent nodes (or the root, depth `depth`,
- * when they fit in one) and leaves their boxes in nodes[0..*n_out). */
-static int write_level(writer *w, struct node *nodes, size_t n, size_t *n_out, unsigned depth, sqlite3_int64 *next)
-{
-    int rc = SQLITE_OK;
-    int root = n <= w->per;
-    if (!root)
-        str_order(nodes, n, sizeof *nodes, w->per, cmp_nx, cmp_ny);
-    size_t out = 0;
-    for (size_t i = 0; i < n && rc == SQLITE_OK; i += w->per) {
-        size_t k = n - i < w->per ? n - i : w->per;
-        sqlite3_int64 nodeno = root ? 1 : (*next)++;
-        struct node u;
-        for (size_t j = 0; j < k && rc == SQLITE_OK; j++) {
-            put_cell(w->blob, j, nodes[i + j].nodeno, nodes[i + j].box);
-            grow_box(u.box, nodes[i + j].box, j == 0);
-            rc = write_pair(w->parent, nodes[i + j].nodeno, nodeno);
-        }
-        u.nodeno = nodeno;
-        u.cx = ((double)u.box[0] + u.box[1]) / 2;
-        u.cy = ((double)u.box[2] + u.box[3]) / 2;
-        if (rc == SQLITE_OK)
-            rc = write_node(w, nodeno, k, root ? depth : 0);
-        nodes[out++] = u; /* out <= i / per < i + 1: the entries read are already used */
-    }
-    *n_out = out;
-    return rc;
+    int rc = sqlite3_bind_int64(st, 1, nodeno);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_blob(st, 2, blob, size, SQLITE_STATIC);
+    return rc == SQLITE_OK ? step(st) : rc;
 }
 
 static int prepare(sqlite3 *db, const char *fmt, const char *name, sqlite3_stmt **st)
@@ -318,61 +395,75 @@ static int prepare(sqlite3 *db, const char *fmt, const char *name, sqlite3_stmt 
     return rc;
 }
 
-int nv_store_rtree_load(sqlite3 *db, const char *name, nv_store_rtree_point *pts, size_t n)
+int nv_store_rtree_node_size(sqlite3 *db, const char *name, int *size)
 {
-    writer w = {.db = db};
     sqlite3_stmt *probe = NULL;
-    struct node *up = NULL;
-    int rc;
-    if (n == 0)
-        return SQLITE_OK;
     /* The node size is the root's: rtree.c sizes its blobs when the table is created
      * (page size - 64, at most 51 cells) and reads the size back from node 1. */
     char *sql = sqlite3_mprintf("SELECT length(data), (SELECT count(*) FROM \"%w_node\"),"
                                 " (SELECT count(*) FROM \"%w_rowid\") FROM \"%w_node\" WHERE nodeno = 1",
                                 name, name, name);
-    rc = sql ? sqlite3_prepare_v2(db, sql, -1, &probe, NULL) : SQLITE_NOMEM;
+    int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &probe, NULL) : SQLITE_NOMEM;
     sqlite3_free(sql);
-    if (rc != SQLITE_OK)
-        goto done;
-    if (sqlite3_step(probe) != SQLITE_ROW || sqlite3_column_int(probe, 1) != 1 || sqlite3_column_int(probe, 2) != 0) {
-        rc = SQLITE_CORRUPT;
-        goto done;
+    if (rc == SQLITE_OK) {
+        if (sqlite3_step(probe) != SQLITE_ROW || sqlite3_column_int(probe, 1) != 1 ||
+            sqlite3_column_int(probe, 2) != 0 || sqlite3_column_int(probe, 0) < 4 + 24 * 3)
+            rc = SQLITE_CORRUPT;
+        else
+            *size = sqlite3_column_int(probe, 0);
     }
-    w.size = sqlite3_column_int(probe, 0);
-    if (w.size < 4 + 24 * 3) {
-        rc = SQLITE_CORRUPT;
-        goto done;
-    }
-    w.per = (size_t)(w.size - 4) / 24;
-    if ((rc = prepare(db, "INSERT OR REPLACE INTO \"%w_node\" (nodeno, data) VALUES (?1, ?2)", name, &w.node)) !=
+    sqlite3_finalize(probe);
+    return rc;
+}
+
+/* The rows in the order the tree was built: the leaves, NAME_rowid, then each node above
+ * after the NAME_parent rows of its children (the ids in its cells). */
+int nv_store_rtree_write(sqlite3 *db, const char *name, const nv_store_rtree *t)
+{
+    sqlite3_stmt *node = NULL, *rowid = NULL, *parent = NULL;
+    int rc;
+    if (t->n_nodes == 0)
+        return SQLITE_OK;
+    if ((rc = prepare(db, "INSERT OR REPLACE INTO \"%w_node\" (nodeno, data) VALUES (?1, ?2)", name, &node)) !=
             SQLITE_OK ||
-        (rc = prepare(db, "INSERT INTO \"%w_rowid\" (rowid, nodeno) VALUES (?1, ?2)", name, &w.rowid)) != SQLITE_OK ||
-        (rc = prepare(db, "INSERT INTO \"%w_parent\" (nodeno, parentnode) VALUES (?1, ?2)", name, &w.parent)) !=
+        (rc = prepare(db, "INSERT INTO \"%w_rowid\" (rowid, nodeno) VALUES (?1, ?2)", name, &rowid)) != SQLITE_OK ||
+        (rc = prepare(db, "INSERT INTO \"%w_parent\" (nodeno, parentnode) VALUES (?1, ?2)", name, &parent)) !=
             SQLITE_OK)
         goto done;
-    w.blob = malloc((size_t)w.size);
-    up = malloc(((n + w.per - 1) / w.per) * sizeof *up);
-    if (!w.blob || !up) {
-        rc = SQLITE_NOMEM;
-        goto done;
-    }
-    sqlite3_int64 next = 2;
-    size_t n_up = 0;
-    if ((rc = write_leaves(&w, pts, n, up, &n_up, &next)) != SQLITE_OK)
-        goto done;
-    for (unsigned depth = 1; n > w.per && rc == SQLITE_OK; depth++) {
-        int last = n_up <= w.per;
-        rc = write_level(&w, up, n_up, &n_up, depth, &next);
-        if (last)
-            break;
+    for (size_t i = 0; i < t->n_leaves && rc == SQLITE_OK; i++)
+        rc = write_node(node, t->nodeno[i], t->blobs + i * (size_t)t->size, t->size);
+    for (size_t i = 0; i < t->n_rows && rc == SQLITE_OK; i++)
+        rc = write_pair(rowid, t->leaf_of[i].rowid, t->leaf_of[i].nodeno);
+    for (size_t i = t->n_leaves; i < t->n_nodes && rc == SQLITE_OK; i++) {
+        const unsigned char *blob = t->blobs + i * (size_t)t->size;
+        unsigned ncell = (unsigned)blob[2] << 8 | blob[3];
+        for (unsigned j = 0; j < ncell && rc == SQLITE_OK; j++) {
+            sqlite3_int64 child = 0;
+            for (int b = 0; b < 8; b++)
+                child = (sqlite3_int64)((uint64_t)child << 8 | blob[4 + j * 24 + b]);
+            rc = write_pair(parent, child, t->nodeno[i]);
+        }
+        if (rc == SQLITE_OK)
+            rc = write_node(node, t->nodeno[i], blob, t->size);
     }
 done:
-    sqlite3_finalize(probe);
-    sqlite3_finalize(w.node);
-    sqlite3_finalize(w.rowid);
-    sqlite3_finalize(w.parent);
-    free(w.blob);
-    free(up);
+    sqlite3_finalize(node);
+    sqlite3_finalize(rowid);
+    sqlite3_finalize(parent);
+    return rc;
+}
+
+int nv_store_rtree_load(sqlite3 *db, const char *name, nv_store_rtree_point *pts, size_t n)
+{
+    int size = 0, rc;
+    if (n == 0)
+        return SQLITE_OK;
+    if ((rc = nv_store_rtree_node_size(db, name, &size)) != SQLITE_OK)
+        return rc;
+    nv_store_rtree *t = nv_store_rtree_pack(pts, n, size);
+    if (!t)
+        return SQLITE_NOMEM;
+    rc = nv_store_rtree_write(db, name, t);
+    nv_store_rtree_free(t);
     return rc;
 }
