@@ -391,20 +391,38 @@ static nv_status offices_end(store *s, const char *index_sql)
 
 /* NULL strings and non-finite numbers become SQL NULL. The strings are bound as
  * SQLITE_STATIC: they outlive the statement step that reads them. */
-static int bind_text(sqlite3_stmt *st, int i, const char *v)
+/* A string bound as it is, its length and its pointer: the next row's type, code,
+ * municipality name and source are the same pointers (the plan's pool holds each once),
+ * and are then bound without being measured and checked again. */
+typedef struct bound_text {
+    const char *v;
+    int n;
+} bound_text;
+
+static int bind_text_again(sqlite3_stmt *st, int i, const char *v, bound_text *last)
 {
     if (!v)
         return sqlite3_bind_null(st, i);
+    if (v == last->v)
+        return sqlite3_bind_text(st, i, v, last->n, SQLITE_STATIC);
     /* Nothing narvaro writes is invalid UTF-8: a file name in another encoding is repaired
      * (its stray bytes read as Windows-1252), in a copy SQLite frees. */
     size_t n = strlen(v);
-    if (n < (size_t)INT_MAX && nv_text_utf8_invalid_at((const unsigned char *)v, n) == n)
+    if (n < (size_t)INT_MAX && nv_text_utf8_invalid_at((const unsigned char *)v, n) == n) {
+        *last = (bound_text){v, (int)n};
         return sqlite3_bind_text(st, i, v, (int)n, SQLITE_STATIC);
+    }
     int oom;
     char *fixed = nv_text_utf8_repair(v, &oom);
     if (oom)
         return SQLITE_NOMEM;
     return fixed ? sqlite3_bind_text(st, i, fixed, -1, free) : sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    bound_text once = {NULL, 0};
+    return bind_text_again(st, i, v, &once);
 }
 
 static int bind_real(sqlite3_stmt *st, int i, double v)
@@ -527,25 +545,26 @@ static nv_status insert_offices(store *s, int srid, const office_rows *rows)
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return fail_db(s, "preparing the office insert");
+    bound_text last[20] = {{NULL, 0}};
     for (size_t i = 0; i < n && s->status == NV_OK; i++) {
         const nv_office_result *r = &o[i];
         /* "" and NULL both mean "the plan states no code"; NULL is the honest SQL for it. */
         const char *stated = r->kommunkod_stated && *r->kommunkod_stated ? r->kommunkod_stated : NULL;
-        int rc = bind_text(st, 1, r->source);
+        int rc = bind_text_again(st, 1, r->source, &last[1]);
         rc |= sqlite3_bind_int64(st, 2, r->line);
-        rc |= bind_text(st, 3, r->office_id);
-        rc |= bind_text(st, 4, r->name);
-        rc |= bind_text(st, 5, r->type);
-        rc |= bind_text(st, 6, stated);
+        rc |= bind_text_again(st, 3, r->office_id, &last[3]);
+        rc |= bind_text_again(st, 4, r->name, &last[4]);
+        rc |= bind_text_again(st, 5, r->type, &last[5]);
+        rc |= bind_text_again(st, 6, stated, &last[6]);
         rc |= bind_real(st, 7, r->lat_deg);
         rc |= bind_real(st, 8, r->lon_deg);
         rc |= bind_real(st, 9, r->x);
         rc |= bind_real(st, 10, r->y);
-        rc |= bind_text(st, 11, r->status);
-        rc |= bind_text(st, 12, r->kommunkod);
-        rc |= bind_text(st, 13, r->namn);
+        rc |= bind_text_again(st, 11, r->status, &last[11]);
+        rc |= bind_text_again(st, 12, r->kommunkod, &last[12]);
+        rc |= bind_text_again(st, 13, r->namn, &last[13]);
         rc |= bind_real(st, 14, r->snap_m);
-        rc |= bind_text(st, 15, r->note);
+        rc |= bind_text_again(st, 15, r->note, &last[15]);
         unsigned char point[POINT_BLOB];
         if (isfinite(r->x) && isfinite(r->y)) {
             point_blob(point, r->x, r->y, srid);
@@ -553,8 +572,8 @@ static nv_status insert_offices(store *s, int srid, const office_rows *rows)
         } else {
             rc |= sqlite3_bind_null(st, 16);
         }
-        rc |= bind_text(st, 17, r->town && *r->town ? r->town : NULL);
-        rc |= bind_text(st, 18, r->placed_by);
+        rc |= bind_text_again(st, 17, r->town && *r->town ? r->town : NULL, &last[17]);
+        rc |= bind_text_again(st, 18, r->placed_by, &last[18]);
         rc |= sqlite3_bind_int(st, 19, r->is_office);
         rc |= sqlite3_bind_int64(st, 20, rows->first_fid + (sqlite3_int64)i);
         if (rc == SQLITE_OK) { /* every parameter is bound again for the next row: no clearing */
