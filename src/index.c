@@ -421,24 +421,31 @@ static void kd_swap(nv_kdtree *t, size_t a, size_t b)
     t->xy[2 * b] = x, t->xy[2 * b + 1] = y, t->orig[b] = o;
 }
 
-/* Quickselect: puts the k-th smallest (by axis) at k within [lo, hi). */
+/* Quickselect: puts the k-th smallest (by axis) at k within [lo, hi), the smaller ones
+ * before it and the larger after. The partition is three-way (below, equal to, above the
+ * pivot): with a two-way one, a plan of many rows at one point (rows placed by their
+ * kommunkod all stand at its representative point) made each pass peel off a single
+ * point, n^2 / 2 steps in all (200,000 such rows took 24 s). */
 static void kd_select(nv_kdtree *t, size_t lo, size_t hi, size_t k, int axis)
 {
     while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        kd_swap(t, mid, hi - 1);
-        double pivot = t->xy[2 * (hi - 1) + axis];
-        size_t store = lo;
-        for (size_t i = lo; i < hi - 1; i++)
-            if (t->xy[2 * i + axis] < pivot)
-                kd_swap(t, i, store++);
-        kd_swap(t, store, hi - 1);
-        if (store == k)
-            return;
-        if (k < store)
-            hi = store;
+        double pivot = t->xy[2 * (lo + (hi - lo) / 2) + axis];
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            double v = t->xy[2 * i + axis];
+            if (v < pivot)
+                kd_swap(t, lt++, i++);
+            else if (v > pivot)
+                kd_swap(t, i, --gt);
+            else
+                i++;
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
         else
-            lo = store + 1;
+            return;
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include <float.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* Four unit squares of side 10 in a 2x2 block: 0 = [0,10]x[0,10], 1 = [10,20]x[0,10],
  * 2 = [0,10]x[10,20], 3 = [10,20]x[10,20] with a hole [12,18]x[12,18] (not ours). */
@@ -148,6 +149,34 @@ static void test_kdtree(void)
     nv_kdtree_destroy(t);
 }
 
+/* Many points at one place, as a plan's rows placed by their kommunkod all stand at its
+ * representative point: building took n^2 / 2 steps (24 s for 200,000), so a million
+ * would hang. The alarm ends the test, failed, should that come back; built correctly
+ * this takes well under a second even under the sanitizers. */
+static void test_kdtree_of_one_point_many_times(void)
+{
+    enum { N = 1000000 };
+    double *xy = malloc(2 * N * sizeof *xy);
+    NV_CHECK(xy != NULL);
+    if (!xy)
+        return;
+    for (size_t i = 0; i < N; i++) {
+        xy[2 * i] = i % 1000 == 999 ? 674032.5 + (double)(i % 7) : 674032.5; /* a few others */
+        xy[2 * i + 1] = 6580821.25;
+    }
+    alarm(120);
+    nv_kdtree *t = nv_kdtree_create(xy, N);
+    alarm(0);
+    double d;
+    NV_CHECK_INT(nv_kdtree_nearest(t, 674032.5, 6580821.25, &d), 0); /* the lowest index of the tie */
+    NV_CHECK_NEAR(d, 0, 0);
+    /* the others at x + i % 7 for i = 999, 1999, ...: x + 6 first at i = 6999 */
+    NV_CHECK_INT(nv_kdtree_nearest(t, 674040, 6580821.25, &d), 6999);
+    NV_CHECK_NEAR(d, 1.5, 1e-9);
+    nv_kdtree_destroy(t);
+    free(xy);
+}
+
 /* Overlapping polygons (simplified boundaries overlap): the lowest index wins, whether
  * the cell holds both polygons' edges or lies wholly inside one of them. */
 static void test_overlap_goes_to_lowest_index(void)
@@ -173,5 +202,6 @@ int main(void)
     test_squares();
     test_random_against_scan();
     test_kdtree();
+    test_kdtree_of_one_point_many_times();
     return nv_test_report("test_index");
 }
