@@ -254,16 +254,13 @@ static int order_leaf_of(struct leaf_of *l, size_t n)
     return 1;
 }
 
-/* The points in STR order as leaves numbered from *next, their boxes into up[]; or,
- * when they fit in one node, as the root. 0: out of memory. */
+/* The points, in STR order (or rowid order when they fit in one node), as leaves
+ * numbered from *next, their boxes into up[]; or, when they fit in one node, as the
+ * root. 0: out of memory. */
 static int pack_leaves(nv_store_rtree *t, nv_store_rtree_point *pts, size_t n, struct node *up, size_t *n_up,
                        sqlite3_int64 *next)
 {
     int root = n <= t->per;
-    if (root)
-        rowid_order(pts, n);
-    else if (!str_order_points(pts, n, t->per))
-        return 0;
     *n_up = 0;
     for (size_t i = 0; i < n; i += t->per) {
         size_t k = n - i < t->per ? n - i : t->per;
@@ -331,6 +328,14 @@ nv_store_rtree *nv_store_rtree_pack(nv_store_rtree_point *pts, size_t n, int nod
         return NULL;
     t->size = node_size;
     t->per = (size_t)(node_size - 4) / 24;
+    /* Sorted before the nodes are allocated: the sort's scratch copy of the points and
+     * the nodes are never held at once. */
+    if (n <= t->per)
+        rowid_order(pts, n);
+    else if (!str_order_points(pts, n, t->per)) {
+        free(t);
+        return NULL;
+    }
     /* Nodes: the leaves, then each level at most 1/per of the one below, plus one each. */
     size_t leaves = (n + t->per - 1) / t->per, cap = 1;
     for (size_t level = leaves; level > 1; level = (level + t->per - 1) / t->per)
