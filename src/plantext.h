@@ -3,7 +3,8 @@
  * read; decoded to UTF-8 (BOM, else valid UTF-8, else Windows-1252, line by line when a
  * file mixes them); split into records with libcsv, noting the physical line each record
  * starts on, and handed to the caller one record at a time, so that a plan of millions
- * of rows is never held as records. Errors as offices.h describes them. */
+ * of rows is never held as records (a large one is split in a thread of its own, which
+ * holds at most two batches of about 1 MB). Errors as offices.h describes them. */
 #ifndef NV_PLANTEXT_H
 #define NV_PLANTEXT_H
 
@@ -41,8 +42,7 @@ nv_status nv_plantext_check_bound(const char *path, size_t rows_before, size_t m
 nv_status nv_plantext_decode(char **raw, size_t raw_len, nv_text_encoding enc, char **text, size_t *text_len,
                              char *enc_name, size_t enc_name_size, const char *path, nv_diags *diags, nv_error *err);
 
-/* Splits text into records and hands each to handler as it ends: no more than one record
- * is held. libcsv does the quoting (leniently: a stray quote inside a field is text); the
+/* Splits text into records and hands each to handler, in the calling thread, in order. libcsv does the quoting (leniently: a stray quote inside a field is text); the
  * text is fed one physical line at a time so that the line a record starts on is known:
  * a record can only start at the beginning of a line, and it starts at the first
  * non-blank line after the previous record ended (a quoted field may carry the record
@@ -51,5 +51,15 @@ nv_status nv_plantext_decode(char **raw, size_t raw_len, nv_text_encoding enc, c
  * NV_OK: it keeps its own reason. */
 nv_status nv_plantext_split(const char *text, size_t n, char delim, nv_record_fn handler, void *user,
                             const char *path, nv_error *err);
+
+/* From this size on, the splitting runs in a thread of its own beside the handler
+ * (which still runs in the calling thread, on the records in order): about a third of
+ * reading a large plan. */
+#define NV_PLANTEXT_PIPE_MIN_BYTES ((size_t)1 << 20)
+
+/* nv_plantext_split with the thread chosen: pipelined 1 always, 0 never, -1 by size as
+ * nv_plantext_split does. For tests, which check both give the same records. */
+nv_status nv_plantext_split_ex(const char *text, size_t n, char delim, nv_record_fn handler, void *user,
+                               const char *path, nv_error *err, int pipelined);
 
 #endif
