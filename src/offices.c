@@ -40,6 +40,9 @@ struct nv_plan {
     struct source_crs {       /* parallel to sources: how its coordinates were read */
         char *from, *to;      /* the rows' CRS and the analysis CRS */
         int use_xy;           /* 1: x/y columns, 0: lat/lon */
+        PJ_CONTEXT *swap_ctx; /* nv_plan_swapped_xy's transformation from -> to, made on first use */
+        PJ *swap_op;
+        int swap_tried;       /* 1: swap_op was made (or could not be) */
     } *source_crs;
     size_t n_sources, cap_sources;
     uint64_t *id_slots;       /* open addressing over offices with a given id: the id's hash in the
@@ -54,6 +57,14 @@ struct nv_plan {
     char encoding[32];
     char delimiter;
 };
+
+static void source_crs_free(struct source_crs *sc)
+{
+    free(sc->from);
+    free(sc->to);
+    proj_destroy(sc->swap_op);
+    proj_context_destroy(sc->swap_ctx);
+}
 
 nv_plan *nv_plan_create(void)
 {
@@ -72,8 +83,7 @@ void nv_plan_destroy(nv_plan *plan)
     nv_strpool_destroy(plan->pool);
     for (size_t i = 0; i < plan->n_sources; i++) {
         free(plan->sources[i]);
-        free(plan->source_crs[i].from);
-        free(plan->source_crs[i].to);
+        source_crs_free(&plan->source_crs[i]);
     }
     free(plan->source_crs);
     free(plan->offices);
@@ -580,15 +590,6 @@ static void row_coordinates(const struct reader *rd, nv_office *o, const nv_reco
     }
     o->x = c.xy.x;
     o->y = c.xy.y;
-    /* Where the row would lie with lat and lon exchanged, so that the join can tell
-     * swapped columns from an office that is simply abroad. */
-    if (!h->use_xy && fabs(o->lon_deg) <= 90) {
-        PJ_COORD s = proj_trans(rd->to_analysis, PJ_FWD, proj_coord(o->lat_deg, o->lon_deg, 0, 0));
-        if (isfinite(s.xy.x) && isfinite(s.xy.y)) {
-            o->x_swapped = s.xy.x;
-            o->y_swapped = s.xy.y;
-        }
-    }
 }
 
 /* Column col of r (borrowed), "" when the plan or the row lacks it. */
@@ -646,7 +647,7 @@ static nv_status read_blank(nv_plan *plan, const struct reader *rd, long line)
     memset(&o, 0, sizeof o);
     o.source = rd->source;
     o.line = line;
-    o.lat_deg = o.lon_deg = o.x = o.y = o.x_swapped = o.y_swapped = o.x_given = o.y_given = NAN;
+    o.lat_deg = o.lon_deg = o.x = o.y = o.x_given = o.y_given = NAN;
     o.valid = 1;
     o.blank = 1;
     o.id = o.name = o.type = o.kommunkod = o.town = o.basis = "";
@@ -668,7 +669,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
     memset(&o, 0, sizeof o);
     o.source = rd->source;
     o.line = r->line;
-    o.lat_deg = o.lon_deg = o.x = o.y = o.x_swapped = o.y_swapped = o.x_given = o.y_given = NAN;
+    o.lat_deg = o.lon_deg = o.x = o.y = o.x_given = o.y_given = NAN;
     o.valid = 1;
     int id_given = 0, shape_ok = 1;
 
@@ -801,7 +802,7 @@ static int add_source(nv_plan *plan, const char *path, const char *from, const c
         free(t);
         return 0;
     }
-    plan->source_crs[plan->n_sources] = (struct source_crs){f, t, use_xy};
+    plan->source_crs[plan->n_sources] = (struct source_crs){.from = f, .to = t, .use_xy = use_xy};
     plan->sources[plan->n_sources++] = copy;
     return 1;
 }
@@ -1076,8 +1077,7 @@ done:
         while (plan->n_sources > sm.start_sources) {
             plan->n_sources--;
             free(plan->sources[plan->n_sources]);
-            free(plan->source_crs[plan->n_sources].from);
-            free(plan->source_crs[plan->n_sources].to);
+            source_crs_free(&plan->source_crs[plan->n_sources]);
         }
     }
     if (opts && opts->cache) {
@@ -1095,6 +1095,36 @@ done:
 }
 
 /* ---------------------------------------------------------------- rows outside everything */
+
+int nv_plan_swapped_xy(const nv_plan *plan, const nv_office *o, double *x, double *y)
+{
+    *x = *y = NAN;
+    if (!o->valid || !o->located || o->blank || !(fabs(o->lon_deg) <= 90))
+        return 0;
+    size_t k = 0;
+    while (k < plan->n_sources && plan->sources[k] != o->source)
+        k++;
+    if (k == plan->n_sources || plan->source_crs[k].use_xy)
+        return 0;
+    /* Only rows outside every municipality ask, so the transformation is made then, not
+     * for every file read; the plan is const to its readers, the transformation a cache. */
+    struct source_crs *sc = &plan->source_crs[k];
+    if (!sc->swap_tried) {
+        sc->swap_tried = 1;
+        if ((sc->swap_ctx = proj_context_create()) != NULL) {
+            proj_log_func(sc->swap_ctx, NULL, proj_log_quiet);
+            sc->swap_op = make_transform(sc->swap_ctx, sc->from, sc->to);
+        }
+    }
+    if (!sc->swap_op)
+        return 0;
+    PJ_COORD c = proj_trans(sc->swap_op, PJ_FWD, proj_coord(o->lat_deg, o->lon_deg, 0, 0));
+    if (!isfinite(c.xy.x) || !isfinite(c.xy.y))
+        return 0;
+    *x = c.xy.x;
+    *y = c.xy.y;
+    return 1;
+}
 
 /* One way coordinates are commonly misread, tried by nv_plan_explain_outside. */
 struct misreading {
