@@ -138,12 +138,25 @@ static uint64_t str_hash(const char *s)
     return h;
 }
 
-static size_t id_find(const nv_plan *p, const char *id)
+/* The probe of id_find or id_put reads a random slot of a table of tens of MB for a plan of
+ * millions of rows: a cache miss a row. Asked for when the id is read, the slot's line is
+ * there by the time the row's other fields and its coordinates are done. */
+static void id_prefetch(const nv_plan *p, uint64_t h)
+{
+#if defined(__GNUC__)
+    if (p->n_slots)
+        __builtin_prefetch(&p->id_slots[(size_t)h & (p->n_slots - 1)]);
+#else
+    (void)p, (void)h;
+#endif
+}
+
+/* The office with id (of hash h, str_hash), or SIZE_MAX. */
+static size_t id_find(const nv_plan *p, const char *id, uint64_t h)
 {
     if (!p->n_slots)
         return SIZE_MAX;
     size_t mask = p->n_slots - 1;
-    uint64_t h = str_hash(id);
     uint64_t tag = (uint64_t)(uint32_t)(h >> 32) << 32;
     for (size_t i = (size_t)h & mask; p->id_slots[i]; i = (i + 1) & mask) {
         if ((p->id_slots[i] & ~(uint64_t)UINT32_MAX) != tag)
@@ -155,9 +168,8 @@ static size_t id_find(const nv_plan *p, const char *id)
     return SIZE_MAX;
 }
 
-static void id_put(nv_plan *p, size_t k)
+static void id_put(nv_plan *p, size_t k, uint64_t h)
 {
-    uint64_t h = str_hash(p->offices[k].id);
     size_t mask = p->n_slots - 1, i = (size_t)h & mask;
     while (p->id_slots[i])
         i = (i + 1) & mask;
@@ -174,30 +186,42 @@ static void id_reindex(nv_plan *p)
     p->n_ids = 0;
     for (size_t k = 0; k < p->n; k++)
         if (p->id_given[k])
-            id_put(p, k);
+            id_put(p, k, str_hash(p->offices[k].id));
 }
 
-static int id_insert(nv_plan *p, size_t k)
+/* Room for n_ids ids in all without a resize (at most half the slots used). */
+static int id_reserve(nv_plan *p, size_t n_ids)
 {
-    if ((p->n_ids + 1) * 2 > p->n_slots) {
-        size_t n_slots = p->n_slots ? p->n_slots * 2 : 256;
-        uint64_t *slots = calloc(n_slots, sizeof *slots);
-        if (!slots)
-            return 0;
-        free(p->id_slots);
-        p->id_slots = slots;
-        p->n_slots = n_slots;
-        id_reindex(p); /* office k is not counted yet: id_given[k] is set after this */
-    }
-    id_put(p, k);
+    size_t n_slots = p->n_slots ? p->n_slots : 256;
+    while (n_ids * 2 > n_slots)
+        n_slots *= 2;
+    if (n_slots == p->n_slots)
+        return 1;
+    uint64_t *slots = calloc(n_slots, sizeof *slots);
+    if (!slots)
+        return 0;
+    free(p->id_slots);
+    p->id_slots = slots;
+    p->n_slots = n_slots;
+    id_reindex(p);
     return 1;
 }
 
-static int plan_reserve(nv_plan *p)
+/* Adds office k, whose id has hash h, to the set; 0 when out of memory. */
+static int id_insert(nv_plan *p, size_t k, uint64_t h)
 {
-    if (p->n < p->cap)
+    /* office k is not counted yet by id_reindex: id_given[k] is set after this */
+    if ((p->n_ids + 1) * 2 > p->n_slots && !id_reserve(p, p->n_ids + 1))
+        return 0;
+    id_put(p, k, h);
+    return 1;
+}
+
+/* Room for cap offices in all. */
+static int plan_reserve_rows(nv_plan *p, size_t cap)
+{
+    if (cap <= p->cap)
         return 1;
-    size_t cap = p->cap ? p->cap * 2 : 128;
     if (cap >= UINT32_MAX) /* the id slots hold indices in 32 bits */
         return 0;
     nv_office *o = realloc(p->offices, cap * sizeof *o);
@@ -210,6 +234,12 @@ static int plan_reserve(nv_plan *p)
     p->id_given = g;
     p->cap = cap;
     return 1;
+}
+
+/* Room for one more office. */
+static int plan_reserve(nv_plan *p)
+{
+    return p->n < p->cap || plan_reserve_rows(p, p->cap ? p->cap * 2 : 128);
 }
 
 /* Drops the offices from n on (their strings stay in the pool until the plan goes). */
@@ -692,9 +722,12 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
     }
 
     const char *id = h->col[R_ID] >= 0 ? cell(r, h->col[R_ID]) : NULL;
+    uint64_t id_hash = 0;
     if (id && id[0]) {
         id_given = 1;
         o.id = nv_strpool_copy(pool, id, strlen(id));
+        id_hash = str_hash(id);
+        id_prefetch(plan, id_hash);
     } else {
         if (id && shape_ok)
             row_problem(rd, &o, "empty office id (column \"%s\"); give every office a unique id",
@@ -746,7 +779,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
         row_coordinates(rd, &o, r);
 
     if (id_given) {
-        size_t first = id_find(plan, o.id);
+        size_t first = id_find(plan, o.id, id_hash);
         if (first != SIZE_MAX) {
             row_problem(rd, &o, "duplicate office id %s (first seen at %s:%ld); ids must be unique",
                         o.id, plan->offices[first].source, plan->offices[first].line);
@@ -763,7 +796,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
     plan->id_given[k] = 0;
     plan->n++;
     if (id_given) {
-        if (!id_insert(plan, k))
+        if (!id_insert(plan, k, id_hash))
             return NV_ERR_FAIL;
         plan->id_given[k] = 1;
     }
@@ -887,6 +920,7 @@ struct stream {
     long *pending;            /* blank lines (no cells) not yet known to be inside the data */
     size_t n_pending, cap_pending;
     size_t data_rows, bad_rows, blank_rows;
+    size_t rows_counted;      /* the file's rows as the bound counted them (0: not counted) */
 };
 
 /* Sets up what rows need (the source, the transformation): at the first row after the
@@ -915,6 +949,11 @@ static nv_status stream_ready(struct stream *s)
                             h->use_xy && opts->xy_crs ? "the x/y CRS" : "the analysis CRS");
     }
     if (!add_source(s->plan, opts->source_label ? opts->source_label : s->where, from, s->analysis_crs, h->use_xy))
+        return nv_error_set(s->err, NV_ERR_FAIL, s->where, 0, "out of memory");
+    /* A large file's rows were counted: room for all of them at once, rather than the
+     * id set rebuilt at every doubling (a random write a row each time). */
+    if (s->rows_counted && !(plan_reserve_rows(s->plan, s->plan->n + s->rows_counted) &&
+                             (h->col[R_ID] < 0 || id_reserve(s->plan, s->plan->n_ids + s->rows_counted))))
         return nv_error_set(s->err, NV_ERR_FAIL, s->where, 0, "out of memory");
     s->rd = (struct reader){
         .path = s->where,
@@ -1022,7 +1061,8 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         snprintf(plan->encoding, sizeof plan->encoding, "workbook");
         plan->delimiter = ';';
     } else {
-        if ((st = nv_plantext_check_bound(path, plan->n, opts->max_rows, opts->bytes_per_row, err)) != NV_OK)
+        if ((st = nv_plantext_check_bound(path, plan->n, opts->max_rows, opts->bytes_per_row, &sm.rows_counted,
+                                          err)) != NV_OK)
             goto done;
         if ((st = nv_plantext_read_bytes(path, &raw, &raw_len, err)) != NV_OK)
             goto done;

@@ -134,10 +134,12 @@ static void human_bytes(char *buf, size_t size, double bytes)
 }
 
 nv_status nv_plantext_check_bound(const char *path, size_t rows_before, size_t max_rows, size_t bytes_per_row,
-                                  nv_error *err)
+                                  size_t *rows_counted, nv_error *err)
 {
     long long size;
     long long lines = count_lines(path, &size);
+    if (rows_counted)
+        *rows_counted = lines > 1 && (unsigned long long)lines - 1 <= SIZE_MAX ? (size_t)(lines - 1) : 0;
     if (lines <= 1)
         return NV_OK;
     unsigned long long rows = (unsigned long long)lines - 1 + rows_before; /* less the header */
