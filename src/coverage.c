@@ -319,8 +319,8 @@ static long place_by_name(const nv_boundaries *b, const nv_places *places, const
 
 /* Places office i: sets its result fields and returns the municipality index or -1. */
 static long place_office(const nv_boundaries *b, const nv_polyindex *idx, const nv_places *places,
-                         double snap_m, const nv_office *in, nv_office_result *o, char **note, nv_diags *diags,
-                         int *swapped, int *bad)
+                         double snap_m, const nv_plan *plan, const nv_office *in, nv_office_result *o, char **note,
+                         nv_diags *diags, int *swapped, int *bad)
 {
     long m = -1;
     double d = 0;
@@ -348,7 +348,8 @@ static long place_office(const nv_boundaries *b, const nv_polyindex *idx, const 
                          "(the boundaries are simplified; --snap-km sets how far this may reach)",
                          in->id, d, mu->code, mu->name);
         } else {
-            long sw = isfinite(in->x_swapped) ? nv_polyindex_locate(idx, in->x_swapped, in->y_swapped) : -1;
+            double sx, sy;
+            long sw = nv_plan_swapped_xy(plan, in, &sx, &sy) ? nv_polyindex_locate(idx, sx, sy) : -1;
             o->status = "rejected";
             if (sw >= 0) {
                 const nv_municipality *mu = nv_boundaries_get(b, (size_t)sw);
@@ -523,7 +524,7 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
             t->rows_blank++;
             continue;
         }
-        office_muni[i] = place_office(b, idx, areas->places, opts->snap_km * 1000, in, o, &c->notes[i], diags,
+        office_muni[i] = place_office(b, idx, areas->places, opts->snap_km * 1000, plan, in, o, &c->notes[i], diags,
                                       &swapped, &bad);
         o->note = c->notes[i];
         t->offices_read++;

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 /* ---------------------------------------------------------------- the plan */
@@ -40,6 +41,9 @@ struct nv_plan {
     struct source_crs {       /* parallel to sources: how its coordinates were read */
         char *from, *to;      /* the rows' CRS and the analysis CRS */
         int use_xy;           /* 1: x/y columns, 0: lat/lon */
+        PJ_CONTEXT *swap_ctx; /* nv_plan_swapped_xy's transformation from -> to, made on first use */
+        PJ *swap_op;
+        int swap_tried;       /* 1: swap_op was made (or could not be) */
     } *source_crs;
     size_t n_sources, cap_sources;
     uint64_t *id_slots;       /* open addressing over offices with a given id: the id's hash in the
@@ -54,6 +58,14 @@ struct nv_plan {
     char encoding[32];
     char delimiter;
 };
+
+static void source_crs_free(struct source_crs *sc)
+{
+    free(sc->from);
+    free(sc->to);
+    proj_destroy(sc->swap_op);
+    proj_context_destroy(sc->swap_ctx);
+}
 
 nv_plan *nv_plan_create(void)
 {
@@ -72,8 +84,7 @@ void nv_plan_destroy(nv_plan *plan)
     nv_strpool_destroy(plan->pool);
     for (size_t i = 0; i < plan->n_sources; i++) {
         free(plan->sources[i]);
-        free(plan->source_crs[i].from);
-        free(plan->source_crs[i].to);
+        source_crs_free(&plan->source_crs[i]);
     }
     free(plan->source_crs);
     free(plan->offices);
@@ -128,12 +139,25 @@ static uint64_t str_hash(const char *s)
     return h;
 }
 
-static size_t id_find(const nv_plan *p, const char *id)
+/* The probe of id_find or id_put reads a random slot of a table of tens of MB for a plan of
+ * millions of rows: a cache miss a row. Asked for when the id is read, the slot's line is
+ * there by the time the row's other fields and its coordinates are done. */
+static void id_prefetch(const nv_plan *p, uint64_t h)
+{
+#if defined(__GNUC__)
+    if (p->n_slots)
+        __builtin_prefetch(&p->id_slots[(size_t)h & (p->n_slots - 1)]);
+#else
+    (void)p, (void)h;
+#endif
+}
+
+/* The office with id (of hash h, str_hash), or SIZE_MAX. */
+static size_t id_find(const nv_plan *p, const char *id, uint64_t h)
 {
     if (!p->n_slots)
         return SIZE_MAX;
     size_t mask = p->n_slots - 1;
-    uint64_t h = str_hash(id);
     uint64_t tag = (uint64_t)(uint32_t)(h >> 32) << 32;
     for (size_t i = (size_t)h & mask; p->id_slots[i]; i = (i + 1) & mask) {
         if ((p->id_slots[i] & ~(uint64_t)UINT32_MAX) != tag)
@@ -145,9 +169,8 @@ static size_t id_find(const nv_plan *p, const char *id)
     return SIZE_MAX;
 }
 
-static void id_put(nv_plan *p, size_t k)
+static void id_put(nv_plan *p, size_t k, uint64_t h)
 {
-    uint64_t h = str_hash(p->offices[k].id);
     size_t mask = p->n_slots - 1, i = (size_t)h & mask;
     while (p->id_slots[i])
         i = (i + 1) & mask;
@@ -164,30 +187,61 @@ static void id_reindex(nv_plan *p)
     p->n_ids = 0;
     for (size_t k = 0; k < p->n; k++)
         if (p->id_given[k])
-            id_put(p, k);
+            id_put(p, k, str_hash(p->offices[k].id));
 }
 
-static int id_insert(nv_plan *p, size_t k)
+/* Zeroed slots; a table of megabytes in huge pages where the system allows it, since each
+ * probe lands on a random page (a TLB miss a row with 4 kB pages). */
+static uint64_t *slots_alloc(size_t n_slots)
 {
-    if ((p->n_ids + 1) * 2 > p->n_slots) {
-        size_t n_slots = p->n_slots ? p->n_slots * 2 : 256;
-        uint64_t *slots = calloc(n_slots, sizeof *slots);
-        if (!slots)
-            return 0;
-        free(p->id_slots);
-        p->id_slots = slots;
-        p->n_slots = n_slots;
-        id_reindex(p); /* office k is not counted yet: id_given[k] is set after this */
+    size_t bytes = n_slots * sizeof(uint64_t);
+#if defined(MADV_HUGEPAGE)
+    enum { HUGE = 2 << 20 };
+    if (bytes >= HUGE) {
+        void *m = NULL;
+        if (posix_memalign(&m, HUGE, bytes) != 0)
+            return NULL;
+        madvise(m, bytes, MADV_HUGEPAGE); /* a hint: refused, the pages stay small */
+        memset(m, 0, bytes);
+        return m;
     }
-    id_put(p, k);
+#endif
+    return calloc(n_slots, sizeof(uint64_t));
+}
+
+/* Room for n_ids ids in all without a resize (at most half the slots used). */
+static int id_reserve(nv_plan *p, size_t n_ids)
+{
+    size_t n_slots = p->n_slots ? p->n_slots : 256;
+    while (n_ids * 2 > n_slots)
+        n_slots *= 2;
+    if (n_slots == p->n_slots)
+        return 1;
+    uint64_t *slots = slots_alloc(n_slots);
+    if (!slots)
+        return 0;
+    free(p->id_slots);
+    p->id_slots = slots;
+    p->n_slots = n_slots;
+    id_reindex(p);
     return 1;
 }
 
-static int plan_reserve(nv_plan *p)
+/* Adds office k, whose id has hash h, to the set; 0 when out of memory. */
+static int id_insert(nv_plan *p, size_t k, uint64_t h)
 {
-    if (p->n < p->cap)
+    /* office k is not counted yet by id_reindex: id_given[k] is set after this */
+    if ((p->n_ids + 1) * 2 > p->n_slots && !id_reserve(p, p->n_ids + 1))
+        return 0;
+    id_put(p, k, h);
+    return 1;
+}
+
+/* Room for cap offices in all. */
+static int plan_reserve_rows(nv_plan *p, size_t cap)
+{
+    if (cap <= p->cap)
         return 1;
-    size_t cap = p->cap ? p->cap * 2 : 128;
     if (cap >= UINT32_MAX) /* the id slots hold indices in 32 bits */
         return 0;
     nv_office *o = realloc(p->offices, cap * sizeof *o);
@@ -200,6 +254,12 @@ static int plan_reserve(nv_plan *p)
     p->id_given = g;
     p->cap = cap;
     return 1;
+}
+
+/* Room for one more office. */
+static int plan_reserve(nv_plan *p)
+{
+    return p->n < p->cap || plan_reserve_rows(p, p->cap ? p->cap * 2 : 128);
 }
 
 /* Drops the offices from n on (their strings stay in the pool until the plan goes). */
@@ -580,15 +640,6 @@ static void row_coordinates(const struct reader *rd, nv_office *o, const nv_reco
     }
     o->x = c.xy.x;
     o->y = c.xy.y;
-    /* Where the row would lie with lat and lon exchanged, so that the join can tell
-     * swapped columns from an office that is simply abroad. */
-    if (!h->use_xy && fabs(o->lon_deg) <= 90) {
-        PJ_COORD s = proj_trans(rd->to_analysis, PJ_FWD, proj_coord(o->lat_deg, o->lon_deg, 0, 0));
-        if (isfinite(s.xy.x) && isfinite(s.xy.y)) {
-            o->x_swapped = s.xy.x;
-            o->y_swapped = s.xy.y;
-        }
-    }
 }
 
 /* Column col of r (borrowed), "" when the plan or the row lacks it. */
@@ -646,7 +697,7 @@ static nv_status read_blank(nv_plan *plan, const struct reader *rd, long line)
     memset(&o, 0, sizeof o);
     o.source = rd->source;
     o.line = line;
-    o.lat_deg = o.lon_deg = o.x = o.y = o.x_swapped = o.y_swapped = o.x_given = o.y_given = NAN;
+    o.lat_deg = o.lon_deg = o.x = o.y = o.x_given = o.y_given = NAN;
     o.valid = 1;
     o.blank = 1;
     o.id = o.name = o.type = o.kommunkod = o.town = o.basis = "";
@@ -668,7 +719,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
     memset(&o, 0, sizeof o);
     o.source = rd->source;
     o.line = r->line;
-    o.lat_deg = o.lon_deg = o.x = o.y = o.x_swapped = o.y_swapped = o.x_given = o.y_given = NAN;
+    o.lat_deg = o.lon_deg = o.x = o.y = o.x_given = o.y_given = NAN;
     o.valid = 1;
     int id_given = 0, shape_ok = 1;
 
@@ -691,9 +742,12 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
     }
 
     const char *id = h->col[R_ID] >= 0 ? cell(r, h->col[R_ID]) : NULL;
+    uint64_t id_hash = 0;
     if (id && id[0]) {
         id_given = 1;
         o.id = nv_strpool_copy(pool, id, strlen(id));
+        id_hash = str_hash(id);
+        id_prefetch(plan, id_hash);
     } else {
         if (id && shape_ok)
             row_problem(rd, &o, "empty office id (column \"%s\"); give every office a unique id",
@@ -745,7 +799,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
         row_coordinates(rd, &o, r);
 
     if (id_given) {
-        size_t first = id_find(plan, o.id);
+        size_t first = id_find(plan, o.id, id_hash);
         if (first != SIZE_MAX) {
             row_problem(rd, &o, "duplicate office id %s (first seen at %s:%ld); ids must be unique",
                         o.id, plan->offices[first].source, plan->offices[first].line);
@@ -762,7 +816,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
     plan->id_given[k] = 0;
     plan->n++;
     if (id_given) {
-        if (!id_insert(plan, k))
+        if (!id_insert(plan, k, id_hash))
             return NV_ERR_FAIL;
         plan->id_given[k] = 1;
     }
@@ -801,7 +855,7 @@ static int add_source(nv_plan *plan, const char *path, const char *from, const c
         free(t);
         return 0;
     }
-    plan->source_crs[plan->n_sources] = (struct source_crs){f, t, use_xy};
+    plan->source_crs[plan->n_sources] = (struct source_crs){.from = f, .to = t, .use_xy = use_xy};
     plan->sources[plan->n_sources++] = copy;
     return 1;
 }
@@ -886,6 +940,7 @@ struct stream {
     long *pending;            /* blank lines (no cells) not yet known to be inside the data */
     size_t n_pending, cap_pending;
     size_t data_rows, bad_rows, blank_rows;
+    size_t rows_counted;      /* the file's rows as the bound counted them (0: not counted) */
 };
 
 /* Sets up what rows need (the source, the transformation): at the first row after the
@@ -914,6 +969,11 @@ static nv_status stream_ready(struct stream *s)
                             h->use_xy && opts->xy_crs ? "the x/y CRS" : "the analysis CRS");
     }
     if (!add_source(s->plan, opts->source_label ? opts->source_label : s->where, from, s->analysis_crs, h->use_xy))
+        return nv_error_set(s->err, NV_ERR_FAIL, s->where, 0, "out of memory");
+    /* A large file's rows were counted: room for all of them at once, rather than the
+     * id set rebuilt at every doubling (a random write a row each time). */
+    if (s->rows_counted && !(plan_reserve_rows(s->plan, s->plan->n + s->rows_counted) &&
+                             (h->col[R_ID] < 0 || id_reserve(s->plan, s->plan->n_ids + s->rows_counted))))
         return nv_error_set(s->err, NV_ERR_FAIL, s->where, 0, "out of memory");
     s->rd = (struct reader){
         .path = s->where,
@@ -1021,7 +1081,8 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         snprintf(plan->encoding, sizeof plan->encoding, "workbook");
         plan->delimiter = ';';
     } else {
-        if ((st = nv_plantext_check_bound(path, plan->n, opts->max_rows, opts->bytes_per_row, err)) != NV_OK)
+        if ((st = nv_plantext_check_bound(path, plan->n, opts->max_rows, opts->bytes_per_row, &sm.rows_counted,
+                                          err)) != NV_OK)
             goto done;
         if ((st = nv_plantext_read_bytes(path, &raw, &raw_len, err)) != NV_OK)
             goto done;
@@ -1076,8 +1137,7 @@ done:
         while (plan->n_sources > sm.start_sources) {
             plan->n_sources--;
             free(plan->sources[plan->n_sources]);
-            free(plan->source_crs[plan->n_sources].from);
-            free(plan->source_crs[plan->n_sources].to);
+            source_crs_free(&plan->source_crs[plan->n_sources]);
         }
     }
     if (opts && opts->cache) {
@@ -1095,6 +1155,36 @@ done:
 }
 
 /* ---------------------------------------------------------------- rows outside everything */
+
+int nv_plan_swapped_xy(const nv_plan *plan, const nv_office *o, double *x, double *y)
+{
+    *x = *y = NAN;
+    if (!o->valid || !o->located || o->blank || !(fabs(o->lon_deg) <= 90))
+        return 0;
+    size_t k = 0;
+    while (k < plan->n_sources && plan->sources[k] != o->source)
+        k++;
+    if (k == plan->n_sources || plan->source_crs[k].use_xy)
+        return 0;
+    /* Only rows outside every municipality ask, so the transformation is made then, not
+     * for every file read; the plan is const to its readers, the transformation a cache. */
+    struct source_crs *sc = &plan->source_crs[k];
+    if (!sc->swap_tried) {
+        sc->swap_tried = 1;
+        if ((sc->swap_ctx = proj_context_create()) != NULL) {
+            proj_log_func(sc->swap_ctx, NULL, proj_log_quiet);
+            sc->swap_op = make_transform(sc->swap_ctx, sc->from, sc->to);
+        }
+    }
+    if (!sc->swap_op)
+        return 0;
+    PJ_COORD c = proj_trans(sc->swap_op, PJ_FWD, proj_coord(o->lat_deg, o->lon_deg, 0, 0));
+    if (!isfinite(c.xy.x) || !isfinite(c.xy.y))
+        return 0;
+    *x = c.xy.x;
+    *y = c.xy.y;
+    return 1;
+}
 
 /* One way coordinates are commonly misread, tried by nv_plan_explain_outside. */
 struct misreading {

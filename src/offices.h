@@ -80,9 +80,6 @@ typedef struct nv_office {
     double x_given, y_given;    /* x/y as the plan gives them (its CRS); NAN for lat/lon rows */
     int blank;                  /* 1: a line with nothing in it (",,,," as Excel leaves them): no office,
                                  * listed as "blank" (valid, not located, every string "") */
-    double x_swapped, y_swapped; /* where the row would lie with lat and lon exchanged (analysis
-                                  * CRS), to recognise swapped columns; NAN when the plan gave
-                                  * x/y or the exchanged values are not valid lat/lon */
 } nv_office;
 
 typedef struct nv_plan nv_plan;
@@ -107,6 +104,15 @@ void nv_plan_drop_rows(nv_plan *plan);
 size_t nv_plan_count(const nv_plan *plan);
 /* Borrowed; valid until the plan is destroyed or read into again. */
 const nv_office *nv_plan_office(const nv_plan *plan, size_t i);
+
+/* Where office o, a located lat/lon row of this plan, would lie with its latitude and
+ * longitude exchanged (analysis CRS, x the easting), to tell swapped columns from an office
+ * that is simply abroad. Returns 1 and sets *x, *y; returns 0 and sets them to NAN when o
+ * gave x/y, is not valid and located, has a longitude that is no latitude (beyond -90..90),
+ * or does not transform exchanged. Computed on demand, for the few rows that need it: the
+ * first call for a file of the plan makes its PROJ transformation (milliseconds), which
+ * the plan keeps until it is destroyed. Not thread-safe: one thread at a time uses a plan. */
+int nv_plan_swapped_xy(const nv_plan *plan, const nv_office *o, double *x, double *y);
 
 /* Why do the located rows of one file of the plan (source: its path as given) all lie
  * outside every municipality? Tries the common misreadings on up to 200 of them — x and y

@@ -31,9 +31,12 @@ nv_status nv_plantext_read_bytes(const char *path, char **out, size_t *out_len, 
 /* Refuses (NV_ERR_INPUT) a plan file of NV_PLAN_BOUND_MIN_BYTES or more whose rows, with
  * the rows_before of the plan's earlier files, exceed max_rows (when not 0), or else need
  * more memory than nv_memory_available at bytes_per_row each (0: NV_PLAN_BYTES_PER_ROW).
- * The lines are counted without holding the file. Anything else is NV_OK. */
+ * The lines are counted without holding the file. Anything else is NV_OK. *rows (may be
+ * NULL) is set to the file's data rows as counted, at most its lines less the header (a
+ * quoted line break or a blank line counts as a row), or 0 when the file was not counted:
+ * room to make for the rows before they are read. */
 nv_status nv_plantext_check_bound(const char *path, size_t rows_before, size_t max_rows, size_t bytes_per_row,
-                                  nv_error *err);
+                                  size_t *rows, nv_error *err);
 
 /* Turns the file's bytes into UTF-8 text without a BOM (enc: NV_TEXT_DETECT or the
  * encoding given), naming what was found in enc_name ("UTF-8 with BOM"). *raw is taken
