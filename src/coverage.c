@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@ struct nv_coverage {
     size_t n_offices;
     nv_county_result *counties;
     size_t n_counties;
-    char **notes;          /* one per office, owned */
+    char **notes;          /* the offices' notes (the rows with a detail, below), owned */
+    size_t n_notes;
     nv_run_summary totals; /* counts only */
     const nv_areas *areas; /* borrowed: the index, for the population pass */
     nv_kdtree *kd;         /* placed offices; NULL when there is none */
@@ -133,7 +135,7 @@ void nv_coverage_destroy(nv_coverage *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; c->notes && i < c->n_offices; i++)
+    for (size_t i = 0; i < c->n_notes; i++)
         free(c->notes[i]);
     free(c->notes);
     nv_kdtree_destroy(c->kd);
@@ -406,6 +408,80 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* nv_coverage_compute works in two phases. The first places every row and measures, and
+ * keeps of each row only what the join made of it: a placement (8 bytes; a result is 152)
+ * and, for the few rows whose result their row cannot tell, a detail and a note. The
+ * second makes the results from the rows and those, and a caller done with the rows frees
+ * them as it goes: a plan of millions of rows never holds its rows and its results whole
+ * at once. */
+enum { ST_BLANK, ST_PLACED, ST_SNAPPED, ST_REJECTED };
+static const char *const STATUS[] = {"blank", "placed", "snapped", "rejected"};
+enum { BY_NONE, BY_COORDINATES, BY_TOWN, BY_MUNICIPALITY };
+static const char *const PLACED_BY[] = {NULL, "coordinates", "town", "municipality"};
+
+typedef struct placement {
+    int32_t muni;          /* index into the boundaries; -1: not placed (blank or rejected) */
+    uint8_t status;        /* ST_* */
+    uint8_t placed_by;     /* BY_* */
+    uint8_t is_office;     /* its type is one of the office tiers */
+    uint8_t has_detail;    /* the row's detail and note are the next ones, in row order */
+} placement;
+
+/* A row with a note (snapped, rejected, placed by name, a kommunkod disagreement) or
+ * placed elsewhere than at its coordinates (a town's point, a municipality's). */
+typedef struct detail {
+    double x, y, snap_m;
+} detail;
+
+static uint8_t code_of(const char *const *names, size_t n, const char *s)
+{
+    for (size_t k = 1; k < n; k++)
+        if (s && names[k] && strcmp(names[k], s) == 0)
+            return (uint8_t)k;
+    return 0;
+}
+
+/* The fields of a result that its row gives, whatever the join makes of it. */
+static void result_from_row(const nv_office *in, int is_office, nv_office_result *o)
+{
+    memset(o, 0, sizeof *o);
+    o->source = in->source;
+    o->line = in->line;
+    o->office_id = in->id;
+    o->name = in->name;
+    o->type = in->type;
+    o->kommunkod_stated = in->kommunkod;
+    o->town = in->town;
+    o->is_office = is_office;
+    o->lat_deg = in->lat_deg;
+    o->lon_deg = in->lon_deg;
+    o->x = in->valid ? in->x : NAN;
+    o->y = in->valid ? in->y : NAN;
+    o->snap_m = NAN;
+}
+
+/* The result of a row, as phase 1 made it (p, and d and note when p->has_detail). */
+static void result_of(const nv_boundaries *b, const nv_office *in, const placement *p, const detail *d,
+                      char *note, nv_office_result *o)
+{
+    result_from_row(in, p->is_office, o);
+    o->status = STATUS[p->status];
+    o->placed_by = PLACED_BY[p->placed_by];
+    if (p->muni >= 0) {
+        const nv_municipality *mu = nv_boundaries_get(b, (size_t)p->muni);
+        o->kommunkod = mu->code;
+        o->namn = mu->name;
+    }
+    if (p->status == ST_PLACED)
+        o->snap_m = 0;
+    if (d) {
+        o->x = d->x;
+        o->y = d->y;
+        o->snap_m = d->snap_m;
+        o->note = note;
+    }
+}
+
 typedef struct inside_ctx {
     const nv_polyindex *idx;
     double snap_m;
@@ -422,11 +498,11 @@ static int in_or_near(double x, double y, void *user)
 /* A file whose rows with coordinates all lie outside every municipality (all in the sea,
  * RT 90 given as SWEREF 99 TM, swapped columns) is misread, not a plan without offices:
  * each such file is a problem, with the first row and the likely cause. */
-static nv_status check_files_placed(const nv_coverage *c, const nv_plan *plan, const long *office_muni,
+static nv_status check_files_placed(const nv_coverage *c, const nv_plan *plan, const placement *rec,
                                     double snap_m, nv_diags *diags, nv_error *err)
 {
     const nv_polyindex *idx = c->areas->idx;
-    size_t bad = 0, n = c->n_offices;
+    size_t bad = 0, n = nv_plan_count(plan);
     const char *bad_source = NULL;
     /* A file's rows are contiguous in the plan (nv_plan_read appends them together). */
     for (size_t i = 0, next; i < n; i = next) {
@@ -437,7 +513,7 @@ static nv_status check_files_placed(const nv_coverage *c, const nv_plan *plan, c
             if (!o->valid || !o->located || o->blank)
                 continue;
             located++;
-            placed += office_muni[next] >= 0;
+            placed += rec[next].muni >= 0;
         }
         if (located == 0 || placed > 0)
             continue;
@@ -459,9 +535,40 @@ static nv_status check_files_placed(const nv_coverage *c, const nv_plan *plan, c
     return NV_OK;
 }
 
-nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
-                              const nv_coverage_options *opts, nv_coverage **out,
-                              nv_diags *diags, nv_error *err)
+/* Phase 1 records one row: its placement, and its detail and note when its result needs
+ * them (see result_of). 0 when out of memory (the note is then freed). */
+static int record_row(nv_coverage *c, detail **details, size_t *cap, const nv_office_result *o, long muni,
+                      char *note, placement *p)
+{
+    p->muni = (int32_t)muni;
+    p->status = code_of(STATUS, sizeof STATUS / sizeof *STATUS, o->status);
+    p->placed_by = code_of(PLACED_BY, sizeof PLACED_BY / sizeof *PLACED_BY, o->placed_by);
+    p->is_office = o->is_office != 0;
+    p->has_detail = note || p->status == ST_SNAPPED || p->placed_by == BY_TOWN || p->placed_by == BY_MUNICIPALITY;
+    if (!p->has_detail)
+        return 1;
+    if (c->n_notes == *cap) {
+        size_t n = *cap ? 2 * *cap : 64;
+        detail *d = realloc(*details, n * sizeof *d);
+        char **notes = d ? realloc(c->notes, n * sizeof *notes) : NULL;
+        if (d)
+            *details = d;
+        if (!notes) {
+            free(note);
+            return 0;
+        }
+        c->notes = notes;
+        *cap = n;
+    }
+    (*details)[c->n_notes] = (detail){o->x, o->y, o->snap_m};
+    c->notes[c->n_notes++] = note;
+    return 1;
+}
+
+/* Both nv_coverage_compute and nv_coverage_compute_drop_rows: drop is plan, or NULL to
+ * keep the rows. */
+static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *drop, const nv_coverage_options *opts,
+                         nv_coverage **out, nv_diags *diags, nv_error *err)
 {
     const nv_boundaries *b = areas->b;
     const nv_polyindex *idx = areas->idx;
@@ -472,14 +579,15 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     nv_tiers *own_tiers = NULL;
     const nv_tiers *tiers = opts->tiers;
     /* The points of the trees are gathered after the join, one set at a time: with
-     * millions of rows the join is the peak of the run's memory. */
+     * millions of rows the rows and what is kept of the join are most of the memory. */
     double *pts = NULL, *pts_all = NULL;
     long *pt_office = NULL, *pt_all = NULL;
-    long *office_muni = malloc((no ? no : 1) * sizeof(long));
-    size_t *office_rank = malloc((no ? no : 1) * sizeof(size_t));
+    placement *rec = malloc((no ? no : 1) * sizeof *rec);
+    detail *details = NULL;
+    size_t cap_details = 0;
 
     *out = NULL;
-    if (!c || !office_muni || !office_rank)
+    if (!c || !rec)
         goto oom;
     if (!tiers) {
         if ((st = nv_tiers_create(NULL, NULL, &own_tiers, err)) != NV_OK)
@@ -489,14 +597,16 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     }
     c->totals.office_types = nv_tiers_office_list(tiers);
     c->munis = calloc(nm ? nm : 1, sizeof *c->munis);
-    c->offices = calloc(no ? no : 1, sizeof *c->offices);
-    c->notes = calloc(no ? no : 1, sizeof *c->notes);
-    if (!c->munis || !c->offices || !c->notes)
+    if (!c->munis)
         goto oom;
     c->n_munis = nm;
-    c->n_offices = no;
     c->areas = areas;
     c->snap_m = opts->snap_km * 1000;
+
+    /* A caller done with the rows reads no more into the plan: its duplicate-id set goes
+     * before the join needs memory of its own. */
+    if (drop)
+        nv_plan_drop_rows_before(drop, 0);
 
     /* Join: every row of the plan, placed, snapped or rejected. */
     int swapped = 0, bad = 0;
@@ -504,44 +614,35 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     nv_run_summary *t = &c->totals;
     for (size_t i = 0; i < no; i++) {
         const nv_office *in = nv_plan_office(plan, i);
-        nv_office_result *o = &c->offices[i];
-        o->source = in->source;
-        o->line = in->line;
-        o->office_id = in->id;
-        o->name = in->name;
-        o->type = in->type;
-        o->kommunkod_stated = in->kommunkod;
-        o->town = in->town;
-        o->is_office = nv_tiers_is_office(tiers, in->type);
-        o->lat_deg = in->lat_deg;
-        o->lon_deg = in->lon_deg;
-        o->x = in->valid ? in->x : NAN;
-        o->y = in->valid ? in->y : NAN;
-        o->snap_m = NAN;
+        nv_office_result o;
+        char *note = NULL;
+        long m = -1;
+        result_from_row(in, nv_tiers_is_office(tiers, in->type), &o);
         if (in->blank) {
-            o->status = "blank";
-            office_muni[i] = -1;
+            o.status = "blank";
             t->rows_blank++;
-            continue;
+        } else {
+            m = place_office(b, idx, areas->places, opts->snap_km * 1000, plan, in, &o, &note, diags, &swapped, &bad);
+            t->offices_read++;
         }
-        office_muni[i] = place_office(b, idx, areas->places, opts->snap_km * 1000, plan, in, o, &c->notes[i], diags,
-                                      &swapped, &bad);
-        o->note = c->notes[i];
-        t->offices_read++;
-        if (office_muni[i] < 0) {
+        if (!record_row(c, &details, &cap_details, &o, m, note, &rec[i]))
+            goto oom;
+        if (in->blank)
+            continue;
+        if (m < 0) {
             t->offices_rejected++;
             continue;
         }
         t->locations++;
-        t->offices += o->is_office;
-        t->offices_snapped += strcmp(o->status, "snapped") == 0;
-        t->kommunkod_disagreements += in->located && in->kommunkod[0] && strcmp(in->kommunkod, o->kommunkod) != 0;
+        t->offices += o.is_office;
+        t->offices_snapped += strcmp(o.status, "snapped") == 0;
+        t->kommunkod_disagreements += in->located && in->kommunkod[0] && strcmp(in->kommunkod, o.kommunkod) != 0;
         if (in->basis && in->basis[0] && strcmp(in->basis, "sourced") != 0)
             t->illustrative = 1;
         n_all++;
-        n_pts += o->is_office != 0;
+        n_pts += o.is_office != 0;
     }
-    if (!swapped && (st = check_files_placed(c, plan, office_muni, opts->snap_km * 1000, diags, err)) != NV_OK)
+    if (!swapped && (st = check_files_placed(c, plan, rec, opts->snap_km * 1000, diags, err)) != NV_OK)
         goto done;
     if (swapped) {
         st = nv_error_set(err, NV_ERR_INPUT, NULL, 0,
@@ -564,9 +665,10 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         c->tier_words[c->n_tiers++] = nv_tiers_word(tiers, k);
     const char *last_type = NULL; /* rows come in runs of one type: skip the search for a repeat */
     for (size_t i = 0; i < no; i++) {
-        if (office_muni[i] < 0 || c->offices[i].type == last_type)
+        const char *type = nv_plan_office(plan, i)->type;
+        if (rec[i].muni < 0 || type == last_type)
             continue;
-        last_type = c->offices[i].type;
+        last_type = type;
         if (nv_tiers_rank(tiers, last_type) < n_rank)
             continue;
         size_t k = n_rank;
@@ -587,40 +689,27 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     if (!c->tier_counts)
         goto oom;
     qsort(c->tier_words + n_rank, c->n_tiers - n_rank, sizeof *c->tier_words, cmp_str);
-    last_type = NULL;
-    size_t last_rank = c->n_tiers;
-    for (size_t i = 0; i < no; i++) {
-        office_rank[i] = c->n_tiers;
-        if (office_muni[i] < 0)
-            continue;
-        if (c->offices[i].type != last_type) {
-            last_type = c->offices[i].type;
-            last_rank = c->n_tiers;
-            for (size_t k = 0; k < c->n_tiers; k++)
-                if (strcmp(c->tier_words[k], last_type) == 0) {
-                    last_rank = k;
-                    break;
-                }
-        }
-        office_rank[i] = last_rank;
-    }
 
     /* Measure: per municipality. */
     /* The placed offices (pts) and all placed locations (pts_all), in row order; the trees
      * copy the points, and each copy goes as soon as its tree stands. When every location
      * is an office (as in most plans) the two sets are one, in the same order: one tree
-     * and one index serve both. */
+     * and one index serve both. A row placed elsewhere than at its coordinates has its
+     * point in its detail. */
     int one_set = n_all == n_pts;
     pt_office = malloc((n_pts ? n_pts : 1) * sizeof *pt_office);
     pts = malloc((n_pts ? n_pts : 1) * 2 * sizeof *pts);
     if (!pt_office || !pts)
         goto oom;
-    for (size_t i = 0, k = 0; i < no; i++)
-        if (office_muni[i] >= 0 && c->offices[i].is_office) {
-            pts[2 * k] = c->offices[i].x;
-            pts[2 * k + 1] = c->offices[i].y;
+    for (size_t i = 0, k = 0, d = 0; i < no; i++) {
+        const detail *dt = rec[i].has_detail ? &details[d++] : NULL;
+        if (rec[i].muni >= 0 && rec[i].is_office) {
+            const nv_office *in = nv_plan_office(plan, i);
+            pts[2 * k] = dt ? dt->x : in->x;
+            pts[2 * k + 1] = dt ? dt->y : in->y;
             pt_office[k++] = (long)i;
         }
+    }
     kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
     free(pts);
     pts = NULL;
@@ -631,12 +720,15 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         pts_all = malloc(n_all * 2 * sizeof *pts_all);
         if (!pt_all || !pts_all)
             goto oom;
-        for (size_t i = 0, k = 0; i < no; i++)
-            if (office_muni[i] >= 0) {
-                pts_all[2 * k] = c->offices[i].x;
-                pts_all[2 * k + 1] = c->offices[i].y;
+        for (size_t i = 0, k = 0, d = 0; i < no; i++) {
+            const detail *dt = rec[i].has_detail ? &details[d++] : NULL;
+            if (rec[i].muni >= 0) {
+                const nv_office *in = nv_plan_office(plan, i);
+                pts_all[2 * k] = dt ? dt->x : in->x;
+                pts_all[2 * k + 1] = dt ? dt->y : in->y;
                 pt_all[k++] = (long)i;
             }
+        }
         kd_all = nv_kdtree_create(pts_all, n_all);
         free(pts_all);
         pts_all = NULL;
@@ -649,14 +741,26 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
     /* Each municipality's locations, offices and best tier: one pass over the rows. */
     for (size_t m = 0; m < nm; m++)
         c->munis[m].tier = c->n_tiers;
+    last_type = NULL;
+    size_t last_rank = c->n_tiers;
     for (size_t i = 0; i < no; i++) {
-        if (office_muni[i] < 0)
+        if (rec[i].muni < 0)
             continue;
-        nv_muni_result *r = &c->munis[office_muni[i]];
+        const char *type = nv_plan_office(plan, i)->type;
+        if (type != last_type) {
+            last_type = type;
+            last_rank = c->n_tiers;
+            for (size_t k = 0; k < c->n_tiers; k++)
+                if (strcmp(c->tier_words[k], last_type) == 0) {
+                    last_rank = k;
+                    break;
+                }
+        }
+        nv_muni_result *r = &c->munis[rec[i].muni];
         r->locations++;
-        r->offices += c->offices[i].is_office;
-        if (office_rank[i] < r->tier)
-            r->tier = office_rank[i];
+        r->offices += rec[i].is_office;
+        if (last_rank < r->tier)
+            r->tier = last_rank;
     }
 
     double sum_km = 0;
@@ -685,14 +789,14 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
             double d;
             long k = nv_kdtree_nearest(near_all, mu->rep_x, mu->rep_y, &d);
             r->nearest_presence_km = d / 1000;
-            r->nearest_presence_id = c->offices[near_all_row[k]].office_id;
+            r->nearest_presence_id = nv_plan_office(plan, (size_t)near_all_row[k])->id;
         }
         r->nearest_office_km = NAN;
         if (kd) {
             double d;
             long k = nv_kdtree_nearest(kd, mu->rep_x, mu->rep_y, &d);
             r->nearest_office_km = d / 1000;
-            r->nearest_office_id = c->offices[pt_office[k]].office_id;
+            r->nearest_office_id = nv_plan_office(plan, (size_t)pt_office[k])->id;
             sum_km += r->nearest_office_km;
             n_km++;
             if (!(r->nearest_office_km <= t->max_nearest_office_km)) {
@@ -759,6 +863,26 @@ nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
         c->munis[m].pop = no_population();
     for (size_t k = 0; k < c->n_counties; k++)
         c->counties[k].pop = no_population();
+    nv_kdtree_destroy(kd_all);
+    kd_all = NULL;
+    free(pt_office);
+    free(pt_all);
+    pt_office = pt_all = NULL;
+
+    /* Phase 2: the results, in one allocation (its pages are touched as it fills), the
+     * rows that drop frees going as they are done with. */
+    if (!(c->offices = malloc((no ? no : 1) * sizeof *c->offices)))
+        goto oom;
+    c->n_offices = no;
+    for (size_t i = 0, d = 0; i < no; i++) {
+        if (drop)
+            nv_plan_drop_rows_before(drop, i);
+        const detail *dt = rec[i].has_detail ? &details[d] : NULL;
+        result_of(b, nv_plan_office(plan, i), &rec[i], dt, dt ? c->notes[d] : NULL, &c->offices[i]);
+        d += dt != NULL;
+    }
+    if (drop)
+        nv_plan_drop_rows(drop);
     c->kd = kd;
     kd = NULL;
     *out = c;
@@ -775,9 +899,21 @@ done:
     free(pt_office);
     free(pts_all);
     free(pt_all);
-    free(office_muni);
-    free(office_rank);
+    free(rec);
+    free(details);
     return st;
+}
+
+nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan, const nv_coverage_options *opts,
+                              nv_coverage **out, nv_diags *diags, nv_error *err)
+{
+    return compute(areas, plan, NULL, opts, out, diags, err);
+}
+
+nv_status nv_coverage_compute_drop_rows(const nv_areas *areas, nv_plan *plan, const nv_coverage_options *opts,
+                                        nv_coverage **out, nv_diags *diags, nv_error *err)
+{
+    return compute(areas, plan, plan, opts, out, diags, err);
 }
 
 /* ---- population ------------------------------------------------------------------- */

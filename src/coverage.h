@@ -50,6 +50,14 @@ typedef struct nv_coverage_options {
 nv_status nv_coverage_compute(const nv_areas *areas, const nv_plan *plan,
                               const nv_coverage_options *opts, nv_coverage **out,
                               nv_diags *diags, nv_error *err);
+/* As nv_coverage_compute, for a caller done with the plan's rows (an evaluation once its
+ * plan is read): on NV_OK the rows are gone, as after nv_plan_drop_rows, freed a block at
+ * a time while the results are made from them, so that rows and results (hundreds of MB
+ * each for a plan of millions of rows) are never both held whole. The results borrow the
+ * plan's strings, which stay until nv_plan_destroy. On an error the rows are still there
+ * (for messages), but nothing more can be read into the plan (see nv_plan_drop_rows_before). */
+nv_status nv_coverage_compute_drop_rows(const nv_areas *areas, nv_plan *plan, const nv_coverage_options *opts,
+                                        nv_coverage **out, nv_diags *diags, nv_error *err);
 void nv_coverage_destroy(nv_coverage *c); /* accepts NULL */
 
 /* Borrowed arrays, valid until nv_coverage_destroy. Municipalities and counties are

@@ -33,10 +33,25 @@
 
 /* ---------------------------------------------------------------- the plan */
 
+/* The rows are kept in chunks of PLAN_CHUNK_ROWS, not in one array, so that a caller done
+ * with them can free them a chunk at a time as it walks them (nv_plan_drop_rows_before):
+ * the coverage frees the rows while it makes the results, and a plan of millions of rows
+ * never holds both whole. A chunk is made large enough (over 32 MB) that glibc's malloc
+ * gives it a mapping of its own, whatever its dynamic threshold, and free gives that back
+ * to the system at once; a smaller block could stay in the heap, freed but resident. The
+ * first chunk grows by doubling, so a plan of a hundred rows takes kilobytes; later ones
+ * are allocated whole (their pages are touched only as rows come in). */
+#define PLAN_CHUNK_ROWS ((size_t)1 << 18)
+_Static_assert(PLAN_CHUNK_ROWS * sizeof(nv_office) >= ((size_t)32 << 20),
+               "a chunk of rows must be large enough for malloc to map it on its own (see above)");
+
 struct nv_plan {
-    nv_office *offices;
-    unsigned char *id_given;  /* parallel to offices: 1 when the id came from the file */
-    size_t n, cap;
+    nv_office **chunks;       /* row i is chunks[i / PLAN_CHUNK_ROWS][i % PLAN_CHUNK_ROWS] */
+    size_t n_chunks, cap_chunks;
+    size_t n_dropped;         /* chunks freed by nv_plan_drop_rows_before (NULL in chunks) */
+    int dropping;             /* nv_plan_drop_rows_before was called: no more rows may come */
+    unsigned char *id_given;  /* parallel to the rows: 1 when the id came from the file */
+    size_t n, cap;            /* rows, and rows the chunks have room for */
     char **sources;           /* a copy of every path read; offices point into these */
     struct source_crs {       /* parallel to sources: how its coordinates were read */
         char *from, *to;      /* the rows' CRS and the analysis CRS */
@@ -87,24 +102,56 @@ void nv_plan_destroy(nv_plan *plan)
         source_crs_free(&plan->source_crs[i]);
     }
     free(plan->source_crs);
-    free(plan->offices);
+    for (size_t k = 0; k < plan->n_chunks; k++)
+        free(plan->chunks[k]);
+    free(plan->chunks);
     free(plan->id_given);
     free(plan->sources);
     free(plan->id_slots);
     free(plan);
 }
 
+/* Row i, which must be below cap and not dropped. */
+static nv_office *row_at(const nv_plan *p, size_t i)
+{
+    return &p->chunks[i / PLAN_CHUNK_ROWS][i % PLAN_CHUNK_ROWS];
+}
+
 void nv_plan_drop_rows(nv_plan *plan)
 {
     if (!plan)
         return;
-    free(plan->offices);
+    for (size_t k = 0; k < plan->n_chunks; k++)
+        free(plan->chunks[k]);
+    free(plan->chunks);
     free(plan->id_given);
     free(plan->id_slots);
-    plan->offices = NULL;
+    plan->chunks = NULL;
     plan->id_given = NULL;
     plan->id_slots = NULL;
+    plan->n_chunks = plan->cap_chunks = plan->n_dropped = 0;
+    plan->dropping = 0;
     plan->n = plan->cap = plan->n_slots = plan->n_ids = 0;
+}
+
+void nv_plan_drop_rows_before(nv_plan *plan, size_t i)
+{
+    if (!plan)
+        return;
+    if (!plan->dropping) {
+        /* The duplicate-id set points at rows, and serves only rows still to be read. */
+        free(plan->id_slots);
+        free(plan->id_given);
+        plan->id_slots = NULL;
+        plan->id_given = NULL;
+        plan->n_slots = plan->n_ids = 0;
+        plan->dropping = 1;
+    }
+    size_t whole = (i < plan->n ? i : plan->n) / PLAN_CHUNK_ROWS; /* chunks wholly before row i */
+    for (; plan->n_dropped < whole && plan->n_dropped < plan->n_chunks; plan->n_dropped++) {
+        free(plan->chunks[plan->n_dropped]);
+        plan->chunks[plan->n_dropped] = NULL;
+    }
 }
 
 size_t nv_plan_count(const nv_plan *plan)
@@ -114,7 +161,7 @@ size_t nv_plan_count(const nv_plan *plan)
 
 const nv_office *nv_plan_office(const nv_plan *plan, size_t i)
 {
-    return plan && i < plan->n ? &plan->offices[i] : NULL;
+    return plan && i < plan->n && i / PLAN_CHUNK_ROWS >= plan->n_dropped ? row_at(plan, i) : NULL;
 }
 
 const char *nv_plan_last_encoding(const nv_plan *plan)
@@ -163,7 +210,7 @@ static size_t id_find(const nv_plan *p, const char *id, uint64_t h)
         if ((p->id_slots[i] & ~(uint64_t)UINT32_MAX) != tag)
             continue;
         size_t k = (size_t)(p->id_slots[i] & UINT32_MAX) - 1;
-        if (strcmp(p->offices[k].id, id) == 0)
+        if (strcmp(row_at(p, k)->id, id) == 0)
             return k;
     }
     return SIZE_MAX;
@@ -187,7 +234,7 @@ static void id_reindex(nv_plan *p)
     p->n_ids = 0;
     for (size_t k = 0; k < p->n; k++)
         if (p->id_given[k])
-            id_put(p, k, str_hash(p->offices[k].id));
+            id_put(p, k, str_hash(row_at(p, k)->id));
 }
 
 /* Zeroed slots; a table of megabytes in huge pages where the system allows it, since each
@@ -237,29 +284,40 @@ static int id_insert(nv_plan *p, size_t k, uint64_t h)
     return 1;
 }
 
-/* Room for cap offices in all. */
-static int plan_reserve_rows(nv_plan *p, size_t cap)
+/* Room for one more row: the first chunk doubled (up to PLAN_CHUNK_ROWS), or a new chunk. */
+static int plan_reserve(nv_plan *p)
 {
-    if (cap <= p->cap)
+    if (p->n < p->cap)
         return 1;
+    int grow_first = p->n_chunks == 1 && p->cap < PLAN_CHUNK_ROWS;
+    size_t cap = grow_first ? 2 * p->cap : p->cap + (p->n_chunks ? PLAN_CHUNK_ROWS : 128);
     if (cap >= UINT32_MAX) /* the id slots hold indices in 32 bits */
         return 0;
-    nv_office *o = realloc(p->offices, cap * sizeof *o);
-    if (!o)
-        return 0;
-    p->offices = o;
+    /* id_given first: larger than the rows need, should the chunk fail, it does no harm. */
     unsigned char *g = realloc(p->id_given, cap);
     if (!g)
         return 0;
     p->id_given = g;
+    if (grow_first) {
+        nv_office *o = realloc(p->chunks[0], cap * sizeof *o);
+        if (!o)
+            return 0;
+        p->chunks[0] = o;
+    } else {
+        if (p->n_chunks == p->cap_chunks) {
+            size_t n = p->cap_chunks ? 2 * p->cap_chunks : 8;
+            nv_office **c = realloc(p->chunks, n * sizeof *c);
+            if (!c)
+                return 0;
+            p->chunks = c;
+            p->cap_chunks = n;
+        }
+        if (!(p->chunks[p->n_chunks] = malloc((cap - p->cap) * sizeof(nv_office))))
+            return 0;
+        p->n_chunks++;
+    }
     p->cap = cap;
     return 1;
-}
-
-/* Room for one more office. */
-static int plan_reserve(nv_plan *p)
-{
-    return p->n < p->cap || plan_reserve_rows(p, p->cap ? p->cap * 2 : 128);
 }
 
 /* Drops the offices from n on (their strings stay in the pool until the plan goes). */
@@ -704,7 +762,7 @@ static nv_status read_blank(nv_plan *plan, const struct reader *rd, long line)
     if (!plan_reserve(plan))
         return NV_ERR_FAIL;
     plan->id_given[plan->n] = 0;
-    plan->offices[plan->n++] = o;
+    *row_at(plan, plan->n++) = o;
     return NV_OK;
 }
 
@@ -802,7 +860,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
         size_t first = id_find(plan, o.id, id_hash);
         if (first != SIZE_MAX) {
             row_problem(rd, &o, "duplicate office id %s (first seen at %s:%ld); ids must be unique",
-                        o.id, plan->offices[first].source, plan->offices[first].line);
+                        o.id, row_at(plan, first)->source, row_at(plan, first)->line);
             id_given = 0; /* the first one keeps the id */
         }
     }
@@ -812,7 +870,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
     if (!plan_reserve(plan))
         return NV_ERR_FAIL;
     size_t k = plan->n;
-    plan->offices[k] = o;
+    *row_at(plan, k) = o;
     plan->id_given[k] = 0;
     plan->n++;
     if (id_given) {
@@ -970,10 +1028,10 @@ static nv_status stream_ready(struct stream *s)
     }
     if (!add_source(s->plan, opts->source_label ? opts->source_label : s->where, from, s->analysis_crs, h->use_xy))
         return nv_error_set(s->err, NV_ERR_FAIL, s->where, 0, "out of memory");
-    /* A large file's rows were counted: room for all of them at once, rather than the
-     * id set rebuilt at every doubling (a random write a row each time). */
-    if (s->rows_counted && !(plan_reserve_rows(s->plan, s->plan->n + s->rows_counted) &&
-                             (h->col[R_ID] < 0 || id_reserve(s->plan, s->plan->n_ids + s->rows_counted))))
+    /* A large file's rows were counted: room for all their ids at once, rather than the
+     * id set rebuilt at every doubling (a random write a row each time). The rows
+     * themselves go into blocks (plan_reserve): nothing is copied as they grow. */
+    if (s->rows_counted && h->col[R_ID] >= 0 && !id_reserve(s->plan, s->plan->n_ids + s->rows_counted))
         return nv_error_set(s->err, NV_ERR_FAIL, s->where, 0, "out of memory");
     s->rd = (struct reader){
         .path = s->where,
@@ -1056,6 +1114,9 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     memset(&sm, 0, sizeof sm);
     if (!plan || !path)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "nv_plan_read: no plan or no path");
+    if (plan->dropping)
+        return nv_error_set(err, NV_ERR_FAIL, path, 0,
+                            "nv_plan_read: the plan's rows are being dropped; read after nv_plan_drop_rows");
     if (!opts)
         opts = &defaults;
     const char *analysis_crs = opts->analysis_crs ? opts->analysis_crs : "EPSG:3006";
@@ -1221,13 +1282,13 @@ void nv_plan_explain_outside(const nv_plan *plan, const char *source, int (*insi
         return;
     const struct source_crs *sc = &plan->source_crs[k];
     for (size_t i = 0; i < plan->n && n < SAMPLE; i++) {
-        const nv_office *o = &plan->offices[i];
-        if (o->valid && o->located && !o->blank && (o->source == source || strcmp(o->source, source) == 0))
+        const nv_office *o = nv_plan_office(plan, i);
+        if (o && o->valid && o->located && !o->blank && (o->source == source || strcmp(o->source, source) == 0))
             rows[n++] = i;
     }
     if (n == 0)
         return;
-    const nv_office *first = &plan->offices[rows[0]];
+    const nv_office *first = row_at(plan, rows[0]);
     PJ_CONTEXT *ctx = proj_context_create();
     if (!ctx)
         return;
@@ -1279,7 +1340,7 @@ void nv_plan_explain_outside(const nv_plan *plan, const char *source, int (*insi
             continue;
         size_t hits = 0;
         for (size_t i = 0; i < n; i++) {
-            const nv_office *o = &plan->offices[rows[i]];
+            const nv_office *o = row_at(plan, rows[i]);
             double a = o->x_given * mr->scale, b = o->y_given * mr->scale;
             if (mr->swap) {
                 double t = a;

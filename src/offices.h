@@ -101,8 +101,17 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
  * rows are hundreds of MB. */
 void nv_plan_drop_rows(nv_plan *plan);
 
+/* For a caller done with the rows as it walks them in order (nv_coverage_compute_drop_rows
+ * making its results): frees the rows before row i, a block of them at a time (rows that
+ * share their block with row i stay until a later call), and at the first call the
+ * duplicate-id set. Keeps every string, as nv_plan_drop_rows does. nv_plan_count is
+ * unchanged, nv_plan_office is NULL for a freed row; finish with nv_plan_drop_rows. Until
+ * then nothing more can be read into the plan (nv_plan_read fails with NV_ERR_FAIL). */
+void nv_plan_drop_rows_before(nv_plan *plan, size_t i);
+
 size_t nv_plan_count(const nv_plan *plan);
-/* Borrowed; valid until the plan is destroyed or read into again. */
+/* Borrowed; valid until the plan is destroyed, read into again or its rows are dropped.
+ * NULL when i is out of range or the row was dropped. */
 const nv_office *nv_plan_office(const nv_plan *plan, size_t i);
 
 /* Where office o, a located lat/lon row of this plan, would lie with its latitude and

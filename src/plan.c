@@ -450,10 +450,9 @@ nv_status nv_session_evaluate_as(nv_session *s, const char *const *files, const 
         goto done;
     nv_activity_set("placing the offices");
     nv_coverage_options co = {s->o.snap_km, s->tiers};
-    if ((st = nv_coverage_compute(s->areas, e->plan, &co, &e->cov, diags, err)) != NV_OK)
+    /* The results borrow the rows' strings, not the rows: they go while the results are made. */
+    if ((st = nv_coverage_compute_drop_rows(s->areas, e->plan, &co, &e->cov, diags, err)) != NV_OK)
         goto done;
-    /* The results borrow the rows' strings, not the rows. */
-    nv_plan_drop_rows(e->plan);
     nv_population_spec ps = {s->o.population.source ? &s->o.population : NULL, s->o.radii};
     nv_activity_set("measuring the population");
     if ((st = nv_coverage_population(e->cov, &ps, diags, err)) != NV_OK)

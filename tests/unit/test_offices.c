@@ -3,6 +3,7 @@
 #include "nv_test.h"
 #include "offices.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 /* Reads one file into a fresh plan; *status gets nv_plan_read's result. */
@@ -431,6 +432,65 @@ static void test_cache(void)
     nv_offices_cache_destroy(NULL);
 }
 
+/* A plan's rows are kept in blocks that a caller done with them frees as it walks them
+ * (nv_plan_drop_rows_before, as nv_coverage_compute_drop_rows does): 300,000 rows span
+ * two blocks of 262,144. Freed rows are NULL, later ones and every string stay, nothing
+ * more can be read until nv_plan_drop_rows, and after it the plan is empty and readable. */
+static void test_drop_rows_in_blocks(void)
+{
+    enum { ROWS = 300000, BLOCK = 262144 };
+    char path[] = "/tmp/nv_test_offices_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    NV_CHECK(f != NULL);
+    if (!f)
+        return;
+    fprintf(f, "office_id,lat,lon\n");
+    for (int i = 0; i < ROWS; i++)
+        fprintf(f, "R%d,59.%04d,18.0\n", i, i % 10000);
+    fclose(f);
+    nv_offices_cache *c = nv_offices_cache_create();
+    nv_offices_options opts = {0};
+    opts.cache = c;
+    nv_error e = {0};
+    nv_status st;
+    nv_plan *p = read1(path, &opts, NULL, &e, &st);
+    NV_CHECK_INT(st, NV_OK);
+    NV_CHECK_INT(nv_plan_count(p), ROWS);
+    NV_CHECK_STR(nv_plan_office(p, BLOCK - 1)->id, "R262143");
+    NV_CHECK_STR(nv_plan_office(p, BLOCK)->id, "R262144");
+    NV_CHECK_INT(nv_plan_office(p, BLOCK)->line, BLOCK + 2);
+    NV_CHECK(nv_plan_office(p, ROWS) == NULL);
+    const char *id0 = nv_plan_office(p, 0)->id, *src = nv_plan_office(p, 0)->source;
+
+    nv_plan_drop_rows_before(p, 0);
+    NV_CHECK_STR(nv_plan_office(p, 0)->id, "R0");
+    NV_CHECK_INT(nv_plan_read(p, path, &opts, NULL, &e), NV_ERR_FAIL);
+    NV_CHECK_CONTAINS(e.message, "nv_plan_drop_rows");
+    NV_CHECK_INT(nv_plan_count(p), ROWS);
+    nv_plan_drop_rows_before(p, BLOCK - 1); /* row BLOCK - 1 keeps its block */
+    NV_CHECK_STR(nv_plan_office(p, 0)->id, "R0");
+    nv_plan_drop_rows_before(p, BLOCK);
+    NV_CHECK(nv_plan_office(p, 0) == NULL);
+    NV_CHECK(nv_plan_office(p, BLOCK - 1) == NULL);
+    NV_CHECK_STR(nv_plan_office(p, BLOCK)->id, "R262144");
+    NV_CHECK_STR(nv_plan_office(p, ROWS - 1)->id, "R299999");
+    nv_plan_drop_rows_before(p, ROWS); /* the last block, not full, stays for nv_plan_drop_rows */
+    NV_CHECK_STR(nv_plan_office(p, ROWS - 1)->id, "R299999");
+    NV_CHECK_INT(nv_plan_count(p), ROWS);
+    nv_plan_drop_rows(p);
+    NV_CHECK_INT(nv_plan_count(p), 0);
+    NV_CHECK_STR(id0, "R0");
+    NV_CHECK_STR(src, path);
+
+    NV_CHECK_INT(nv_plan_read(p, nv_test_data("offices/stockholm.csv"), &opts, NULL, &e), NV_OK);
+    NV_CHECK_INT(nv_plan_count(p), 1);
+    nv_plan_drop_rows_before(NULL, 0);
+    nv_plan_destroy(p);
+    nv_offices_cache_destroy(c);
+    remove(path);
+}
+
 int main(void)
 {
     nv_plan_destroy(NULL);
@@ -444,5 +504,6 @@ int main(void)
     test_blank_lines();
     test_semicolon_multiline();
     test_options_override();
+    test_drop_rows_in_blocks();
     return nv_test_report("test_offices");
 }
