@@ -1128,6 +1128,13 @@ static const char **nearest_names(const nv_report_html_run *run)
     return out;
 }
 
+/* The names a tooltip lists of a municipality's locations (and, on a comparison's page,
+ * of its closed offices): the first NAMES_MAX in the plan's order, then "och K till" / "and
+ * K more". A tooltip of a few names is read at a glance; one of 17,000 (a municipality of
+ * a plan of 2 M rows) covers the screen and made the page 300 MB; offices.csv and the
+ * result's database hold every row. No municipality of the shipped plans has more than 4. */
+#define NAMES_MAX 10
+
 /* One plan's figures of a municipality: presence, offices and their names, the nearest
  * office and its distance, the people within each radius. */
 static void json_figures(writer *w, const nv_report_html_run *run, const nv_muni_result *m, const char *nearest,
@@ -1144,13 +1151,33 @@ static void json_figures(writer *w, const nv_report_html_run *run, const nv_muni
     put(w, ",\"nn\":");
     json_str(w, nearest);
     put(w, ",\"ol\":[");
-    size_t idx = (size_t)(m - run->m);
-    for (size_t k = 0; k < n_names[idx]; k++) {
+    size_t idx = (size_t)(m - run->m), n = n_names[idx];
+    for (size_t k = 0; k < n && k < NAMES_MAX; k++) {
         const nv_office_result *o = &run->o[names[idx][k]];
         put(w, k ? ",[" : "[");
         json_str(w, o->name && *o->name ? o->name : o->office_id);
         put(w, ",");
         json_str(w, presence_label(w, o->type ? o->type : "staffed"));
+        put(w, "]");
+    }
+    if (n > NAMES_MAX) {
+        /* The rest as one entry that the script shows as it shows a name: "och 1 234 till
+         * (Bemannat kontor)", with their form when they share one. */
+        const char *form = NULL;
+        for (size_t k = NAMES_MAX; k < n; k++) {
+            const nv_office_result *o = &run->o[names[idx][k]];
+            const char *f = presence_label(w, o->type ? o->type : "staffed");
+            if (form && strcmp(form, f) != 0) {
+                form = tr(w, "olika former", "several forms");
+                break;
+            }
+            form = f;
+        }
+        char buf[96];
+        put(w, ",[");
+        json_str(w, and_more(buf, sizeof buf, n - NAMES_MAX, w->lang));
+        put(w, ",");
+        json_str(w, form);
         put(w, "]");
     }
     put(w, "],\"pop\":");
@@ -1287,7 +1314,8 @@ static nv_status data_json(page *pg, nv_error *err)
             put(w, "},\"ch\":");
             json_str(w, change_label(pg, i));
             put(w, ",\"cl\":[");
-            for (int first = 1; next_closed < pg->n_closed; first = 0) {
+            size_t listed = 0;
+            while (next_closed < pg->n_closed) {
                 const nv_office_result *o = &bef->o[pg->closed[next_closed]];
                 int c = strcmp(o->kommunkod, m->kommunkod);
                 if (c > 0)
@@ -1295,8 +1323,15 @@ static nv_status data_json(page *pg, nv_error *err)
                 next_closed++;
                 if (c < 0)
                     continue; /* a municipality the run does not have: not in a tooltip */
-                put(w, first ? "" : ",");
+                if (listed++ >= NAMES_MAX)
+                    continue;
+                put(w, listed > 1 ? "," : "");
                 json_str(w, o->name && *o->name ? o->name : o->office_id);
+            }
+            if (listed > NAMES_MAX) {
+                char buf[96];
+                put(w, ",");
+                json_str(w, and_more(buf, sizeof buf, listed - NAMES_MAX, w->lang)); /* "… (stängs)" */
             }
             put(w, "]");
         }
