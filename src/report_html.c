@@ -301,6 +301,11 @@ typedef struct page {
     /* A comparison's closed offices (the base plan's that compare.sqlite marks closed):
      * indices into before->o, and per municipality the first of its in that list. */
     size_t *closed, n_closed;
+    /* The offices' symbols as drawn (see office_symbols): how many rows, how many symbols,
+     * and the grid cell they were merged on, user units (0: none merged; 1: only
+     * identical ones). */
+    size_t sym_rows, sym_drawn;
+    long sym_cell_units;
 } page;
 
 static nv_status load_spec(const page *pg, const char *name, nv_mapspec **out, nv_error *err)
@@ -602,16 +607,147 @@ static const char *const SYMBOL_D[NV_OFFICE_TYPES] = {
     "M-405-405h810v810h-810z", "M0-585l518 923h-1036z", "M0-563l563 563-563 563-563-563z",
     "M0-563l563 563-563 563-563-563z", "M-428-428l856 856m0-856l-856 856"};
 
-static void office_symbol(writer *w, const nv_rh_frame *f, const nv_office_result *o, const measure *ms)
+/* The symbol type of a row: a row without a type is a staffed office (offices.h). */
+static int symbol_type(const nv_office_result *o)
 {
-    /* A row without a type is a staffed office (offices.h). */
-    int type = o->type ? nv_mapdata_office_type(o->type) : NV_OFFICE_STAFFED;
+    return o->type ? nv_mapdata_office_type(o->type) : NV_OFFICE_STAFFED;
+}
+
+/* "och 1 234 till" / "and 1,234 more", into buf. */
+static const char *and_more(char *buf, size_t size, size_t k, nv_lang lang)
+{
+    char num[64];
+    fmt_int(num, sizeof num, (double)k, lang);
+    snprintf(buf, size, lang == NV_LANG_EN ? "and %s more" : "och %s till", num);
+    return buf;
+}
+
+/* The office's symbol; more is how many other rows it stands for (office_symbols). */
+static void office_symbol(writer *w, const nv_rh_frame *f, const nv_office_result *o, size_t more, const measure *ms)
+{
+    int type = symbol_type(o);
     long X = nv_rh_ux(f, o->x), Y = nv_rh_uy(f, o->y);
     putf(w, "<path class=\"of of-%s\" data-x=\"%ld\" data-y=\"%ld\" transform=\"translate(%ld %ld)\" d=\"%s\" "
             "fill=\"#%06x\" stroke=\"#%06x\"><title>",
          nv_symbols_name(type), X, Y, X, Y, SYMBOL_D[type], ms->sym_fill[type], ms->sym_stroke[type]);
     html(w, o->name && *o->name ? o->name : o->office_id);
+    if (more) {
+        char buf[96];
+        putf(w, " %s", and_more(buf, sizeof buf, more, w->lang));
+    }
     put(w, "</title></path>");
+}
+
+/* ---- symbols at the same place drawn once ---- */
+
+/* A plan of 2,000,000 rows at a hundred places drew 2 M symbols, nearly all on top of
+ * others: a page of 600 MB that no browser opens. So the rows of one symbol type that
+ * fall in the same cell of a grid are drawn once, at the first row's place, in the order
+ * of the rows. A plan of at most SYMBOLS_MAX places drawn is drawn row by row as it always
+ * was (the 2020 plan has offices at identical coordinates: its page stays byte for byte).
+ * A larger one is merged on the SVG's own grid (10 m) if that leaves at most SYMBOLS_MAX
+ * symbols: identical symbols at identical coordinates, a map the same to the pixel.
+ * Beyond that the cell doubles until at
+ * most SYMBOLS_MAX are left (80 m for 2 M rows within 300 m of the 2020 plan's 112
+ * places): places within a cell share a symbol, less than a pixel apart at the closest
+ * county zoom of a screen, and a note under the legend says so. Any plan thus draws at
+ * most SYMBOLS_MAX symbols (a few MB); the tables and offices.csv keep every row. */
+#define SYMBOLS_MAX 20000
+
+typedef struct sym_cell {
+    long cx, cy;               /* the cell, in cells of the grid */
+    int type;                  /* an NV_OFFICE_ type; -1: an empty slot */
+    size_t first, n;           /* the first row there (index into the rows) and how many */
+} sym_cell;
+
+static long floor_div(long a, long b)
+{
+    long q = a / b;
+    return a % b != 0 && (a < 0) != (b < 0) ? q - 1 : q;
+}
+
+static int cmp_sym_first(const void *a, const void *b)
+{
+    const sym_cell *x = a, *y = b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+/* The row of k: idx[k] when there is an index list, else k. */
+static size_t sym_row(const size_t *idx, size_t k)
+{
+    return idx ? idx[k] : k;
+}
+
+static int drawn_row(const nv_office_result *o)
+{
+    return o->status && strcmp(o->status, "rejected") != 0 && isfinite(o->x);
+}
+
+/* The symbols of rows o (the n of them, or the n that idx lists) that are drawn (placed or
+ * snapped): *out, which the caller frees, gets one cell per symbol in the order of its first
+ * row (an index into o), *n_out how many, *cell the grid's cell (user units; 0 when every
+ * row has its own symbol) and *rows the rows drawn. type is the symbol type of every row, or -1 for each row's own. NV_OK, or NV_ERR_FAIL
+ * when out of memory. */
+static nv_status office_symbols(const nv_office_result *o, const size_t *idx, size_t n, int type,
+                                const nv_rh_frame *f, sym_cell **out, size_t *n_out, long *cell, size_t *rows,
+                                nv_error *err)
+{
+    size_t drawn = 0;
+    for (size_t k = 0; k < n; k++)
+        drawn += drawn_row(&o[sym_row(idx, k)]);
+    size_t slots = 16, want = drawn < SYMBOLS_MAX ? drawn + 1 : SYMBOLS_MAX + 1;
+    while (slots < 2 * want)
+        slots *= 2;
+    sym_cell *t = malloc(slots * sizeof *t);
+    if (!t)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
+    *rows = drawn;
+    if (drawn <= SYMBOLS_MAX) { /* every row, as it always was */
+        size_t m = 0;
+        for (size_t k = 0; k < n; k++)
+            if (drawn_row(&o[sym_row(idx, k)]))
+                t[m++] = (sym_cell){0, 0, type, sym_row(idx, k), 1};
+        *out = t;
+        *n_out = m;
+        *cell = 0;
+        return NV_OK;
+    }
+    size_t used = 0;
+    long c = 1;
+    for (;; c *= 2) {
+        for (size_t s = 0; s < slots; s++)
+            t[s].type = -1;
+        used = 0;
+        for (size_t k = 0; k < n && used <= SYMBOLS_MAX; k++) {
+            const nv_office_result *r = &o[sym_row(idx, k)];
+            if (!drawn_row(r))
+                continue;
+            int ty = type >= 0 ? type : symbol_type(r);
+            long cx = floor_div(nv_rh_ux(f, r->x), c), cy = floor_div(nv_rh_uy(f, r->y), c);
+            unsigned long long h = (unsigned long long)cx * 0x9E3779B97F4A7C15ull ^
+                                   (unsigned long long)cy * 0xC2B2AE3D27D4EB4Full ^ (unsigned long long)ty;
+            size_t s = (size_t)(h ^ h >> 29) & (slots - 1);
+            while (t[s].type >= 0 && !(t[s].cx == cx && t[s].cy == cy && t[s].type == ty))
+                s = (s + 1) & (slots - 1);
+            if (t[s].type < 0) {
+                t[s] = (sym_cell){cx, cy, ty, sym_row(idx, k), 0};
+                used++;
+            }
+            t[s].n++;
+        }
+        /* A cell as large as the frame leaves a few symbols a type: the loop ends. */
+        if (used <= SYMBOLS_MAX || c > LONG_MAX / 4)
+            break;
+    }
+    size_t m = 0;
+    for (size_t s = 0; s < slots; s++)
+        if (t[s].type >= 0)
+            t[m++] = t[s];
+    qsort(t, m, sizeof *t, cmp_sym_first);
+    *out = t;
+    *n_out = m;
+    *cell = c;
+    return NV_OK;
 }
 
 /* The map: a path per municipality, the offices of the plan shown on top. */
@@ -648,17 +784,32 @@ static nv_status map_svg(page *pg, nv_error *err)
         }
     }
     put(w, "</g>\n<g id=\"offices\" aria-hidden=\"true\">\n");
-    for (size_t i = 0; i < run->no; i++)
-        if (run->o[i].status && strcmp(run->o[i].status, "rejected") != 0 && isfinite(run->o[i].x))
-            office_symbol(w, &pg->f, &run->o[i], m0), put(w, "\n");
+    sym_cell *sym = NULL;
+    size_t n_sym = 0;
+    nv_status st = office_symbols(run->o, NULL, run->no, -1, &pg->f, &sym, &n_sym, &pg->sym_cell_units, &pg->sym_rows, err);
+    if (st != NV_OK)
+        return st;
+    pg->sym_drawn = n_sym;
+    for (size_t k = 0; k < n_sym; k++)
+        office_symbol(w, &pg->f, &run->o[sym[k].first], sym[k].n - 1, m0), put(w, "\n");
+    free(sym);
+    sym = NULL;
     put(w, "</g>\n");
     if (pg->n_closed) {
-        /* The PNG change map's cross with its halo: shown with the change measure only. */
+        /* The PNG change map's cross with its halo: shown with the change measure only.
+         * Crosses at the same place drawn once too. */
         unsigned halo, ink;
+        long cell;
+        size_t rows;
+        if ((st = office_symbols(pg->before->o, pg->closed, pg->n_closed, NV_OFFICE_CLOSED, &pg->f, &sym, &n_sym, &cell,
+                                 &rows, err)) != NV_OK)
+            return st;
+        if (cell > pg->sym_cell_units)
+            pg->sym_cell_units = cell;
         nv_symbols_colors(NV_OFFICE_CLOSED, &halo, &ink);
         put(w, "<g id=\"closed\" aria-hidden=\"true\">\n");
-        for (size_t k = 0; k < pg->n_closed; k++) {
-            const nv_office_result *o = &pg->before->o[pg->closed[k]];
+        for (size_t k = 0; k < n_sym; k++) {
+            const nv_office_result *o = &pg->before->o[sym[k].first];
             long X = nv_rh_ux(&pg->f, o->x), Y = nv_rh_uy(&pg->f, o->y);
             put(w, "<g class=\"of-closed\">");
             for (int layer = 0; layer < 2; layer++)
@@ -667,8 +818,13 @@ static nv_status map_svg(page *pg, nv_error *err)
                      layer ? "cl-x" : "cl-halo", X, Y, X, Y, SYMBOL_D[NV_OFFICE_CLOSED], layer ? ink : halo);
             put(w, "<title>");
             html(w, o->name && *o->name ? o->name : o->office_id);
+            if (sym[k].n > 1) {
+                char buf[96];
+                putf(w, " %s", and_more(buf, sizeof buf, sym[k].n - 1, w->lang));
+            }
             putf(w, " (%s)</title></g>\n", tr(w, "stängs", "closed"));
         }
+        free(sym);
         put(w, "</g>\n");
     }
     put(w, "</svg>\n<div id=\"tooltip\" role=\"tooltip\" hidden></div></div>\n");
@@ -707,7 +863,20 @@ static void legend(page *pg)
                 "<path d=\"M-4 -4l8 8m0 -8l-8 8\" stroke=\"#%06x\" stroke-width=\"1.8\"/></svg>%s <span class=\"n\">(%zu)</span></li>",
              halo, ink, nv_symbols_label(NV_OFFICE_CLOSED, w->lang), pg->n_closed);
     }
-    put(w, "</ul></div>\n");
+    put(w, "</ul>");
+    if (pg->sym_cell_units > 1) {
+        /* Only when places were merged that are not identical on the map (office_symbols). */
+        char rows[64], drawn[64], cell_m[64];
+        fmt_int(rows, sizeof rows, (double)pg->sym_rows, w->lang);
+        fmt_int(drawn, sizeof drawn, (double)pg->sym_drawn, w->lang);
+        fmt_int(cell_m, sizeof cell_m, GRID_M * (double)pg->sym_cell_units, w->lang);
+        put(w, "<p class=\"n\">");
+        putf(w, tr(w, "Kartan visar %s platser som %s symboler: platser i samma ruta om %s × %s m delar symbol.",
+                   "The map draws %s locations as %s symbols: locations in the same square of %s × %s m share one."),
+             rows, drawn, cell_m, cell_m);
+        put(w, "</p>");
+    }
+    put(w, "</div>\n");
 }
 
 /* ---- tables ---- */
@@ -911,18 +1080,65 @@ static int cmp_code(const void *key, const void *elem)
     return strcmp((const char *)key, ((const nv_muni_result *)elem)->kommunkod);
 }
 
-/* The office the municipality measures to: its name, or its id. */
-static const char *office_name(const nv_report_html_run *run, const char *id)
+/* The offices the municipalities measure to: per municipality, the name of the first row
+ * (in input order, not rejected) whose id is its nearest_office_id, or the id itself. One
+ * pass over the rows, each id looked up among the municipalities' (sorted), rather than a
+ * pass per municipality: 290 x 2,000,000 comparisons on a plan of 2 M rows. The array
+ * (nm entries, borrowing the run's strings) is the caller's to free; NULL when out of memory. */
+typedef struct nearest_id {
+    const char *id, *name; /* name: NULL until a row is found */
+} nearest_id;
+
+static int cmp_nearest_id(const void *a, const void *b)
 {
-    for (size_t i = 0; id && i < run->no; i++)
-        if (run->o[i].office_id && strcmp(run->o[i].office_id, id) == 0 && strcmp(run->o[i].status, "rejected") != 0)
-            return run->o[i].name && *run->o[i].name ? run->o[i].name : id;
-    return id;
+    return strcmp(((const nearest_id *)a)->id, ((const nearest_id *)b)->id);
 }
+
+static const char **nearest_names(const nv_report_html_run *run)
+{
+    const char **out = calloc(run->nm + 1, sizeof *out);
+    nearest_id *ids = malloc((run->nm + 1) * sizeof *ids);
+    size_t n = 0;
+    if (!out || !ids) {
+        free(out), free(ids);
+        return NULL;
+    }
+    for (size_t i = 0; i < run->nm; i++)
+        if ((out[i] = run->m[i].nearest_office_id))
+            ids[n++] = (nearest_id){out[i], NULL};
+    qsort(ids, n, sizeof *ids, cmp_nearest_id);
+    size_t u = 0; /* each id once */
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || strcmp(ids[u - 1].id, ids[i].id) != 0)
+            ids[u++] = ids[i];
+    for (size_t i = 0; u && i < run->no; i++) {
+        const nv_office_result *o = &run->o[i];
+        if (!o->office_id || !o->status || strcmp(o->status, "rejected") == 0)
+            continue;
+        nearest_id key = {o->office_id, NULL}, *hit = bsearch(&key, ids, u, sizeof *ids, cmp_nearest_id);
+        if (hit && !hit->name)
+            hit->name = o->name && *o->name ? o->name : hit->id;
+    }
+    for (size_t i = 0; i < run->nm; i++) {
+        nearest_id key = {out[i], NULL}, *hit = out[i] ? bsearch(&key, ids, u, sizeof *ids, cmp_nearest_id) : NULL;
+        if (hit && hit->name)
+            out[i] = hit->name;
+    }
+    free(ids);
+    return out;
+}
+
+/* The names a tooltip lists of a municipality's locations (and, on a comparison's page,
+ * of its closed offices): the first NAMES_MAX in the plan's order, then "och K till" / "and
+ * K more". A tooltip of a few names is read at a glance; one of 17,000 (a municipality of
+ * a plan of 2 M rows) covers the screen and made the page 300 MB; offices.csv and the
+ * result's database hold every row. No municipality of the shipped plans has more than 4. */
+#define NAMES_MAX 10
 
 /* One plan's figures of a municipality: presence, offices and their names, the nearest
  * office and its distance, the people within each radius. */
-static void json_figures(writer *w, const nv_report_html_run *run, const nv_muni_result *m, size_t **names, size_t *n_names)
+static void json_figures(writer *w, const nv_report_html_run *run, const nv_muni_result *m, const char *nearest,
+                         size_t **names, size_t *n_names)
 {
     put(w, "\"p\":");
     json_str(w, m->presence);
@@ -933,15 +1149,35 @@ static void json_figures(writer *w, const nv_report_html_run *run, const nv_muni
     put(w, ",\"pk\":");
     json_num(w, m->nearest_presence_km, 1);
     put(w, ",\"nn\":");
-    json_str(w, office_name(run, m->nearest_office_id));
+    json_str(w, nearest);
     put(w, ",\"ol\":[");
-    size_t idx = (size_t)(m - run->m);
-    for (size_t k = 0; k < n_names[idx]; k++) {
+    size_t idx = (size_t)(m - run->m), n = n_names[idx];
+    for (size_t k = 0; k < n && k < NAMES_MAX; k++) {
         const nv_office_result *o = &run->o[names[idx][k]];
         put(w, k ? ",[" : "[");
         json_str(w, o->name && *o->name ? o->name : o->office_id);
         put(w, ",");
         json_str(w, presence_label(w, o->type ? o->type : "staffed"));
+        put(w, "]");
+    }
+    if (n > NAMES_MAX) {
+        /* The rest as one entry that the script shows as it shows a name: "och 1 234 till
+         * (Bemannat kontor)", with their form when they share one. */
+        const char *form = NULL;
+        for (size_t k = NAMES_MAX; k < n; k++) {
+            const nv_office_result *o = &run->o[names[idx][k]];
+            const char *f = presence_label(w, o->type ? o->type : "staffed");
+            if (form && strcmp(form, f) != 0) {
+                form = tr(w, "olika former", "several forms");
+                break;
+            }
+            form = f;
+        }
+        char buf[96];
+        put(w, ",[");
+        json_str(w, and_more(buf, sizeof buf, n - NAMES_MAX, w->lang));
+        put(w, ",");
+        json_str(w, form);
         put(w, "]");
     }
     put(w, "],\"pop\":");
@@ -1021,8 +1257,11 @@ static nv_status data_json(page *pg, nv_error *err)
     const nv_report_html_run *run = pg->run, *bef = pg->before;
     size_t *na = NULL, *nb = NULL;
     size_t **oa = offices_by_muni(run, &na), **ob = bef ? offices_by_muni(bef, &nb) : NULL;
-    if (!oa || (bef && !ob)) {
+    const char **nna = nearest_names(run), **nnb = bef ? nearest_names(bef) : NULL;
+    if (!oa || (bef && !ob) || !nna || (bef && !nnb)) {
         if (oa) free(oa[run->nm]), free(oa), free(na);
+        if (ob) free(ob[bef->nm]), free(ob), free(nb);
+        free(nna), free(nnb);
         return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     }
     putf(w, "<script type=\"application/json\" id=\"nv-data\">{\"lang\":\"%s\",", tr(w, "sv", "en"));
@@ -1068,14 +1307,15 @@ static nv_status data_json(page *pg, nv_error *err)
         put(w, ",\"l\":");
         json_str(w, m->lanskod);
         put(w, ",");
-        json_figures(w, run, m, oa, na);
+        json_figures(w, run, m, nna[i], oa, na);
         if (bef) {
             put(w, ",\"b\":{");
-            json_figures(w, bef, &bef->m[i], ob, nb);
+            json_figures(w, bef, &bef->m[i], nnb[i], ob, nb);
             put(w, "},\"ch\":");
             json_str(w, change_label(pg, i));
             put(w, ",\"cl\":[");
-            for (int first = 1; next_closed < pg->n_closed; first = 0) {
+            size_t listed = 0;
+            while (next_closed < pg->n_closed) {
                 const nv_office_result *o = &bef->o[pg->closed[next_closed]];
                 int c = strcmp(o->kommunkod, m->kommunkod);
                 if (c > 0)
@@ -1083,8 +1323,15 @@ static nv_status data_json(page *pg, nv_error *err)
                 next_closed++;
                 if (c < 0)
                     continue; /* a municipality the run does not have: not in a tooltip */
-                put(w, first ? "" : ",");
+                if (listed++ >= NAMES_MAX)
+                    continue;
+                put(w, listed > 1 ? "," : "");
                 json_str(w, o->name && *o->name ? o->name : o->office_id);
+            }
+            if (listed > NAMES_MAX) {
+                char buf[96];
+                put(w, ",");
+                json_str(w, and_more(buf, sizeof buf, listed - NAMES_MAX, w->lang)); /* "… (stängs)" */
             }
             put(w, "]");
         }
@@ -1094,6 +1341,7 @@ static nv_status data_json(page *pg, nv_error *err)
     free(oa[run->nm]), free(oa), free(na);
     if (ob)
         free(ob[bef->nm]), free(ob), free(nb);
+    free(nna), free(nnb);
     return NV_OK;
 }
 

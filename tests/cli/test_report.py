@@ -6,6 +6,7 @@ screenshot (report.png, report-tooltip.png) and the print (report.pdf) are saved
 result for a person to look at: NV_TEST_KEEP=1 keeps the work folder and prints its path."""
 import base64
 import csv
+import json
 import os
 import re
 import shutil
@@ -463,6 +464,101 @@ def check_writes_its_rules_into_the_report():
     text = open(os.path.join(en, "report.html"), encoding="utf-8").read()
     check("Rules</strong> (narvaro check): 0 of 1 hold." in text and "fails</span> in 27 of 290 municipalities" in text,
           "an English page gets the rules in English")
+
+
+def page_data(text):
+    """The page's JSON block (the script's data)."""
+    return json.loads(re.search(r'<script type="application/json" id="nv-data">(.*?)</script>', text, re.S).group(1))
+
+
+def plan_of_copies(path, rows, jitter_deg):
+    """A plan of the 2020 plan's offices (the first three when jitter_deg is 0, else all)
+    repeated to the given number of rows, each name and id unique; each copy moved by up to
+    jitter_deg (a fixed seed)."""
+    import random
+    rnd = random.Random(8)
+    with open(PLAN_2020, encoding="utf-8", newline="") as f:
+        src = list(csv.DictReader(f))
+    if not jitter_deg:
+        src = src[:3]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["office_id", "name", "type", "lat", "lon"])
+        for i in range(rows):
+            r = src[i % len(src)]
+            dy, dx = (rnd.uniform(-jitter_deg, jitter_deg), rnd.uniform(-2 * jitter_deg, 2 * jitter_deg)) \
+                if jitter_deg else (0, 0)
+            out.writerow([f"B{i:06d}", f"Kontor {i}", "staffed", f"{float(r['lat']) + dy:.6f}",
+                          f"{float(r['lon']) + dx:.6f}"])
+    return src
+
+
+@case
+@retried
+def many_rows_at_few_places_give_a_small_report_with_a_symbol_a_place_and_capped_lists():
+    """30,000 offices at three places (10,000 at each of the 2020 plan's first three): a
+    page about the size of an ordinary one, one symbol per place, tooltips that list 10
+    names and "och 9 990 till", the nearest office named as offices.csv names it."""
+    plan = os.path.join(WORK, "copies.csv")
+    src = plan_of_copies(plan, 30000, 0)
+    out = os.path.join(WORK, "copies")
+    status, _, err = run("analyze", "--offices", plan, "--no-maps", "--no-xlsx", "--out", out, "-q")
+    check_eq(status, 0, f"analyze of 30,000 rows exits 0 ({err.strip()})")
+    report = os.path.join(out, "report.html")
+    text = open(report, encoding="utf-8").read()
+    size = os.path.getsize(report)
+    check(size < 1_000_000, f"report.html is under 1 MB ({size} bytes; about 10 MB if every row were drawn and listed)")
+    symbols = re.findall(r'<path class="of of-staffed" data-x="(\d+)" data-y="(\d+)"', text)
+    check_eq(len(symbols), 3, "one symbol per place")
+    check_eq(len(set(symbols)), 3, "at three different places")
+    check("platser som" not in text, "no note: only identical symbols were merged")
+    check('Bemannat kontor <span class="n">(30000)</span>' in text, "the legend still counts every office")
+    data = page_data(text)
+    munis = {m["k"]: m for m in data["munis"]}
+    rows = {r["office_id"]: r for r in read_csv(os.path.join(out, "offices.csv"))}
+    result = {r["kommunkod"]: r for r in read_csv(os.path.join(out, "municipalities.csv"))}
+    for r in src:
+        m = munis[r["kommunkod"]]
+        check_eq(len(m["ol"]), 11, f"{r['kommunkod']}: 10 names and the rest")
+        check_eq(m["ol"][10], ["och 9\u00a0990 till", "Bemannat kontor"], f"{r['kommunkod']}: the rest counted")
+        check_eq(m["nn"], rows[result[r["kommunkod"]]["nearest_office_id"]]["name"],
+                 f"{r['kommunkod']}: the nearest office named as offices.csv names it")
+    with Browser(1280, 1000) as b:
+        b.open(report)
+        errors = [e for e in b.events if e["method"] == "Runtime.exceptionThrown"]
+        check_eq(errors, [], "the page's script throws nothing")
+        tip = (hover(b, src[0]["kommunkod"]) or "").replace("\u00a0", " ")
+        check("Kontor 0 (Bemannat kontor)" in tip and "; och 9 990 till (Bemannat kontor)" in tip,
+              f"the tooltip lists the first names and the rest ({tip!r})")
+        check("Kontor 30" not in tip, f"and no name beyond the tenth ({tip!r})")
+    en = os.path.join(WORK, "copies-en")
+    status, _, err = run("analyze", "--offices", plan, "--lang", "en", "--no-maps", "--no-xlsx", "--out", en, "-q")
+    check_eq(status, 0, f"analyze --lang en exits 0 ({err.strip()})")
+    data = page_data(open(os.path.join(en, "report.html"), encoding="utf-8").read())
+    m = next(m for m in data["munis"] if m["k"] == src[0]["kommunkod"])
+    check_eq(m["ol"][10], ["and 9,990 more", "Staffed office"], "the rest in English")
+
+
+@case
+def many_places_draw_at_most_20000_symbols_and_the_legend_says_so():
+    """25,000 offices within about 300 m of the 2020 plan's 112: more places than the map
+    draws symbols, so those in the same 40 m square share one, and the legend says so."""
+    plan = os.path.join(WORK, "spread.csv")
+    plan_of_copies(plan, 25000, 0.0027)
+    out = os.path.join(WORK, "spread")
+    status, _, err = run("analyze", "--offices", plan, "--no-maps", "--no-xlsx", "--out", out, "-q")
+    check_eq(status, 0, f"analyze of 25,000 rows exits 0 ({err.strip()})")
+    text = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    symbols = len(re.findall(r'<path class="of ', text))
+    check(112 <= symbols <= 20000, f"at most 20,000 symbols, one at least per place ({symbols})")
+    drawn = sum(r["status"] in ("placed", "snapped") for r in read_csv(os.path.join(out, "offices.csv")))
+    note = re.search(r'Kartan visar ([\d\u00a0]+) platser som ([\d\u00a0]+) symboler: platser i samma ruta om '
+                     r'(\d+) × \3 m delar symbol\.', text)
+    check(note is not None, "the legend says that places share symbols")
+    if note:
+        count = lambda g: int(note.group(g).replace("\u00a0", ""))
+        check_eq((count(1), count(2)), (drawn, symbols), "with the locations drawn and the symbols")
+        check_eq(note.group(3), "40", "and the square: the smallest doubling of 10 m that is enough")
 
 
 if os.environ.get("NV_TEST_KEEP") == "1":
