@@ -12,6 +12,8 @@
  * compared by its code, without a look-up in PROJ's database. */
 #include "storeread.h"
 
+#include "numfmt.h"
+
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
@@ -19,6 +21,7 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -339,11 +342,13 @@ int nv_storeread_is_null(const nv_storeread_cursor *c, size_t col)
  * every source. */
 static const char *sqlite_real(char *buf, size_t size, double v)
 {
-    if (fabs(v) < 1e15 && v == (double)(long long)v) { /* whole numbers (people) without printf's cost */
-        snprintf(buf, size, "%lld.0", (long long)v);
+    if (fabs(v) < 1e15 && fabs(v) < (double)LONG_MAX && v == (double)(long)v) { /* whole numbers (people) */
+        int n = nv_numfmt_long(buf, size, (long)v);
+        if ((size_t)n + 3 <= size)
+            memcpy(buf + n, ".0", 3);
         return buf;
     }
-    int n = snprintf(buf, size, "%.15g", v);
+    int n = nv_numfmt_general(buf, size, v, 15); /* printf's text, a tenth of its cost */
     if (n < 0 || (size_t)n + 3 > size || !isfinite(v) || strchr(buf, '.'))
         return buf;
     char *e = strchr(buf, 'e');
