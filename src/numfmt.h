@@ -16,6 +16,13 @@
  * handles the rest) and returns the length, as snprintf does. */
 int nv_numfmt_fixed(char *buf, size_t size, double v, int decimals);
 
+/* The text of snprintf(buf, size, "%.*g", precision, v), 1 <= precision <= 15: the
+ * significant digits found as nv_numfmt_fixed finds its digits (v scaled so that they
+ * are the integer part, below 10^15 < 2^52), in %f form when printf would choose it;
+ * the %e form (exponents below -4 or from precision up), zero and non-finite values go
+ * to snprintf. Writes at most size bytes and returns the length, as snprintf does. */
+int nv_numfmt_general(char *buf, size_t size, double v, int precision);
+
 /* The text of snprintf(buf, size, "%ld", v). */
 int nv_numfmt_long(char *buf, size_t size, long v);
 

@@ -1,4 +1,4 @@
-/* numfmt: the fast "%.*f" and "%ld" must give printf's text byte for byte (with the sign
+/* numfmt: the fast "%.*f", "%.*g" and "%ld" must give printf's text byte for byte (with the sign
  * of an all-zero result dropped, as the CSV writer always did): on the coordinates and
  * distances offices.csv holds, on halfway cases, and on random doubles of every size. */
 #include "nv_test.h"
@@ -81,6 +81,52 @@ int main(void)
     if (differ)
         fprintf(stderr, "e.g. want %s got %s\n", want, got);
     NV_CHECK_INT(differ, 0);
+
+    /* "%.*g": the reals of a result's columns (areas, distances, shares, coordinates) at
+     * 15 digits as the reader gives them, every precision, halfway cases, the edges of
+     * the %f form (1e-4, 10^P) and values that round up to the next power of ten. */
+    long gdiffer = 0;
+    char gwant[600];
+    int glen = 0;
+#define SAME_G(v, p)                                                                                              \
+    (snprintf(gwant, sizeof gwant, "%.*g", (p), (v)), glen = nv_numfmt_general(got, sizeof got, (v), (p)),       \
+     strcmp(gwant, got) == 0 && glen == (int)strlen(gwant))
+    NV_CHECK(SAME_G(0.0, 15) && SAME_G(-0.0, 15) && SAME_G(1.0, 15) && SAME_G(-2.5, 15));
+    NV_CHECK(SAME_G(0.1, 15) && strcmp(got, "0.1") == 0);
+    NV_CHECK(SAME_G(1234.5678, 15) && strcmp(got, "1234.5678") == 0);
+    NV_CHECK(SAME_G(0.0001, 15) && SAME_G(0.00009999999, 15) && SAME_G(1e15, 15) && SAME_G(1e14, 15));
+    NV_CHECK(SAME_G(999999999999999.5, 15) && SAME_G(9.9999999999999995, 15) && SAME_G(0.099999999999999999, 15));
+    NV_CHECK(SAME_G(2.5, 1) && SAME_G(0.125, 2) && SAME_G(1e300, 15) && SAME_G(-1e-300, 15));
+    for (long i = 0; i < 400000; i++) {
+        double area = (double)(next() % 100000000000) / 1e6;   /* 0 .. 1e5 km2, 6 decimals */
+        double share = (double)(next() % 1000000) / 1e6;
+        double x = 200000 + (double)(next() % 1000000000) / 1e3 * 0.7;
+        double r = (double)(next() % 1000000007) / 7.0;
+        gdiffer += !SAME_G(area, 15) + !SAME_G(share, 15) + !SAME_G(x, 15) + !SAME_G(-r, 15) + !SAME_G(r / 1e9, 15);
+    }
+    for (long i = 0; i < 250000; i++) {
+        int p = 1 + (int)(next() % 15), e = (int)(next() % 24) - 6;
+        double m = ((double)(next() % 100000000000000) + 0.5) / 1e14; /* digits and a half */
+        double v = m * pow(10, e);
+        gdiffer += !SAME_G(v, p) + !SAME_G(nextafter(v, 0), p) + !SAME_G(nextafter(v, 1e300), p);
+        double t = pow(10, e); /* around powers of ten */
+        gdiffer += !SAME_G(t, p) + !SAME_G(nextafter(t, 0), p) + !SAME_G(nextafter(t, 1e300), p);
+    }
+    for (long i = 0; i < 250000; i++) {
+        uint64_t b = next();
+        double v;
+        memcpy(&v, &b, sizeof v);
+        int p = 1 + (int)(next() % 15);
+        if (isfinite(v))
+            gdiffer += !SAME_G(v, p);
+        double q = (double)(int64_t)(next() >> 10) / (double)(1ULL << (next() % 40)); /* binary fractions */
+        gdiffer += !SAME_G(q, 15);
+    }
+    if (gdiffer)
+        fprintf(stderr, "e.g. want %s got %s\n", gwant, got);
+    NV_CHECK_INT(gdiffer, 0);
+    NV_CHECK_INT(nv_numfmt_general(small, sizeof small, 0.123456, 6), 8);
+    NV_CHECK_STR(small, "0.1");
 
     long vals[] = {0, 1, -1, 9, 10, 123456789, -987654321, LONG_MAX, LONG_MIN};
     for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
