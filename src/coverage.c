@@ -22,6 +22,7 @@ struct nv_coverage {
     nv_run_summary totals; /* counts only */
     const nv_areas *areas; /* borrowed: the index, for the population pass */
     nv_kdtree *kd;         /* placed offices; NULL when there is none */
+    int tree_dropped;      /* nv_coverage_drop_tree freed kd */
     const char **tier_words; /* the run's tiers, best first (borrowed strings) */
     int *tier_counts;
     size_t n_tiers;
@@ -1022,8 +1023,19 @@ static void sum_stats(nv_demand_stats *into, const nv_demand_stats *from)
     into->points += from->points;
 }
 
+void nv_coverage_drop_tree(nv_coverage *c)
+{
+    if (!c)
+        return;
+    nv_kdtree_destroy(c->kd);
+    c->kd = NULL;
+    c->tree_dropped = 1;
+}
+
 nv_status nv_coverage_population(nv_coverage *c, const nv_population_spec *spec, nv_diags *diags, nv_error *err)
 {
+    if (c->tree_dropped)
+        return nv_error_set(err, NV_ERR_FAIL, NULL, 0, "the offices' tree is gone (nv_coverage_drop_tree)");
     const nv_areas *a = c->areas;
     size_t nm = c->n_munis;
     nv_status st = NV_OK;

@@ -461,6 +461,7 @@ nv_status nv_session_evaluate_as(nv_session *s, const char *const *files, const 
     nv_activity_set("measuring the population");
     if ((st = nv_coverage_population(e->cov, &ps, diags, err)) != NV_OK)
         goto done;
+    nv_coverage_drop_tree(e->cov); /* its last use: the writers do not need it */
     if ((st = plan_manifest(s, files, labels, n_files, &e->manifest, err)) != NV_OK)
         goto done;
     snprintf(e->digest, sizeof e->digest, "%s", nv_manifest_digest(e->manifest));
