@@ -200,9 +200,16 @@ struct nv_store_rtree {
     size_t n_nodes, n_leaves, cap_nodes;
     sqlite3_int64 *nodeno;    /* per node */
     unsigned char *blobs;     /* n_nodes blobs of size bytes */
-    struct leaf_of {          /* a row of NAME_rowid */
+    /* NAME_rowid, in rowid order: inserted in the leaves' order, the rowids would come at
+     * random and each would move the B-tree. When the rowids are dense, as a table's
+     * fids are, leaf[r - lo] is rowid r's leaf (0: no such rowid; 4 bytes a rowid), else
+     * the pairs are sorted (16 bytes a point). */
+    uint32_t *leaf;
+    sqlite3_int64 lo;
+    size_t range;
+    struct leaf_of {
         sqlite3_int64 rowid, nodeno;
-    } *leaf_of;               /* n_rows, in rowid order */
+    } *leaf_of;
     size_t n_rows;
 };
 
@@ -226,32 +233,31 @@ static unsigned char *add_node(nv_store_rtree *t, sqlite3_int64 nodeno, size_t n
     return blob;
 }
 
-/* NAME_rowid in rowid order: inserted in the leaves' order, the rowids would come at
- * random and each would move the B-tree. The rowids are unique (the virtual table's
- * key); when they are dense, as a table's fids are, each goes straight to its place. */
-static int order_leaf_of(struct leaf_of *l, size_t n)
+/* Where rowid r's leaf goes: the dense map, or the pairs (sorted after the packing). */
+static void set_leaf(nv_store_rtree *t, size_t i, sqlite3_int64 rowid, sqlite3_int64 nodeno)
 {
-    sqlite3_int64 lo = n ? l[0].rowid : 0, hi = lo;
+    if (t->leaf)
+        t->leaf[rowid - t->lo] = (uint32_t)nodeno;
+    else
+        t->leaf_of[i] = (struct leaf_of){rowid, nodeno};
+}
+
+/* The dense map when the rowids span at most 4 n + 1024 values and the node numbers fit
+ * in 32 bits, else room for the pairs. 0: out of memory. */
+static int alloc_leaves(nv_store_rtree *t, const nv_store_rtree_point *pts, size_t n)
+{
+    sqlite3_int64 lo = n ? pts[0].rowid : 0, hi = lo;
     for (size_t i = 1; i < n; i++) {
-        if (l[i].rowid < lo) lo = l[i].rowid;
-        if (l[i].rowid > hi) hi = l[i].rowid;
+        if (pts[i].rowid < lo) lo = pts[i].rowid;
+        if (pts[i].rowid > hi) hi = pts[i].rowid;
     }
     uint64_t range = n ? (uint64_t)hi - (uint64_t)lo + 1 : 0;
-    if (range > 4 * (uint64_t)n + 1024) {
-        qsort(l, n, sizeof *l, cmp_leaf_of);
-        return 1;
+    if (n && range <= 4 * (uint64_t)n + 1024 && t->cap_nodes < UINT32_MAX) {
+        t->lo = lo;
+        t->range = (size_t)range;
+        return (t->leaf = calloc(t->range, sizeof *t->leaf)) != NULL;
     }
-    sqlite3_int64 *leaf = calloc(range ? range : 1, sizeof *leaf);
-    if (!leaf)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        leaf[l[i].rowid - lo] = l[i].nodeno;
-    size_t k = 0;
-    for (uint64_t r = 0; r < range; r++)
-        if (leaf[r])
-            l[k++] = (struct leaf_of){lo + (sqlite3_int64)r, leaf[r]};
-    free(leaf);
-    return 1;
+    return (t->leaf_of = malloc((n ? n : 1) * sizeof *t->leaf_of)) != NULL;
 }
 
 /* The points, in STR order (or rowid order when they fit in one node), as leaves
@@ -272,7 +278,7 @@ static int pack_leaves(nv_store_rtree *t, nv_store_rtree_point *pts, size_t n, s
             point_box(&pts[i + j], box);
             put_cell(blob, j, pts[i + j].rowid, box);
             grow_box(u->box, box, j == 0);
-            t->leaf_of[i + j] = (struct leaf_of){pts[i + j].rowid, nodeno};
+            set_leaf(t, i + j, pts[i + j].rowid, nodeno);
         }
         u->nodeno = nodeno;
         u->cx = ((double)u->box[0] + u->box[1]) / 2;
@@ -280,7 +286,9 @@ static int pack_leaves(nv_store_rtree *t, nv_store_rtree_point *pts, size_t n, s
     }
     t->n_leaves = t->n_nodes;
     t->n_rows = n;
-    return order_leaf_of(t->leaf_of, n);
+    if (t->leaf_of)
+        qsort(t->leaf_of, n, sizeof *t->leaf_of, cmp_leaf_of);
+    return 1;
 }
 
 /* One level above nodes[0..n): the parent nodes (or the root, depth `depth`, when they
@@ -315,6 +323,7 @@ void nv_store_rtree_free(nv_store_rtree *t)
         return;
     free(t->nodeno);
     free(t->blobs);
+    free(t->leaf);
     free(t->leaf_of);
     free(t);
 }
@@ -343,9 +352,9 @@ nv_store_rtree *nv_store_rtree_pack(nv_store_rtree_point *pts, size_t n, int nod
     t->cap_nodes = cap;
     t->nodeno = malloc(cap * sizeof *t->nodeno);
     t->blobs = malloc(cap * (size_t)node_size);
-    t->leaf_of = malloc((n ? n : 1) * sizeof *t->leaf_of);
+    int leaves_ok = alloc_leaves(t, pts, n);
     struct node *up = malloc((leaves ? leaves : 1) * sizeof *up);
-    if (!t->nodeno || !t->blobs || !t->leaf_of || !up) {
+    if (!t->nodeno || !t->blobs || !leaves_ok || !up) {
         free(up);
         nv_store_rtree_free(t);
         return NULL;
@@ -437,7 +446,10 @@ int nv_store_rtree_write(sqlite3 *db, const char *name, const nv_store_rtree *t)
         goto done;
     for (size_t i = 0; i < t->n_leaves && rc == SQLITE_OK; i++)
         rc = write_node(node, t->nodeno[i], t->blobs + i * (size_t)t->size, t->size);
-    for (size_t i = 0; i < t->n_rows && rc == SQLITE_OK; i++)
+    for (size_t r = 0; t->leaf && r < t->range && rc == SQLITE_OK; r++)
+        if (t->leaf[r])
+            rc = write_pair(rowid, t->lo + (sqlite3_int64)r, t->leaf[r]);
+    for (size_t i = 0; t->leaf_of && i < t->n_rows && rc == SQLITE_OK; i++)
         rc = write_pair(rowid, t->leaf_of[i].rowid, t->leaf_of[i].nodeno);
     for (size_t i = t->n_leaves; i < t->n_nodes && rc == SQLITE_OK; i++) {
         const unsigned char *blob = t->blobs + i * (size_t)t->size;

@@ -43,7 +43,7 @@ int nv_store_rtree_load(sqlite3 *db, const char *name, nv_store_rtree_point *pts
  * the table was created: page size - 64, at most 51 cells); SQLITE_CORRUPT when it is not
  * empty or not 2-dimensional.
  * nv_store_rtree_pack: the n points (reordered in place; not kept) packed into nodes of
- * node_size bytes, in memory (about node_size / 50 + 16 bytes a point); NULL when out of
+ * node_size bytes, in memory (about node_size / 50 + 4 bytes a point); NULL when out of
  * memory. Thread-safe: it calls no SQLite function.
  * nv_store_rtree_write: writes a packed tree into the empty R*Tree it was sized for,
  * inside the caller's transaction; the file gets the same bytes as from
