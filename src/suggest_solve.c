@@ -164,7 +164,6 @@ static void greedy_maxcov(const nv_suggestion *g, unsigned char *open, int *cnt,
 static double swap_maxcov(const nv_suggestion *g, unsigned char *open, int *cnt, double *gain, double deadline)
 {
     size_t n = g->n_free;
-    double v = nv_suggest_evaluate(g, open, cnt);
     int improved = 1;
     while (improved && nv_suggest_now_s() < deadline) {
         improved = 0;
@@ -194,7 +193,6 @@ static double swap_maxcov(const nv_suggestion *g, unsigned char *open, int *cnt,
             }
             if (best < n) {
                 open_var(g, open, cnt, best, +1);
-                v += gain[best] - here;
                 improved = 1;
             } else {
                 open_var(g, open, cnt, j, +1);
