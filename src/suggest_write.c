@@ -160,6 +160,28 @@ static int cmp_worst(const double *pop, const double *within, size_t a, size_t b
     return (a > b) - (a < b);
 }
 
+/* The sites an alternative lists, quoted, "id name (kommunkod)" for an existing office
+ * and "name (kommunkod)" for a candidate, separated by "; ": the ones it closes (close),
+ * else the ones it opens. Returns how many. */
+static int write_sites(out *w, const nv_suggestion *g, const unsigned char *open, int close)
+{
+    int first = 1, count = 0;
+    fputc('"', w->f);
+    for (size_t j = 0; j < g->n_free; j++) {
+        if (close ? open[j] : !open[j])
+            continue;
+        const site *t = &g->sites[g->free_site[j]];
+        count++;
+        if (t->existing)
+            fprintf(w->f, "%s%s %s (%s)", first ? "" : "; ", t->id, t->name, t->kommunkod);
+        else
+            fprintf(w->f, "%s%s (%s)", first ? "" : "; ", t->name[0] ? t->name : t->where, t->kommunkod);
+        first = 0;
+    }
+    fputc('"', w->f);
+    return count;
+}
+
 static nv_status write_alternatives(const nv_suggestion *g, const nv_boundaries *b, const char *path, nv_error *err)
 {
     out w;
@@ -175,7 +197,11 @@ static nv_status write_alternatives(const nv_suggestion *g, const nv_boundaries 
         return nv_suggest_oom(err);
     }
     muni_cover(g, NULL, bpop, bwithin);
-    int close = g->o.mode == NV_SUGGEST_CLOSE, cover = g->o.mode == NV_SUGGEST_COVER;
+    int close = g->o.mode == NV_SUGGEST_CLOSE;
+    double best_cov = 0;
+    muni_cover(g, g->sols[0].open, pop, within);
+    for (size_t m = 0; m <= na; m++)
+        best_cov += within[m];
     fprintf(w.f, "rank,%s,sites,covered_population,difference_to_best,proven,worst_off,worst_off_share_within,"
                  "municipalities_%s,%s\n",
             close ? "closed" : "opened", close ? "losing" : "gaining", close ? "losses" : "gains");
@@ -185,28 +211,9 @@ static nv_status write_alternatives(const nv_suggestion *g, const nv_boundaries 
         double covered = 0;
         for (size_t m = 0; m <= na; m++)
             covered += within[m];
-        double best_cov = 0;
-        muni_cover(g, g->sols[0].open, pop, within);
-        for (size_t m = 0; m <= na; m++)
-            best_cov += within[m];
-        muni_cover(g, open, pop, within);
         fprintf(w.f, "%zu,", a + 1);
-        /* The sites: "id name (kommunkod)" separated by "; ". */
-        fputc('"', w.f);
-        int first = 1, count = 0;
-        for (size_t j = 0; j < g->n_free; j++) {
-            if (close ? open[j] : !open[j])
-                continue;
-            const site *t = &g->sites[g->free_site[j]];
-            count++;
-            if (t->existing)
-                fprintf(w.f, "%s%s %s (%s)", first ? "" : "; ", t->id, t->name, t->kommunkod);
-            else
-                fprintf(w.f, "%s%s (%s)", first ? "" : "; ", t->name[0] ? t->name : t->where, t->kommunkod);
-            first = 0;
-        }
-        fputc('"', w.f);
-        fprintf(w.f, ",%d,%.0f,%.0f,%d,", cover ? count : count, covered, covered - best_cov, g->sols[a].proven);
+        int count = write_sites(&w, g, open, close);
+        fprintf(w.f, ",%d,%.0f,%.0f,%d,", count, covered, covered - best_cov, g->sols[a].proven);
         size_t worst = na;
         for (size_t m = 0; m < na; m++)
             if (pop[m] > 0 && (worst == na || cmp_worst(pop, within, m, worst) < 0))
@@ -216,7 +223,7 @@ static nv_status write_alternatives(const nv_suggestion *g, const nv_boundaries 
         for (size_t m = 0; m < na; m++)
             nch += close ? within[m] < bwithin[m] : within[m] > bwithin[m];
         fprintf(w.f, "%d,\"", nch);
-        first = 1;
+        int first = 1;
         for (size_t m = 0; m < na; m++) {
             if (!(close ? within[m] < bwithin[m] : within[m] > bwithin[m]))
                 continue;
@@ -282,17 +289,9 @@ static nv_status write_alternatives_pmedian(const nv_suggestion *g, const nv_bou
         double mean = total / P;
         if (a == 0)
             best = mean;
-        fprintf(w.f, "%zu,\"", a + 1);
-        int first = 1, count = 0;
-        for (size_t j = 0; j < g->n_free; j++) {
-            if (!open[j])
-                continue;
-            const site *t = &g->sites[g->free_site[j]];
-            count++;
-            fprintf(w.f, "%s%s (%s)", first ? "" : "; ", t->name[0] ? t->name : t->where, t->kommunkod);
-            first = 0;
-        }
-        fprintf(w.f, "\",%d,%.4f,%.4f,%d,%.0f,", count, mean, mean - best, g->sols[a].proven, covered);
+        fprintf(w.f, "%zu,", a + 1);
+        int count = write_sites(&w, g, open, 0); /* candidates only: the base plan's offices are fixed */
+        fprintf(w.f, ",%d,%.4f,%.4f,%d,%.0f,", count, mean, mean - best, g->sols[a].proven, covered);
         size_t worst = na;
         for (size_t m = 0; m < na; m++) {
             if (!(pop[m] > 0))
@@ -307,7 +306,7 @@ static nv_status write_alternatives_pmedian(const nv_suggestion *g, const nv_bou
         for (size_t m = 0; m < na; m++)
             nch += pop[m] > 0 && (bpkm[m] - pkm[m]) / pop[m] > 1e-3;
         fprintf(w.f, "%d,\"", nch);
-        first = 1;
+        int first = 1;
         for (size_t m = 0; m < na; m++) {
             if (!(pop[m] > 0 && (bpkm[m] - pkm[m]) / pop[m] > 1e-3))
                 continue;
