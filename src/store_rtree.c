@@ -1,6 +1,8 @@
 /* store_rtree.c — an SQLite R*Tree filled in one pass (store_rtree.h). */
 #include "store_rtree.h"
 
+#include "storerows.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,27 +432,53 @@ int nv_store_rtree_node_size(sqlite3 *db, const char *name, int *size)
     return rc;
 }
 
+/* NAME_rowid's rows as nv_rows (storerows.h): c0 the rowid, c1 its leaf (NULL: no such
+ * rowid in a dense map). */
+static void rowid_column(sqlite3_context *ctx, void *src, size_t row, int col)
+{
+    const nv_store_rtree *t = src;
+    if (t->leaf) {
+        if (col == 0)
+            sqlite3_result_int64(ctx, t->lo + (sqlite3_int64)row);
+        else if (t->leaf[row])
+            sqlite3_result_int64(ctx, t->leaf[row]);
+        else
+            sqlite3_result_null(ctx);
+    } else {
+        sqlite3_result_int64(ctx, col == 0 ? t->leaf_of[row].rowid : t->leaf_of[row].nodeno);
+    }
+}
+
+/* NAME_rowid in rowid order, in one statement: for millions of points, stepping an
+ * INSERT a row cost more than storing the rows. */
+static int write_rowids(sqlite3 *db, const char *name, const nv_store_rtree *t)
+{
+    char *sql = sqlite3_mprintf("INSERT INTO \"%w_rowid\" (rowid, nodeno) SELECT c0, c1 FROM nv_rows%s", name,
+                                t->leaf ? " WHERE c1 IS NOT NULL" : "");
+    if (!sql)
+        return SQLITE_NOMEM;
+    int rc = nv_store_rows_run(db, sql, t->leaf ? t->range : t->n_rows, rowid_column, (void *)t, NULL);
+    sqlite3_free(sql);
+    return rc;
+}
+
 /* The rows in the order the tree was built: the leaves, NAME_rowid, then each node above
  * after the NAME_parent rows of its children (the ids in its cells). */
 int nv_store_rtree_write(sqlite3 *db, const char *name, const nv_store_rtree *t)
 {
-    sqlite3_stmt *node = NULL, *rowid = NULL, *parent = NULL;
+    sqlite3_stmt *node = NULL, *parent = NULL;
     int rc;
     if (t->n_nodes == 0)
         return SQLITE_OK;
     if ((rc = prepare(db, "INSERT OR REPLACE INTO \"%w_node\" (nodeno, data) VALUES (?1, ?2)", name, &node)) !=
             SQLITE_OK ||
-        (rc = prepare(db, "INSERT INTO \"%w_rowid\" (rowid, nodeno) VALUES (?1, ?2)", name, &rowid)) != SQLITE_OK ||
         (rc = prepare(db, "INSERT INTO \"%w_parent\" (nodeno, parentnode) VALUES (?1, ?2)", name, &parent)) !=
             SQLITE_OK)
         goto done;
     for (size_t i = 0; i < t->n_leaves && rc == SQLITE_OK; i++)
         rc = write_node(node, t->nodeno[i], t->blobs + i * (size_t)t->size, t->size);
-    for (size_t r = 0; t->leaf && r < t->range && rc == SQLITE_OK; r++)
-        if (t->leaf[r])
-            rc = write_pair(rowid, t->lo + (sqlite3_int64)r, t->leaf[r]);
-    for (size_t i = 0; t->leaf_of && i < t->n_rows && rc == SQLITE_OK; i++)
-        rc = write_pair(rowid, t->leaf_of[i].rowid, t->leaf_of[i].nodeno);
+    if (rc == SQLITE_OK)
+        rc = write_rowids(db, name, t);
     for (size_t i = t->n_leaves; i < t->n_nodes && rc == SQLITE_OK; i++) {
         const unsigned char *blob = t->blobs + i * (size_t)t->size;
         unsigned ncell = (unsigned)blob[2] << 8 | blob[3];
@@ -465,7 +493,6 @@ int nv_store_rtree_write(sqlite3 *db, const char *name, const nv_store_rtree *t)
     }
 done:
     sqlite3_finalize(node);
-    sqlite3_finalize(rowid);
     sqlite3_finalize(parent);
     return rc;
 }
