@@ -15,6 +15,7 @@
 #include "store.h"
 
 #include "store_rtree.h"
+#include "storerows.h"
 #include "textin.h"
 
 #include <errno.h>
@@ -531,62 +532,111 @@ static void point_blob(unsigned char *b, double x, double y, int srid)
     b[59] = 0xFE;
 }
 
-/* The rows as office_rows lists them: row i gets fid first_fid + i. */
+/* The office rows as nv_rows (storerows.h) gives them: the columns of
+ * OFFICE_INSERT_COLUMNS, in that order. A row's strings are the plan's, and the next
+ * row's type, code, municipality name and source are the same pointers: those are given
+ * without being measured and checked again. */
+typedef struct office_source {
+    const office_rows *rows;
+    int srid;
+    bound_text last[20];
+    unsigned char point[POINT_BLOB]; /* the row's geometry: SQLite copies it into the record
+                                      * before it asks for the next row's */
+} office_source;
+
+static void result_text(sqlite3_context *ctx, const char *v, bound_text *last)
+{
+    if (!v) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (v != last->v) {
+        size_t n = strlen(v);
+        if (n >= (size_t)INT_MAX || nv_text_utf8_invalid_at((const unsigned char *)v, n) != n) {
+            /* As bind_text_again: stray bytes read as Windows-1252, in a copy SQLite frees. */
+            int oom;
+            char *fixed = nv_text_utf8_repair(v, &oom);
+            if (oom)
+                sqlite3_result_error_nomem(ctx);
+            else if (fixed)
+                sqlite3_result_text(ctx, fixed, -1, free);
+            else
+                sqlite3_result_text(ctx, v, -1, SQLITE_STATIC);
+            return;
+        }
+        *last = (bound_text){v, (int)n};
+    }
+    sqlite3_result_text(ctx, v, last->n, SQLITE_STATIC);
+}
+
+static void result_real(sqlite3_context *ctx, double v)
+{
+    if (isfinite(v))
+        sqlite3_result_double(ctx, v);
+    else
+        sqlite3_result_null(ctx);
+}
+
+#define OFFICE_INSERT_COLUMNS "source, line, office_id, name, type, kommunkod_stated, lat, lon, x, y, status," \
+                       " kommunkod, namn, snap_m, note, geom, town, placed_by, is_office, fid"
+
+static void office_column(sqlite3_context *ctx, void *src, size_t row, int col)
+{
+    office_source *os = src;
+    const nv_office_result *r = &os->rows->o[row];
+    bound_text *last = &os->last[col];
+    switch (col) {
+    case 0: result_text(ctx, r->source, last); break;
+    case 1: sqlite3_result_int64(ctx, r->line); break;
+    case 2: result_text(ctx, r->office_id, last); break;
+    case 3: result_text(ctx, r->name, last); break;
+    case 4: result_text(ctx, r->type, last); break;
+    /* "" and NULL both mean "the plan states no code"; NULL is the honest SQL for it. */
+    case 5: result_text(ctx, r->kommunkod_stated && *r->kommunkod_stated ? r->kommunkod_stated : NULL, last); break;
+    case 6: result_real(ctx, r->lat_deg); break;
+    case 7: result_real(ctx, r->lon_deg); break;
+    case 8: result_real(ctx, r->x); break;
+    case 9: result_real(ctx, r->y); break;
+    case 10: result_text(ctx, r->status, last); break;
+    case 11: result_text(ctx, r->kommunkod, last); break;
+    case 12: result_text(ctx, r->namn, last); break;
+    case 13: result_real(ctx, r->snap_m); break;
+    case 14: result_text(ctx, r->note, last); break;
+    case 15:
+        /* Rows without coordinates (rejected ones) keep a NULL geometry: every input row
+         * is in the table, and a layer may hold features without geometry. */
+        if (isfinite(r->x) && isfinite(r->y)) {
+            point_blob(os->point, r->x, r->y, os->srid);
+            sqlite3_result_blob(ctx, os->point, POINT_BLOB, SQLITE_STATIC);
+        } else {
+            sqlite3_result_null(ctx);
+        }
+        break;
+    case 16: result_text(ctx, r->town && *r->town ? r->town : NULL, last); break;
+    case 17: result_text(ctx, r->placed_by, last); break;
+    case 18: sqlite3_result_int(ctx, r->is_office); break;
+    default: sqlite3_result_int64(ctx, os->rows->first_fid + (sqlite3_int64)row); break;
+    }
+}
+
+/* The rows as office_rows lists them, in one statement: row i gets fid first_fid + i. */
 static nv_status insert_offices(store *s, int srid, const office_rows *rows)
 {
-    const nv_office_result *o = rows->o;
-    size_t n = rows->n;
-    /* Rows without coordinates (rejected ones) keep a NULL geometry: every input row is
-     * in the table, and a layer may hold features without geometry. */
-    static const char sql[] =
-        "INSERT INTO offices (source, line, office_id, name, type, kommunkod_stated, lat, lon,"
-        " x, y, status, kommunkod, namn, snap_m, note, geom, town, placed_by, is_office, fid)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return fail_db(s, "preparing the office insert");
-    bound_text last[20] = {{NULL, 0}};
-    for (size_t i = 0; i < n && s->status == NV_OK; i++) {
-        const nv_office_result *r = &o[i];
-        /* "" and NULL both mean "the plan states no code"; NULL is the honest SQL for it. */
-        const char *stated = r->kommunkod_stated && *r->kommunkod_stated ? r->kommunkod_stated : NULL;
-        int rc = bind_text_again(st, 1, r->source, &last[1]);
-        rc |= sqlite3_bind_int64(st, 2, r->line);
-        rc |= bind_text_again(st, 3, r->office_id, &last[3]);
-        rc |= bind_text_again(st, 4, r->name, &last[4]);
-        rc |= bind_text_again(st, 5, r->type, &last[5]);
-        rc |= bind_text_again(st, 6, stated, &last[6]);
-        rc |= bind_real(st, 7, r->lat_deg);
-        rc |= bind_real(st, 8, r->lon_deg);
-        rc |= bind_real(st, 9, r->x);
-        rc |= bind_real(st, 10, r->y);
-        rc |= bind_text_again(st, 11, r->status, &last[11]);
-        rc |= bind_text_again(st, 12, r->kommunkod, &last[12]);
-        rc |= bind_text_again(st, 13, r->namn, &last[13]);
-        rc |= bind_real(st, 14, r->snap_m);
-        rc |= bind_text_again(st, 15, r->note, &last[15]);
-        unsigned char point[POINT_BLOB];
-        if (isfinite(r->x) && isfinite(r->y)) {
-            point_blob(point, r->x, r->y, srid);
-            rc |= sqlite3_bind_blob(st, 16, point, POINT_BLOB, SQLITE_STATIC);
-        } else {
-            rc |= sqlite3_bind_null(st, 16);
-        }
-        rc |= bind_text_again(st, 17, r->town && *r->town ? r->town : NULL, &last[17]);
-        rc |= bind_text_again(st, 18, r->placed_by, &last[18]);
-        rc |= sqlite3_bind_int(st, 19, r->is_office);
-        rc |= sqlite3_bind_int64(st, 20, rows->first_fid + (sqlite3_int64)i);
-        if (rc == SQLITE_OK) { /* every parameter is bound again for the next row: no clearing */
-            rc = sqlite3_step(st);
-            rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-            sqlite3_reset(st);
-        }
-        if (rc != SQLITE_OK)
-            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
-                                     "storing office row %s:%ld: %s%s", r->source ? r->source : "?", r->line,
+    static const char sql[] = "INSERT INTO offices (" OFFICE_INSERT_COLUMNS ") SELECT c0, c1, c2, c3, c4, c5, c6, c7,"
+                              " c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19 FROM nv_rows";
+    office_source os = {.rows = rows, .srid = srid};
+    size_t at;
+    if (s->status != NV_OK || rows->n == 0)
+        return s->status;
+    if (nv_store_rows_run(s->db, sql, rows->n, office_column, &os, &at) != SQLITE_OK) {
+        const nv_office_result *r = at < rows->n ? &rows->o[at] : NULL;
+        if (r)
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "storing office row %s:%ld: %s%s",
+                                     r->source ? r->source : "?", r->line, sqlite3_errmsg(s->db), system_cause(s));
+        else
+            s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "storing the office rows: %s%s",
                                      sqlite3_errmsg(s->db), system_cause(s));
     }
-    finalize(s, st, "finishing the office insert");
     return s->status;
 }
 
