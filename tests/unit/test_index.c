@@ -149,6 +149,41 @@ static void test_kdtree(void)
     nv_kdtree_destroy(t);
 }
 
+/* A tree of more points than KD_THREAD_MIN_POINTS (index.c) has the halves below its
+ * root built in two threads: it must answer as the brute force does, ties (coarse
+ * coordinates, many coinciding points) to the lowest index included. */
+static void test_kdtree_built_in_two_threads(void)
+{
+    enum { N = 150000, Q = 400 };
+    double *xy = malloc(2 * N * sizeof *xy);
+    NV_CHECK(xy != NULL);
+    if (!xy)
+        return;
+    unsigned seed = 11;
+    for (int i = 0; i < N; i++) {
+        xy[2 * i] = floor(rnd(&seed) * 2000);
+        xy[2 * i + 1] = floor(rnd(&seed) * 3000);
+    }
+    nv_kdtree *t = nv_kdtree_create(xy, N);
+    NV_CHECK(t != NULL);
+    int wrong = 0;
+    for (int k = 0; t && k < Q; k++) {
+        double x = floor(rnd(&seed) * 2200) - 100, y = floor(rnd(&seed) * 3200) - 100, d = -1;
+        long best = -1;
+        double bd2 = DBL_MAX;
+        for (int i = 0; i < N; i++) {
+            double dx = xy[2 * i] - x, dy = xy[2 * i + 1] - y;
+            if (dx * dx + dy * dy < bd2)
+                bd2 = dx * dx + dy * dy, best = i;
+        }
+        long got = nv_kdtree_nearest(t, x, y, &d);
+        wrong += got != best || d != sqrt(bd2);
+    }
+    NV_CHECK_INT(wrong, 0);
+    nv_kdtree_destroy(t);
+    free(xy);
+}
+
 /* Many points at one place, as a plan's rows placed by their kommunkod all stand at its
  * representative point: building took n^2 / 2 steps (24 s for 200,000), so a million
  * would hang. The alarm ends the test, failed, should that come back; built correctly
@@ -202,6 +237,7 @@ int main(void)
     test_squares();
     test_random_against_scan();
     test_kdtree();
+    test_kdtree_built_in_two_threads();
     test_kdtree_of_one_point_many_times();
     return nv_test_report("test_index");
 }
