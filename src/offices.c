@@ -1143,7 +1143,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         plan->delimiter = ';';
     } else {
         if ((st = nv_plantext_check_bound(path, plan->n, opts->max_rows, opts->bytes_per_row, &sm.rows_counted,
-                                          err)) != NV_OK)
+                                          NULL, err)) != NV_OK)
             goto done;
         if ((st = nv_plantext_read_bytes(path, &raw, &raw_len, err)) != NV_OK)
             goto done;
