@@ -1110,6 +1110,8 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     size_t raw_len = 0, text_len = 0;
     struct stream sm;
     nv_text_encoding enc = NV_TEXT_DETECT;
+    nv_plantext_scan scan;
+    int streamed = 0, changed = 0;
 
     memset(&sm, 0, sizeof sm);
     if (!plan || !path)
@@ -1143,21 +1145,30 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
         plan->delimiter = ';';
     } else {
         if ((st = nv_plantext_check_bound(path, plan->n, opts->max_rows, opts->bytes_per_row, &sm.rows_counted,
-                                          err)) != NV_OK)
+                                          &scan, err)) != NV_OK)
             goto done;
-        if ((st = nv_plantext_read_bytes(path, &raw, &raw_len, err)) != NV_OK)
-            goto done;
-        if (nv_sheets_looks_like_workbook(raw, raw_len)) {
-            st = nv_error_set(err, NV_ERR_INPUT, path, 0,
-                              "is a workbook (Excel .xlsx/.xls or OpenDocument .ods), not a CSV file: give it its "
-                              "real extension (e.g. rename it to .xlsx) and narvaro reads its first sheet, or "
-                              "save it as CSV");
-            goto done;
+        /* A large plan of plain UTF-8, as the count found it, is split as it is read
+         * again, never held whole: its text would be the largest thing at the read's peak
+         * (143 MB at 2,000,000 rows). Anything else is decoded whole. */
+        streamed = scan.utf8 && enc != NV_TEXT_CP1252;
+        if (streamed) {
+            snprintf(plan->encoding, sizeof plan->encoding, "%s", scan.bom ? "UTF-8 with BOM" : "UTF-8");
+            plan->delimiter = opts->delimiter ? opts->delimiter : scan.delimiter;
+        } else {
+            if ((st = nv_plantext_read_bytes(path, &raw, &raw_len, err)) != NV_OK)
+                goto done;
+            if (nv_sheets_looks_like_workbook(raw, raw_len)) {
+                st = nv_error_set(err, NV_ERR_INPUT, path, 0,
+                                  "is a workbook (Excel .xlsx/.xls or OpenDocument .ods), not a CSV file: give "
+                                  "it its real extension (e.g. rename it to .xlsx) and narvaro reads its first "
+                                  "sheet, or save it as CSV");
+                goto done;
+            }
+            if ((st = nv_plantext_decode(&raw, raw_len, enc, &text, &text_len, plan->encoding,
+                                         sizeof plan->encoding, path, diags, err)) != NV_OK)
+                goto done;
+            plan->delimiter = opts->delimiter ? opts->delimiter : nv_text_detect_delimiter(text, text_len);
         }
-        if ((st = nv_plantext_decode(&raw, raw_len, enc, &text, &text_len, plan->encoding, sizeof plan->encoding,
-                         path, diags, err)) != NV_OK)
-            goto done;
-        plan->delimiter = opts->delimiter ? opts->delimiter : nv_text_detect_delimiter(text, text_len);
     }
     if (opts->sheet && where == path) {
         st = nv_error_set(err, NV_ERR_INPUT, path, 0, "--sheet %s: is no workbook (.xlsx, .xls or .ods)", opts->sheet);
@@ -1171,7 +1182,9 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
     sm.err = err;
     sm.start_n = plan->n;
     sm.start_sources = plan->n_sources;
-    if ((st = nv_plantext_split(text, text_len, plan->delimiter, stream_record, &sm, where, err)) != NV_OK)
+    st = streamed ? nv_plantext_split_file(path, &scan, plan->delimiter, stream_record, &sm, &changed, err)
+                  : nv_plantext_split(text, text_len, plan->delimiter, stream_record, &sm, where, err);
+    if (st != NV_OK)
         goto done;
     if ((st = sm.st) != NV_OK)
         goto done;
@@ -1193,7 +1206,7 @@ nv_status nv_plan_read(nv_plan *plan, const char *path, const nv_offices_options
 
 done:
     /* A file that fails as a whole (not by its rows) leaves the plan as it was. */
-    if (st != NV_OK && (st == NV_ERR_FAIL || sm.data_rows == 0 || sm.st != NV_OK) && sm.plan) {
+    if (st != NV_OK && (st == NV_ERR_FAIL || sm.data_rows == 0 || sm.st != NV_OK || changed) && sm.plan) {
         plan_truncate(plan, sm.start_n);
         while (plan->n_sources > sm.start_sources) {
             plan->n_sources--;

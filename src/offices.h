@@ -13,7 +13,9 @@
  * A file large enough to matter has its lines counted first and is refused (NV_ERR_INPUT,
  * naming the bound and what to do) when the plan's rows would need more memory than is
  * available, or more rows than max_rows: a plan of millions of rows never fails by
- * running out of memory half-way.
+ * running out of memory half-way. The same pass finds whether it is plain UTF-8; if so it
+ * is read again in chunks and never held whole (plantext.h), and a file that changes in
+ * between or meanwhile is NV_ERR_INPUT, naming it, with none of its rows kept.
  *
  * Problems with single rows (too few fields, an unparsable number, a latitude out of
  * range, a duplicate id) do not stop the reading: each becomes an NV_PROBLEM diagnostic

@@ -4,16 +4,20 @@
 
 #include "csvbuf.h"
 #include "offices.h"
+#include "sheets.h"
 
 #include <csv.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int is_ws(int c)
 {
@@ -79,37 +83,146 @@ nv_status nv_plantext_read_bytes(const char *path, char **out, size_t *out_len, 
     return NV_OK;
 }
 
+/* ---------------------------------------------------------------- a file read in chunks */
+
+/* A file read in chunks of whole UTF-8 sequences: the bytes of a sequence that a chunk
+ * cuts are kept for the next one (at most 3), so that each chunk can be checked alone.
+ * Read with read(2), not mapped: a file truncated under a mapping kills the process. */
+struct reader {
+    int fd;
+    char *buf;      /* the bytes kept from the chunk before, then a chunk's */
+    size_t chunk, kept;
+    long long total; /* bytes read */
+    int eof;
+    int read_errno;
+};
+
+static int reader_open(struct reader *r, const char *path, size_t chunk, struct stat *sb)
+{
+    memset(r, 0, sizeof *r);
+    r->chunk = chunk < 4 ? 4 : chunk; /* the first chunk holds a BOM whole */
+    if ((r->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+        r->read_errno = errno;
+        return -1;
+    }
+    errno = 0;
+    if (fstat(r->fd, sb) != 0 || !(r->buf = malloc(r->chunk + 4))) {
+        r->read_errno = errno ? errno : ENOMEM;
+        return -1;
+    }
+    return 0;
+}
+
+static void reader_close(struct reader *r)
+{
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->buf);
+}
+
+/* Bytes of s[0..n) up to the start of a UTF-8 sequence that runs past n. */
+static size_t whole_sequences(const unsigned char *s, size_t n)
+{
+    for (size_t k = 1; k <= 3 && k <= n; k++) {
+        unsigned char c = s[n - k];
+        if ((c & 0xC0) == 0x80)
+            continue;
+        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        return need > k ? n - k : n;
+    }
+    return n;
+}
+
+/* The next chunk, in *p and *n (its bytes stay until the next call): 1, or 0 at the end
+ * (where the kept bytes of a cut sequence come last, to be found invalid), or -1 when the
+ * file cannot be read (r->read_errno). */
+static int reader_next(struct reader *r, const char **p, size_t *n)
+{
+    if (r->eof)
+        return 0;
+    if (r->kept)
+        memmove(r->buf, r->buf + r->chunk, r->kept);
+    size_t got = r->kept, want = r->kept + r->chunk;
+    while (got < want) {
+        ssize_t k = read(r->fd, r->buf + got, want - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0) {
+            r->read_errno = errno;
+            return -1;
+        }
+        if (k == 0) {
+            r->eof = 1;
+            break;
+        }
+        got += (size_t)k;
+        r->total += k;
+    }
+    size_t whole = r->eof ? got : whole_sequences((const unsigned char *)r->buf, got);
+    /* The cut sequence's bytes go after the chunk, where the next call finds them. */
+    r->kept = got - whole;
+    if (r->kept)
+        memmove(r->buf + r->chunk, r->buf + whole, r->kept);
+    *p = r->buf;
+    *n = whole;
+    return whole > 0 || !r->eof;
+}
+
 /* ---------------------------------------------------------------- the bound */
 
-/* Lines of a regular file of at least NV_PLAN_BOUND_MIN_BYTES, counted without holding it
- * ('\n', or lone '\r' when it has no '\n'); 0 for smaller files and anything else. */
-static long long count_lines(const char *path, long long *size)
+nv_status nv_plantext_scan_file(const char *path, nv_plantext_scan *scan, nv_error *err)
 {
+    struct reader r;
     struct stat sb;
-    *size = 0;
-    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || (long long)sb.st_size < NV_PLAN_BOUND_MIN_BYTES)
-        return 0;
-    *size = (long long)sb.st_size;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    static const size_t chunk = 1 << 20;
-    char *buf = malloc(chunk);
+    nv_text_delim_scan delim = {0};
     long long nl = 0, cr = 0;
-    size_t got;
-    for (int pass = 0; buf && pass < 2; pass++) {
-        int c = pass ? '\r' : '\n'; /* no '\n' at all: lone '\r' line ends? */
-        long long *count = pass ? &cr : &nl;
-        while ((got = fread(buf, 1, chunk, f)) > 0)
-            for (const char *p = buf, *end = buf + got; (p = memchr(p, c, (size_t)(end - p))) != NULL; p++)
-                ++*count;
-        if (nl)
-            break;
-        rewind(f);
+    int first = 1;
+    const char *p;
+    size_t n;
+    memset(scan, 0, sizeof *scan);
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return NV_OK; /* a pipe is read once, whole */
+    if (reader_open(&r, path, (size_t)1 << 20, &sb) != 0) {
+        reader_close(&r);
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "cannot open the office plan: %s; check the path and permissions",
+                            strerror(r.read_errno));
     }
-    free(buf);
-    fclose(f);
-    return nl ? nl : cr;
+    scan->size = (long long)sb.st_size;
+    scan->dev = (long long)sb.st_dev;
+    scan->ino = (long long)sb.st_ino;
+    scan->mtime_ns = (long long)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+    scan->utf8 = S_ISREG(sb.st_mode);
+    int got;
+    while ((got = reader_next(&r, &p, &n)) > 0) {
+        for (const char *q = p, *end = p + n; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++)
+            nl++;
+        if (!nl) /* no '\n' so far: are lone '\r's the line ends? */
+            for (const char *q = p, *end = p + n; (q = memchr(q, '\r', (size_t)(end - q))) != NULL; q++)
+                cr++;
+        if (first) {
+            first = 0;
+            scan->bom = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
+            if (nv_sheets_looks_like_workbook(p, n))
+                scan->utf8 = 0;
+            if (scan->bom)
+                p += 3, n -= 3;
+        }
+        if (scan->utf8 && (memchr(p, '\0', n) || nv_text_utf8_invalid_at((const unsigned char *)p, n) != n))
+            scan->utf8 = 0;
+        if (scan->utf8 && !nv_text_delim_done(&delim))
+            nv_text_delim_feed(&delim, p, n);
+    }
+    reader_close(&r);
+    if (got < 0)
+        return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                            "cannot read the office plan: %s; is it a regular, readable file?",
+                            strerror(r.read_errno ? r.read_errno : EIO));
+    scan->lines = nl ? nl : cr;
+    scan->delimiter = nv_text_delim_result(&delim);
+    if (!scan->utf8)
+        scan->bom = 0, scan->delimiter = 0;
+    return NV_OK;
 }
 
 /* "1,234,567" */
@@ -135,10 +248,17 @@ static void human_bytes(char *buf, size_t size, double bytes)
 }
 
 nv_status nv_plantext_check_bound(const char *path, size_t rows_before, size_t max_rows, size_t bytes_per_row,
-                                  size_t *rows_counted, nv_error *err)
+                                  size_t *rows_counted, nv_plantext_scan *scan, nv_error *err)
 {
-    long long size;
-    long long lines = count_lines(path, &size);
+    nv_plantext_scan own, *sc = scan ? scan : &own;
+    struct stat sb;
+    memset(sc, 0, sizeof *sc);
+    /* Only a regular file of some size is counted, read once to the end: it is read again
+     * after this, whole or in chunks. */
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (long long)sb.st_size >= NV_PLAN_BOUND_MIN_BYTES &&
+        nv_plantext_scan_file(path, sc, NULL) != NV_OK)
+        memset(sc, 0, sizeof *sc); /* the reading after this one names the problem */
+    long long size = sc->size, lines = sc->lines;
     if (rows_counted)
         *rows_counted = lines > 1 && (unsigned long long)lines - 1 <= SIZE_MAX ? (size_t)(lines - 1) : 0;
     if (lines <= 1)
@@ -440,77 +560,267 @@ static int space_not_tab(unsigned char c)
     return c == ' ';
 }
 
-static nv_status split_direct(const char *text, size_t n, char delim, nv_record_fn handler, void *user,
-                              const char *path, nv_error *err)
-{
+/* The splitter, fed the text in pieces of any size (the whole text at once, or a file's
+ * chunks): libcsv keeps its own state from one piece to the next, and the splitter keeps
+ * the physical line that is being fed, so that a line, a "\r\n" or a quoted field cut by
+ * a piece's end is read as it would have been whole. */
+struct splitter {
     struct csv_parser p;
     struct parse_state ps;
-    nv_status st = NV_OK;
-    memset(&ps, 0, sizeof ps);
-    ps.handler = handler;
-    ps.user = user;
+    const char *path;
+    char delim;
+    int in_line;    /* a physical line has begun and not ended */
+    int scanning;   /* ... between records, and nothing but blanks in it so far */
+    int has_delim;  /* ... and one of them the delimiter (a TAB) */
+    int after_cr;   /* the last piece ended with '\r': a '\n' first in the next ends that line */
+};
+
+static nv_status splitter_init(struct splitter *sp, char delim, nv_record_fn handler, void *user,
+                               const char *path, nv_error *err)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->ps.handler = handler;
+    sp->ps.user = user;
+    sp->path = path;
+    sp->delim = delim;
     /* Lenient while parsing: a stray quote inside a field (Kontor "Nord") is kept as text. */
-    if (csv_init(&p, 0) != 0)
+    if (csv_init(&sp->p, 0) != 0)
         return nv_error_set(err, NV_ERR_FAIL, path, 0, "out of memory starting the CSV parser");
-    nv_csvbuf_attach(&p);
-    csv_set_delim(&p, (unsigned char)delim);
+    nv_csvbuf_attach(&sp->p);
+    csv_set_delim(&sp->p, (unsigned char)delim);
     /* libcsv's own test for blanks (space or TAB, no function given) is inlined; it asks a
      * function once a character otherwise, a tenth of the parsing. A TAB delimiter is no
      * blank. */
     if (delim == '\t')
-        csv_set_space_func(&p, space_not_tab);
+        csv_set_space_func(&sp->p, space_not_tab);
+    return NV_OK;
+}
 
+static void splitter_free(struct splitter *sp)
+{
+    free(sp->ps.buf);
+    free(sp->ps.start);
+    free(sp->ps.f);
+    csv_free(&sp->p);
+}
+
+static nv_status splitter_parse(struct splitter *sp, const char *s, size_t n, nv_error *err)
+{
+    if (csv_parse(&sp->p, s, n, on_field, on_record, &sp->ps) != n || sp->ps.oom)
+        return nv_error_set(err, NV_ERR_FAIL, sp->path, sp->ps.line, "CSV parser failed: %s",
+                            sp->ps.oom ? "out of memory" : csv_strerror(csv_error(&sp->p)));
+    return NV_OK;
+}
+
+/* The next piece of the text. NV_OK also when the handler stopped (sp->ps.stop): it has
+ * its reason, and nothing more is to be fed. */
+static nv_status splitter_feed(struct splitter *sp, const char *s, size_t n, nv_error *err)
+{
+    struct parse_state *ps = &sp->ps;
+    nv_status st;
     size_t i = 0;
-    while (i < n) {
+    while (i < n && !ps->stop) {
+        if (sp->after_cr) {
+            sp->after_cr = 0;
+            if (s[i] == '\n') {
+                if ((st = splitter_parse(sp, s + i, 1, err)) != NV_OK)
+                    return st;
+                i++;
+                continue;
+            }
+        }
+        if (!sp->in_line) {
+            sp->in_line = 1;
+            ps->line++;
+            sp->scanning = !ps->rec_start;
+            sp->has_delim = 0;
+        }
         size_t j = i;
-        while (j < n && text[j] != '\n' && text[j] != '\r')
+        while (j < n && s[j] != '\n' && s[j] != '\r')
             j++;
-        if (j < n)
-            j += text[j] == '\r' && j + 1 < n && text[j + 1] == '\n' ? 2 : 1;
-        ps.line++;
-        if (!ps.rec_start) {
-            int has_delim = 0;
+        int ends = j < n;
+        j += ends;
+        if (sp->scanning) {
             for (size_t k = i; k < j; k++) {
-                has_delim |= text[k] == delim;
-                if (!is_ws((unsigned char)text[k])) {
-                    ps.rec_start = ps.line;
+                sp->has_delim |= s[k] == sp->delim;
+                if (!is_ws((unsigned char)s[k])) {
+                    ps->rec_start = ps->line;
+                    sp->scanning = 0;
                     break;
                 }
             }
             /* Only blanks and no delimiter: libcsv makes no record of it (with a delimiter,
-             * a TAB, it makes one of empty cells, which on_record marks blank). */
-            if (!ps.rec_start && !has_delim && j > i)
-                add_blank_line(&ps);
+             * a TAB, it makes one of empty cells, which on_record marks blank). Made before
+             * libcsv sees the line end, where it would end a record of the line. */
+            if (ends && sp->scanning && !sp->has_delim)
+                add_blank_line(ps);
         }
-        if (csv_parse(&p, text + i, j - i, on_field, on_record, &ps) != j - i || ps.oom) {
-            st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: %s",
-                              ps.oom ? "out of memory" : csv_strerror(csv_error(&p)));
-            goto done;
+        if ((st = splitter_parse(sp, s + i, j - i, err)) != NV_OK)
+            return st;
+        if (ends) {
+            sp->in_line = 0;
+            sp->after_cr = s[j - 1] == '\r';
         }
-        if (ps.stop) /* the handler has its reason */
-            goto done;
         i = j;
     }
+    return NV_OK;
+}
+
+/* After the last piece: the last line, when it has no line end, and a quote left open. */
+static nv_status splitter_finish(struct splitter *sp, nv_error *err)
+{
+    struct parse_state *ps = &sp->ps;
+    if (ps->stop)
+        return NV_OK;
+    if (sp->in_line && sp->scanning && !sp->has_delim)
+        add_blank_line(ps);
+    if (ps->stop)
+        return NV_OK;
     /* Strict at the end, only to learn whether a quote was left open: libcsv reports that
      * only with CSV_STRICT and CSV_STRICT_FINI both set. Leniently, the open quote would
      * swallow every later row into one field without a word. */
-    csv_set_opts(&p, CSV_STRICT | CSV_STRICT_FINI);
-    if (csv_fini(&p, on_field, on_record, &ps) != 0) {
-        if (csv_error(&p) == CSV_EPARSE)
-            st = nv_error_set(err, NV_ERR_INPUT, path, ps.rec_start ? ps.rec_start : ps.line,
-                              "a quoted field in the row starting here is never closed; close the "
-                              "quote, or double a quote that belongs inside a field (\"\")");
-        else
-            st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: %s",
-                              csv_strerror(csv_error(&p)));
-    } else if (ps.oom) {
-        st = nv_error_set(err, NV_ERR_FAIL, path, ps.line, "CSV parser failed: out of memory");
+    csv_set_opts(&sp->p, CSV_STRICT | CSV_STRICT_FINI);
+    if (csv_fini(&sp->p, on_field, on_record, ps) != 0) {
+        if (csv_error(&sp->p) == CSV_EPARSE)
+            return nv_error_set(err, NV_ERR_INPUT, sp->path, ps->rec_start ? ps->rec_start : ps->line,
+                                "a quoted field in the row starting here is never closed; close the "
+                                "quote, or double a quote that belongs inside a field (\"\")");
+        return nv_error_set(err, NV_ERR_FAIL, sp->path, ps->line, "CSV parser failed: %s",
+                            csv_strerror(csv_error(&sp->p)));
     }
+    if (ps->oom)
+        return nv_error_set(err, NV_ERR_FAIL, sp->path, ps->line, "CSV parser failed: out of memory");
+    return NV_OK;
+}
+
+/* Where the text to split comes from: a text in memory, or a file that nv_plantext_scan_file
+ * found plain UTF-8, read again in chunks. */
+struct source {
+    const char *text;
+    size_t n;
+    const char *file;
+    const nv_plantext_scan *scan;
+    size_t chunk;
+    void (*before_read)(long long offset, void *user);
+    void *hook_user;
+    int changed;    /* out: the file was not as scanned (or could not be read again) */
+};
+
+static nv_status changed_error(struct source *src, const char *path, nv_error *err, const char *why, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The file is not as nv_plantext_scan_file found it: what was split of it may be anything. */
+static nv_status changed_error(struct source *src, const char *path, nv_error *err, const char *why, ...)
+{
+    char reason[160];
+    va_list ap;
+    va_start(ap, why);
+    vsnprintf(reason, sizeof reason, why, ap);
+    va_end(ap);
+    src->changed = 1;
+    return nv_error_set(err, NV_ERR_INPUT, path, 0,
+                        "changed while it was being read (%s); read it again once nothing writes to it", reason);
+}
+
+/* What differs between the file scanned and the one open now, as changed_error's reason; NULL when nothing does. */
+static const char *differs(const nv_plantext_scan *scan, const struct stat *sb, char *buf, size_t size)
+{
+    if ((long long)sb->st_dev != scan->dev || (long long)sb->st_ino != scan->ino)
+        return "it was replaced by another file";
+    if ((long long)sb->st_size != scan->size) {
+        snprintf(buf, size, "its size went from %lld to %lld bytes", scan->size, (long long)sb->st_size);
+        return buf;
+    }
+    if ((long long)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec != scan->mtime_ns)
+        return "it was modified";
+    return NULL;
+}
+
+/* The file split in chunks, each checked to be what the scan found (whole UTF-8 without
+ * NUL, no more and no fewer bytes) before the splitter sees it: a file written meanwhile
+ * gives an error, never text that is not UTF-8. */
+static nv_status split_file_chunks(struct source *src, struct splitter *sp, const char *path, nv_error *err)
+{
+    struct reader r;
+    struct stat sb;
+    nv_status st = NV_OK;
+    const char *p;
+    size_t n;
+    int got, first = 1;
+    char buf[96];
+    const char *why;
+    if (reader_open(&r, src->file, src->chunk, &sb) != 0) {
+        src->changed = 1;
+        st = nv_error_set(err, NV_ERR_INPUT, path, 0, "cannot open the office plan: %s; check the path and permissions",
+                          strerror(r.read_errno));
+        goto done;
+    }
+    if ((why = differs(src->scan, &sb, buf, sizeof buf)) != NULL) {
+        st = changed_error(src, path, err, "%s", why);
+        goto done;
+    }
+    for (;;) {
+        if (src->before_read)
+            src->before_read(r.total, src->hook_user);
+        if ((got = reader_next(&r, &p, &n)) <= 0)
+            break;
+        if (r.total > src->scan->size) {
+            st = changed_error(src, path, err, "it grew past its %lld bytes", src->scan->size);
+            goto done;
+        }
+        long long at = r.total - (long long)(r.kept + n); /* the chunk's offset in the file */
+        if (first) {
+            first = 0;
+            int bom = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
+            if (bom != src->scan->bom) {
+                st = changed_error(src, path, err, "its byte-order mark came or went");
+                goto done;
+            }
+            if (bom)
+                p += 3, n -= 3, at += 3;
+        }
+        const char *nul = memchr(p, '\0', n);
+        size_t bad = nv_text_utf8_invalid_at((const unsigned char *)p, nul ? (size_t)(nul - p) : n);
+        if (nul || bad != n) {
+            st = changed_error(src, path, err, "byte %lld is no longer UTF-8 text", at + (long long)bad + 1);
+            goto done;
+        }
+        if ((st = splitter_feed(sp, p, n, err)) != NV_OK || sp->ps.stop)
+            goto done;
+    }
+    if (got < 0) {
+        src->changed = 1;
+        st = nv_error_set(err, NV_ERR_INPUT, path, 0, "cannot read the office plan: %s; is it a regular, readable file?",
+                          strerror(r.read_errno ? r.read_errno : EIO));
+        goto done;
+    }
+    if (r.total != src->scan->size) {
+        st = changed_error(src, path, err, "its size went from %lld to %lld bytes", src->scan->size, r.total);
+        goto done;
+    }
+    if (fstat(r.fd, &sb) != 0 || (why = differs(src->scan, &sb, buf, sizeof buf)) != NULL) {
+        st = changed_error(src, path, err, "%s", why ? why : strerror(errno));
+        goto done;
+    }
+    st = splitter_finish(sp, err);
 done:
-    free(ps.buf);
-    free(ps.start);
-    free(ps.f);
-    csv_free(&p);
+    reader_close(&r);
+    return st;
+}
+
+/* Splits the source in the calling thread, handing each record to handler. */
+static nv_status split_source(struct source *src, char delim, nv_record_fn handler, void *user, const char *path,
+                              nv_error *err)
+{
+    struct splitter sp;
+    nv_status st = splitter_init(&sp, delim, handler, user, path, err);
+    if (st == NV_OK) {
+        if (src->file)
+            st = split_file_chunks(src, &sp, path, err);
+        else if ((st = splitter_feed(&sp, src->text, src->n, err)) == NV_OK)
+            st = splitter_finish(&sp, err);
+    }
+    splitter_free(&sp);
     return st;
 }
 
@@ -541,8 +851,8 @@ struct pipe {
     int done;          /* the producer has handed over its last batch */
     int stop;          /* the consumer's handler stopped: the producer stops too */
     int oom;           /* a batch could not grow */
-    const char *text, *path;
-    size_t n;
+    struct source *src;
+    const char *path;
     char delim;
     nv_status st;      /* the producer's split */
     nv_error err;
@@ -605,7 +915,7 @@ static int batch_record(const nv_record *r, void *user)
 static void *split_main(void *arg)
 {
     struct pipe *pp = arg;
-    pp->st = split_direct(pp->text, pp->n, pp->delim, batch_record, pp, pp->path, &pp->err);
+    pp->st = split_source(pp->src, pp->delim, batch_record, pp, pp->path, &pp->err);
     if (pp->b[pp->fill].n && !pp->oom)
         hand_over(pp);
     pthread_mutex_lock(&pp->mu);
@@ -641,24 +951,24 @@ static int hand_batch(const struct batch *b, nv_record_fn handler, void *user, c
     return 0;
 }
 
-static nv_status split_pipelined(const char *text, size_t n, char delim, nv_record_fn handler, void *user,
+static nv_status split_pipelined(struct source *src, char delim, nv_record_fn handler, void *user,
                                  const char *path, nv_error *err)
 {
     struct pipe pp;
     memset(&pp, 0, sizeof pp);
     pp.ready = -1;
-    pp.text = text, pp.n = n, pp.delim = delim, pp.path = path;
+    pp.src = src, pp.delim = delim, pp.path = path;
     pthread_t producer;
     if (pthread_mutex_init(&pp.mu, NULL) != 0)
-        return split_direct(text, n, delim, handler, user, path, err);
+        return split_source(src, delim, handler, user, path, err);
     if (pthread_cond_init(&pp.cv, NULL) != 0) {
         pthread_mutex_destroy(&pp.mu);
-        return split_direct(text, n, delim, handler, user, path, err);
+        return split_source(src, delim, handler, user, path, err);
     }
     if (pthread_create(&producer, NULL, split_main, &pp) != 0) {
         pthread_cond_destroy(&pp.cv);
         pthread_mutex_destroy(&pp.mu);
-        return split_direct(text, n, delim, handler, user, path, err);
+        return split_source(src, delim, handler, user, path, err);
     }
     char **f = NULL;
     size_t cap_f = 0;
@@ -698,16 +1008,43 @@ static nv_status split_pipelined(const char *text, size_t n, char delim, nv_reco
 nv_status nv_plantext_split_ex(const char *text, size_t n, char delim, nv_record_fn handler, void *user,
                                const char *path, nv_error *err, int pipelined)
 {
+    struct source src = {.text = text, .n = n};
     if (pipelined < 0)
         pipelined = n >= NV_PLANTEXT_PIPE_MIN_BYTES;
-    return pipelined ? split_pipelined(text, n, delim, handler, user, path, err)
-                     : split_direct(text, n, delim, handler, user, path, err);
+    return pipelined ? split_pipelined(&src, delim, handler, user, path, err)
+                     : split_source(&src, delim, handler, user, path, err);
 }
 
 nv_status nv_plantext_split(const char *text, size_t n, char delim, nv_record_fn handler, void *user,
                             const char *path, nv_error *err)
 {
     return nv_plantext_split_ex(text, n, delim, handler, user, path, err, -1);
+}
+
+nv_status nv_plantext_split_file_ex(const char *path, const nv_plantext_scan *scan, char delim,
+                                    nv_record_fn handler, void *user, int *changed, nv_error *err,
+                                    const nv_plantext_stream_opts *so)
+{
+    static const nv_plantext_stream_opts defaults = {0, -1, NULL, NULL};
+    if (!so)
+        so = &defaults;
+    struct source src = {.file = path,
+                         .scan = scan,
+                         .chunk = so->chunk_bytes ? so->chunk_bytes : NV_PLANTEXT_CHUNK_BYTES,
+                         .before_read = so->before_read,
+                         .hook_user = so->hook_user};
+    int pipelined = so->pipelined < 0 ? scan->size >= (long long)NV_PLANTEXT_PIPE_MIN_BYTES : so->pipelined;
+    nv_status st = pipelined ? split_pipelined(&src, delim, handler, user, path, err)
+                             : split_source(&src, delim, handler, user, path, err);
+    if (changed)
+        *changed = src.changed;
+    return st;
+}
+
+nv_status nv_plantext_split_file(const char *path, const nv_plantext_scan *scan, char delim, nv_record_fn handler,
+                                 void *user, int *changed, nv_error *err)
+{
+    return nv_plantext_split_file_ex(path, scan, delim, handler, user, changed, err, NULL);
 }
 
 /* ---------------------------------------------------------------- any table */

@@ -164,40 +164,48 @@ char *nv_text_utf8_repair(const char *s, int *oom)
 
 /* The delimiter that occurs most often, outside quotes, in the first non-blank line;
  * ties go to ',' then ';' then TAB, and a header without any of them is ','. */
-char nv_text_detect_delimiter(const char *s, size_t n)
+void nv_text_delim_feed(nv_text_delim_scan *d, const char *s, size_t n)
 {
-    size_t i = 0;
-    for (;;) { /* skip blank lines */
-        size_t j = i;
-        while (j < n && (s[j] == ' ' || s[j] == '\t'))
-            j++;
-        if (j < n && (s[j] == '\n' || s[j] == '\r'))
-            i = j + 1;
-        else
-            break;
-    }
-    size_t comma = 0, semi = 0, tab = 0;
-    int quoted = 0;
-    for (; i < n; i++) {
+    for (size_t i = 0; i < n && d->phase != 2; i++) {
         char c = s[i];
+        if (d->phase == 0) { /* blank lines before the first line with something in it */
+            if (c == '\t')
+                d->tab++; /* the first line's leading TABs count; a blank line's are dropped */
+            else if (c == '\n' || c == '\r')
+                d->tab = 0;
+            else if (c != ' ')
+                d->phase = 1;
+            if (d->phase == 0)
+                continue;
+        }
         if (c == '"')
-            quoted = !quoted;
-        else if (quoted)
+            d->quoted = !d->quoted;
+        else if (d->quoted)
             continue;
         else if (c == '\n' || c == '\r')
-            break;
+            d->phase = 2;
         else if (c == ',')
-            comma++;
+            d->comma++;
         else if (c == ';')
-            semi++;
+            d->semi++;
         else if (c == '\t')
-            tab++;
+            d->tab++;
     }
-    if (comma >= semi && comma >= tab)
-        return ',';
-    return semi >= tab ? ';' : '\t';
 }
 
+char nv_text_delim_result(const nv_text_delim_scan *d)
+{
+    if (d->comma >= d->semi && d->comma >= d->tab)
+        return ',';
+    return d->semi >= d->tab ? ';' : '\t';
+}
+
+char nv_text_detect_delimiter(const char *s, size_t n)
+{
+    nv_text_delim_scan d = {0};
+    nv_text_delim_feed(&d, s, n);
+    return nv_text_delim_result(&d);
+}
 
 /* Trims ASCII white space in place. */
 char *nv_text_trim(char *s)

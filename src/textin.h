@@ -29,6 +29,19 @@ char *nv_text_utf8_repair(const char *s, int *oom);
  * s: ',' ';' or TAB; ties go to ',' then ';' then TAB; none at all is ','. */
 char nv_text_detect_delimiter(const char *s, size_t n);
 
+/* The same detection over a text given in pieces of any size (a file read in chunks):
+ * start from {0}, feed every piece in order (nothing is held; pieces after the first line
+ * are skipped at once), then ask for the result. nv_text_delim_done is 1 once more
+ * pieces cannot change it. */
+typedef struct nv_text_delim_scan {
+    int phase;   /* 0: blank lines so far, 1: in the first line, 2: past it */
+    int quoted;  /* inside quotes, where line ends and delimiters do not count */
+    size_t comma, semi, tab;
+} nv_text_delim_scan;
+void nv_text_delim_feed(nv_text_delim_scan *d, const char *s, size_t n);
+char nv_text_delim_result(const nv_text_delim_scan *d);
+#define nv_text_delim_done(d) ((d)->phase == 2)
+
 /* Parses a decimal number whatever the process locale: one '.' or one ',' as the decimal
  * mark (Swedish Excel writes 59,521324), optional sign and exponent, nothing else — no
  * thousands separators, no hex, no inf/nan. s need not be NUL-terminated. Plain decimals

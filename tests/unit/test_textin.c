@@ -52,6 +52,17 @@ int main(void)
     NV_CHECK_INT(nv_text_detect_delimiter("a;b;c\n1,5;2;3\n", 14), ';');
     NV_CHECK_INT(nv_text_detect_delimiter("\n\"a;b\",c,d\n", 11), ',');
     NV_CHECK_INT(nv_text_detect_delimiter("a\tb\n", 4), '\t');
+    /* Fed in pieces, a byte at a time, the detection finds what it finds whole: after blank
+     * lines (whose TABs do not count), over a quoted line break, at the end of the text. */
+    static const char *const pieces[] = {"a;b;c\n1,5;2;3\n", "\n\"a;b\",c,d\n", " \t\n\t \n\ta;b\n",
+                                         "\"a\nb;c\";d,e\n1,2", "\t\t", "\r\n  \r", "x,\"y;\rz;\"\r"};
+    for (size_t t = 0; t < sizeof pieces / sizeof *pieces; t++) {
+        nv_text_delim_scan d = {0};
+        size_t n = strlen(pieces[t]);
+        for (size_t i = 0; i < n; i++)
+            nv_text_delim_feed(&d, pieces[t] + i, 1);
+        NV_CHECK_INT(nv_text_delim_result(&d), nv_text_detect_delimiter(pieces[t], n));
+    }
     nv_text_encoding e;
     NV_CHECK(nv_text_encoding_from_name("windows-1252", &e) && e == NV_TEXT_CP1252);
     NV_CHECK(nv_text_encoding_from_name("utf8", &e) && e == NV_TEXT_UTF8);
