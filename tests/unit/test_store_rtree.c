@@ -3,6 +3,7 @@
  * full levels, and three levels; the same points in any order give the same bytes, and
  * so does the tree packed in a thread of its own and written afterwards (store.c's way). */
 #include "nv_test.h"
+#include "nv_test_sql.h"
 #include "store_rtree.h"
 
 #include <pthread.h>
@@ -15,26 +16,6 @@ static double uniform(double lo, double hi)
 {
     rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
     return lo + (hi - lo) * (double)(rng >> 11) / 9007199254740992.0;
-}
-
-static long q_long(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    long v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-static char *q_text(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    char *v = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return v;
 }
 
 typedef struct pack_job {
@@ -105,11 +86,11 @@ static char *check_size(size_t n, int shuffled, int in_steps, sqlite3_int64 step
         }
     NV_CHECK_INT(in_steps ? load_in_steps(db, "packed", p, n) : nv_store_rtree_load(db, "packed", p, n), SQLITE_OK);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
-    char *ok = q_text(db, "SELECT rtreecheck('packed')");
+    char *ok = nv_test_sql_text(db, "SELECT rtreecheck('packed')");
     NV_CHECK_STR(ok, "ok");
     sqlite3_free(ok);
-    NV_CHECK_INT(q_long(db, "SELECT count(*) FROM packed"), (long)n);
-    NV_CHECK_INT(q_long(db, "SELECT count(*) FROM packed_rowid"), (long)n);
+    NV_CHECK_INT(nv_test_sql_long(db, "SELECT count(*) FROM packed"), (long)n);
+    NV_CHECK_INT(nv_test_sql_long(db, "SELECT count(*) FROM packed_rowid"), (long)n);
     int differ = 0;
     for (int w = 0; w < 40; w++) {
         double x0 = uniform(200000, 900000), y0 = uniform(6100000, 7600000), s = uniform(1000, 300000);
@@ -118,25 +99,26 @@ static char *check_size(size_t n, int shuffled, int in_steps, sqlite3_int64 step
                                     "total(pkid) FROM rows WHERE xmin >= %.17g AND xmax <= %.17g AND ymin >= %.17g AND "
                                     "ymax <= %.17g)",
                                     x0, x0 + s, y0, y0 + s, x0, x0 + s, y0, y0 + s);
-        differ += q_long(db, sql) != 1;
+        differ += nv_test_sql_long(db, sql) != 1;
         sqlite3_free(sql);
     }
     NV_CHECK_INT(differ, 0);
     /* Every entry's box is the one the virtual table stores for the same point. */
-    NV_CHECK_INT(q_long(db, "SELECT count(*) FROM packed p JOIN rows r USING (pkid) WHERE p.xmin <> r.xmin OR "
-                            "p.xmax <> r.xmax OR p.ymin <> r.ymin OR p.ymax <> r.ymax"),
+    NV_CHECK_INT(nv_test_sql_long(db, "SELECT count(*) FROM packed p JOIN rows r USING (pkid) WHERE "
+                                      "p.xmin <> r.xmin OR p.xmax <> r.xmax OR p.ymin <> r.ymin OR p.ymax <> r.ymax"),
                  0);
     /* A tree filled in one pass takes later inserts and deletes as any other. */
     NV_CHECK_INT(sqlite3_exec(db, "INSERT INTO packed VALUES (999999999, 500000, 500000, 6500000, 6500000);"
                                   "DELETE FROM packed WHERE pkid % 3 = 0",
                               NULL, NULL, NULL),
                  SQLITE_OK);
-    ok = q_text(db, "SELECT rtreecheck('packed')");
+    ok = nv_test_sql_text(db, "SELECT rtreecheck('packed')");
     NV_CHECK_STR(ok, "ok");
     sqlite3_free(ok);
-    char *digest = q_text(db, "SELECT (SELECT group_concat(hex(data), '') FROM (SELECT data FROM packed_node ORDER BY "
-                              "nodeno)) || ':' || (SELECT group_concat(rowid || '-' || nodeno) FROM packed_rowid) || ':' "
-                              "|| (SELECT group_concat(nodeno || '-' || parentnode) FROM packed_parent)");
+    char *digest = nv_test_sql_text(db, "SELECT (SELECT group_concat(hex(data), '') FROM (SELECT data FROM "
+                                        "packed_node ORDER BY nodeno)) || ':' || (SELECT group_concat(rowid || '-' || "
+                                        "nodeno) FROM packed_rowid) || ':' || (SELECT group_concat(nodeno || '-' || "
+                                        "parentnode) FROM packed_parent)");
     sqlite3_close(db);
     free(p);
     return digest;

@@ -4,30 +4,11 @@
  * the rows before it; an error set by the column function ends the statement with its
  * message; and the table is gone once the statement is done. */
 #include "nv_test.h"
+#include "nv_test_sql.h"
 #include "storerows.h"
 
 #include <sqlite3.h>
 #include <stdlib.h>
-
-static long q_long(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    long v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = (long)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-static char *q_text(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *st = NULL;
-    char *v = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return v;
-}
 
 /* Row i: c0 = i * 10 (the id), c1 = "name i" (NULL every 4th), c2 = i / 4.0, c3 a
  * 3-byte blob, c4 NULL on odd rows; the row fail_at (if any) gets an error. */
@@ -82,17 +63,17 @@ int main(void)
                                    100, column, &s, &at),
                  SQLITE_OK);
     NV_CHECK_INT(at, 100);
-    NV_CHECK_INT(q_long(db, "SELECT count(*) FROM t"), 100);
-    NV_CHECK_INT(q_long(db, "SELECT count(*) FROM t WHERE name IS NULL"), 25);
-    NV_CHECK_INT(q_long(db, "SELECT count(*) FROM t WHERE flag IS NULL"), 50);
-    NV_CHECK_INT(q_long(db, "SELECT count(*) FROM t WHERE name = 'name ' || (id / 10) AND v = (id / 10) / 4.0 AND "
-                            "hex(b) = '00FE7C' AND typeof(v) = 'real'"),
+    NV_CHECK_INT(nv_test_sql_long(db, "SELECT count(*) FROM t"), 100);
+    NV_CHECK_INT(nv_test_sql_long(db, "SELECT count(*) FROM t WHERE name IS NULL"), 25);
+    NV_CHECK_INT(nv_test_sql_long(db, "SELECT count(*) FROM t WHERE flag IS NULL"), 50);
+    NV_CHECK_INT(nv_test_sql_long(db, "SELECT count(*) FROM t WHERE name = 'name ' || (id / 10) AND "
+                                      "v = (id / 10) / 4.0 AND hex(b) = '00FE7C' AND typeof(v) = 'real'"),
                  75);
     /* In row order: rowids follow the rows, and the last row is row 99. */
-    char *order = q_text(db, "SELECT group_concat(id) FROM (SELECT id FROM t ORDER BY rowid LIMIT 4)");
+    char *order = nv_test_sql_text(db, "SELECT group_concat(id) FROM (SELECT id FROM t ORDER BY rowid LIMIT 4)");
     NV_CHECK_STR(order, "0,10,20,30");
     sqlite3_free(order);
-    NV_CHECK_INT(q_long(db, "SELECT max(id) FROM t"), 990);
+    NV_CHECK_INT(nv_test_sql_long(db, "SELECT max(id) FROM t"), 990);
 
     /* The table exists for its statement only. */
     sqlite3_stmt *st = NULL;
@@ -103,7 +84,7 @@ int main(void)
     NV_CHECK_INT(nv_store_rows_run(db, "INSERT INTO u (id, name) SELECT c0, c1 FROM nv_rows WHERE c1 IS NOT NULL",
                                    100, column, &s, NULL),
                  SQLITE_OK);
-    NV_CHECK_INT(q_long(db, "SELECT count(*) FROM u"), 75);
+    NV_CHECK_INT(nv_test_sql_long(db, "SELECT count(*) FROM u"), 75);
 
     /* A constraint failing at row 40 (id 400 is in t already for the second run: start
      * from rows whose ids collide at 40): the error, and the row it stopped at. */
@@ -123,7 +104,7 @@ int main(void)
                  SQLITE_ERROR);
     NV_CHECK_INT(at, 7);
     NV_CHECK_CONTAINS(sqlite3_errmsg(db), "row refused by its source");
-    NV_CHECK_INT(q_long(db, "SELECT count(*) FROM u WHERE id >= 10000"), 0); /* the statement is undone */
+    NV_CHECK_INT(nv_test_sql_long(db, "SELECT count(*) FROM u WHERE id >= 10000"), 0); /* the statement is undone */
 
     /* No rows: nothing asked, nothing stored. */
     s.asked = 0;
