@@ -23,11 +23,13 @@
 # SOURCE_DATE_EPOCH first rewrites the cache as valid, so that all binaries are measured on
 # it.
 #
-# Environment: RUNS (15), WARMUP (2), DB, KEEP=1 keeps the work folder.
+# Environment: RUNS (15), WARMUP (2), DB, TIMER (time: /usr/bin/time, 10 ms steps; wait4:
+# the same figures to the microsecond), KEEP=1 keeps the work folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-15}
 WARMUP=${WARMUP:-2}
+TIMER=${TIMER:-time}
 say() { echo "bench: $*" >&2; }
 [ $# -ge 2 ] || { echo "usage: bench/render_ab.sh OLD NEW [MORE...] (narvaro binaries)" >&2; exit 2; }
 BINS=()
@@ -52,13 +54,30 @@ ARGS=("render --db $DB --out $WORK/p2000.png --height 2000 -q" "render --db $DB 
   "render --db $DB --map distance --breaks jenks --out $WORK/d.png -q"
   "render --db $DB --by-county --out $WORK/counties -q" "--version")
 
+# TIMER=wait4: the child's times from wait4(2), to the microsecond, instead of
+# /usr/bin/time's hundredths of a second.
+WAIT4='
+import os, sys, time
+t0 = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, ru = os.wait4(pid, 0)
+wall = time.monotonic() - t0
+open(sys.argv[1], "w").write(f"{wall:.6f} {ru.ru_utime:.6f} {ru.ru_stime:.6f}\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+'
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores, $RUNS runs per command and binary"
 : >"$WORK/times.tsv"
 for c in "${!NAMES[@]}"; do
   for ((i = 0; i < WARMUP + RUNS; i++)); do
     for b in "${!BINS[@]}"; do
       # shellcheck disable=SC2086 # the arguments are words
-      /usr/bin/time -f '%e %U %S' -o "$WORK/t" "${BINS[$b]}" ${ARGS[$c]} >/dev/null
+      if [ "$TIMER" = wait4 ]; then
+        python3 -c "$WAIT4" "$WORK/t" "${BINS[$b]}" ${ARGS[$c]} >/dev/null
+      else
+        /usr/bin/time -f '%e %U %S' -o "$WORK/t" "${BINS[$b]}" ${ARGS[$c]} >/dev/null
+      fi
       [ "$i" -lt "$WARMUP" ] || printf '%s\t%s\t%s\t%s\n' "$c" "$b" "$i" "$(tail -1 "$WORK/t")" >>"$WORK/times.tsv"
     done
   done
