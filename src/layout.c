@@ -17,17 +17,41 @@ nv_xform nv_layout_fit(nv_rect frame, const double *ext, int halign, int valign)
 }
 
 /* The occupied area of the map at scale s, one byte per point, the extent's top left at
- * (0, 0): focus polygons and their offices. */
+ * (0, 0): focus polygons and their offices. Only the pixels the corner tests read matter
+ * (n_boxes boxes of 4 ints x0, y0, x1, y1), so a polygon none of whose rows (a pixel more
+ * above and below) is a row of a box is left out: cairo's scan converter works row by row
+ * from the edges that cross the row, so the rows of the boxes come out the same, byte for
+ * byte (checked on every shipped map, county maps included), and the middle of the map is
+ * not rasterised, which was half of the layout's instructions. Rows only: a polygon beside
+ * a box in its rows still changes how cairo steps through them (whole rows or sample rows),
+ * and so the coverage at the box's edge by a few levels. */
 typedef struct mask {
     cairo_surface_t *surf;
     unsigned char *data;
     int w, h, stride;
 } mask;
 
-static int make_mask(const nv_page *r, const double *ext, double s, mask *mk)
+static void mask_size(const double *ext, double s, mask *mk)
 {
     mk->w = (int)ceil((ext[2] - ext[0]) * s) + 1;
     mk->h = (int)ceil((ext[3] - ext[1]) * s) + 1;
+}
+
+/* Whether the rows of bbox (CRS metres: min x, min y, max x, max y) drawn by t, a pixel
+ * more above and below, meet the rows of one of the boxes. */
+static int rows_meet_a_box(const double *bbox, nv_xform t, const int *boxes, int n_boxes)
+{
+    double y0 = t.ty - t.s * bbox[3] - 1, y1 = t.ty - t.s * bbox[1] + 1;
+    for (int i = 0; i < n_boxes; i++) {
+        const int *b = boxes + 4 * i;
+        if (b[2] > b[0] && b[3] > b[1] && y1 >= b[1] && y0 <= b[3])
+            return 1;
+    }
+    return 0;
+}
+
+static int make_mask(const nv_page *r, const double *ext, double s, const int *boxes, int n_boxes, mask *mk)
+{
     mk->surf = cairo_image_surface_create(CAIRO_FORMAT_A8, mk->w, mk->h);
     if (cairo_surface_status(mk->surf) != CAIRO_STATUS_SUCCESS)
         return -1;
@@ -35,7 +59,7 @@ static int make_mask(const nv_page *r, const double *ext, double s, mask *mk)
     nv_xform t = {s, -s * ext[0], s * ext[3]};
     cairo_set_fill_rule(cr, CAIRO_FILL_RULE_EVEN_ODD);
     for (size_t i = 0; i < r->d->nm; i++)
-        if (nv_page_in_focus(r, &r->d->m[i]))
+        if (nv_page_in_focus(r, &r->d->m[i]) && rows_meet_a_box(r->d->m[i].bbox, t, boxes, n_boxes))
             nv_page_path_muni(cr, r->d, &r->d->m[i], t, 0, 0);
     cairo_fill(cr);
     for (size_t i = 0; r->s->offices && i < r->d->no; i++) {
@@ -53,8 +77,9 @@ static int make_mask(const nv_page *r, const double *ext, double s, mask *mk)
     return 0;
 }
 
-/* Does rect b (page points) touch the occupied area, the map's top left being at (left, top)? */
-static int mask_hits(const mask *mk, nv_rect b, double left, double top, double margin)
+/* The mask pixels x0..x1-1, y0..y1-1 (into box) that rect b (page points) covers with
+ * margin, the map's top left being at (left, top). */
+static void hit_box(const mask *mk, nv_rect b, double left, double top, double margin, int *box)
 {
     int x0 = (int)floor(b.x - margin - left), y0 = (int)floor(b.y - margin - top);
     int x1 = (int)ceil(b.x + b.w + margin - left), y1 = (int)ceil(b.y + b.h + margin - top);
@@ -62,8 +87,14 @@ static int mask_hits(const mask *mk, nv_rect b, double left, double top, double 
     if (y0 < 0) y0 = 0;
     if (x1 > mk->w) x1 = mk->w;
     if (y1 > mk->h) y1 = mk->h;
-    for (int y = y0; y < y1; y++)
-        for (int x = x0; x < x1; x++)
+    box[0] = x0, box[1] = y0, box[2] = x1, box[3] = y1;
+}
+
+/* Does the box touch the occupied area? */
+static int mask_hits(const mask *mk, const int *box)
+{
+    for (int y = box[1]; y < box[3]; y++)
+        for (int x = box[0]; x < box[2]; x++)
             if (mk->data[y * mk->stride + x])
                 return 1;
     return 0;
@@ -87,24 +118,32 @@ int nv_layout_place(nv_page *r, const double *ext, const nv_legend_metrics *p)
     double gap = 6;
     nv_xform full = nv_layout_fit(f, ext, 0, 0);
     mask mk = {0};
-    if (make_mask(r, ext, full.s, &mk) != 0) {
-        cairo_surface_destroy(mk.surf);
-        return -1;
-    }
     static const int align[9][2] = {{0, 0}, {-1, 0}, {1, 0}, {0, 1}, {0, -1}, {-1, 1}, {1, 1}, {-1, -1}, {1, -1}};
     nv_rect corners[4] = {{f.x + f.w - p->w, f.y + f.h - p->h, p->w, p->h}, {f.x + f.w - p->w, f.y, p->w, p->h},
                        {f.x, f.y + f.h - p->h, p->w, p->h}, {f.x, f.y, p->w, p->h}};
+    /* Every alignment has the full scale (the map only moves within the frame), so one
+     * mask serves them all: the boxes each corner test reads. */
+    int boxes[9][4][4];
+    nv_xform fit[9];
+    mask_size(ext, full.s, &mk);
+    for (int a = 0; a < 9; a++) {
+        fit[a] = nv_layout_fit(f, ext, align[a][0], align[a][1]);
+        double left = fit[a].tx + fit[a].s * ext[0], top = fit[a].ty - fit[a].s * ext[3];
+        for (int c = 0; c < 4; c++)
+            hit_box(&mk, corners[c], left, top, 5, boxes[a][c]);
+    }
+    if (make_mask(r, ext, full.s, &boxes[0][0][0], 9 * 4, &mk) != 0) {
+        cairo_surface_destroy(mk.surf);
+        return -1;
+    }
     int found = 0;
-    for (int a = 0; a < 9 && !found; a++) {
-        nv_xform t = nv_layout_fit(f, ext, align[a][0], align[a][1]);
-        double left = t.tx + t.s * ext[0], top = t.ty - t.s * ext[3];
+    for (int a = 0; a < 9 && !found; a++)
         for (int c = 0; c < 4 && !found; c++)
-            if (!mask_hits(&mk, corners[c], left, top, 5)) {
-                r->t = t;
+            if (!mask_hits(&mk, boxes[a][c])) {
+                r->t = fit[a];
                 r->panel = corners[c];
                 found = 1;
             }
-    }
     cairo_surface_destroy(mk.surf);
     if (!found) {
         nv_rect side = {f.x, f.y, f.w - p->w - gap, f.h}, below = {f.x, f.y, f.w, f.h - p->h - gap};

@@ -20,8 +20,9 @@
  * (measured on the A4 presence map: 17-21 ms of CPU and 320 kB, against 20-22 ms and
  * 380 kB with the Sub filter, and 26 ms with Up). A pHYs chunk records the resolution,
  * so that a print program sizes the page as A4 or A3. cairo's RGB24 pixels are 32-bit
- * words 0xXXRRGGBB in native byte order; libpng takes them as they are, told where the
- * unused byte is and in which order the colours come. */
+ * words 0xXXRRGGBB in native byte order; each row is packed into R, G, B bytes here, which
+ * takes a third of the instructions that libpng's own transforms (set_bgr and set_filler,
+ * one pass each over the row) spend on the same bytes: 15 M on a 2000-pixel-high map. */
 
 /* What a libpng failure leaves for the error message. */
 typedef struct png_fail {
@@ -43,18 +44,46 @@ static void png_warning_cb(png_structp png, png_const_charp msg)
     (void)msg;
 }
 
+/* n pixels 0xXXRRGGBB into 3 n bytes R, G, B. On a little-endian machine four pixels at a
+ * time: a pixel's bytes reversed and shifted are R, G, B in memory order, and four of them
+ * fill a 64-bit and a 32-bit store (a third of the instructions of a byte at a time). */
+static void pack_rgb(unsigned char *out, const uint32_t *px, int n)
+{
+    int x = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; x + 4 <= n; x += 4, out += 12) {
+        uint64_t q0 = __builtin_bswap32(px[x]) >> 8, q1 = __builtin_bswap32(px[x + 1]) >> 8;
+        uint64_t q2 = __builtin_bswap32(px[x + 2]) >> 8;
+        uint32_t q3 = __builtin_bswap32(px[x + 3]) >> 8;
+        uint64_t lo = q0 | q1 << 24 | q2 << 48;           /* R0 G0 B0 R1 G1 B1 R2 G2 */
+        uint32_t hi = (uint32_t)(q2 >> 16) | q3 << 8;     /* B2 R3 G3 B3 */
+        memcpy(out, &lo, sizeof lo);
+        memcpy(out + 8, &hi, sizeof hi);
+    }
+#endif
+    for (; x < n; x++, out += 3) {
+        out[0] = (unsigned char)(px[x] >> 16);
+        out[1] = (unsigned char)(px[x] >> 8);
+        out[2] = (unsigned char)px[x];
+    }
+}
+
 /* Writes rows (h of them, stride bytes apart) to f; 0 on success, -1 with fail->msg set. */
 static int png_encode(FILE *f, const unsigned char *data, int w, int h, int stride, double dpi, png_fail *fail)
 {
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, fail, png_error_cb, png_warning_cb);
+    /* volatile: it is freed after a longjmp back into this function */
+    unsigned char *volatile row = malloc(3 * (size_t)(w > 0 ? w : 1));
+    png_structp png = row ? png_create_write_struct(PNG_LIBPNG_VER_STRING, fail, png_error_cb, png_warning_cb) : NULL;
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!png || !info) {
         snprintf(fail->msg, sizeof fail->msg, "out of memory");
         png_destroy_write_struct(&png, NULL);
+        free(row);
         return -1;
     }
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_write_struct(&png, &info);
+        free(row);
         return -1;
     }
     png_init_io(png, f);
@@ -65,17 +94,13 @@ static int png_encode(FILE *f, const unsigned char *data, int w, int h, int stri
     png_uint_32 ppm = (png_uint_32)lround(dpi / 0.0254);
     png_set_pHYs(png, info, ppm, ppm, PNG_RESOLUTION_METER);
     png_write_info(png, info);
-    const uint32_t probe = 1;
-    if (*(const unsigned char *)&probe == 1) { /* little endian: B, G, R, X in memory */
-        png_set_bgr(png);
-        png_set_filler(png, 0, PNG_FILLER_AFTER);
-    } else {                                   /* big endian: X, R, G, B */
-        png_set_filler(png, 0, PNG_FILLER_BEFORE);
+    for (int y = 0; y < h; y++) {
+        pack_rgb(row, (const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride), w);
+        png_write_row(png, row);
     }
-    for (int y = 0; y < h; y++)
-        png_write_row(png, data + (size_t)y * (size_t)stride);
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
+    free(row);
     return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "classes.h"
 #include "render.h"
 #include "store.h"
+#include "surface.h"
 #include "nv_test.h"
 
 #include <cairo.h>
@@ -220,6 +221,46 @@ static unsigned pixel(cairo_surface_t *img, double x, double y)
 static unsigned probe_crs(cairo_surface_t *img, const nv_render_info *in, double x, double y)
 {
     return pixel(img, in->scale * x + in->x_offset, in->y_offset - in->scale * y);
+}
+
+/* The PNG writer packs cairo's 32-bit pixels into R, G, B bytes four pixels at a time,
+ * then the rest one by one: every pixel reads back as drawn, whatever the width's remainder
+ * by four, and with colours whose channels differ (a swapped or shifted byte shows). */
+static void png_pixels_read_back(void)
+{
+    for (int w = 1; w <= 9; w++) {
+        const int h = 3;
+        char name[32];
+        snprintf(name, sizeof name, "pixels-%d.png", w);
+        nv_surface *sf = NULL;
+        nv_error err = {0};
+        /* 72 dpi: one pixel per point */
+        NV_CHECK_INT(nv_surface_create(NV_FORMAT_PNG, out_path(name), w, h, 72, "2024-01-31", &sf, &err), NV_OK);
+        if (!sf)
+            continue;
+        cairo_surface_t *cs = nv_surface_cairo(sf);
+        cairo_surface_flush(cs);
+        unsigned char *data = cairo_image_surface_get_data(cs);
+        int stride = cairo_image_surface_get_stride(cs);
+        NV_CHECK_INT(cairo_image_surface_get_width(cs), w);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                ((uint32_t *)(void *)(data + (size_t)y * (size_t)stride))[x] =
+                    0xff000000u | (uint32_t)(0x10 + 16 * x) << 16 | (uint32_t)(0x80 + y) << 8 | (uint32_t)(0xf0 - x);
+        cairo_surface_mark_dirty(cs);
+        NV_CHECK_INT(nv_surface_finish(sf, &err), NV_OK);
+        nv_surface_destroy(sf);
+        cairo_surface_t *img = cairo_image_surface_create_from_png(out_path(name));
+        NV_CHECK_INT(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+        if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+            NV_CHECK_INT(cairo_image_surface_get_width(img), w);
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    NV_CHECK_INT(pixel(img, x, y),
+                                 (unsigned)(0x10 + 16 * x) << 16 | (unsigned)(0x80 + y) << 8 | (unsigned)(0xf0 - x));
+        }
+        cairo_surface_destroy(img);
+    }
 }
 
 /* The class with this key; a missing class is an empty one (key ""), so that checks on
@@ -724,6 +765,7 @@ int main(void)
     }
     class_breaks();
     failures();
+    png_pixels_read_back();
     make_db(out_path("narvaro.sqlite"));
     nv_map_data *d = NULL;
     nv_error err = {0};
