@@ -22,21 +22,15 @@ typedef struct rows_cursor {
     size_t row;
 } rows_cursor;
 
+/* The table's columns, NV_STORE_ROWS_MAX_COLUMNS of them. */
+static const char rows_schema[] = "CREATE TABLE x(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14,"
+                                  " c15, c16, c17, c18, c19, c20, c21, c22, c23, c24, c25, c26, c27, c28, c29,"
+                                  " c30, c31)";
+
 static int rows_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **err)
 {
     (void)argc, (void)argv, (void)err;
-    char schema[16 + 8 * NV_STORE_ROWS_MAX_COLUMNS] = "CREATE TABLE x(";
-    size_t len = strlen(schema);
-    for (int i = 0; i < NV_STORE_ROWS_MAX_COLUMNS; i++) {
-        memcpy(schema + len, i ? ",c" : "c", i ? 2 : 1);
-        len += i ? 2 : 1;
-        if (i >= 10)
-            schema[len++] = (char)('0' + i / 10);
-        schema[len++] = (char)('0' + i % 10);
-    }
-    schema[len++] = ')';
-    schema[len] = '\0';
-    int rc = sqlite3_declare_vtab(db, schema);
+    int rc = sqlite3_declare_vtab(db, rows_schema);
     if (rc != SQLITE_OK)
         return rc;
     rows_vtab *v = sqlite3_malloc(sizeof *v);
