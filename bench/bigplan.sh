@@ -28,6 +28,9 @@ echo "plan: $N rows, $(du -m "$work/plan.csv" | cut -f1) MB; load average: $(cut
 
 measure() { # name, command...: appends "seconds cpu-seconds kB" to $work/name
     local name=$1; shift
+    # The files the run before wrote (up to 2 GB: ogr2ogr's) go to the disk first, so that
+    # their write-back does not land in this run's time.
+    sync
     /usr/bin/time -f "%e %U %S %M" -o "$work/t" "$@" >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
     awk '{print $1, $2 + $3, $4}' "$work/t" >> "$work/$name"
 }
