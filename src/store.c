@@ -392,38 +392,46 @@ static nv_status offices_end(store *s, const char *index_sql)
 
 /* NULL strings and non-finite numbers become SQL NULL. The strings are bound as
  * SQLITE_STATIC: they outlive the statement step that reads them. */
-/* A string bound as it is, its length and its pointer: the next row's type, code,
+/* A string stored as it is, its length and its pointer: the next row's type, code,
  * municipality name and source are the same pointers (the plan's pool holds each once),
- * and are then bound without being measured and checked again. */
+ * and are then stored without being measured and checked again. */
 typedef struct bound_text {
     const char *v;
     int n;
 } bound_text;
 
-static int bind_text_again(sqlite3_stmt *st, int i, const char *v, bound_text *last)
+/* How v (not NULL) is stored: its length when it is valid UTF-8 (remembered in *last, and
+ * taken from it when v is last's pointer), else -1 and *fixed its repair, which the caller
+ * hands to SQLite to free (NULL when none was made; *oom when out of memory). Nothing
+ * narvaro writes is invalid UTF-8: a file name in another encoding is repaired, its stray
+ * bytes read as Windows-1252. */
+static int checked_text(const char *v, bound_text *last, char **fixed, int *oom)
 {
-    if (!v)
-        return sqlite3_bind_null(st, i);
+    *fixed = NULL;
+    *oom = 0;
     if (v == last->v)
-        return sqlite3_bind_text(st, i, v, last->n, SQLITE_STATIC);
-    /* Nothing narvaro writes is invalid UTF-8: a file name in another encoding is repaired
-     * (its stray bytes read as Windows-1252), in a copy SQLite frees. */
+        return last->n;
     size_t n = strlen(v);
     if (n < (size_t)INT_MAX && nv_text_utf8_invalid_at((const unsigned char *)v, n) == n) {
         *last = (bound_text){v, (int)n};
-        return sqlite3_bind_text(st, i, v, (int)n, SQLITE_STATIC);
+        return (int)n;
     }
-    int oom;
-    char *fixed = nv_text_utf8_repair(v, &oom);
-    if (oom)
-        return SQLITE_NOMEM;
-    return fixed ? sqlite3_bind_text(st, i, fixed, -1, free) : sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    *fixed = nv_text_utf8_repair(v, oom);
+    return -1;
 }
 
 static int bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     bound_text once = {NULL, 0};
-    return bind_text_again(st, i, v, &once);
+    char *fixed;
+    int oom, n = v ? checked_text(v, &once, &fixed, &oom) : 0;
+    if (!v)
+        return sqlite3_bind_null(st, i);
+    if (n >= 0)
+        return sqlite3_bind_text(st, i, v, n, SQLITE_STATIC);
+    if (oom)
+        return SQLITE_NOMEM;
+    return fixed ? sqlite3_bind_text(st, i, fixed, -1, free) : sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
 static int bind_real(sqlite3_stmt *st, int i, double v)
@@ -546,27 +554,18 @@ typedef struct office_source {
 
 static void result_text(sqlite3_context *ctx, const char *v, bound_text *last)
 {
-    if (!v) {
+    char *fixed;
+    int oom, n = v ? checked_text(v, last, &fixed, &oom) : 0;
+    if (!v)
         sqlite3_result_null(ctx);
-        return;
-    }
-    if (v != last->v) {
-        size_t n = strlen(v);
-        if (n >= (size_t)INT_MAX || nv_text_utf8_invalid_at((const unsigned char *)v, n) != n) {
-            /* As bind_text_again: stray bytes read as Windows-1252, in a copy SQLite frees. */
-            int oom;
-            char *fixed = nv_text_utf8_repair(v, &oom);
-            if (oom)
-                sqlite3_result_error_nomem(ctx);
-            else if (fixed)
-                sqlite3_result_text(ctx, fixed, -1, free);
-            else
-                sqlite3_result_text(ctx, v, -1, SQLITE_STATIC);
-            return;
-        }
-        *last = (bound_text){v, (int)n};
-    }
-    sqlite3_result_text(ctx, v, last->n, SQLITE_STATIC);
+    else if (n >= 0)
+        sqlite3_result_text(ctx, v, n, SQLITE_STATIC);
+    else if (oom)
+        sqlite3_result_error_nomem(ctx);
+    else if (fixed)
+        sqlite3_result_text(ctx, fixed, -1, free);
+    else
+        sqlite3_result_text(ctx, v, -1, SQLITE_STATIC);
 }
 
 static void result_real(sqlite3_context *ctx, double v)
