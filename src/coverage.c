@@ -206,7 +206,7 @@ static long muni_by_name(const nv_boundaries *b, const char *name)
 static long reject_row(const nv_office *in, nv_office_result *o, char **note, nv_diags *diags, int *bad,
                        char *why)
 {
-    o->status = "rejected";
+    o->status = NV_OFFICE_REJECTED;
     *note = why;
     (*bad)++;
     nv_diags_add(diags, NV_PROBLEM, in->source, in->line, "%s: %s", in->id,
@@ -236,11 +236,9 @@ static long place_by_name(const nv_boundaries *b, const nv_places *places, const
             mu = nv_boundaries_get(b, pl->muni);
             o->x = pl->x;
             o->y = pl->y;
-            o->status = "placed";
-            o->placed_by = "town";
+            o->status = NV_OFFICE_PLACED;
+            o->placed_by = NV_PLACED_BY_TOWN;
             o->snap_m = 0;
-            o->kommunkod = mu->code;
-            o->namn = mu->name;
             if (pl->feature >= 0)
                 *note = fmt("no coordinates: placed at %s in %s %s (%s, feature %ld)", pl->name, mu->code, mu->name,
                             nv_places_source(places), pl->feature);
@@ -266,11 +264,9 @@ static long place_by_name(const nv_boundaries *b, const nv_places *places, const
             mu = nv_boundaries_get(b, (size_t)code_m);
             o->x = mu->rep_x;
             o->y = mu->rep_y;
-            o->status = "placed";
-            o->placed_by = "municipality";
+            o->status = NV_OFFICE_PLACED;
+            o->placed_by = NV_PLACED_BY_MUNICIPALITY;
             o->snap_m = 0;
-            o->kommunkod = mu->code;
-            o->namn = mu->name;
             *note = fmt("no coordinates; %s is no locality of the gazetteer but the municipality %s %s: placed at "
                         "its representative point", in->town, mu->code, mu->name);
             return code_m;
@@ -298,11 +294,9 @@ static long place_by_name(const nv_boundaries *b, const nv_places *places, const
     mu = nv_boundaries_get(b, (size_t)code_m);
     o->x = mu->rep_x;
     o->y = mu->rep_y;
-    o->status = "placed";
-    o->placed_by = "municipality";
+    o->status = NV_OFFICE_PLACED;
+    o->placed_by = NV_PLACED_BY_MUNICIPALITY;
     o->snap_m = 0;
-    o->kommunkod = mu->code;
-    o->namn = mu->name;
     if (in->town[0]) {
         size_t elsewhere = places ? nv_places_find(places, in->town, -1, NULL, 0) : 0;
         *note = fmt("no coordinates, and town %s is not in the gazetteer%s%s: placed at the representative point "
@@ -328,22 +322,22 @@ static long place_office(const nv_boundaries *b, const nv_polyindex *idx, const 
     long m = -1;
     double d = 0;
     if (!in->valid) {
-        o->status = "rejected";
+        o->status = NV_OFFICE_REJECTED;
         *note = fmt("%s", in->problem ? in->problem : "the row has a problem");
         return -1;
     }
     if (!in->located)
         return place_by_name(b, places, in, o, note, diags, bad);
-    o->placed_by = "coordinates";
+    o->placed_by = NV_PLACED_BY_COORDINATES;
     m = nv_polyindex_locate(idx, in->x, in->y);
     if (m >= 0) {
-        o->status = "placed";
+        o->status = NV_OFFICE_PLACED;
         o->snap_m = 0;
     } else {
         m = nv_polyindex_nearest(idx, in->x, in->y, snap_m, &d);
         if (m >= 0) {
             const nv_municipality *mu = nv_boundaries_get(b, (size_t)m);
-            o->status = "snapped";
+            o->status = NV_OFFICE_SNAPPED;
             o->snap_m = d;
             *note = fmt("outside every municipality; snapped %.0f m to %s %s", d, mu->code, mu->name);
             nv_diags_add(diags, NV_WARNING, in->source, in->line,
@@ -353,7 +347,7 @@ static long place_office(const nv_boundaries *b, const nv_polyindex *idx, const 
         } else {
             double sx, sy;
             long sw = nv_plan_swapped_xy(plan, in, &sx, &sy) ? nv_polyindex_locate(idx, sx, sy) : -1;
-            o->status = "rejected";
+            o->status = NV_OFFICE_REJECTED;
             if (sw >= 0) {
                 const nv_municipality *mu = nv_boundaries_get(b, (size_t)sw);
                 *note = fmt("lat %.6f, lon %.6f lie outside every municipality, but exchanged they lie in %s %s: "
@@ -376,8 +370,6 @@ static long place_office(const nv_boundaries *b, const nv_polyindex *idx, const 
         }
     }
     const nv_municipality *mu = nv_boundaries_get(b, (size_t)m);
-    o->kommunkod = mu->code;
-    o->namn = mu->name;
     if (in->kommunkod[0] && strcmp(in->kommunkod, mu->code) != 0) {
         char *extra = fmt("plan says kommunkod %s, the coordinates lie in %s %s", in->kommunkod, mu->code, mu->name);
         if (*note && extra) {
@@ -410,20 +402,15 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* nv_coverage_compute works in two phases. The first places every row and measures, and
- * keeps of each row only what the join made of it: a placement (8 bytes; a result is 152)
+ * keeps of each row only what the join made of it: a placement (8 bytes; a result is 112)
  * and, for the few rows whose result their row cannot tell, a detail and a note. The
  * second makes the results from the rows and those, and a caller done with the rows frees
  * them as it goes: a plan of millions of rows never holds its rows and its results whole
  * at once. */
-enum { ST_BLANK, ST_PLACED, ST_SNAPPED, ST_REJECTED };
-static const char *const STATUS[] = {"blank", "placed", "snapped", "rejected"};
-enum { BY_NONE, BY_COORDINATES, BY_TOWN, BY_MUNICIPALITY };
-static const char *const PLACED_BY[] = {NULL, "coordinates", "town", "municipality"};
-
 typedef struct placement {
     int32_t muni;          /* index into the boundaries; -1: not placed (blank or rejected) */
-    uint8_t status;        /* ST_* */
-    uint8_t placed_by;     /* BY_* */
+    uint8_t status;        /* nv_office_status */
+    uint8_t placed_by;     /* nv_placed_by */
     uint8_t is_office;     /* its type is one of the office tiers */
     uint8_t has_detail;    /* the row's detail and note are the next ones, in row order */
 } placement;
@@ -433,14 +420,6 @@ typedef struct placement {
 typedef struct detail {
     double x, y, snap_m;
 } detail;
-
-static uint8_t code_of(const char *const *names, size_t n, const char *s)
-{
-    for (size_t k = 1; k < n; k++)
-        if (s && names[k] && strcmp(names[k], s) == 0)
-            return (uint8_t)k;
-    return 0;
-}
 
 /* The fields of a result that its row gives, whatever the join makes of it. */
 static void result_from_row(const nv_office *in, int is_office, nv_office_result *o)
@@ -462,18 +441,14 @@ static void result_from_row(const nv_office *in, int is_office, nv_office_result
 }
 
 /* The result of a row, as phase 1 made it (p, and d and note when p->has_detail). */
-static void result_of(const nv_boundaries *b, const nv_office *in, const placement *p, const detail *d,
+static void result_of(const nv_muni_result *munis, const nv_office *in, const placement *p, const detail *d,
                       char *note, nv_office_result *o)
 {
     result_from_row(in, p->is_office, o);
-    o->status = STATUS[p->status];
-    o->placed_by = PLACED_BY[p->placed_by];
-    if (p->muni >= 0) {
-        const nv_municipality *mu = nv_boundaries_get(b, (size_t)p->muni);
-        o->kommunkod = mu->code;
-        o->namn = mu->name;
-    }
-    if (p->status == ST_PLACED)
+    o->status = p->status;
+    o->placed_by = p->placed_by;
+    o->muni = p->muni >= 0 ? &munis[p->muni] : NULL;
+    if (p->status == NV_OFFICE_PLACED)
         o->snap_m = 0;
     if (d) {
         o->x = d->x;
@@ -542,10 +517,11 @@ static int record_row(nv_coverage *c, detail **details, size_t *cap, const nv_of
                       char *note, placement *p)
 {
     p->muni = (int32_t)muni;
-    p->status = code_of(STATUS, sizeof STATUS / sizeof *STATUS, o->status);
-    p->placed_by = code_of(PLACED_BY, sizeof PLACED_BY / sizeof *PLACED_BY, o->placed_by);
+    p->status = o->status;
+    p->placed_by = o->placed_by;
     p->is_office = o->is_office != 0;
-    p->has_detail = note || p->status == ST_SNAPPED || p->placed_by == BY_TOWN || p->placed_by == BY_MUNICIPALITY;
+    p->has_detail = note || p->status == NV_OFFICE_SNAPPED || p->placed_by == NV_PLACED_BY_TOWN ||
+                    p->placed_by == NV_PLACED_BY_MUNICIPALITY;
     if (!p->has_detail)
         return 1;
     if (c->n_notes == *cap) {
@@ -620,7 +596,7 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
         long m = -1;
         result_from_row(in, nv_tiers_is_office(tiers, in->type), &o);
         if (in->blank) {
-            o.status = "blank";
+            o.status = NV_OFFICE_BLANK;
             t->rows_blank++;
         } else {
             m = place_office(b, idx, areas->places, opts->snap_km * 1000, plan, in, &o, &note, diags, &swapped, &bad);
@@ -636,8 +612,9 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
         }
         t->locations++;
         t->offices += o.is_office;
-        t->offices_snapped += strcmp(o.status, "snapped") == 0;
-        t->kommunkod_disagreements += in->located && in->kommunkod[0] && strcmp(in->kommunkod, o.kommunkod) != 0;
+        t->offices_snapped += o.status == NV_OFFICE_SNAPPED;
+        t->kommunkod_disagreements += in->located && in->kommunkod[0] &&
+                                      strcmp(in->kommunkod, nv_boundaries_get(b, (size_t)m)->code) != 0;
         if (in->basis && in->basis[0] && strcmp(in->basis, "sourced") != 0)
             t->illustrative = 1;
         n_all++;
@@ -879,7 +856,7 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
         if (drop)
             nv_plan_drop_rows_before(drop, i);
         const detail *dt = rec[i].has_detail ? &details[d] : NULL;
-        result_of(b, nv_plan_office(plan, i), &rec[i], dt, dt ? c->notes[d] : NULL, &c->offices[i]);
+        result_of(c->munis, nv_plan_office(plan, i), &rec[i], dt, dt ? c->notes[d] : NULL, &c->offices[i]);
         d += dt != NULL;
     }
     if (drop)

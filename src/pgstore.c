@@ -581,14 +581,14 @@ static nv_status insert_rows(pg *p, const nv_pg_run *run, long run_id, int srid)
         p_real(&q, o->lon_deg);
         p_real(&q, o->x);
         p_real(&q, o->y);
-        p_text(&q, o->status);
-        p_text(&q, o->kommunkod);
-        p_text(&q, o->namn);
+        p_text(&q, nv_office_status_word(o->status));
+        p_text(&q, nv_office_kommunkod(o));
+        p_text(&q, nv_office_namn(o));
         p_real(&q, o->snap_m);
         p_text(&q, o->note);
         p_text(&q, srid_text);
         p_text(&q, o->town);
-        p_text(&q, o->placed_by);
+        p_text(&q, nv_placed_by_word(o->placed_by));
         pg_run(p, "nv_office", &q, NULL, "storing an office");
     }
     pg_prepare(p, "nv_county",

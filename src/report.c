@@ -363,13 +363,13 @@ nv_status nv_report_offices_csv(const char *path, const nv_office_result *o, siz
         csv_fixed(&w, r->lon_deg, 6);
         csv_fixed(&w, r->x, 2);
         csv_fixed(&w, r->y, 2);
-        csv_str(&w, r->status);
-        csv_str(&w, r->kommunkod);
-        csv_str(&w, r->namn);
+        csv_str(&w, nv_office_status_word(r->status));
+        csv_str(&w, nv_office_kommunkod(r));
+        csv_str(&w, nv_office_namn(r));
         csv_fixed(&w, r->snap_m, 2);
         csv_str(&w, r->note);
         csv_str(&w, r->town);
-        csv_str(&w, r->placed_by);
+        csv_str(&w, nv_placed_by_word(r->placed_by));
         csv_end_row(&w);
     }
     return writer_close(&w, err);

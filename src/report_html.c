@@ -680,7 +680,7 @@ static size_t sym_row(const size_t *idx, size_t k)
 
 static int drawn_row(const nv_office_result *o)
 {
-    return o->status && strcmp(o->status, "rejected") != 0 && isfinite(o->x);
+    return o->status != NV_OFFICE_REJECTED && isfinite(o->x);
 }
 
 /* The symbols of rows o (the n of them, or the n that idx lists) that are drawn (placed or
@@ -1113,7 +1113,7 @@ static const char **nearest_names(const nv_report_html_run *run)
             ids[u++] = ids[i];
     for (size_t i = 0; u && i < run->no; i++) {
         const nv_office_result *o = &run->o[i];
-        if (!o->office_id || !o->status || strcmp(o->status, "rejected") == 0)
+        if (!o->office_id || o->status == NV_OFFICE_REJECTED)
             continue;
         nearest_id key = {o->office_id, NULL}, *hit = bsearch(&key, ids, u, sizeof *ids, cmp_nearest_id);
         if (hit && !hit->name)
@@ -1202,8 +1202,8 @@ static size_t **offices_by_muni(const nv_report_html_run *run, size_t **counts)
         return NULL;
     }
     for (size_t i = 0; i < run->no; i++) /* count */
-        if (run->o[i].kommunkod && strcmp(run->o[i].status, "rejected") != 0) {
-            const nv_muni_result *m = bsearch(run->o[i].kommunkod, run->m, run->nm, sizeof *run->m, cmp_code);
+        if (run->o[i].muni && run->o[i].status != NV_OFFICE_REJECTED) {
+            const nv_muni_result *m = bsearch(nv_office_kommunkod(&run->o[i]), run->m, run->nm, sizeof *run->m, cmp_code);
             if (m)
                 n[m - run->m]++;
         }
@@ -1214,8 +1214,8 @@ static size_t **offices_by_muni(const nv_report_html_run *run, size_t **counts)
     }
     names[run->nm] = all; /* kept for freeing when nm == 0 */
     for (size_t i = 0; i < run->no; i++)
-        if (run->o[i].kommunkod && strcmp(run->o[i].status, "rejected") != 0) {
-            const nv_muni_result *m = bsearch(run->o[i].kommunkod, run->m, run->nm, sizeof *run->m, cmp_code);
+        if (run->o[i].muni && run->o[i].status != NV_OFFICE_REJECTED) {
+            const nv_muni_result *m = bsearch(nv_office_kommunkod(&run->o[i]), run->m, run->nm, sizeof *run->m, cmp_code);
             if (m) {
                 size_t k = (size_t)(m - run->m);
                 names[k][n[k]++] = i;
@@ -1317,7 +1317,7 @@ static nv_status data_json(page *pg, nv_error *err)
             size_t listed = 0;
             while (next_closed < pg->n_closed) {
                 const nv_office_result *o = &bef->o[pg->closed[next_closed]];
-                int c = strcmp(o->kommunkod, m->kommunkod);
+                int c = strcmp(nv_office_kommunkod(o), m->kommunkod);
                 if (c > 0)
                     break;
                 next_closed++;
@@ -1357,7 +1357,7 @@ static int cmp_closed(const void *a, const void *b, void *user)
 {
     const nv_report_html_run *bef = user;
     const nv_office_result *x = &bef->o[*(const size_t *)a], *y = &bef->o[*(const size_t *)b];
-    int c = strcmp(x->kommunkod, y->kommunkod);
+    int c = strcmp(nv_office_kommunkod(x), nv_office_kommunkod(y));
     return c ? c : (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
 }
 
@@ -1386,7 +1386,7 @@ static nv_status find_closed(page *pg, nv_error *err)
     for (size_t i = 0; i < bef->no; i++) {
         const nv_office_result *o = &bef->o[i];
         double key[2] = {o->x, o->y};
-        if (o->status && strcmp(o->status, "rejected") != 0 && o->kommunkod && isfinite(o->x) &&
+        if (o->status != NV_OFFICE_REJECTED && o->muni && isfinite(o->x) &&
             bsearch(key, xy, n, 2 * sizeof *xy, cmp_xy))
             pg->closed[pg->n_closed++] = i;
     }

@@ -7,6 +7,7 @@
 #define NV_RESULTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Radii for "population within R km" (--radius-km). */
 #define NV_MAX_RADII 8
@@ -55,22 +56,64 @@ typedef struct nv_muni_result {
     nv_population_result pop;
 } nv_muni_result;
 
-/* One input row of an office plan, whatever became of it. */
+/* What became of an input row of a plan, and how a row was placed: the words offices.csv
+ * and the databases write, nv_office_status_word and nv_placed_by_word. */
+typedef enum nv_office_status {
+    NV_OFFICE_BLANK = 0,           /* a line with nothing in it */
+    NV_OFFICE_PLACED = 1,
+    NV_OFFICE_SNAPPED = 2,         /* outside every municipality, within --snap-km of one */
+    NV_OFFICE_REJECTED = 3
+} nv_office_status;
+
+typedef enum nv_placed_by {
+    NV_PLACED_BY_NONE = 0,         /* not placed */
+    NV_PLACED_BY_COORDINATES = 1,
+    NV_PLACED_BY_TOWN = 2,
+    NV_PLACED_BY_MUNICIPALITY = 3
+} nv_placed_by;
+
+static inline const char *nv_office_status_word(unsigned status)
+{
+    static const char *const words[] = {"blank", "placed", "snapped", "rejected"};
+    return status < sizeof words / sizeof *words ? words[status] : NULL;
+}
+
+/* NULL for NV_PLACED_BY_NONE. */
+static inline const char *nv_placed_by_word(unsigned placed_by)
+{
+    static const char *const words[] = {NULL, "coordinates", "town", "municipality"};
+    return placed_by < sizeof words / sizeof *words ? words[placed_by] : NULL;
+}
+
+/* One input row of an office plan, whatever became of it. A plan of millions of rows
+ * holds one of these a row while its results are written, so what a few words or the
+ * municipality can say is a code or a pointer: 112 bytes a row (bench/bigplan.sh). */
 typedef struct nv_office_result {
     const char *source;            /* plan file path as given */
-    long line;                     /* line of the row in that file (header is line 1) */
     const char *office_id, *name, *type;
     const char *kommunkod_stated;  /* what the plan says; NULL or "" if it says nothing */
+    const char *town;              /* the town the plan names; NULL or "" if none */
+    const char *note;              /* why rejected, or a remark (kommunkod disagreement); may be NULL */
+    const nv_muni_result *muni;    /* the municipality it was placed in; NULL if not placed */
     double lat_deg, lon_deg;       /* as read; NAN if the plan gave x/y */
     double x, y;                   /* analysis CRS; NAN if not located */
-    const char *town;              /* the town the plan names; NULL or "" if none */
-    const char *status;            /* "placed", "snapped" or "rejected" */
-    const char *placed_by;         /* "coordinates", "town" or "municipality"; NULL if rejected */
-    int is_office;                 /* its type is one of the office tiers */
-    const char *kommunkod, *namn;  /* municipality it was placed in; NULL if rejected */
     double snap_m;                 /* distance to that municipality when snapped, 0 when inside, NAN when rejected */
-    const char *note;              /* why rejected, or a remark (kommunkod disagreement); may be NULL */
+    int32_t line;                  /* line of the row in that file (header is line 1) */
+    uint8_t status;                /* nv_office_status */
+    uint8_t placed_by;             /* nv_placed_by */
+    uint8_t is_office;             /* its type is one of the office tiers */
 } nv_office_result;
+
+/* The code and name of the municipality a row was placed in; NULL if it was not placed. */
+static inline const char *nv_office_kommunkod(const nv_office_result *o)
+{
+    return o->muni ? o->muni->kommunkod : NULL;
+}
+
+static inline const char *nv_office_namn(const nv_office_result *o)
+{
+    return o->muni ? o->muni->namn : NULL;
+}
 
 typedef struct nv_county_result {
     const char *lanskod;

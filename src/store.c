@@ -596,9 +596,9 @@ static void office_column(sqlite3_context *ctx, void *src, size_t row, int col)
     case 7: result_real(ctx, r->lon_deg); break;
     case 8: result_real(ctx, r->x); break;
     case 9: result_real(ctx, r->y); break;
-    case 10: result_text(ctx, r->status, last); break;
-    case 11: result_text(ctx, r->kommunkod, last); break;
-    case 12: result_text(ctx, r->namn, last); break;
+    case 10: result_text(ctx, nv_office_status_word(r->status), last); break;
+    case 11: result_text(ctx, nv_office_kommunkod(r), last); break;
+    case 12: result_text(ctx, nv_office_namn(r), last); break;
     case 13: result_real(ctx, r->snap_m); break;
     case 14: result_text(ctx, r->note, last); break;
     case 15:
@@ -612,7 +612,7 @@ static void office_column(sqlite3_context *ctx, void *src, size_t row, int col)
         }
         break;
     case 16: result_text(ctx, r->town && *r->town ? r->town : NULL, last); break;
-    case 17: result_text(ctx, r->placed_by, last); break;
+    case 17: result_text(ctx, nv_placed_by_word(r->placed_by), last); break;
     case 18: sqlite3_result_int(ctx, r->is_office); break;
     default: sqlite3_result_int64(ctx, os->rows->first_fid + (sqlite3_int64)row); break;
     }
@@ -631,7 +631,7 @@ static nv_status insert_offices(store *s, int srid, const office_rows *rows)
         const nv_office_result *r = at < rows->n ? &rows->o[at] : NULL;
         if (r)
             s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "storing office row %s:%ld: %s%s",
-                                     r->source ? r->source : "?", r->line, sqlite3_errmsg(s->db), system_cause(s));
+                                     r->source ? r->source : "?", (long)r->line, sqlite3_errmsg(s->db), system_cause(s));
         else
             s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "storing the office rows: %s%s",
                                      sqlite3_errmsg(s->db), system_cause(s));

@@ -320,7 +320,7 @@ static nv_status read_base(nv_suggestion *g, nv_session *s, size_t *cap, nv_diag
         st = nv_suggest_oom(err);
     for (size_t i = 0; i < no && st == NV_OK; i++) {
         const nv_office *in = nv_plan_office(g->base_plan, i);
-        if (!res[i].kommunkod) /* rejected: no office, and not in the suggestion */
+        if (!res[i].muni) /* rejected: no office, and not in the suggestion */
             continue;
         site t = {0};
         /* where it was placed: a row may give only a town or a code */
@@ -341,8 +341,8 @@ static nv_status read_base(nv_suggestion *g, nv_session *s, size_t *cap, nv_diag
         char where[1200];
         snprintf(where, sizeof where, "%s:%ld", in->source, in->line);
         if (!(t.id = dup_str(in->id)) || !(t.name = dup_str(in->name)) ||
-            !(t.kommunkod = dup_str(in->kommunkod[0] ? in->kommunkod : res[i].kommunkod)) ||
-            !(t.namn = dup_str(res[i].namn)) || !(t.type = dup_str(in->type)) || !(t.basis = dup_str(in->basis)) ||
+            !(t.kommunkod = dup_str(in->kommunkod[0] ? in->kommunkod : nv_office_kommunkod(&res[i]))) ||
+            !(t.namn = dup_str(nv_office_namn(&res[i]))) || !(t.type = dup_str(in->type)) || !(t.basis = dup_str(in->basis)) ||
             !(t.where = dup_str(where)) || push_site(g, cap, &t) != 0) {
             free(t.id), free(t.name), free(t.kommunkod), free(t.namn), free(t.type), free(t.basis), free(t.where);
             st = nv_suggest_oom(err);
@@ -410,8 +410,8 @@ static int cmp_candidate(const void *pa, const void *pb)
  * (the 1,708 with coords_in_named_kommun = yes in the shared file). */
 static int candidate_trusted(const nv_office_result *r)
 {
-    return r->kommunkod && strcmp(r->status, "placed") == 0 &&
-           (!r->kommunkod_stated || !r->kommunkod_stated[0] || strcmp(r->kommunkod_stated, r->kommunkod) == 0);
+    return r->muni && r->status == NV_OFFICE_PLACED &&
+           (!r->kommunkod_stated || !r->kommunkod_stated[0] || strcmp(r->kommunkod_stated, r->muni->kommunkod) == 0);
 }
 
 static nv_status read_candidates(nv_suggestion *g, nv_session *s, size_t *cap, nv_diags *diags, nv_error *err)
@@ -489,8 +489,8 @@ static nv_status read_candidates(nv_suggestion *g, nv_session *s, size_t *cap, n
             snprintf(where, sizeof where, "%s:%ld", in->source, in->line);
             /* A gazetteer names its places in a town (locality) column. */
             const char *name = in->name && in->name[0] ? in->name : in->town ? in->town : "";
-            if (!(t.id = dup_str(in->id)) || !(t.name = dup_str(name)) || !(t.kommunkod = dup_str(res[i].kommunkod)) ||
-                !(t.namn = dup_str(res[i].namn)) || !(t.type = dup_str(g->o.type ? g->o.type : "staffed")) ||
+            if (!(t.id = dup_str(in->id)) || !(t.name = dup_str(name)) || !(t.kommunkod = dup_str(nv_office_kommunkod(&res[i]))) ||
+                !(t.namn = dup_str(nv_office_namn(&res[i]))) || !(t.type = dup_str(g->o.type ? g->o.type : "staffed")) ||
                 !(t.basis = dup_str("suggested")) || !(t.where = dup_str(where)) || push_site(g, cap, &t) != 0) {
                 free(t.id), free(t.name), free(t.kommunkod), free(t.namn), free(t.type), free(t.basis), free(t.where);
                 st = nv_suggest_oom(err);

@@ -108,9 +108,9 @@ static void make_db(const char *path)
     };
     nv_office_result o[2] = {
         {.source = "plan.csv", .line = 2, .office_id = "S1", .name = "S", .type = "staffed", .lat_deg = NAN,
-         .lon_deg = NAN, .x = 520000, .y = 6520000, .status = "placed", .kommunkod = "0101", .namn = "Alfa"},
+         .lon_deg = NAN, .x = 520000, .y = 6520000, .status = NV_OFFICE_PLACED, .muni = &m[0]},
         {.source = "plan.csv", .line = 3, .office_id = "B1", .name = "B", .type = "booked", .lat_deg = NAN,
-         .lon_deg = NAN, .x = 580000, .y = 6680000, .status = "placed", .kommunkod = "0102", .namn = "Gamma"},
+         .lon_deg = NAN, .x = 580000, .y = 6680000, .status = NV_OFFICE_PLACED, .muni = &m[1]},
     };
     nv_county_result c[2] = {{.lanskod = "01", .namn = "Första län", .municipalities = 2},
                              {.lanskod = "02", .namn = "Andra län", .municipalities = 1}};
@@ -143,7 +143,7 @@ static void make_pop_db(const char *path)
     };
     nv_office_result o[1] = {
         {.source = "plan.csv", .line = 2, .office_id = "S1", .name = "S", .type = "staffed", .lat_deg = NAN,
-         .lon_deg = NAN, .x = 520000, .y = 6520000, .status = "placed", .kommunkod = "0101", .namn = "Alfa"},
+         .lon_deg = NAN, .x = 520000, .y = 6520000, .status = NV_OFFICE_PLACED, .muni = &m[0]},
     };
     nv_county_result c[2] = {{.lanskod = "01", .namn = "Första län", .municipalities = 2},
                              {.lanskod = "02", .namn = "Andra län", .municipalities = 1}};
@@ -181,12 +181,13 @@ static void make_compare_db(const char *path)
         }
     nv_office_result ob[2] = {
         {.source = "plan-2019.csv", .line = 2, .office_id = "S1", .type = "staffed", .lat_deg = NAN, .lon_deg = NAN,
-         .x = 520000, .y = 6520000, .status = "placed", .kommunkod = "0101"},
+         .x = 520000, .y = 6520000, .status = NV_OFFICE_PLACED, .muni = &b[0]},
         {.source = "plan-2019.csv", .line = 3, .office_id = "B1", .type = "booked", .lat_deg = NAN, .lon_deg = NAN,
-         .x = 580000, .y = 6680000, .status = "placed", .kommunkod = "0102"},
+         .x = 580000, .y = 6680000, .status = NV_OFFICE_PLACED, .muni = &b[1]},
     };
     nv_office_result oa[2] = {ob[1], ob[0]};
-    oa[1].office_id = "S9", oa[1].x = 680000, oa[1].y = 6580000, oa[1].kommunkod = "0201";
+    oa[0].muni = &a[1];
+    oa[1].office_id = "S9", oa[1].x = 680000, oa[1].y = 6580000, oa[1].muni = &a[2];
     nv_county_result c[2] = {{.lanskod = "01", .namn = "Första län"}, {.lanskod = "02", .namn = "Andra län"}};
     const char *fb[] = {"/data/plans/plan-2019.csv"}, *fa[] = {"/data/plans/plan-2020.csv"};
     nv_run_summary sb = {.version = "test", .boundaries = "/data/kommuner.shp", .office_files = fb,

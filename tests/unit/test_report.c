@@ -91,18 +91,21 @@ static const nv_county_result counties[] = {
      .mean_nearest_office_km = -0.0, .max_nearest_office_km = NAN},
 };
 
+/* Not in munis: offices.csv names the municipality a row was placed in, listed or not. */
+static const nv_muni_result mala = {.kommunkod = "2418", .namn = "Malå", .lanskod = "24"};
+
 static const nv_office_result offices[] = {
     {.source = "plans/af.csv", .line = 2, .office_id = "AF-1", .name = "Arbetsförmedlingen Stockholm",
      .type = "staffed", .kommunkod_stated = "0180", .lat_deg = 59.3293234, .lon_deg = 18.0685808,
-     .x = 674032.346, .y = 6580821.991, .status = "placed", .kommunkod = "0180", .namn = "Stockholm",
+     .x = 674032.346, .y = 6580821.991, .status = NV_OFFICE_PLACED, .muni = &munis[0],
      .snap_m = 0.0, .note = NULL},
     {.source = "plans/af.csv", .line = 3, .office_id = "AF-2", .name = "Kontor Malå",
      .type = "booked", .kommunkod_stated = "", .lat_deg = NAN, .lon_deg = NAN,
-     .x = 645000.0, .y = 7230000.0, .status = "snapped", .kommunkod = "2418", .namn = "Malå",
+     .x = 645000.0, .y = 7230000.0, .status = NV_OFFICE_SNAPPED, .muni = &mala,
      .snap_m = 153.456, .note = "snapped 153 m into Malå"},
     {.source = "plans/af;2.csv", .line = 4, .office_id = "AF-3", .name = "Kontor \"Hamnen\", Öckerö",
      .type = "staffed", .kommunkod_stated = NULL, .lat_deg = 191.2, .lon_deg = 11.6,
-     .x = NAN, .y = NAN, .status = "rejected", .kommunkod = NULL, .namn = NULL,
+     .x = NAN, .y = NAN, .status = NV_OFFICE_REJECTED, .muni = NULL,
      .snap_m = 0.0, .note = "latitude 191.2 is outside -90..90\n(are lat and lon swapped?)"},
 };
 

@@ -78,15 +78,15 @@ static nv_muni_result munis[2];
 static const nv_office_result offices[] = {
     {.source = "plan.csv", .line = 2, .office_id = "A1", .name = "Väsby", .type = "staffed",
      .kommunkod_stated = "0114", .lat_deg = 59.52, .lon_deg = 17.91, .x = 600500.0,
-     .y = 6600500.0, .status = "placed", .kommunkod = "0114", .namn = "Upplands Väsby",
+     .y = 6600500.0, .status = NV_OFFICE_PLACED, .muni = &munis[0],
      .snap_m = 0.0, .note = NULL},
     {.source = "plan.csv", .line = 3, .office_id = "A2", .name = "Vallentuna strand",
      .type = "booked", .kommunkod_stated = "", .lat_deg = NAN, .lon_deg = NAN, .x = 612100.0,
-     .y = 6610000.0, .status = "snapped", .kommunkod = "0115", .namn = "Vallentuna",
+     .y = 6610000.0, .status = NV_OFFICE_SNAPPED, .muni = &munis[1],
      .snap_m = 100.0, .note = "snapped 100 m"},
     {.source = "plan.csv", .line = 4, .office_id = "A3", .name = "Nowhere", .type = "staffed",
      .kommunkod_stated = NULL, .lat_deg = 191.2, .lon_deg = 17.9, .x = NAN, .y = NAN,
-     .status = "rejected", .kommunkod = NULL, .namn = NULL, .snap_m = 0.0,
+     .status = NV_OFFICE_REJECTED, .muni = NULL, .snap_m = 0.0,
      .note = "latitude 191.2 is outside -90..90"},
 };
 static const nv_county_result counties[] = {
