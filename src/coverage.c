@@ -542,6 +542,33 @@ static int record_row(nv_coverage *c, detail **details, size_t *cap, const nv_of
     return 1;
 }
 
+/* The placed rows' points, for nv_kdtree_create_from, which asks for them in order: the
+ * offices' (offices_only) or every location's. Each point's row goes into rows[]. */
+typedef struct row_walk {
+    const nv_plan *plan;
+    const placement *rec;
+    const detail *details;
+    uint32_t *rows;
+    int offices_only;
+    size_t row, detail;    /* the next row to look at, and its detail if it has one */
+} row_walk;
+
+static void row_point(void *user, size_t k, double *x, double *y)
+{
+    row_walk *w = user;
+    for (;; w->row++) {
+        const placement *p = &w->rec[w->row];
+        const detail *dt = p->has_detail ? &w->details[w->detail++] : NULL;
+        if (p->muni < 0 || (w->offices_only && !p->is_office))
+            continue;
+        const nv_office *in = nv_plan_office(w->plan, w->row);
+        *x = dt ? dt->x : in->x;
+        *y = dt ? dt->y : in->y;
+        w->rows[k] = (uint32_t)w->row++;
+        return;
+    }
+}
+
 /* Both nv_coverage_compute and nv_coverage_compute_drop_rows: drop is plan, or NULL to
  * keep the rows. */
 static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *drop, const nv_coverage_options *opts,
@@ -557,8 +584,7 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
     const nv_tiers *tiers = opts->tiers;
     /* The points of the trees are gathered after the join, one set at a time: with
      * millions of rows the rows and what is kept of the join are most of the memory. */
-    double *pts = NULL, *pts_all = NULL;
-    long *pt_office = NULL, *pt_all = NULL;
+    uint32_t *pt_office = NULL, *pt_all = NULL;
     placement *rec = malloc((no ? no : 1) * sizeof *rec);
     detail *details = NULL;
     size_t cap_details = 0;
@@ -669,51 +695,29 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
     qsort(c->tier_words + n_rank, c->n_tiers - n_rank, sizeof *c->tier_words, cmp_str);
 
     /* Measure: per municipality. */
-    /* The placed offices (pts) and all placed locations (pts_all), in row order; the trees
-     * copy the points, and each copy goes as soon as its tree stands. When every location
-     * is an office (as in most plans) the two sets are one, in the same order: one tree
-     * and one index serve both. A row placed elsewhere than at its coordinates has its
-     * point in its detail. */
+    /* The trees of the placed offices and of all placed locations, their points taken
+     * from the rows in row order (row_point): pt_office and pt_all give each point's row.
+     * When every location is an office (as in most plans) the two sets are one, in the
+     * same order: one tree and one index serve both. A row placed elsewhere than at its
+     * coordinates has its point in its detail. */
     int one_set = n_all == n_pts;
-    pt_office = malloc((n_pts ? n_pts : 1) * sizeof *pt_office);
-    pts = malloc((n_pts ? n_pts : 1) * 2 * sizeof *pts);
-    if (!pt_office || !pts)
+    if (no > UINT32_MAX) /* not reached: the plan's rows are bounded long before */
         goto oom;
-    for (size_t i = 0, k = 0, d = 0; i < no; i++) {
-        const detail *dt = rec[i].has_detail ? &details[d++] : NULL;
-        if (rec[i].muni >= 0 && rec[i].is_office) {
-            const nv_office *in = nv_plan_office(plan, i);
-            pts[2 * k] = dt ? dt->x : in->x;
-            pts[2 * k + 1] = dt ? dt->y : in->y;
-            pt_office[k++] = (long)i;
-        }
-    }
-    kd = n_pts ? nv_kdtree_create(pts, n_pts) : NULL;
-    free(pts);
-    pts = NULL;
+    pt_office = malloc((n_pts ? n_pts : 1) * sizeof *pt_office);
+    if (!pt_office)
+        goto oom;
+    row_walk walk = {plan, rec, details, pt_office, 1, 0, 0};
+    kd = n_pts ? nv_kdtree_create_from(n_pts, row_point, &walk) : NULL;
     if (n_pts && !kd)
         goto oom;
     if (!one_set) {
-        pt_all = malloc(n_all * sizeof *pt_all);
-        pts_all = malloc(n_all * 2 * sizeof *pts_all);
-        if (!pt_all || !pts_all)
+        if (!(pt_all = malloc(n_all * sizeof *pt_all)))
             goto oom;
-        for (size_t i = 0, k = 0, d = 0; i < no; i++) {
-            const detail *dt = rec[i].has_detail ? &details[d++] : NULL;
-            if (rec[i].muni >= 0) {
-                const nv_office *in = nv_plan_office(plan, i);
-                pts_all[2 * k] = dt ? dt->x : in->x;
-                pts_all[2 * k + 1] = dt ? dt->y : in->y;
-                pt_all[k++] = (long)i;
-            }
-        }
-        kd_all = nv_kdtree_create(pts_all, n_all);
-        free(pts_all);
-        pts_all = NULL;
-        if (!kd_all)
+        walk = (row_walk){plan, rec, details, pt_all, 0, 0, 0};
+        if (!(kd_all = nv_kdtree_create_from(n_all, row_point, &walk)))
             goto oom;
     }
-    const long *near_all_row = one_set ? pt_office : pt_all;
+    const uint32_t *near_all_row = one_set ? pt_office : pt_all;
     nv_kdtree *near_all = one_set ? kd : kd_all;
 
     /* Each municipality's locations, offices and best tier: one pass over the rows. */
@@ -873,9 +877,7 @@ done:
     nv_kdtree_destroy(kd);
     nv_kdtree_destroy(kd_all);
     nv_tiers_destroy(own_tiers);
-    free(pts);
     free(pt_office);
-    free(pts_all);
     free(pt_all);
     free(rec);
     free(details);

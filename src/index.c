@@ -506,7 +506,7 @@ static void kd_build_root(kd_point *p, size_t n)
         pthread_join(thread, NULL);
 }
 
-nv_kdtree *nv_kdtree_create(const double *xy, size_t n)
+nv_kdtree *nv_kdtree_create_from(size_t n, void (*point)(void *user, size_t i, double *x, double *y), void *user)
 {
     if (n == 0)
         return NULL;
@@ -518,10 +518,24 @@ nv_kdtree *nv_kdtree_create(const double *xy, size_t n)
         nv_kdtree_destroy(t);
         return NULL;
     }
-    for (size_t i = 0; i < n; i++)
-        t->p[i] = (kd_point){xy[2 * i], xy[2 * i + 1], (long)i};
+    for (size_t i = 0; i < n; i++) {
+        t->p[i].orig = (long)i;
+        point(user, i, &t->p[i].x, &t->p[i].y);
+    }
     kd_build_root(t->p, n);
     return t;
+}
+
+static void interleaved_point(void *user, size_t i, double *x, double *y)
+{
+    const double *xy = user;
+    *x = xy[2 * i];
+    *y = xy[2 * i + 1];
+}
+
+nv_kdtree *nv_kdtree_create(const double *xy, size_t n)
+{
+    return nv_kdtree_create_from(n, interleaved_point, (void *)xy);
 }
 
 void nv_kdtree_destroy(nv_kdtree *t)

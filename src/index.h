@@ -47,6 +47,12 @@ typedef struct nv_kdtree nv_kdtree;
  * below the root are built in two threads (the tree is the same). NULL when out of memory
  * or n == 0. */
 nv_kdtree *nv_kdtree_create(const double *xy, size_t n);
+
+/* The same tree over n points that point(user, i, &x, &y) gives one at a time, for a
+ * caller whose points are spread over its own records: with millions of points, an
+ * interleaved copy to hand to nv_kdtree_create is tens of MB more at the run's peak.
+ * point is called once for each i, in order from 0; nv_kdtree_nearest then answers i. */
+nv_kdtree *nv_kdtree_create_from(size_t n, void (*point)(void *user, size_t i, double *x, double *y), void *user);
 void nv_kdtree_destroy(nv_kdtree *t); /* accepts NULL */
 
 /* Adds a grid over an extent (the area of the demand points) that answers
