@@ -39,9 +39,10 @@
  * never holds both whole. A chunk is made large enough (over 32 MB) that glibc's malloc
  * gives it a mapping of its own, whatever its dynamic threshold, and free gives that back
  * to the system at once; a smaller block could stay in the heap, freed but resident. The
- * first chunk grows by doubling, so a plan of a hundred rows takes kilobytes; later ones
- * are allocated whole (their pages are touched only as rows come in). */
-#define PLAN_CHUNK_ROWS ((size_t)1 << 18)
+ * first chunk grows by doubling (up to a chunk), so a plan of a hundred rows takes
+ * kilobytes; later ones are allocated whole (their pages are touched only as rows come
+ * in). */
+#define PLAN_CHUNK_ROWS ((size_t)300000)
 _Static_assert(PLAN_CHUNK_ROWS * sizeof(nv_office) >= ((size_t)32 << 20),
                "a chunk of rows must be large enough for malloc to map it on its own (see above)");
 
@@ -290,7 +291,8 @@ static int plan_reserve(nv_plan *p)
     if (p->n < p->cap)
         return 1;
     int grow_first = p->n_chunks == 1 && p->cap < PLAN_CHUNK_ROWS;
-    size_t cap = grow_first ? 2 * p->cap : p->cap + (p->n_chunks ? PLAN_CHUNK_ROWS : 128);
+    size_t cap = grow_first ? (2 * p->cap < PLAN_CHUNK_ROWS ? 2 * p->cap : PLAN_CHUNK_ROWS)
+                            : p->cap + (p->n_chunks ? PLAN_CHUNK_ROWS : 128);
     if (cap >= UINT32_MAX) /* the id slots hold indices in 32 bits */
         return 0;
     /* id_given first: larger than the rows need, should the chunk fail, it does no harm. */
@@ -860,7 +862,7 @@ static nv_status read_row(nv_plan *plan, const struct reader *rd, const nv_recor
         size_t first = id_find(plan, o.id, id_hash);
         if (first != SIZE_MAX) {
             row_problem(rd, &o, "duplicate office id %s (first seen at %s:%ld); ids must be unique",
-                        o.id, row_at(plan, first)->source, row_at(plan, first)->line);
+                        o.id, row_at(plan, first)->source, (long)row_at(plan, first)->line);
             id_given = 0; /* the first one keeps the id */
         }
     }
@@ -1310,12 +1312,12 @@ void nv_plan_explain_outside(const nv_plan *plan, const char *source, int (*insi
 #define ADD(...) (used += (size_t)snprintf(buf + used, used < size ? size - used : 0, __VA_ARGS__), \
                   used = used < size ? used : size - 1)
     if (!sc->use_xy) {
-        ADD("line %ld: lat %.6f, lon %.6f; do these coordinates belong to these boundaries?", first->line,
+        ADD("line %ld: lat %.6f, lon %.6f; do these coordinates belong to these boundaries?", (long)first->line,
             first->lat_deg, first->lon_deg);
         proj_context_destroy(ctx);
         return;
     }
-    ADD("line %ld: x %.2f, y %.2f in %s", first->line, first->x_given, first->y_given, sc->from);
+    ADD("line %ld: x %.2f, y %.2f in %s", (long)first->line, first->x_given, first->y_given, sc->from);
     /* Outside the area of use of its CRS? */
     PJ *crs = proj_create(ctx, sc->from);
     double w, s, e, nn;

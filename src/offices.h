@@ -26,6 +26,7 @@
 #define NV_OFFICES_H
 
 #include "error.h"
+#include <stdint.h>
 
 /* PROJ state kept between reads: creating a PROJ context and transformation costs
  * several milliseconds, more than reading a plan of a hundred rows. A batch keeps one per
@@ -65,7 +66,13 @@ typedef struct nv_offices_options {
 
 typedef struct nv_office {
     const char *source;         /* the path given to nv_plan_read */
-    long line;                  /* physical line where the row starts; the header is line 1 */
+    int32_t line;               /* physical line where the row starts; the header is line 1 */
+    /* Flags beside the line, so that a row of a plan of millions is 120 bytes, not 136. */
+    uint8_t valid;              /* 0: the row has a problem (reported in diags) and no usable coordinates */
+    uint8_t located;            /* 1: the row gave coordinates (x, y are set); 0: a valid row without
+                                 * them, to be placed by its town or kommunkod (x, y are NAN) */
+    uint8_t blank;              /* 1: a line with nothing in it (",,,," as Excel leaves them): no office,
+                                 * listed as "blank" (valid, not located, every string "") */
     const char *id;             /* never NULL: "line-N" when the plan has no id column */
     const char *name;           /* "" when absent */
     const char *type;           /* lower-case, trimmed; "staffed" when the plan has no type column */
@@ -74,14 +81,9 @@ typedef struct nv_office {
     const char *basis;          /* the `basis` column, "" when absent */
     double lat_deg, lon_deg;    /* WGS 84 as read; NAN when the plan gave x/y */
     double x, y;                /* analysis CRS (metres for EPSG:3006) */
-    int valid;                  /* 0: the row has a problem (reported in diags) and no usable coordinates */
-    int located;                /* 1: the row gave coordinates (x, y are set); 0: a valid row without
-                                 * them, to be placed by its town or kommunkod (x, y are NAN) */
     const char *problem;        /* valid == 0: the row's first problem, as in diags (for a "rejected"
                                  * note); NULL when valid. Owned by the plan. */
     double x_given, y_given;    /* x/y as the plan gives them (its CRS); NAN for lat/lon rows */
-    int blank;                  /* 1: a line with nothing in it (",,,," as Excel leaves them): no office,
-                                 * listed as "blank" (valid, not located, every string "") */
 } nv_office;
 
 typedef struct nv_plan nv_plan;

@@ -339,7 +339,7 @@ static nv_status read_base(nv_suggestion *g, nv_session *s, size_t *cap, nv_diag
         t.fixed = keep;
         t.var = -1;
         char where[1200];
-        snprintf(where, sizeof where, "%s:%ld", in->source, in->line);
+        snprintf(where, sizeof where, "%s:%ld", in->source, (long)in->line);
         if (!(t.id = dup_str(in->id)) || !(t.name = dup_str(in->name)) ||
             !(t.kommunkod = dup_str(in->kommunkod[0] ? in->kommunkod : nv_office_kommunkod(&res[i]))) ||
             !(t.namn = dup_str(nv_office_namn(&res[i]))) || !(t.type = dup_str(in->type)) || !(t.basis = dup_str(in->basis)) ||
@@ -486,7 +486,7 @@ static nv_status read_candidates(nv_suggestion *g, nv_session *s, size_t *cap, n
             t.var = 0;
             t.reach = 1;
             char where[1200];
-            snprintf(where, sizeof where, "%s:%ld", in->source, in->line);
+            snprintf(where, sizeof where, "%s:%ld", in->source, (long)in->line);
             /* A gazetteer names its places in a town (locality) column. */
             const char *name = in->name && in->name[0] ? in->name : in->town ? in->town : "";
             if (!(t.id = dup_str(in->id)) || !(t.name = dup_str(name)) || !(t.kommunkod = dup_str(nv_office_kommunkod(&res[i]))) ||

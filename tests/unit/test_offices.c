@@ -433,12 +433,12 @@ static void test_cache(void)
 }
 
 /* A plan's rows are kept in blocks that a caller done with them frees as it walks them
- * (nv_plan_drop_rows_before, as nv_coverage_compute_drop_rows does): 300,000 rows span
- * two blocks of 262,144. Freed rows are NULL, later ones and every string stay, nothing
+ * (nv_plan_drop_rows_before, as nv_coverage_compute_drop_rows does): 340,000 rows span
+ * two blocks of 300,000. Freed rows are NULL, later ones and every string stay, nothing
  * more can be read until nv_plan_drop_rows, and after it the plan is empty and readable. */
 static void test_drop_rows_in_blocks(void)
 {
-    enum { ROWS = 300000, BLOCK = 262144 };
+    enum { ROWS = 340000, BLOCK = 300000 }; /* BLOCK: PLAN_CHUNK_ROWS in offices.c */
     char path[] = "/tmp/nv_test_offices_XXXXXX";
     int fd = mkstemp(path);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -457,8 +457,8 @@ static void test_drop_rows_in_blocks(void)
     nv_plan *p = read1(path, &opts, NULL, &e, &st);
     NV_CHECK_INT(st, NV_OK);
     NV_CHECK_INT(nv_plan_count(p), ROWS);
-    NV_CHECK_STR(nv_plan_office(p, BLOCK - 1)->id, "R262143");
-    NV_CHECK_STR(nv_plan_office(p, BLOCK)->id, "R262144");
+    NV_CHECK_STR(nv_plan_office(p, BLOCK - 1)->id, "R299999");
+    NV_CHECK_STR(nv_plan_office(p, BLOCK)->id, "R300000");
     NV_CHECK_INT(nv_plan_office(p, BLOCK)->line, BLOCK + 2);
     NV_CHECK(nv_plan_office(p, ROWS) == NULL);
     const char *id0 = nv_plan_office(p, 0)->id, *src = nv_plan_office(p, 0)->source;
@@ -473,10 +473,10 @@ static void test_drop_rows_in_blocks(void)
     nv_plan_drop_rows_before(p, BLOCK);
     NV_CHECK(nv_plan_office(p, 0) == NULL);
     NV_CHECK(nv_plan_office(p, BLOCK - 1) == NULL);
-    NV_CHECK_STR(nv_plan_office(p, BLOCK)->id, "R262144");
-    NV_CHECK_STR(nv_plan_office(p, ROWS - 1)->id, "R299999");
+    NV_CHECK_STR(nv_plan_office(p, BLOCK)->id, "R300000");
+    NV_CHECK_STR(nv_plan_office(p, ROWS - 1)->id, "R339999");
     nv_plan_drop_rows_before(p, ROWS); /* the last block, not full, stays for nv_plan_drop_rows */
-    NV_CHECK_STR(nv_plan_office(p, ROWS - 1)->id, "R299999");
+    NV_CHECK_STR(nv_plan_office(p, ROWS - 1)->id, "R339999");
     NV_CHECK_INT(nv_plan_count(p), ROWS);
     nv_plan_drop_rows(p);
     NV_CHECK_INT(nv_plan_count(p), 0);
