@@ -902,10 +902,11 @@ static nv_status store_begin(store *st, int srid)
      * working folder that is swapped into place only when complete, and a crash leaves
      * only that folder behind. So no rollback journal and no fsync per transaction:
      * durability comes from the swap, and this saves most of the database's cost. */
-    /* A page cache of up to 64 MB (allocated as used) keeps SQLite from spilling pages of
-     * a large plan's transaction to the file and reading them back. */
+    /* A page cache of up to 32 MB (allocated as used): a large plan's transaction spills
+     * pages to the file, which the kernel keeps cached. 64 MB was no faster for 2 million
+     * rows (bench/bigplan.sh) and added its difference to the run's peak. */
     if (exec_sql(st, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA secure_delete = ON;"
-                 " PRAGMA cache_size = -65536", "setting up the database") != NV_OK)
+                 " PRAGMA cache_size = -32768", "setting up the database") != NV_OK)
         return st->status;
 
     /* The metadata goes into our one transaction too (InitSpatialMetadata(0, …) opens
