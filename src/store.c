@@ -22,7 +22,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,7 +48,7 @@ typedef struct store {
     nv_status status;
     int created;      /* the file is ours: create_exclusively made it */
     char cause[256];  /* system_cause's text */
-    struct packer *packer;  /* the offices' spatial index being packed (offices_begin to offices_end) */
+    nv_store_rtree *packed; /* the offices' spatial index, packed (offices_begin to offices_end) */
 } store;
 
 /* What the operating system said when SQLite failed, in its words: SQLite's own "database
@@ -260,53 +259,43 @@ typedef struct office_rows {
     sqlite3_int64 first_fid;
 } office_rows;
 
-/* The offices' spatial index, packed in a thread of its own while their rows go in: its
- * points are known from the results before the first row is stored (each row's fid is
- * given, not counted by SQLite), and packing touches no database (store_rtree.h). With
- * millions of rows this takes the sorting and the node blobs off the connection's path;
- * what stays on it is writing the index's rows. */
-struct packer {
-    office_rows rows[2];
-    size_t n_rows;
-    int node_size;
-    pthread_t thread;
-    int started;               /* the thread runs; else offices_end packs by itself */
-    nv_store_rtree *tree;      /* NULL when out of memory */
-};
-
-static void *pack_offices(void *arg)
+/* The offices' spatial index packed from the results (n_rows lists of them, at most 2),
+ * whose fids are given, not counted by SQLite: packing touches no database
+ * (store_rtree.h). It is done before the rows go in, not beside them in a thread: its
+ * sort holds the points twice (48 bytes a point), which on top of SQLite's page cache
+ * filling with the rows set the run's peak (504 MiB at 2 million rows, now 473), and
+ * three threads on two cores were no faster. NULL when out of memory. */
+static nv_store_rtree *pack_offices(const office_rows *rows, size_t n_rows, int node_size)
 {
-    struct packer *p = arg;
     size_t n = 0, k = 0;
-    for (size_t r = 0; r < p->n_rows; r++)
-        n += p->rows[r].n;
+    for (size_t r = 0; r < n_rows; r++)
+        n += rows[r].n;
     nv_store_rtree_point *pts = malloc((n ? n : 1) * sizeof *pts);
-    if (pts) {
-        for (size_t r = 0; r < p->n_rows; r++)
-            for (size_t i = 0; i < p->rows[r].n; i++) {
-                const nv_office_result *o = &p->rows[r].o[i];
-                if (isfinite(o->x) && isfinite(o->y))
-                    pts[k++] = (nv_store_rtree_point){o->x, o->y, p->rows[r].first_fid + (sqlite3_int64)i};
-            }
-        p->tree = nv_store_rtree_pack(pts, k, p->node_size);
-    }
+    if (!pts)
+        return NULL;
+    for (size_t r = 0; r < n_rows; r++)
+        for (size_t i = 0; i < rows[r].n; i++) {
+            const nv_office_result *o = &rows[r].o[i];
+            if (isfinite(o->x) && isfinite(o->y))
+                pts[k++] = (nv_store_rtree_point){o->x, o->y, rows[r].first_fid + (sqlite3_int64)i};
+        }
+    nv_store_rtree *t = nv_store_rtree_pack(pts, k, node_size);
     free(pts);
-    return NULL;
+    return t;
 }
 
 /* The spatial indexes of both layers, and the offices' geometry column registered, just
  * before the office rows go in: the municipalities are in, the offices table is empty.
  * Filling an R*Tree through SQLite costs about 12 us a point (and CreateSpatialIndex on a
  * filled table is no faster: it inserts row by row too), so the offices' index is made
- * empty here, packed from the rows (n_rows lists of them, at most 2) beside their
- * inserts, and filled in one pass by offices_end (store_rtree.h). While the rows go in,
- * the connection runs no triggers: SpatiaLite's (type checks, the index, the
+ * empty here, packed (pack_offices), and filled in one pass by offices_end. While the
+ * rows go in, the connection runs no triggers: SpatiaLite's (type checks, the index, the
  * geometry_columns_time stamps) run a statement or more per row, which for a plan of
  * millions of rows cost more than the rows themselves; offices_end turns them back on.
  * The rows need no check: insert_offices makes every point itself, of the right SRID. */
 static nv_status offices_begin(store *s, int srid, const office_rows *rows, size_t n_rows)
 {
-    int off = 0, rc;
+    int off = 0, rc, node_size = 0;
     if (s->status == NV_OK)
         call_spatialite(s, "SELECT RecoverGeometryColumn('offices', 'geom', ?1, 'POINT', 'XY')", srid,
                         "registering the geometry column offices.geom");
@@ -320,66 +309,29 @@ static nv_status offices_begin(store *s, int srid, const office_rows *rows, size
         fail_db(s, "pausing the triggers for the office rows");
     if (s->status != NV_OK)
         return s->status;
-    struct packer *p = calloc(1, sizeof *p);
-    if (!p)
-        return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
-                                        "out of memory while building the spatial index on offices.geom");
-    s->packer = p;
-    p->n_rows = n_rows < 2 ? n_rows : 2;
-    memcpy(p->rows, rows, p->n_rows * sizeof *rows);
-    if ((rc = nv_store_rtree_node_size(s->db, "idx_offices_geom", &p->node_size)) != SQLITE_OK)
+    if ((rc = nv_store_rtree_node_size(s->db, "idx_offices_geom", &node_size)) != SQLITE_OK)
         return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
                                         "building the spatial index on offices.geom: %s%s",
                                         rc == SQLITE_CORRUPT ? "the index is not the empty 2-dimensional R*Tree "
                                                                "that CreateSpatialIndex makes"
                                                              : sqlite3_errmsg(s->db),
                                         system_cause(s));
-    p->started = pthread_create(&p->thread, NULL, pack_offices, p) == 0;
+    if (!(s->packed = pack_offices(rows, n_rows < 2 ? n_rows : 2, node_size)))
+        return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                        "out of memory while building the spatial index on offices.geom");
     return s->status;
 }
 
-/* The packed tree, once the packer is done (or packed here when no thread could be
- * started); frees the packer. NULL when out of memory or when there was no packer. */
-static nv_store_rtree *packed_tree(store *s)
-{
-    struct packer *p = s->packer;
-    if (!p)
-        return NULL;
-    if (p->started)
-        pthread_join(p->thread, NULL);
-    else
-        pack_offices(p);
-    nv_store_rtree *t = p->tree;
-    free(p);
-    s->packer = NULL;
-    return t;
-}
-
-/* Waits for a packer still running and drops its tree. */
-static void drop_packer(store *s)
-{
-    struct packer *p = s->packer;
-    if (!p)
-        return;
-    if (p->started)
-        pthread_join(p->thread, NULL);
-    nv_store_rtree_free(p->tree);
-    free(p);
-    s->packer = NULL;
-}
-
 /* After the office rows: the triggers back on, the offices' spatial index written from
- * the packer's tree, and index_sql (the table's other indexes: one B-tree built from
+ * the packed tree, and index_sql (the table's other indexes: one B-tree built from
  * sorted keys instead of one moved at every insert; NULL: none). */
 static nv_status offices_end(store *s, const char *index_sql)
 {
     int on = 0;
     if (s->db && sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, &on) != SQLITE_OK)
         fail_db(s, "turning the triggers back on");
-    nv_store_rtree *tree = packed_tree(s);
-    if (s->status == NV_OK && !tree)
-        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
-                                 "out of memory while building the spatial index on offices.geom");
+    nv_store_rtree *tree = s->packed;
+    s->packed = NULL;
     int rc = s->status == NV_OK ? nv_store_rtree_write(s->db, "idx_offices_geom", tree) : SQLITE_OK;
     if (rc != SQLITE_OK)
         s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "building the spatial index on offices.geom: %s%s",
@@ -944,7 +896,8 @@ static const char fixed_times_sql[] =
  * first failure. */
 static nv_status store_end(store *st)
 {
-    drop_packer(st); /* a failure between offices_begin and offices_end */
+    nv_store_rtree_free(st->packed); /* a failure between offices_begin and offices_end */
+    st->packed = NULL;
     if (st->status == NV_OK && st->db)
         exec_sql(st, fixed_times_sql, "fixing SpatiaLite's timestamps");
     if (st->status == NV_OK && st->db)
