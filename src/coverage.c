@@ -401,12 +401,13 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* nv_coverage_compute works in two phases. The first places every row and measures, and
- * keeps of each row only what the join made of it: a placement (8 bytes; a result is 112)
- * and, for the few rows whose result their row cannot tell, a detail and a note. The
- * second makes the results from the rows and those, and a caller done with the rows frees
- * them as it goes: a plan of millions of rows never holds its rows and its results whole
- * at once. */
+/* nv_coverage_compute works in two phases. The first places every row, counts each
+ * municipality's locations, and keeps of each row only what the join made of it: a
+ * placement (8 bytes; a result is 112) and, for the few rows whose result their row
+ * cannot tell, a detail and a note. The second makes the results from the rows and
+ * those, and a caller done with the rows frees them as it goes: a plan of millions of
+ * rows never holds its rows and its results whole at once. The distances are measured
+ * last, from the results, with the trees built then. */
 typedef struct placement {
     int32_t muni;          /* index into the boundaries; -1: not placed (blank or rejected) */
     uint8_t status;        /* nv_office_status */
@@ -544,29 +545,21 @@ static int record_row(nv_coverage *c, detail **details, size_t *cap, const nv_of
 
 /* The placed rows' points, for nv_kdtree_create_from, which asks for them in order: the
  * offices' (offices_only) or every location's. Each point's row goes into rows[]. */
-typedef struct row_walk {
-    const nv_plan *plan;
-    const placement *rec;
-    const detail *details;
+typedef struct result_walk {
+    const nv_office_result *o;
     uint32_t *rows;
     int offices_only;
-    size_t row, detail;    /* the next row to look at, and its detail if it has one */
-} row_walk;
+    size_t row;            /* the next row to look at */
+} result_walk;
 
-static void row_point(void *user, size_t k, double *x, double *y)
+static void result_point(void *user, size_t k, double *x, double *y)
 {
-    row_walk *w = user;
-    for (;; w->row++) {
-        const placement *p = &w->rec[w->row];
-        const detail *dt = p->has_detail ? &w->details[w->detail++] : NULL;
-        if (p->muni < 0 || (w->offices_only && !p->is_office))
-            continue;
-        const nv_office *in = nv_plan_office(w->plan, w->row);
-        *x = dt ? dt->x : in->x;
-        *y = dt ? dt->y : in->y;
-        w->rows[k] = (uint32_t)w->row++;
-        return;
-    }
+    result_walk *w = user;
+    while (!w->o[w->row].muni || (w->offices_only && !w->o[w->row].is_office))
+        w->row++;
+    *x = w->o[w->row].x;
+    *y = w->o[w->row].y;
+    w->rows[k] = (uint32_t)w->row++;
 }
 
 /* Both nv_coverage_compute and nv_coverage_compute_drop_rows: drop is plan, or NULL to
@@ -694,32 +687,6 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
         goto oom;
     qsort(c->tier_words + n_rank, c->n_tiers - n_rank, sizeof *c->tier_words, cmp_str);
 
-    /* Measure: per municipality. */
-    /* The trees of the placed offices and of all placed locations, their points taken
-     * from the rows in row order (row_point): pt_office and pt_all give each point's row.
-     * When every location is an office (as in most plans) the two sets are one, in the
-     * same order: one tree and one index serve both. A row placed elsewhere than at its
-     * coordinates has its point in its detail. */
-    int one_set = n_all == n_pts;
-    if (no > UINT32_MAX) /* not reached: the plan's rows are bounded long before */
-        goto oom;
-    pt_office = malloc((n_pts ? n_pts : 1) * sizeof *pt_office);
-    if (!pt_office)
-        goto oom;
-    row_walk walk = {plan, rec, details, pt_office, 1, 0, 0};
-    kd = n_pts ? nv_kdtree_create_from(n_pts, row_point, &walk) : NULL;
-    if (n_pts && !kd)
-        goto oom;
-    if (!one_set) {
-        if (!(pt_all = malloc(n_all * sizeof *pt_all)))
-            goto oom;
-        walk = (row_walk){plan, rec, details, pt_all, 0, 0, 0};
-        if (!(kd_all = nv_kdtree_create_from(n_all, row_point, &walk)))
-            goto oom;
-    }
-    const uint32_t *near_all_row = one_set ? pt_office : pt_all;
-    nv_kdtree *near_all = one_set ? kd : kd_all;
-
     /* Each municipality's locations, offices and best tier: one pass over the rows. */
     for (size_t m = 0; m < nm; m++)
         c->munis[m].tier = c->n_tiers;
@@ -744,6 +711,51 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
         if (last_rank < r->tier)
             r->tier = last_rank;
     }
+
+    /* Phase 2: the results, in one allocation (its pages are touched as it fills), the
+     * rows that drop frees going as they are done with. */
+    if (!(c->offices = malloc((no ? no : 1) * sizeof *c->offices)))
+        goto oom;
+    c->n_offices = no;
+    for (size_t i = 0, d = 0; i < no; i++) {
+        if (drop)
+            nv_plan_drop_rows_before(drop, i);
+        const detail *dt = rec[i].has_detail ? &details[d] : NULL;
+        result_of(c->munis, nv_plan_office(plan, i), &rec[i], dt, dt ? c->notes[d] : NULL, &c->offices[i]);
+        d += dt != NULL;
+    }
+    if (drop)
+        nv_plan_drop_rows(drop);
+
+    /* Measure: per municipality, from the results: the rows are gone. The trees of the
+     * placed offices and of all placed locations take their points from the results in
+     * row order (result_point): pt_office and pt_all give each point's row. When every
+     * location is an office (as in most plans) the two sets are one, in the same order:
+     * one tree and one index serve both. Built after the results, not before, so that a
+     * plan of millions of rows never holds its rows and a tree at once. */
+    free(rec);
+    free(details);
+    rec = NULL;
+    details = NULL;
+    int one_set = n_all == n_pts;
+    if (no > UINT32_MAX) /* not reached: the plan's rows are bounded long before */
+        goto oom;
+    pt_office = malloc((n_pts ? n_pts : 1) * sizeof *pt_office);
+    if (!pt_office)
+        goto oom;
+    result_walk walk = {c->offices, pt_office, 1, 0};
+    kd = n_pts ? nv_kdtree_create_from(n_pts, result_point, &walk) : NULL;
+    if (n_pts && !kd)
+        goto oom;
+    if (!one_set) {
+        if (!(pt_all = malloc(n_all * sizeof *pt_all)))
+            goto oom;
+        walk = (result_walk){c->offices, pt_all, 0, 0};
+        if (!(kd_all = nv_kdtree_create_from(n_all, result_point, &walk)))
+            goto oom;
+    }
+    const uint32_t *near_all_row = one_set ? pt_office : pt_all;
+    nv_kdtree *near_all = one_set ? kd : kd_all;
 
     double sum_km = 0;
     int n_km = 0;
@@ -771,14 +783,14 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
             double d;
             long k = nv_kdtree_nearest(near_all, mu->rep_x, mu->rep_y, &d);
             r->nearest_presence_km = d / 1000;
-            r->nearest_presence_id = nv_plan_office(plan, (size_t)near_all_row[k])->id;
+            r->nearest_presence_id = c->offices[near_all_row[k]].office_id;
         }
         r->nearest_office_km = NAN;
         if (kd) {
             double d;
             long k = nv_kdtree_nearest(kd, mu->rep_x, mu->rep_y, &d);
             r->nearest_office_km = d / 1000;
-            r->nearest_office_id = nv_plan_office(plan, (size_t)pt_office[k])->id;
+            r->nearest_office_id = c->offices[pt_office[k]].office_id;
             sum_km += r->nearest_office_km;
             n_km++;
             if (!(r->nearest_office_km <= t->max_nearest_office_km)) {
@@ -851,20 +863,6 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
     free(pt_all);
     pt_office = pt_all = NULL;
 
-    /* Phase 2: the results, in one allocation (its pages are touched as it fills), the
-     * rows that drop frees going as they are done with. */
-    if (!(c->offices = malloc((no ? no : 1) * sizeof *c->offices)))
-        goto oom;
-    c->n_offices = no;
-    for (size_t i = 0, d = 0; i < no; i++) {
-        if (drop)
-            nv_plan_drop_rows_before(drop, i);
-        const detail *dt = rec[i].has_detail ? &details[d] : NULL;
-        result_of(c->munis, nv_plan_office(plan, i), &rec[i], dt, dt ? c->notes[d] : NULL, &c->offices[i]);
-        d += dt != NULL;
-    }
-    if (drop)
-        nv_plan_drop_rows(drop);
     c->kd = kd;
     kd = NULL;
     *out = c;
