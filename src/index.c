@@ -686,3 +686,17 @@ long nv_kdtree_nearest(const nv_kdtree *t, double x, double y, double *dist_out)
         *dist_out = sqrt(best_d2);
     return best;
 }
+
+int nv_kdtree_within(const nv_kdtree *t, double x, double y, double r)
+{
+    long best = -1;
+    double best_d2 = DBL_MAX;
+    /* A NaN would compare false at every split and visit the whole tree. */
+    if (!t || t->n == 0 || !isfinite(x) || !isfinite(y))
+        return 0;
+    /* The tree's answer (a grid gives the same): best_d2 is the least of the points'
+     * (px - x) * (px - x) + (py - y) * (py - y), as rounded; no pruning skips a point as
+     * near, since a point beyond a split has a sum of at least diff * diff. */
+    kd_search(t, 0, t->n, 0, x, y, &best, &best_d2);
+    return best >= 0 && best_d2 <= r * r;
+}

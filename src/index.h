@@ -67,4 +67,12 @@ int nv_kdtree_prepare_grid(nv_kdtree *t, double minx, double miny, double maxx, 
  * the distance. -1 for an empty tree. Thread-safe. */
 long nv_kdtree_nearest(const nv_kdtree *t, double x, double y, double *dist_out);
 
+/* 1 when some point of t lies within r of (x, y), else 0 (also for a NULL tree and a
+ * non-finite (x, y)): whether the nearest point's dx * dx + dy * dy <= r * r, its squared
+ * distance from the coordinates, not the square of a rounded square root (which can land
+ * on r one step over it). The rule by which compare.sqlite marks a before office closed
+ * and a map an after office new; the SQL that once marked the closed ones computed the
+ * same sum. Asks the tree, not the grid of nv_kdtree_prepare_grid. Thread-safe. */
+int nv_kdtree_within(const nv_kdtree *t, double x, double y, double r);
+
 #endif

@@ -689,15 +689,10 @@ static int mark_new(nv_map_data *d)
     free(xy);
     if (d->nob && !t)
         return -1;
-    for (size_t i = 0; i < d->no; i++) {
-        double dist = INFINITY;
-        if (d->o[i].type == NV_OFFICE_CLOSED)
-            continue;
-        if (t)
-            nv_kdtree_nearest(t, d->o[i].x, d->o[i].y, &dist);
-        /* The same test as the SQL that marks closed offices: squared distance <= R². */
-        d->o[i].is_new = !(dist * dist <= NV_MAP_NEW_WITHIN_M * NV_MAP_NEW_WITHIN_M);
-    }
+    /* The test that marks a before office closed in compare.sqlite (store.c), the other way round. */
+    for (size_t i = 0; i < d->no; i++)
+        if (d->o[i].type != NV_OFFICE_CLOSED)
+            d->o[i].is_new = !nv_kdtree_within(t, d->o[i].x, d->o[i].y, NV_MAP_NEW_WITHIN_M);
     nv_kdtree_destroy(t);
     return 0;
 }

@@ -14,6 +14,7 @@
  * ("SRID=… isn't defined in the EPSG inlined dataset"); there is no quiet way to ask. */
 #include "store.h"
 
+#include "index.h"
 #include "store_rtree.h"
 #include "storerows.h"
 #include "textin.h"
@@ -1152,22 +1153,63 @@ static nv_status insert_changes(store *s, int srid, const nv_store_comparison *c
     return s->status;
 }
 
-/* Both plans' rows, told apart by plan; then which offices of the first plan the second
- * drops (no office of it within NV_STORE_CLOSED_WITHIN_M). */
+/* nv_rows's c0 for mark_closed: the fids of the closed rows. */
+static void fid_column(sqlite3_context *ctx, void *src, size_t row, int col)
+{
+    (void)col;
+    sqlite3_result_int64(ctx, ((const sqlite3_int64 *)src)[row]);
+}
+
+/* Sets closed = 1 on the rows of the first plan that have a point and no point of the
+ * second plan within NV_STORE_CLOSED_WITHIN_M: no row of it, of whatever type, with
+ * dx * dx + dy * dy <= R * R (nv_kdtree_within). The rule of the correlated NOT EXISTS
+ * this replaces, which compared every row with every row: two plans of 20,000 rows took
+ * 154 s. The rows' closed is 0 already. */
+static nv_status mark_closed(store *s, const office_rows rows[2])
+{
+    static const char sql[] = "UPDATE offices SET closed = 1 WHERE fid IN (SELECT c0 FROM nv_rows)";
+    const office_rows *b = &rows[0], *a = &rows[1];
+    double *xy = malloc((a->n ? 2 * a->n : 1) * sizeof *xy);
+    sqlite3_int64 *fid = malloc((b->n ? b->n : 1) * sizeof *fid);
+    nv_kdtree *t = NULL;
+    size_t n_xy = 0, n_closed = 0;
+    int oom = !xy || !fid;
+    for (size_t i = 0; !oom && i < a->n; i++)
+        if (isfinite(a->o[i].x) && isfinite(a->o[i].y)) {
+            xy[2 * n_xy] = a->o[i].x;
+            xy[2 * n_xy + 1] = a->o[i].y;
+            n_xy++;
+        }
+    /* No after point at all: no tree, and every before row with a point is closed. */
+    if (!oom && n_xy && !(t = nv_kdtree_create(xy, n_xy)))
+        oom = 1;
+    free(xy); /* the tree has its copy */
+    for (size_t i = 0; !oom && i < b->n; i++) {
+        const nv_office_result *o = &b->o[i];
+        if (isfinite(o->x) && isfinite(o->y) && !nv_kdtree_within(t, o->x, o->y, NV_STORE_CLOSED_WITHIN_M))
+            fid[n_closed++] = b->first_fid + (sqlite3_int64)i;
+    }
+    if (oom)
+        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "out of memory while finding the closed offices");
+    else if (n_closed && nv_store_rows_run(s->db, sql, n_closed, fid_column, fid, NULL) != SQLITE_OK)
+        fail_db(s, "finding the closed offices");
+    nv_kdtree_destroy(t);
+    free(fid);
+    return s->status;
+}
+
+/* Both plans' rows, told apart by plan, every row closed = 0; then which offices of the
+ * first plan the second drops (mark_closed). */
 static nv_status insert_compare_offices(store *s, int srid, const office_rows rows[2])
 {
-    char sql[640];
     if (insert_offices(s, srid, &rows[0]) != NV_OK ||
-        exec_sql(s, "UPDATE offices SET plan = 'before' WHERE plan IS NULL", "marking the offices") != NV_OK ||
+        exec_sql(s, "UPDATE offices SET plan = 'before', closed = 0 WHERE plan IS NULL",
+                 "marking the offices") != NV_OK ||
         insert_offices(s, srid, &rows[1]) != NV_OK ||
-        exec_sql(s, "UPDATE offices SET plan = 'after' WHERE plan IS NULL", "marking the offices") != NV_OK)
+        exec_sql(s, "UPDATE offices SET plan = 'after', closed = 0 WHERE plan IS NULL",
+                 "marking the offices") != NV_OK)
         return s->status;
-    snprintf(sql, sizeof sql,
-             "UPDATE offices SET closed = CASE WHEN plan = 'before' AND geom IS NOT NULL THEN NOT EXISTS ("
-             "SELECT 1 FROM offices a WHERE a.plan = 'after' AND a.geom IS NOT NULL AND"
-             " (a.x - offices.x) * (a.x - offices.x) + (a.y - offices.y) * (a.y - offices.y) <= %.17g)"
-             " ELSE 0 END", NV_STORE_CLOSED_WITHIN_M * NV_STORE_CLOSED_WITHIN_M);
-    return exec_sql(s, sql, "finding the closed offices");
+    return mark_closed(s, rows);
 }
 
 /* Counties by change class, counted from the municipalities just stored; names from c. */
@@ -1282,7 +1324,7 @@ nv_status nv_store_write_changes(const char *path, int srid, const nv_store_comp
                            {c->offices_after, c->n_offices_after, (sqlite3_int64)c->n_offices_before + 1}};
     if (store_begin(&st, srid) == NV_OK && insert_changes(&st, srid, c) == NV_OK &&
         offices_begin(&st, srid, rows, 2) == NV_OK) {
-        /* offices_plan stays in the schema: finding the closed offices looks rows up by plan. */
+        /* offices_plan stays in the schema: marking each plan's rows finds them by plan. */
         insert_compare_offices(&st, srid, rows);
         if (offices_end(&st, NULL) == NV_OK && insert_compare_counties(&st, c) == NV_OK)
             insert_comparison(&st, srid, c);

@@ -274,6 +274,31 @@ static void test_kdtree_of_one_point_many_times(void)
     free(xy);
 }
 
+/* nv_kdtree_within decides by the squared distance itself. (2.057929643148366,
+ * 9.785955527379596) is 100.00000000000001 squared from the origin, one step over 10^2,
+ * yet its distance rounds to 10.0 exactly, whose square is 100: a test of dist * dist
+ * would call it within 10. On the radius itself (a 6-8-10 triangle) it is within. */
+static void test_kdtree_within_is_exact_at_the_radius(void)
+{
+    static const double over[] = {2.057929643148366, 9.785955527379596};
+    static const double on[] = {6, 8, 6, 8, 30, 40}; /* a duplicate, and one far off */
+    nv_kdtree *t = nv_kdtree_create(over, 1);
+    double d = NAN;
+    NV_CHECK_INT(nv_kdtree_nearest(t, 0, 0, &d), 0);
+    NV_CHECK(d * d <= 10.0 * 10.0); /* the rounding the test must not rely on */
+    NV_CHECK_INT(nv_kdtree_within(t, 0, 0, 10.0), 0);
+    NV_CHECK_INT(nv_kdtree_within(t, 0, 0, nextafter(10.0, 11.0)), 1);
+    nv_kdtree_destroy(t);
+    t = nv_kdtree_create(on, 3);
+    NV_CHECK_INT(nv_kdtree_within(t, 0, 0, 10.0), 1);
+    NV_CHECK_INT(nv_kdtree_within(t, 0, 0, nextafter(10.0, 0.0)), 0);
+    NV_CHECK_INT(nv_kdtree_within(t, 36, 48, 10.0), 1);
+    NV_CHECK_INT(nv_kdtree_within(t, NAN, 0, 1e9), 0);
+    NV_CHECK_INT(nv_kdtree_within(t, 0, INFINITY, 1e9), 0);
+    nv_kdtree_destroy(t);
+    NV_CHECK_INT(nv_kdtree_within(NULL, 0, 0, 1e9), 0);
+}
+
 /* Overlapping polygons (simplified boundaries overlap): the lowest index wins, whether
  * the cell holds both polygons' edges or lies wholly inside one of them. */
 static void test_overlap_goes_to_lowest_index(void)
@@ -302,5 +327,6 @@ int main(void)
     test_kdtree_built_in_two_threads();
     test_kdtree_of_one_point_many_times();
     test_kdtree_from_records_as_from_points();
+    test_kdtree_within_is_exact_at_the_radius();
     return nv_test_report("test_index");
 }
