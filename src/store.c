@@ -17,6 +17,7 @@
 #include "index.h"
 #include "store_rtree.h"
 #include "storerows.h"
+#include "storevfs.h"
 #include "textin.h"
 
 #include <errno.h>
@@ -54,14 +55,12 @@ typedef struct store {
 
 /* What the operating system said when SQLite failed, in its words: SQLite's own "database
  * or disk is full" does not tell a full disk from a size limit, and "disk I/O error" says
- * nothing. "" when SQLite saw no system error. */
-static const char *system_cause(store *s)
+ * nothing. errno_cause: the words for the errno e ("" for 0); system_cause: for the
+ * connection's last failure ("" when SQLite saw no system error). */
+static const char *errno_cause(store *s, int e)
 {
     char *buf = s->cause;
     size_t size = sizeof s->cause;
-    int e = s->db ? sqlite3_system_errno(s->db) : 0;
-    if (!e && s->db && (sqlite3_errcode(s->db) & 0xff) == SQLITE_FULL)
-        e = ENOSPC;
     buf[0] = 0;
     if (e == ENOSPC)
         snprintf(buf, size, " (%s: free space on the disk that holds the output folder, or choose "
@@ -69,6 +68,14 @@ static const char *system_cause(store *s)
     else if (e)
         snprintf(buf, size, " (%s)", strerror(e));
     return buf;
+}
+
+static const char *system_cause(store *s)
+{
+    int e = s->db ? sqlite3_system_errno(s->db) : 0;
+    if (!e && s->db && (sqlite3_errcode(s->db) & 0xff) == SQLITE_FULL)
+        e = ENOSPC;
+    return errno_cause(s, e);
 }
 
 /* Records a failure with the SQLite error message of the connection appended. */
@@ -847,7 +854,10 @@ static nv_status store_begin(store *st, int srid)
                                          "cannot allocate a SpatiaLite connection (out of memory?)");
     /* One thread uses the connection from open to close: no SQLite mutex per call (with
      * millions of rows, a few per cent of the run). */
-    if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    /* Its pages are written by a thread of their own (storevfs.h). */
+    if (nv_store_vfs_register() != SQLITE_OK)
+        return st->status = nv_error_set(st->err, NV_ERR_FAIL, st->path, 0, "cannot set up SQLite's file access");
+    if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NV_STORE_VFS) != SQLITE_OK)
         return fail_db(st, "cannot open the database");
     spatialite_init_ex(st->db, st->cache, 0);
     spatialite_set_silent_mode(st->cache);
@@ -903,6 +913,11 @@ static nv_status store_end(store *st)
         exec_sql(st, fixed_times_sql, "fixing SpatiaLite's timestamps");
     if (st->status == NV_OK && st->db)
         exec_sql(st, "COMMIT", "committing");
+    /* The commit's pages may still be on their way to the file. */
+    int rc, e;
+    if (st->status == NV_OK && st->db && (rc = nv_store_vfs_flush(st->db, &e)) != SQLITE_OK)
+        st->status = nv_error_set(st->err, NV_ERR_FAIL, st->path, 0, "committing: %s%s", sqlite3_errstr(rc),
+                                  errno_cause(st, e ? e : (rc & 0xff) == SQLITE_FULL ? ENOSPC : 0));
     if (st->db) {
         /* A failed close leaves the handle open: report it, then let close_v2 release
          * it whenever it can. An uncommitted transaction is rolled back here. */
