@@ -57,38 +57,44 @@ static int cmp_ny(const void *a, const void *b)
     return (p->nodeno > q->nodeno) - (p->nodeno < q->nodeno);
 }
 
-/* A double as an unsigned integer of the same order (IEEE 754: positives get the sign
- * bit set, negatives every bit flipped). */
-static uint64_t order_bits(double d)
+/* The low corner of a point's box, as the node stores it, as an unsigned integer of the
+ * same order (IEEE 754: positives get the sign bit set, negatives every bit flipped). The
+ * points are sorted by it, not by their doubles: 32 bits take two passes, not six, and
+ * points that tie in it are in one place in the index anyway. */
+static uint32_t order_key(double d)
 {
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    return (u >> 63) ? ~u : u | (UINT64_C(1) << 63);
+    float f = value_down(d);
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return (u >> 31) ? ~u : u | UINT32_C(0x80000000);
 }
 
-/* Stable LSD radix sort of p[0..n) by x (by_y 0) or y, 11 bits a pass; tmp holds n
- * entries. qsort's comparator calls were most of the index's time for millions of points. */
-static void radix_sort(nv_store_rtree_point *p, size_t n, int by_y, nv_store_rtree_point *tmp)
+enum { RADIX_BITS = 16, RADIX_DIGITS = 1 << RADIX_BITS };
+
+/* Stable LSD radix sort of p[0..n) by order_key of x (by_y 0) or y, 16 bits a pass; tmp
+ * holds n entries, count RADIX_DIGITS. qsort's comparator calls were most of the index's
+ * time for millions of points. The keys are made again at each pass, not kept: 4 bytes a
+ * point more would come on top of the run's peak. */
+static void radix_sort(nv_store_rtree_point *p, size_t n, int by_y, nv_store_rtree_point *tmp, size_t *count)
 {
-    enum { BITS = 11, DIGITS = 1 << BITS };
-    size_t count[DIGITS];
     nv_store_rtree_point *src = p, *dst = tmp;
-    for (int shift = 0; shift < 64; shift += BITS) {
-        memset(count, 0, sizeof count);
+    for (int shift = 0; shift < 32; shift += RADIX_BITS) {
+        memset(count, 0, RADIX_DIGITS * sizeof *count);
         for (size_t i = 0; i < n; i++)
-            count[(order_bits(by_y ? src[i].y : src[i].x) >> shift) & (DIGITS - 1)]++;
+            count[(order_key(by_y ? src[i].y : src[i].x) >> shift) & (RADIX_DIGITS - 1)]++;
         size_t sum = 0;
-        for (size_t d = 0; d < DIGITS; d++) {
+        for (size_t d = 0; d < RADIX_DIGITS; d++) {
             size_t c = count[d];
             count[d] = sum;
             sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            dst[count[(order_bits(by_y ? src[i].y : src[i].x) >> shift) & (DIGITS - 1)]++] = src[i];
+            dst[count[(order_key(by_y ? src[i].y : src[i].x) >> shift) & (RADIX_DIGITS - 1)]++] = src[i];
         nv_store_rtree_point *t = src;
         src = dst, dst = t;
     }
-    /* Six passes, an even number: the result is back in p. */
+    if (src != p)
+        memcpy(p, src, n * sizeof *p);
 }
 
 static int cmp_rowid(const void *a, const void *b)
@@ -109,24 +115,30 @@ static void rowid_order(nv_store_rtree_point *pts, size_t n)
 }
 
 /* The points in the order x, then y, then rowid, every vertical slice in the order y,
- * then x, then rowid, as str_order would leave them, by stable radix sorts: from rowid order,
- * a stable sort by y and then by x gives x, y, rowid; a stable sort of a slice by y then
- * gives y, x, rowid. 0: out of memory (nothing sorted). */
+ * then x, then rowid (x and y as order_key has them), as str_order would leave them, by
+ * stable radix sorts: from rowid order, a stable sort by y and then by x gives x, y,
+ * rowid; a stable sort of a slice by y then gives y, x, rowid. 0: out of memory (nothing
+ * sorted). */
 static int str_order_points(nv_store_rtree_point *pts, size_t n, size_t per)
 {
     nv_store_rtree_point *tmp = malloc(n * sizeof *tmp);
-    if (!tmp)
+    size_t *count = malloc(RADIX_DIGITS * sizeof *count);
+    if (!tmp || !count) {
+        free(tmp);
+        free(count);
         return 0;
+    }
     rowid_order(pts, n);
     size_t nodes = (n + per - 1) / per, slices = 1;
     while (slices * slices < nodes)
         slices++;
     size_t slice = ((nodes + slices - 1) / slices) * per;
-    radix_sort(pts, n, 1, tmp);
-    radix_sort(pts, n, 0, tmp);
+    radix_sort(pts, n, 1, tmp, count);
+    radix_sort(pts, n, 0, tmp, count);
     for (size_t k = 0; k < n; k += slice)
-        radix_sort(pts + k, n - k < slice ? n - k : slice, 1, tmp);
+        radix_sort(pts + k, n - k < slice ? n - k : slice, 1, tmp, count);
     free(tmp);
+    free(count);
     return 1;
 }
 
