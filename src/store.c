@@ -510,6 +510,7 @@ typedef struct office_source {
     bound_text last[20];
     unsigned char point[POINT_BLOB]; /* the row's geometry: SQLite copies it into the record
                                       * before it asks for the next row's */
+    int next_fid; /* every row after the first gets the table's next fid (insert_offices) */
 } office_source;
 
 static void result_text(sqlite3_context *ctx, const char *v, bound_text *last)
@@ -574,19 +575,32 @@ static void office_column(sqlite3_context *ctx, void *src, size_t row, int col)
     case 16: result_text(ctx, r->town && *r->town ? r->town : NULL, last); break;
     case 17: result_text(ctx, nv_placed_by_word(r->placed_by), last); break;
     case 18: sqlite3_result_int(ctx, r->is_office); break;
-    default: sqlite3_result_int64(ctx, os->rows->first_fid + (sqlite3_int64)row); break;
+    default:
+        if (row > 0 && os->next_fid)
+            sqlite3_result_null(ctx);
+        else
+            sqlite3_result_int64(ctx, os->rows->first_fid + (sqlite3_int64)row);
+        break;
     }
 }
 
-/* The rows as office_rows lists them, in one statement: row i gets fid first_fid + i. */
+/* The rows as office_rows lists them, in one statement: row i gets fid first_fid + i.
+ * When no row of the table has a fid from first_fid on, only the first row's is given:
+ * SQLite gives a row without one the table's largest rowid + 1
+ * (https://sqlite.org/autoinc.html), the same fids, without the seek that checks an
+ * explicit rowid at every row (0.5 s of 2.7 for 2 million rows). */
 static nv_status insert_offices(store *s, int srid, const office_rows *rows)
 {
     static const char sql[] = "INSERT INTO offices (" OFFICE_INSERT_COLUMNS ") SELECT c0, c1, c2, c3, c4, c5, c6, c7,"
                               " c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19 FROM nv_rows";
     office_source os = {.rows = rows, .srid = srid};
     size_t at;
+    int max_fid = 0;
     if (s->status != NV_OK || rows->n == 0)
         return s->status;
+    if (query_int(s, "SELECT coalesce(max(fid), 0) FROM offices", 0, &max_fid, "reading the offices' last fid") != NV_OK)
+        return s->status;
+    os.next_fid = max_fid < rows->first_fid;
     if (nv_store_rows_run(s->db, sql, rows->n, office_column, &os, &at) != SQLITE_OK) {
         const nv_office_result *r = at < rows->n ? &rows->o[at] : NULL;
         if (r)

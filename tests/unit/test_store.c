@@ -286,6 +286,12 @@ static void check_with_spatialite(const char *path)
                        " WHERE f_table_name = 'offices' AND f_geometry_column = 'geom'"), 1);
     NV_CHECK_INT(q_int("SELECT srid FROM geometry_columns WHERE f_table_name = 'offices'"), 3006);
     NV_CHECK_INT(q_int("SELECT count(*) FROM idx_offices_geom"), 2);
+    /* fid i is the i-th row given (the rows after the first numbered by SQLite), and its
+     * entry in the spatial index is its own point. */
+    NV_CHECK_STR(q_text("SELECT group_concat(fid || ':' || office_id, ',') FROM (SELECT fid, office_id FROM offices"
+                        " ORDER BY fid)"), "1:A1,2:A2,3:A3");
+    NV_CHECK_INT(q_int("SELECT count(*) FROM offices o JOIN idx_offices_geom i ON i.pkid = o.fid"
+                       " WHERE ST_X(o.geom) BETWEEN i.xmin AND i.xmax AND ST_Y(o.geom) BETWEEN i.ymin AND i.ymax"), 2);
     NV_CHECK_INT(q_int("SELECT count(*) FROM idx_municipalities_geom"), 2);
     NV_CHECK_STR(q_text("SELECT kommunkod FROM municipalities WHERE fid IN (SELECT pkid FROM"
                         " idx_municipalities_geom WHERE xmin <= 615500 AND xmax >= 615500"

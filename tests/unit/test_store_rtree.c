@@ -53,6 +53,19 @@ static int load_in_steps(sqlite3 *db, const char *name, nv_store_rtree_point *p,
 /* A tree of n points in a fresh in-memory database, loaded by the module and, beside it,
  * row by row through the virtual table; compares the two on windows. Returns a digest
  * of the packed tree's nodes, for the determinism check. */
+/* Point i's rowid: i * step + 1; step RUNS: runs of 3 rowids with gaps of one; step
+ * FAR_RUNS: runs of 4 rowids, 10,007 apart. */
+enum { RUNS = -1, FAR_RUNS = -2 };
+static sqlite3_int64 rowid_at(size_t i, sqlite3_int64 step)
+{
+    sqlite3_int64 k = (sqlite3_int64)i;
+    if (step == RUNS)
+        return k + k / 3 + 1;
+    if (step == FAR_RUNS)
+        return k / 4 * 10007 + k % 4 + 1;
+    return k * step + 1;
+}
+
 static char *check_size(size_t n, int shuffled, int in_steps, sqlite3_int64 step)
 {
     sqlite3 *db = NULL;
@@ -69,8 +82,8 @@ static char *check_size(size_t n, int shuffled, int in_steps, sqlite3_int64 step
         /* Sweden-sized metres, with repeated points and ties on x and y */
         double x = i % 7 == 0 && i ? p[i - 1].x : uniform(260000, 920000);
         double y = i % 11 == 0 && i ? p[i - 1].y : uniform(6130000, 7680000);
-        p[i] = (nv_store_rtree_point){x, y, (sqlite3_int64)i * step + 1};
-        sqlite3_bind_int64(ins, 1, (sqlite3_int64)i * step + 1);
+        p[i] = (nv_store_rtree_point){x, y, rowid_at(i, step)};
+        sqlite3_bind_int64(ins, 1, rowid_at(i, step));
         sqlite3_bind_double(ins, 2, x);
         sqlite3_bind_double(ins, 3, y);
         sqlite3_step(ins);
@@ -148,5 +161,9 @@ int main(void)
     sqlite3_free(check_size(20000, 1, 0, 2));
     /* Rowids far apart (not a table's fids): the leaves' rows sorted rather than mapped. */
     sqlite3_free(check_size(20000, 1, 0, 10007));
+    /* Runs of rowids, whose rows after the first of each are left to SQLite to number,
+     * between gaps: mapped, and sorted. */
+    sqlite3_free(check_size(20000, 1, 0, RUNS));
+    sqlite3_free(check_size(20000, 1, 0, FAR_RUNS));
     return nv_test_report("store_rtree");
 }
