@@ -10,7 +10,9 @@
  * of its users; this one spells "nvf1"). */
 #define FCNTL_FLUSH 0x6e766631
 
-enum { QUEUE_SLOTS = 1024 };
+/* The queue's slots, and how many queued writes wake an idle writer: a wake-up is a
+ * system call on both sides, which at one a page cost more than the copies. */
+enum { QUEUE_SLOTS = 1024, WAKE_AT = 64 };
 
 /* One queued write. The buffer stays with its slot and is reused. */
 typedef struct slot {
@@ -36,6 +38,8 @@ typedef struct behind_file {
     slot *ring;            /* QUEUE_SLOTS of them; the queue is head .. head + count */
     size_t head, count, bytes;
     sqlite3_int64 lo, hi; /* the byte range the queued writes cover (since it was last empty) */
+    int idle;    /* the writer waits for f->queued */
+    int waiting; /* the connection's thread waits for f->done */
     int stop;
     int rc, sys_errno; /* the first failed write */
 } behind_file;
@@ -54,8 +58,11 @@ static void *writer_main(void *arg)
     behind_file *f = arg;
     pthread_mutex_lock(&f->mu);
     for (;;) {
-        while (!f->count && !f->stop)
+        while (!f->count && !f->stop) {
+            f->idle = 1;
             pthread_cond_wait(&f->queued, &f->mu);
+            f->idle = 0;
+        }
         if (!f->count)
             break;
         /* The slot stays counted while it is written: the connection's thread fills
@@ -75,10 +82,22 @@ static void *writer_main(void *arg)
         f->head = (f->head + 1) % QUEUE_SLOTS;
         f->count--;
         f->bytes -= (size_t)s->n;
-        pthread_cond_broadcast(&f->done);
+        if (f->waiting)
+            pthread_cond_signal(&f->done);
     }
     pthread_mutex_unlock(&f->mu);
     return NULL;
+}
+
+/* Waits for the writer to finish a write, waking it first if it waits for fewer than
+ * WAKE_AT. Called with f->mu held. */
+static void wait_done(behind_file *f)
+{
+    if (f->idle)
+        pthread_cond_signal(&f->queued);
+    f->waiting = 1;
+    pthread_cond_wait(&f->done, &f->mu);
+    f->waiting = 0;
 }
 
 /* Waits until no queued write overlaps [off, off + n) (every one, when n < 0); returns
@@ -86,7 +105,7 @@ static void *writer_main(void *arg)
 static int wait_for(behind_file *f, sqlite3_int64 off, sqlite3_int64 n)
 {
     while (f->count && (n < 0 || (off < f->hi && off + n > f->lo)))
-        pthread_cond_wait(&f->done, &f->mu);
+        wait_done(f);
     if (f->rc != SQLITE_OK)
         last_errno = f->sys_errno;
     return f->rc;
@@ -148,7 +167,7 @@ static int behind_write(sqlite3_file *file, const void *buf, int n, sqlite3_int6
         return f->real->pMethods->xWrite(f->real, buf, n, off);
     pthread_mutex_lock(&f->mu);
     while (f->rc == SQLITE_OK && (f->count == QUEUE_SLOTS || (f->count && f->bytes + (size_t)n > NV_STORE_VFS_QUEUE_BYTES)))
-        pthread_cond_wait(&f->done, &f->mu);
+        wait_done(f);
     if (f->rc != SQLITE_OK) {
         last_errno = f->sys_errno;
         pthread_mutex_unlock(&f->mu);
@@ -176,7 +195,8 @@ static int behind_write(sqlite3_file *file, const void *buf, int n, sqlite3_int6
     }
     f->count++;
     f->bytes += (size_t)n;
-    pthread_cond_signal(&f->queued);
+    if (f->idle && f->count >= WAKE_AT)
+        pthread_cond_signal(&f->queued);
     pthread_mutex_unlock(&f->mu);
     return SQLITE_OK;
 }
