@@ -3,6 +3,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,31 +434,49 @@ static double kd_coord(const kd_point *p, int axis)
     return axis ? p->y : p->x;
 }
 
-/* Quickselect: puts the k-th smallest (by axis) at k within [lo, hi), the smaller ones
- * before it and the larger after. The partition is three-way (below, equal to, above the
- * pivot): with a two-way one, a plan of many rows at one point (rows placed by their
- * kommunkod all stand at its representative point) made each pass peel off a single
- * point, n^2 / 2 steps in all (200,000 such rows took 24 s). */
-static void kd_select(kd_point *p, size_t lo, size_t hi, size_t k, int axis)
+/* Selection (Floyd and Rivest, "Algorithm 489", CACM 18(3), 1975): puts the k-th
+ * smallest (by axis) at k within [lo, hi], the smaller or equal ones before it and the
+ * larger or equal after. A range of more than 600 first has a sample around k selected
+ * the same way, so that the pivot is close to the k-th and one partition does most of
+ * the work: for a plan of 2 million offices the tree took 0.59 s in one thread with a
+ * three-way quickselect on the middle element, 0.36 s with this. The partition stops at
+ * elements equal to the pivot from both sides, so that many points with one coordinate
+ * (rows placed by their kommunkod all stand at its representative point) split evenly
+ * instead of peeling off one point a pass. Needs a total order: no NaN (create maps
+ * them to +inf). */
+static void kd_select(kd_point *p, ptrdiff_t lo, ptrdiff_t hi, ptrdiff_t k, int axis)
 {
-    while (hi - lo > 1) {
-        double pivot = kd_coord(&p[lo + (hi - lo) / 2], axis);
-        size_t lt = lo, i = lo, gt = hi;
-        while (i < gt) {
-            double v = kd_coord(&p[i], axis);
-            if (v < pivot)
-                kd_swap(p, lt++, i++);
-            else if (v > pivot)
-                kd_swap(p, i, --gt);
-            else
-                i++;
+    while (hi > lo) {
+        if (hi - lo > 600) {
+            double n = (double)(hi - lo + 1), i = (double)(k - lo + 1), z = log(n);
+            double s = 0.5 * exp(2.0 * z / 3.0);
+            double sd = 0.5 * sqrt(z * s * (n - s) / n) * (i < n / 2 ? -1.0 : 1.0);
+            double nlo = floor((double)k - i * s / n + sd), nhi = floor((double)k + (n - i) * s / n + sd);
+            kd_select(p, nlo > (double)lo ? (ptrdiff_t)nlo : lo, nhi < (double)hi ? (ptrdiff_t)nhi : hi, k, axis);
         }
-        if (k < lt)
-            hi = lt;
-        else if (k >= gt)
-            lo = gt;
-        else
-            return;
+        double t = kd_coord(&p[k], axis);
+        ptrdiff_t i = lo, j = hi;
+        kd_swap(p, (size_t)lo, (size_t)k);
+        if (kd_coord(&p[hi], axis) > t)
+            kd_swap(p, (size_t)hi, (size_t)lo);
+        /* p[lo] and p[hi] now bound the scans: one is t, the other on its side of it. */
+        while (i < j) {
+            kd_swap(p, (size_t)i++, (size_t)j--);
+            while (kd_coord(&p[i], axis) < t)
+                i++;
+            while (kd_coord(&p[j], axis) > t)
+                j--;
+        }
+        if (kd_coord(&p[lo], axis) == t) {
+            kd_swap(p, (size_t)lo, (size_t)j);
+        } else {
+            j++;
+            kd_swap(p, (size_t)j, (size_t)hi);
+        }
+        if (j <= k)
+            lo = j + 1;
+        if (k <= j)
+            hi = j - 1;
     }
 }
 
@@ -466,7 +485,7 @@ static void kd_build(kd_point *p, size_t lo, size_t hi, int depth)
     if (hi - lo <= 1)
         return;
     size_t mid = lo + (hi - lo) / 2;
-    kd_select(p, lo, hi, mid, depth & 1);
+    kd_select(p, (ptrdiff_t)lo, (ptrdiff_t)hi - 1, (ptrdiff_t)mid, depth & 1);
     kd_build(p, lo, mid, depth + 1);
     kd_build(p, mid + 1, hi, depth + 1);
 }
@@ -496,7 +515,7 @@ static void kd_build_root(kd_point *p, size_t n)
         kd_build(p, 0, n, 0);
         return;
     }
-    kd_select(p, 0, n, mid, 0);
+    kd_select(p, 0, (ptrdiff_t)n - 1, (ptrdiff_t)mid, 0);
     struct kd_half lower = {p, 0, mid};
     int threaded = pthread_create(&thread, NULL, kd_build_half, &lower) == 0;
     if (!threaded)
@@ -519,8 +538,14 @@ nv_kdtree *nv_kdtree_create_from(size_t n, void (*point)(void *user, size_t i, d
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        t->p[i].orig = (long)i;
-        point(user, i, &t->p[i].x, &t->p[i].y);
+        kd_point *q = &t->p[i];
+        q->orig = (long)i;
+        point(user, i, &q->x, &q->y);
+        /* The selection needs a total order; a NaN point is never nearest either way. */
+        if (isnan(q->x))
+            q->x = INFINITY;
+        if (isnan(q->y))
+            q->y = INFINITY;
     }
     kd_build_root(t->p, n);
     return t;

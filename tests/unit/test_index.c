@@ -184,6 +184,45 @@ static void test_kdtree_built_in_two_threads(void)
     free(xy);
 }
 
+/* Many points at one place (rows placed by their kommunkod all stand at its
+ * representative point), a few elsewhere and one in seven NaN: the selection splits the
+ * equal ones evenly (a pass per point would be 200,000^2 / 2 steps) and needs a total
+ * order; the answers are the brute force's, the lowest index among the equal points,
+ * never a NaN point. */
+static void test_kdtree_many_points_at_one_place(void)
+{
+    enum { N = 200000 };
+    double *xy = malloc(2 * N * sizeof *xy);
+    NV_CHECK(xy != NULL);
+    if (!xy)
+        return;
+    for (int i = 0; i < N; i++) {
+        xy[2 * i] = i % 1000 == 999 ? (double)(i / 1000) * 10.0 : 500.0;
+        xy[2 * i + 1] = i % 1000 == 999 ? 0.0 : 700.0;
+        if (i % 7 == 5)
+            xy[2 * i + (i & 1)] = NAN;
+    }
+    nv_kdtree *t = nv_kdtree_create(xy, N);
+    NV_CHECK(t != NULL);
+    int wrong = 0;
+    double qs[][2] = {{500, 700}, {501, 699}, {0, 0}, {1234, 5}, {-50, 400}, {2000, 2000}};
+    for (size_t k = 0; t && k < sizeof qs / sizeof *qs; k++) {
+        long best = -1;
+        double bd2 = DBL_MAX, d = -1;
+        for (int i = 0; i < N; i++) {
+            double dx = xy[2 * i] - qs[k][0], dy = xy[2 * i + 1] - qs[k][1];
+            if (dx * dx + dy * dy < bd2)
+                bd2 = dx * dx + dy * dy, best = i;
+        }
+        long got = nv_kdtree_nearest(t, qs[k][0], qs[k][1], &d);
+        wrong += got != best || d != sqrt(bd2);
+    }
+    NV_CHECK_INT(wrong, 0);
+    NV_CHECK_INT(nv_kdtree_nearest(t, 500, 700, NULL), 0);
+    nv_kdtree_destroy(t);
+    free(xy);
+}
+
 /* nv_kdtree_create_from: points taken from the caller's records, asked for once each
  * and in order, give the tree nv_kdtree_create gives over the same points, ties and all
  * (the coverage builds its trees so, from millions of rows, without an extra copy). */
@@ -325,6 +364,7 @@ int main(void)
     test_random_against_scan();
     test_kdtree();
     test_kdtree_built_in_two_threads();
+    test_kdtree_many_points_at_one_place();
     test_kdtree_of_one_point_many_times();
     test_kdtree_from_records_as_from_points();
     test_kdtree_within_is_exact_at_the_radius();
