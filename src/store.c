@@ -931,7 +931,7 @@ static nv_status store_end(store *st)
     int rc, e;
     if (st->status == NV_OK && st->db && (rc = nv_store_vfs_flush(st->db, &e)) != SQLITE_OK)
         st->status = nv_error_set(st->err, NV_ERR_FAIL, st->path, 0, "committing: %s%s", sqlite3_errstr(rc),
-                                  errno_cause(st, e ? e : (rc & 0xff) == SQLITE_FULL ? ENOSPC : 0));
+                                  errno_cause(st, e));
     if (st->db) {
         /* A failed close leaves the handle open: report it, then let close_v2 release
          * it whenever it can. An uncommitted transaction is rolled back here. */

@@ -70,6 +70,7 @@ static uint32_t order_key(double d)
 }
 
 enum { RADIX_BITS = 16, RADIX_DIGITS = 1 << RADIX_BITS };
+_Static_assert(32 / RADIX_BITS % 2 == 0, "radix_sort leaves its result in p after an even number of passes");
 
 /* Stable LSD radix sort of p[0..n) by order_key of x (by_y 0) or y, 16 bits a pass; tmp
  * holds n entries, count RADIX_DIGITS. qsort's comparator calls were most of the index's
@@ -93,8 +94,7 @@ static void radix_sort(nv_store_rtree_point *p, size_t n, int by_y, nv_store_rtr
         nv_store_rtree_point *t = src;
         src = dst, dst = t;
     }
-    if (src != p)
-        memcpy(p, src, n * sizeof *p);
+    /* Two passes, an even number: the result is back in p. */
 }
 
 static int cmp_rowid(const void *a, const void *b)
