@@ -59,9 +59,9 @@ nv_legend_metrics nv_legend_measure(nv_page *r)
     double label_w = 0;
     for (size_t i = 0; i < r->cl.n; i++) {
         label_w = fmax(label_w, nv_page_text_width(r, r->cl.cls[i].label, LEGEND_TEXT, 0));
-        snprintf(num, sizeof num, "%d", r->pcount[1][i]);
+        nv_page_count(r, num, sizeof num, r->pcount[1][i]);
         p.count_w = fmax(p.count_w, nv_page_text_width(r, num, LEGEND_TEXT, 0));
-        snprintf(num, sizeof num, "%d", r->pcount[0][i]);
+        nv_page_count(r, num, sizeof num, r->pcount[0][i]);
         p.count_w = fmax(p.count_w, nv_page_text_width(r, num, LEGEND_TEXT, 0));
     }
     int any_symbol = 0;
@@ -70,9 +70,9 @@ nv_legend_metrics nv_legend_measure(nv_page *r)
             continue;
         any_symbol = 1;
         label_w = fmax(label_w, nv_page_text_width(r, nv_symbols_label(t, r->lang), LEGEND_TEXT, 0));
-        snprintf(num, sizeof num, "%d", r->type_count[t]);
+        nv_page_count(r, num, sizeof num, r->type_count[t]);
         p.count_w = fmax(p.count_w, nv_page_text_width(r, num, LEGEND_TEXT, 0));
-        snprintf(num, sizeof num, "%d", r->ptype_count[0][t]);
+        nv_page_count(r, num, sizeof num, r->ptype_count[0][t]);
         p.count_w = fmax(p.count_w, nv_page_text_width(r, num, LEGEND_TEXT, 0));
     }
     if (r->pair) {
@@ -179,7 +179,7 @@ static void draw_counts(nv_page *r, const nv_legend_metrics *p, int before, int 
 {
     char num[32];
     for (int k = r->pair ? 0 : 1; k < 2; k++) {
-        snprintf(num, sizeof num, "%d", k == 0 ? before : after);
+        nv_page_count(r, num, sizeof num, k == 0 ? before : after);
         double w = nv_page_text_width(r, num, LEGEND_TEXT, 0);
         PangoLayout *l = nv_page_text(r, num, LEGEND_TEXT, 0, 0, 0);
         nv_page_show_text(r, l, (k == 0 ? right - p->col_w - COL_GAP : right) - w, y, NV_INK_SOFT);

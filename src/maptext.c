@@ -253,7 +253,7 @@ char *nv_maptext_panel_summary(const nv_page *r)
     focus_tally t = tally_focus(r);
     int n = t.n, with = t.with, offices = t.offices, far_i = t.far_i;
     double sum = t.sum, nsum = t.nsum;
-    char *out = NULL, mean[32] = "", far[32] = "";
+    char *out = NULL, mean[32] = "", far[32] = "", count[32];
     int rc;
     if (far_i >= 0) {
         nv_classes_format_km(mean, sizeof mean, sum / nsum, r->lang);
@@ -261,9 +261,11 @@ char *nv_maptext_panel_summary(const nv_page *r)
     }
     const char *who = far_i < 0 ? "" : r->d->m[far_i].namn ? r->d->m[far_i].namn : r->d->m[far_i].kommunkod;
     if (r->s->measure == NV_MEASURE_PRESENCE || far_i < 0)
-        rc = r->lang == NV_LANG_EN ? asprintf(&out, "%d of %d municipalities have an office, %d %s.", with, n, offices,
+        rc = r->lang == NV_LANG_EN ? asprintf(&out, "%d of %d municipalities have an office, %s %s.", with, n,
+                                              nv_page_count(r, count, sizeof count, offices),
                                               offices == 1 ? "office" : "offices")
-                                   : asprintf(&out, "%d av %d kommuner har kontor, %d kontor.", with, n, offices);
+                                   : asprintf(&out, "%d av %d kommuner har kontor, %s kontor.", with, n,
+                                              nv_page_count(r, count, sizeof count, offices));
     else
         rc = r->lang == NV_LANG_EN
                  ? asprintf(&out, "Mean %s km, longest %s km (%s); %d of %d municipalities have an office.", mean,
@@ -300,24 +302,26 @@ char *nv_maptext_subtitle(const nv_page *r)
     focus_tally t = tally_focus(r);
     int n = t.n, with = t.with, offices = t.offices, far_i = t.far_i;
     double sum = t.sum, nsum = t.nsum;
-    char *out = NULL;
+    char *out = NULL, count[32], others[32];
     int rc;
+    nv_page_count(r, count, sizeof count, offices);
+    nv_page_count(r, others, sizeof others, t.others);
     if (r->s->measure == NV_MEASURE_PRESENCE && (t.others > 0 || t.present > with)) {
         int more = t.present - with, none = n - t.present;
         rc = r->lang == NV_LANG_EN
                  ? asprintf(&out, "%d of %d municipalities have an office of their own, %d more another form of "
-                                  "presence, %d none. %d %s, %d other %s.",
-                            with, n, more, none, offices, offices == 1 ? "office" : "offices", t.others,
+                                  "presence, %d none. %s %s, %s other %s.",
+                            with, n, more, none, count, offices == 1 ? "office" : "offices", others,
                             t.others == 1 ? "location" : "locations")
                  : asprintf(&out, "%d av %d kommuner har ett eget kontor, %d till annan närvaro, %d ingen. "
-                                  "%d kontor, %d andra platser.",
-                            with, n, more, none, offices, t.others);
+                                  "%s kontor, %s andra platser.",
+                            with, n, more, none, count, others);
     } else if (r->s->measure == NV_MEASURE_PRESENCE || far_i < 0) {
         rc = r->lang == NV_LANG_EN
-                 ? asprintf(&out, "%d of %d municipalities have an office of their own, %d have none. %d %s.",
-                            with, n, n - with, offices, offices == 1 ? "office" : "offices")
-                 : asprintf(&out, "%d av %d kommuner har ett eget kontor, %d saknar. %d kontor.", with, n, n - with,
-                            offices);
+                 ? asprintf(&out, "%d of %d municipalities have an office of their own, %d have none. %s %s.",
+                            with, n, n - with, count, offices == 1 ? "office" : "offices")
+                 : asprintf(&out, "%d av %d kommuner har ett eget kontor, %d saknar. %s kontor.", with, n, n - with,
+                            count);
     } else {
         char mean[32], far[32];
         nv_classes_format_km(mean, sizeof mean, sum / nsum, r->lang);

@@ -154,3 +154,23 @@ int nv_numfmt_long(char *buf, size_t size, long v)
         out[len++] = tmp[--k];
     return copy_out(buf, size, out, len);
 }
+
+const char *nv_numfmt_grouped(char *buf, size_t size, const char *digits, const char *thousands, char decimal)
+{
+    size_t n = strlen(digits), k = strlen(thousands), o = 0, start = digits[0] == '-';
+    size_t whole = strcspn(digits, ".");
+    if (size == 0)
+        return buf;
+    for (size_t i = 0; i < n; i++) {
+        int sep = i > start && i < whole && (whole - i) % 3 == 0;
+        if (o + (sep ? k : 0) + 1 >= size)
+            break;
+        if (sep) {
+            memcpy(buf + o, thousands, k);
+            o += k;
+        }
+        buf[o++] = digits[i] == '.' ? decimal : digits[i];
+    }
+    buf[o] = 0;
+    return buf;
+}

@@ -26,4 +26,10 @@ int nv_numfmt_general(char *buf, size_t size, double v, int precision);
 /* The text of snprintf(buf, size, "%ld", v). */
 int nv_numfmt_long(char *buf, size_t size, long v);
 
+/* digits in C notation ("-1234.5") for people: thousands (any UTF-8 text, e.g. "," or a
+ * no-break space) between the groups of three digits of the whole part, decimal in place
+ * of the point. Into buf, cut short (at a whole character) if size is too small; returns
+ * buf. */
+const char *nv_numfmt_grouped(char *buf, size_t size, const char *digits, const char *thousands, char decimal);
+
 #endif

@@ -1,6 +1,8 @@
 /* page.c — text, colours and focus tests shared by the map modules. */
 #include "page.h"
 
+#include "numfmt.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -110,6 +112,14 @@ double nv_page_text_width(nv_page *r, const char *s, double size, int bold)
 const char *nv_page_tr(const nv_page *r, const char *sv, const char *en)
 {
     return r->lang == NV_LANG_EN ? en : sv;
+}
+
+const char *nv_page_count(const nv_page *r, char *buf, size_t size, long v)
+{
+    char digits[24];
+    nv_numfmt_long(digits, sizeof digits, v);
+    return r->lang == NV_LANG_EN ? nv_numfmt_grouped(buf, size, digits, ",", '.')
+                                 : nv_numfmt_grouped(buf, size, digits, "\u00a0", ',');
 }
 
 /* Makes the PangoContext: the pinned family, no hinting, no rounding (see the top). */

@@ -97,6 +97,10 @@ void nv_page_set_color(cairo_t *cr, unsigned rgb);
 /* sv or en as the page's language asks. */
 const char *nv_page_tr(const nv_page *p, const char *sv, const char *en);
 
+/* A count as the page's language writes it, as the report does: 250 000 (a no-break
+ * space) in Swedish, 250,000 in English. Into buf (32 bytes are enough); returns buf. */
+const char *nv_page_count(const nv_page *p, char *buf, size_t size, long v);
+
 /* Whether a bbox (CRS metres) touches the view; whether a municipality or office is in
  * the county drawn (always, on the national map). */
 int nv_page_in_view(const nv_page *p, const double *bbox);

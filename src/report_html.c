@@ -15,6 +15,7 @@
 #include "classes.h"
 #include "json.h"
 #include "mapdata.h"
+#include "numfmt.h"
 #include "report.h"
 #include "report_html_int.h"
 #include "symbols.h"
@@ -161,16 +162,8 @@ static const char *tr(const writer *w, const char *sv, const char *en)
  * Swedish. */
 static const char *localize(char *buf, size_t size, const char *digits, nv_lang lang)
 {
-    const char *sep = lang == NV_LANG_EN ? "," : "\u00a0";
-    size_t n = strlen(digits), o = 0, start = digits[0] == '-';
-    size_t whole = strcspn(digits, ".");
-    for (size_t i = 0; i < n && o + 4 < size; i++) {
-        if (i > start && i < whole && (whole - i) % 3 == 0)
-            o += (size_t)snprintf(buf + o, size - o, "%s", sep);
-        buf[o++] = digits[i] == '.' && lang == NV_LANG_SV ? ',' : digits[i];
-    }
-    buf[o] = 0;
-    return buf;
+    return lang == NV_LANG_EN ? nv_numfmt_grouped(buf, size, digits, ",", '.')
+                              : nv_numfmt_grouped(buf, size, digits, "\u00a0", ',');
 }
 
 /* A whole number with the language's thousands separator, into buf. "–" when it does

@@ -4,6 +4,7 @@ its size, the bound and what to do; a plan within the bound is read, every row a
 for, and its offices layer gets a spatial index at any size. The plans are generated
 (bench/genbigplan.py, 250,000 rows, 19 MB) and the bound lowered, so no file of millions
 of rows is needed."""
+import json
 import os
 import resource
 import sqlite3
@@ -105,6 +106,30 @@ def offices_above_200000_rows_get_a_spatial_index():
     else:
         lines = q.stdout.split()
         check_eq(lines[-2:], ["0", str(located)], "every geometry as MakePoint makes it, and valid")
+
+
+@case
+def map_counts_of_many_offices_have_thousands_separators():
+    # A legend or caption that says 196429 is hard to read: counts are grouped as the
+    # report groups them, with a comma in English and a no-break space in Swedish.
+    out = os.path.join(tmpdir(), "o")
+    p = analyze(out, {"NARVARO_MAX_PLAN_ROWS": str(ROWS)})
+    check_eq(p.returncode, 0, "the plan is read: " + p.stderr)
+    for lang, sep, offices in (("en", ",", "offices."), ("sv", "\u00a0", "kontor.")):
+        pdf = os.path.join(out, lang + ".pdf")
+        r = subprocess.run([NARVARO, "render", "--db", os.path.join(out, "narvaro.sqlite"), "--out", pdf,
+                            "--lang", lang, "--info"], capture_output=True, text=True, timeout=600)
+        check_eq(r.returncode, 0, f"{lang} map drawn: {r.stderr}")
+        text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout
+        words = text.replace("\u00a0", " ").split("\n")
+        want = f"250{sep}000 {offices}".replace("\u00a0", " ")
+        check(any(want in w for w in words), f"{lang} caption says {want!r}: {words[:3]}")
+        with open(os.path.join(out, lang + ".json"), encoding="utf-8") as f:
+            counts = [s["count"] for s in json.load(f)["symbols"]]
+        check_eq(sum(counts), ROWS, f"{lang}: the legend's symbols count every office")
+        for n in counts:
+            grouped = f"{n:,}".replace(",", sep).replace("\u00a0", " ")
+            check(grouped in words and str(n) not in words, f"{lang} legend says {grouped!r}, not {n}")
 
 
 finish("test_big_plans")

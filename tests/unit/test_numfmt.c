@@ -141,5 +141,17 @@ int main(void)
         NV_CHECK_INT(nv_numfmt_long(got, sizeof got, vals[i]), (long)strlen(want));
         NV_CHECK_STR(got, want);
     }
+    /* Grouped for people: counts in the map legends and captions, figures in the report. */
+    char g[32];
+    NV_CHECK_STR(nv_numfmt_grouped(g, sizeof g, "250000", ",", '.'), "250,000");
+    NV_CHECK_STR(nv_numfmt_grouped(g, sizeof g, "250000", "\u00a0", ','), "250\u00a0000");
+    NV_CHECK_STR(nv_numfmt_grouped(g, sizeof g, "-1234567.25", "\u00a0", ','), "-1\u00a0234\u00a0567,25");
+    NV_CHECK_STR(nv_numfmt_grouped(g, sizeof g, "-123", ",", '.'), "-123"); /* no separator after the sign */
+    NV_CHECK_STR(nv_numfmt_grouped(g, sizeof g, "999", ",", '.'), "999");
+    NV_CHECK_STR(nv_numfmt_grouped(g, sizeof g, "0.5", ",", '.'), "0.5");
+    NV_CHECK_STR(nv_numfmt_grouped(g, sizeof g, "1000", ",", '.'), "1,000");
+    char tiny[6]; /* cut short at a whole character: never half a no-break space */
+    NV_CHECK_STR(nv_numfmt_grouped(tiny, sizeof tiny, "1234567", "\u00a0", ','), "1\u00a023");
+    NV_CHECK_STR(nv_numfmt_grouped(tiny, sizeof tiny, "1234567", ",", '.'), "1,234");
     return nv_test_report("numfmt");
 }
