@@ -2,6 +2,7 @@
 #include "classes.h"
 
 #include "compare.h"
+#include "numfmt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -397,4 +398,10 @@ int nv_classes_of_value(const nv_classes *c, double v)
     if (c->measure == NV_MEASURE_SHARE)
         return classify_share(v, c->breaks, c->n_breaks);
     return nv_classes_classify(v, c->breaks, c->n_breaks);
+}
+
+const char *nv_classes_localize(char *buf, size_t size, const char *digits, nv_lang lang)
+{
+    return lang == NV_LANG_EN ? nv_numfmt_grouped(buf, size, digits, ",", '.')
+                              : nv_numfmt_grouped(buf, size, digits, "\u00a0", ',');
 }

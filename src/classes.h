@@ -101,4 +101,9 @@ int nv_classes_classify(double v, const double *breaks, size_t n_breaks);
 void nv_classes_format_km(char *buf, size_t size, double km, nv_lang lang);
 void nv_classes_format_pct(char *buf, size_t size, double pct, nv_lang lang, int radius);
 
+/* digits ("-1234.5", C notation) with the language's separators into buf, the one rule
+ * of the maps and the report: thousands with a no-break space in Swedish, a comma in
+ * English; the decimal sign a comma in Swedish. Returns buf. */
+const char *nv_classes_localize(char *buf, size_t size, const char *digits, nv_lang lang);
+
 #endif

@@ -118,8 +118,7 @@ const char *nv_page_count(const nv_page *r, char *buf, size_t size, long v)
 {
     char digits[24];
     nv_numfmt_long(digits, sizeof digits, v);
-    return r->lang == NV_LANG_EN ? nv_numfmt_grouped(buf, size, digits, ",", '.')
-                                 : nv_numfmt_grouped(buf, size, digits, "\u00a0", ',');
+    return nv_classes_localize(buf, size, digits, r->lang);
 }
 
 /* Makes the PangoContext: the pinned family, no hinting, no rounding (see the top). */

@@ -15,7 +15,6 @@
 #include "classes.h"
 #include "json.h"
 #include "mapdata.h"
-#include "numfmt.h"
 #include "report.h"
 #include "report_html_int.h"
 #include "symbols.h"
@@ -157,15 +156,6 @@ static const char *tr(const writer *w, const char *sv, const char *en)
     return w->lang == NV_LANG_EN ? en : sv;
 }
 
-/* digits ("-1234.5", C notation) with the language's separators into buf: thousands
- * with a no-break space in Swedish, a comma in English; the decimal sign a comma in
- * Swedish. */
-static const char *localize(char *buf, size_t size, const char *digits, nv_lang lang)
-{
-    return lang == NV_LANG_EN ? nv_numfmt_grouped(buf, size, digits, ",", '.')
-                              : nv_numfmt_grouped(buf, size, digits, "\u00a0", ',');
-}
-
 /* A whole number with the language's thousands separator, into buf. "–" when it does
  * not exist. */
 static const char *fmt_int(char *buf, size_t size, double v, nv_lang lang)
@@ -176,7 +166,7 @@ static const char *fmt_int(char *buf, size_t size, double v, nv_lang lang)
     }
     char digits[64];
     snprintf(digits, sizeof digits, "%.0f", fabs(v) < 0.5 ? 0 : v);
-    return localize(buf, size, digits, lang);
+    return nv_classes_localize(buf, size, digits, lang);
 }
 
 /* People as every file and stdout write them (report.h: to the hundredth, trailing
@@ -190,7 +180,7 @@ static const char *fmt_people(char *buf, size_t size, double v, nv_lang lang)
     }
     char digits[64];
     nv_report_format_people(v, digits, sizeof digits);
-    return localize(buf, size, digits, lang);
+    return nv_classes_localize(buf, size, digits, lang);
 }
 
 /* A decimal number with the language's decimal sign. */
@@ -913,7 +903,7 @@ static void td_people(writer *w, double v)
         return;
     }
     nv_report_format_people(v, raw, sizeof raw);
-    putf(w, "<td class=\"num\" data-v=\"%s\">%s</td>", raw, localize(buf, sizeof buf, raw, w->lang));
+    putf(w, "<td class=\"num\" data-v=\"%s\">%s</td>", raw, nv_classes_localize(buf, sizeof buf, raw, w->lang));
 }
 
 static const char *presence_label(const writer *w, const char *p)
