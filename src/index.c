@@ -656,13 +656,31 @@ fail:
     return -1;
 }
 
-static void kd_search(const nv_kdtree *t, size_t lo, size_t hi, int depth, double x, double y,
-                      long *best, double *best_d2)
+/* nv_kdtree_last_visits: the points measured by the thread's last query. */
+static _Thread_local size_t kd_visits;
+
+size_t nv_kdtree_last_visits(void)
+{
+    return kd_visits;
+}
+
+/* The nearest point of p[lo..hi) to (x, y), if nearer than *best_d2 (or as near with a
+ * lower index). ox, oy: how far (x, y) lies outside the range's cell on each axis (0
+ * inside it), as the splits above found it. A far side is skipped only when its cell is
+ * farther than the best: ox * ox + oy * oy, with the split's distance on its axis. The
+ * split's distance alone let a query kilometres from a dense cluster (a plan's rows
+ * jittered around one office) measure every point of the cluster, since there every
+ * split lies nearer than the best. No point is skipped as near: a point beyond a split
+ * lies at least as far on each axis as its cell, the rounded differences and their
+ * rounded sums included. */
+static void kd_search(const nv_kdtree *t, size_t lo, size_t hi, int depth, double x, double y, double ox,
+                      double oy, long *best, double *best_d2)
 {
     while (hi > lo) {
         size_t mid = lo + (hi - lo) / 2;
         const kd_point *m = &t->p[mid];
         double d2 = (m->x - x) * (m->x - x) + (m->y - y) * (m->y - y);
+        kd_visits++;
         if (d2 < *best_d2 || (d2 == *best_d2 && m->orig < *best)) {
             *best_d2 = d2;
             *best = m->orig;
@@ -671,9 +689,14 @@ static void kd_search(const nv_kdtree *t, size_t lo, size_t hi, int depth, doubl
         double diff = (axis ? y : x) - kd_coord(m, axis);
         size_t nlo = diff < 0 ? lo : mid + 1, nhi = diff < 0 ? mid : hi;
         size_t flo = diff < 0 ? mid + 1 : lo, fhi = diff < 0 ? hi : mid;
-        kd_search(t, nlo, nhi, depth + 1, x, y, best, best_d2);
+        kd_search(t, nlo, nhi, depth + 1, x, y, ox, oy, best, best_d2);
+        double far = fabs(diff);
+        if (axis)
+            oy = far > oy ? far : oy;
+        else
+            ox = far > ox ? far : ox;
         /* <= so that an equally near point with a lower index is still found. */
-        if (diff * diff > *best_d2)
+        if (ox * ox + oy * oy > *best_d2)
             return;
         lo = flo, hi = fhi, depth++;
     }
@@ -681,12 +704,14 @@ static void kd_search(const nv_kdtree *t, size_t lo, size_t hi, int depth, doubl
 
 long nv_kdtree_nearest(const nv_kdtree *t, double x, double y, double *dist_out)
 {
+    kd_visits = 0;
     if (!t || t->n == 0)
         return -1;
     if (t->gstart) {
         double fc = floor((x - t->gminx) / t->gcell), fr = floor((y - t->gminy) / t->gcell);
         if (fc >= 0 && fr >= 0 && fc < (double)t->gnx && fr < (double)t->gny) {
             size_t cell = (size_t)fr * t->gnx + (size_t)fc;
+            kd_visits = t->gstart[cell + 1] - t->gstart[cell];
             long best = -1;
             double best_d2 = DBL_MAX;
             /* Ascending indices and a strict "<": on equal distances the lowest wins. */
@@ -706,7 +731,7 @@ long nv_kdtree_nearest(const nv_kdtree *t, double x, double y, double *dist_out)
     }
     long best = -1;
     double best_d2 = DBL_MAX;
-    kd_search(t, 0, t->n, 0, x, y, &best, &best_d2);
+    kd_search(t, 0, t->n, 0, x, y, 0, 0, &best, &best_d2);
     if (dist_out)
         *dist_out = sqrt(best_d2);
     return best;
@@ -716,12 +741,13 @@ int nv_kdtree_within(const nv_kdtree *t, double x, double y, double r)
 {
     long best = -1;
     double best_d2 = DBL_MAX;
+    kd_visits = 0;
     /* A NaN would compare false at every split and visit the whole tree. */
     if (!t || t->n == 0 || !isfinite(x) || !isfinite(y))
         return 0;
     /* The tree's answer (a grid gives the same): best_d2 is the least of the points'
      * (px - x) * (px - x) + (py - y) * (py - y), as rounded; no pruning skips a point as
-     * near, since a point beyond a split has a sum of at least diff * diff. */
-    kd_search(t, 0, t->n, 0, x, y, &best, &best_d2);
+     * near (kd_search). */
+    kd_search(t, 0, t->n, 0, x, y, 0, 0, &best, &best_d2);
     return best >= 0 && best_d2 <= r * r;
 }

@@ -75,4 +75,8 @@ long nv_kdtree_nearest(const nv_kdtree *t, double x, double y, double *dist_out)
  * same sum. Asks the tree, not the grid of nv_kdtree_prepare_grid. Thread-safe. */
 int nv_kdtree_within(const nv_kdtree *t, double x, double y, double r);
 
+/* How many points the calling thread's last nv_kdtree_nearest or nv_kdtree_within
+ * measured: the work a query cost, for tests and benchmarks. */
+size_t nv_kdtree_last_visits(void);
+
 #endif

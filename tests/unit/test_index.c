@@ -223,6 +223,51 @@ static void test_kdtree_many_points_at_one_place(void)
     free(xy);
 }
 
+/* A query far from a dense cluster (a plan's rows jittered within 300 m of an office, a
+ * municipality's point 30 km away) is answered as the brute force answers it, and its
+ * search measures a few thousand of the cluster's points at most. Pruning by the split's
+ * distance alone measured every one of them, since every split there lies nearer than
+ * the best. */
+static void test_kdtree_far_from_a_dense_cluster(void)
+{
+    enum { N = 200000, Q = 64 };
+    double *xy = malloc(2 * N * sizeof *xy);
+    NV_CHECK(xy != NULL);
+    if (!xy)
+        return;
+    unsigned seed = 23;
+    for (int i = 0; i < N; i++) {
+        xy[2 * i] = 660000 + (rnd(&seed) * 2 - 1) * 300;
+        xy[2 * i + 1] = 6600000 + (rnd(&seed) * 2 - 1) * 300;
+    }
+    nv_kdtree *t = nv_kdtree_create(xy, N);
+    NV_CHECK(t != NULL);
+    int wrong = 0;
+    size_t most = 0;
+    for (int k = 0; t && k < Q; k++) {
+        double a = 2 * M_PI * k / Q, r = k % 2 ? 30000 : 5000;
+        double x = 660000 + r * cos(a), y = 6600000 + r * sin(a), d = -1;
+        long best = -1;
+        double bd2 = DBL_MAX;
+        for (int i = 0; i < N; i++) {
+            double dx = xy[2 * i] - x, dy = xy[2 * i + 1] - y;
+            if (dx * dx + dy * dy < bd2)
+                bd2 = dx * dx + dy * dy, best = i;
+        }
+        long got = nv_kdtree_nearest(t, x, y, &d);
+        wrong += got != best || d != sqrt(bd2);
+        if (nv_kdtree_last_visits() > most)
+            most = nv_kdtree_last_visits();
+        NV_CHECK_INT(nv_kdtree_within(t, x, y, sqrt(bd2) * (1 + 1e-12)), 1);
+        NV_CHECK_INT(nv_kdtree_within(t, x, y, sqrt(bd2) * (1 - 1e-9)), 0);
+    }
+    NV_CHECK_INT(wrong, 0);
+    printf("# far queries into a cluster of %d points: at most %zu measured\n", N, most);
+    NV_CHECK(most > 0 && most < N / 20);
+    nv_kdtree_destroy(t);
+    free(xy);
+}
+
 /* nv_kdtree_create_from: points taken from the caller's records, asked for once each
  * and in order, give the tree nv_kdtree_create gives over the same points, ties and all
  * (the coverage builds its trees so, from millions of rows, without an extra copy). */
@@ -365,6 +410,7 @@ int main(void)
     test_kdtree();
     test_kdtree_built_in_two_threads();
     test_kdtree_many_points_at_one_place();
+    test_kdtree_far_from_a_dense_cluster();
     test_kdtree_of_one_point_many_times();
     test_kdtree_from_records_as_from_points();
     test_kdtree_within_is_exact_at_the_radius();
