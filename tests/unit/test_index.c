@@ -149,6 +149,20 @@ static void test_kdtree(void)
     nv_kdtree_destroy(t);
 }
 
+/* The brute force: the index of xy's point nearest to (x, y), the lowest on equal
+ * distances, and its squared distance as the tree computes it into *d2. */
+static long brute_nearest(const double *xy, int n, double x, double y, double *d2)
+{
+    long best = -1;
+    *d2 = DBL_MAX;
+    for (int i = 0; i < n; i++) {
+        double dx = xy[2 * i] - x, dy = xy[2 * i + 1] - y;
+        if (dx * dx + dy * dy < *d2)
+            *d2 = dx * dx + dy * dy, best = i;
+    }
+    return best;
+}
+
 /* A tree of more points than KD_THREAD_MIN_POINTS (index.c) has the halves below its
  * root built in two threads: it must answer as the brute force does, ties (coarse
  * coordinates, many coinciding points) to the lowest index included. */
@@ -169,13 +183,8 @@ static void test_kdtree_built_in_two_threads(void)
     int wrong = 0;
     for (int k = 0; t && k < Q; k++) {
         double x = floor(rnd(&seed) * 2200) - 100, y = floor(rnd(&seed) * 3200) - 100, d = -1;
-        long best = -1;
-        double bd2 = DBL_MAX;
-        for (int i = 0; i < N; i++) {
-            double dx = xy[2 * i] - x, dy = xy[2 * i + 1] - y;
-            if (dx * dx + dy * dy < bd2)
-                bd2 = dx * dx + dy * dy, best = i;
-        }
+        double bd2;
+        long best = brute_nearest(xy, N, x, y, &bd2);
         long got = nv_kdtree_nearest(t, x, y, &d);
         wrong += got != best || d != sqrt(bd2);
     }
@@ -207,13 +216,8 @@ static void test_kdtree_many_points_at_one_place(void)
     int wrong = 0;
     double qs[][2] = {{500, 700}, {501, 699}, {0, 0}, {1234, 5}, {-50, 400}, {2000, 2000}};
     for (size_t k = 0; t && k < sizeof qs / sizeof *qs; k++) {
-        long best = -1;
-        double bd2 = DBL_MAX, d = -1;
-        for (int i = 0; i < N; i++) {
-            double dx = xy[2 * i] - qs[k][0], dy = xy[2 * i + 1] - qs[k][1];
-            if (dx * dx + dy * dy < bd2)
-                bd2 = dx * dx + dy * dy, best = i;
-        }
+        double bd2, d = -1;
+        long best = brute_nearest(xy, N, qs[k][0], qs[k][1], &bd2);
         long got = nv_kdtree_nearest(t, qs[k][0], qs[k][1], &d);
         wrong += got != best || d != sqrt(bd2);
     }
@@ -247,13 +251,8 @@ static void test_kdtree_far_from_a_dense_cluster(void)
     for (int k = 0; t && k < Q; k++) {
         double a = 2 * M_PI * k / Q, r = k % 2 ? 30000 : 5000;
         double x = 660000 + r * cos(a), y = 6600000 + r * sin(a), d = -1;
-        long best = -1;
-        double bd2 = DBL_MAX;
-        for (int i = 0; i < N; i++) {
-            double dx = xy[2 * i] - x, dy = xy[2 * i + 1] - y;
-            if (dx * dx + dy * dy < bd2)
-                bd2 = dx * dx + dy * dy, best = i;
-        }
+        double bd2;
+        long best = brute_nearest(xy, N, x, y, &bd2);
         long got = nv_kdtree_nearest(t, x, y, &d);
         wrong += got != best || d != sqrt(bd2);
         if (nv_kdtree_last_visits() > most)
