@@ -4,6 +4,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -315,9 +316,11 @@ static long place_by_name(const nv_boundaries *b, const nv_places *places, const
 }
 
 /* Places office i: sets its result fields and returns the municipality index or -1. */
+/* Places one row: where its coordinates lie (*inside when given: located beforehand,
+ * locate_rows), else its kommunkod or town (place_by_name). */
 static long place_office(const nv_boundaries *b, const nv_polyindex *idx, const nv_places *places,
-                         double snap_m, const nv_plan *plan, const nv_office *in, nv_office_result *o, char **note,
-                         nv_diags *diags, int *swapped, int *bad)
+                         double snap_m, const nv_plan *plan, const nv_office *in, const int32_t *inside,
+                         nv_office_result *o, char **note, nv_diags *diags, int *swapped, int *bad)
 {
     long m = -1;
     double d = 0;
@@ -329,7 +332,7 @@ static long place_office(const nv_boundaries *b, const nv_polyindex *idx, const 
     if (!in->located)
         return place_by_name(b, places, in, o, note, diags, bad);
     o->placed_by = NV_PLACED_BY_COORDINATES;
-    m = nv_polyindex_locate(idx, in->x, in->y);
+    m = inside ? *inside : nv_polyindex_locate(idx, in->x, in->y);
     if (m >= 0) {
         o->status = NV_OFFICE_PLACED;
         o->snap_m = 0;
@@ -562,6 +565,49 @@ static void result_point(void *user, size_t k, double *x, double *y)
     w->rows[k] = (uint32_t)w->row++;
 }
 
+/* Where each row with coordinates lies (nv_polyindex_locate; -1 for the others), for a
+ * plan of many rows, located on two threads before the join: the point-in-polygon tests
+ * are most of the join's time, each row's is independent of the others', and the join
+ * itself (diagnostics, notes, counts in row order) stays on one. Below this many rows
+ * the join locates each row itself. */
+#define LOCATE_THREAD_ROWS 100000
+
+typedef struct locate_job {
+    const nv_polyindex *idx;
+    const nv_plan *plan;
+    size_t from, to;
+    int32_t *inside;
+} locate_job;
+
+static void *locate_rows(void *arg)
+{
+    const locate_job *j = arg;
+    for (size_t i = j->from; i < j->to; i++) {
+        const nv_office *in = nv_plan_office(j->plan, i);
+        j->inside[i] = in && !in->blank && in->valid && in->located ? (int32_t)nv_polyindex_locate(j->idx, in->x, in->y)
+                                                                   : -1;
+    }
+    return NULL;
+}
+
+/* The rows' municipalities by coordinates, or NULL (a small plan, or no memory to spare:
+ * the join then locates each row itself). */
+static int32_t *locate_all(const nv_polyindex *idx, size_t n_areas, const nv_plan *plan, size_t n)
+{
+    int32_t *inside = n >= LOCATE_THREAD_ROWS && n_areas <= INT32_MAX ? malloc(n * sizeof *inside) : NULL;
+    if (!inside)
+        return NULL;
+    locate_job half = {idx, plan, n / 2, n, inside}, first = {idx, plan, 0, n / 2, inside};
+    pthread_t tid;
+    int threaded = pthread_create(&tid, NULL, locate_rows, &half) == 0;
+    locate_rows(&first);
+    if (threaded)
+        pthread_join(tid, NULL);
+    else
+        locate_rows(&half);
+    return inside;
+}
+
 /* Both nv_coverage_compute and nv_coverage_compute_drop_rows: drop is plan, or NULL to
  * keep the rows. */
 static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *drop, const nv_coverage_options *opts,
@@ -578,6 +624,7 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
     /* The points of the trees are gathered after the join, one set at a time: with
      * millions of rows the rows and what is kept of the join are most of the memory. */
     uint32_t *pt_office = NULL, *pt_all = NULL;
+    int32_t *inside = NULL;
     placement *rec = malloc((no ? no : 1) * sizeof *rec);
     detail *details = NULL;
     size_t cap_details = 0;
@@ -605,6 +652,7 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
         nv_plan_drop_rows_before(drop, 0);
 
     /* Join: every row of the plan, placed, snapped or rejected. */
+    inside = locate_all(idx, nm, plan, no);
     int swapped = 0, bad = 0;
     size_t n_pts = 0, n_all = 0;
     nv_run_summary *t = &c->totals;
@@ -618,7 +666,8 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
             o.status = NV_OFFICE_BLANK;
             t->rows_blank++;
         } else {
-            m = place_office(b, idx, areas->places, opts->snap_km * 1000, plan, in, &o, &note, diags, &swapped, &bad);
+            m = place_office(b, idx, areas->places, opts->snap_km * 1000, plan, in, inside ? &inside[i] : NULL, &o,
+                             &note, diags, &swapped, &bad);
             t->offices_read++;
         }
         if (!record_row(c, &details, &cap_details, &o, m, note, &rec[i]))
@@ -639,6 +688,8 @@ static nv_status compute(const nv_areas *areas, const nv_plan *plan, nv_plan *dr
         n_all++;
         n_pts += o.is_office != 0;
     }
+    free(inside);
+    inside = NULL;
     if (!swapped && (st = check_files_placed(c, plan, rec, opts->snap_km * 1000, diags, err)) != NV_OK)
         goto done;
     if (swapped) {
@@ -877,6 +928,7 @@ done:
     nv_tiers_destroy(own_tiers);
     free(pt_office);
     free(pt_all);
+    free(inside);
     free(rec);
     free(details);
     return st;
