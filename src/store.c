@@ -37,8 +37,27 @@
 #include <cpl_string.h>
 #include <gdal.h>
 #include <gdal_utils.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <spatialite.h>
+
+/* The office rows of one insert_offices call, and the fid of its first row. */
+typedef struct office_rows {
+    const nv_office_result *o;
+    size_t n;
+    sqlite3_int64 first_fid;
+} office_rows;
+
+/* The offices' spatial index being packed on a thread of its own (offices_begin to
+ * offices_end): the rows it reads, and the tree it makes. */
+typedef struct pack_job {
+    office_rows rows[2];
+    size_t n_rows;
+    int node_size;
+    nv_store_rtree *tree;
+    pthread_t tid;
+    int started;
+} pack_job;
 
 /* One database being written. status/err hold the first failure only: later steps are
  * skipped once it is set, and cleanup never overwrites it. */
@@ -50,7 +69,7 @@ typedef struct store {
     nv_status status;
     int created;      /* the file is ours: create_exclusively made it */
     char cause[256];  /* system_cause's text */
-    nv_store_rtree *packed; /* the offices' spatial index, packed (offices_begin to offices_end) */
+    pack_job pack;    /* the offices' spatial index, packed (offices_begin to offices_end) */
 } store;
 
 /* What the operating system said when SQLite failed, in its words: SQLite's own "database
@@ -260,46 +279,42 @@ static nv_status create_schema(store *s, int srid, const char *tables_sql)
     return s->status;
 }
 
-/* The office rows of one insert_offices call, and the fid of its first row. */
-typedef struct office_rows {
-    const nv_office_result *o;
-    size_t n;
-    sqlite3_int64 first_fid;
-} office_rows;
-
 /* The offices' spatial index packed from the results (n_rows lists of them, at most 2),
  * whose fids are given, not counted by SQLite: packing touches no database
- * (store_rtree.h). It is done before the rows go in, not beside them in a thread: its
- * sort holds the points twice (48 bytes a point), which on top of SQLite's page cache
- * filling with the rows set the run's peak (504 MiB at 2 million rows, now 473), and
- * three threads on two cores were no faster. NULL when out of memory. */
-static nv_store_rtree *pack_offices(const office_rows *rows, size_t n_rows, int node_size)
+ * (store_rtree.h), so it runs on a thread of its own while the rows go in. It reads the
+ * points from the results (office_point), making no copy of them: its sort adds 16 bytes
+ * a point, its tree about 28. (Packing copies of the points, 48 bytes a point while
+ * sorted, beside SQLite's filling cache had set the run's peak at 504 MiB for 2 million
+ * rows, and was then done before the rows instead; now the peak is 467 MiB.) The tree
+ * is NULL when out of memory. */
+static void office_point(void *src, size_t i, nv_store_rtree_point *p)
 {
-    size_t n = 0, k = 0;
-    for (size_t r = 0; r < n_rows; r++)
-        n += rows[r].n;
-    nv_store_rtree_point *pts = malloc((n ? n : 1) * sizeof *pts);
-    if (!pts)
-        return NULL;
-    for (size_t r = 0; r < n_rows; r++)
-        for (size_t i = 0; i < rows[r].n; i++) {
-            const nv_office_result *o = &rows[r].o[i];
-            if (isfinite(o->x) && isfinite(o->y))
-                pts[k++] = (nv_store_rtree_point){o->x, o->y, rows[r].first_fid + (sqlite3_int64)i};
-        }
-    nv_store_rtree *t = nv_store_rtree_pack(pts, k, node_size);
-    free(pts);
-    return t;
+    const pack_job *j = src;
+    const office_rows *r = &j->rows[0];
+    if (i >= r->n && j->n_rows > 1)
+        i -= r->n, r = &j->rows[1];
+    *p = (nv_store_rtree_point){r->o[i].x, r->o[i].y, r->first_fid + (sqlite3_int64)i};
+}
+
+static void *pack_main(void *arg)
+{
+    pack_job *j = arg;
+    size_t n = 0;
+    for (size_t r = 0; r < j->n_rows; r++)
+        n += j->rows[r].n;
+    j->tree = nv_store_rtree_pack_from(n, office_point, j, j->node_size);
+    return NULL;
 }
 
 /* The spatial indexes of both layers, and the offices' geometry column registered, just
  * before the office rows go in: the municipalities are in, the offices table is empty.
  * Filling an R*Tree through SQLite costs about 12 us a point (and CreateSpatialIndex on a
  * filled table is no faster: it inserts row by row too), so the offices' index is made
- * empty here, packed (pack_offices), and filled in one pass by offices_end. While the
- * rows go in, the connection runs no triggers: SpatiaLite's (type checks, the index, the
- * geometry_columns_time stamps) run a statement or more per row, which for a plan of
- * millions of rows cost more than the rows themselves; offices_end turns them back on.
+ * empty here, packed (pack_main, on its own thread) while the rows go in, and filled in
+ * one pass by offices_end. While the rows go in, the connection runs no triggers:
+ * SpatiaLite's (type checks, the index, the geometry_columns_time stamps) run a
+ * statement or more per row, which for a plan of millions of rows cost more than the
+ * rows themselves; offices_end turns them back on.
  * The rows need no check: insert_offices makes every point itself, of the right SRID. */
 static nv_status offices_begin(store *s, int srid, const office_rows *rows, size_t n_rows)
 {
@@ -324,10 +339,26 @@ static nv_status offices_begin(store *s, int srid, const office_rows *rows, size
                                                                "that CreateSpatialIndex makes"
                                                              : sqlite3_errmsg(s->db),
                                         system_cause(s));
-    if (!(s->packed = pack_offices(rows, n_rows < 2 ? n_rows : 2, node_size)))
-        return s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
-                                        "out of memory while building the spatial index on offices.geom");
+    pack_job *j = &s->pack;
+    *j = (pack_job){.n_rows = n_rows < 2 ? n_rows : 2, .node_size = node_size};
+    memcpy(j->rows, rows, j->n_rows * sizeof *rows);
+    if (pthread_create(&j->tid, NULL, pack_main, j) == 0)
+        j->started = 1;
+    else
+        pack_main(j);
     return s->status;
+}
+
+/* The packed tree, once its thread is done: NULL when out of memory or never begun. */
+static nv_store_rtree *pack_finish(store *s)
+{
+    pack_job *j = &s->pack;
+    if (j->started)
+        pthread_join(j->tid, NULL);
+    j->started = 0;
+    nv_store_rtree *t = j->tree;
+    j->tree = NULL;
+    return t;
 }
 
 /* After the office rows: the triggers back on, the offices' spatial index written from
@@ -338,8 +369,10 @@ static nv_status offices_end(store *s, const char *index_sql)
     int on = 0;
     if (s->db && sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, &on) != SQLITE_OK)
         fail_db(s, "turning the triggers back on");
-    nv_store_rtree *tree = s->packed;
-    s->packed = NULL;
+    nv_store_rtree *tree = pack_finish(s);
+    if (s->status == NV_OK && !tree)
+        s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0,
+                                 "out of memory while building the spatial index on offices.geom");
     int rc = s->status == NV_OK ? nv_store_rtree_write(s->db, "idx_offices_geom", tree) : SQLITE_OK;
     if (rc != SQLITE_OK)
         s->status = nv_error_set(s->err, NV_ERR_FAIL, s->path, 0, "building the spatial index on offices.geom: %s%s",
@@ -879,11 +912,12 @@ static nv_status store_begin(store *st, int srid)
      * working folder that is swapped into place only when complete, and a crash leaves
      * only that folder behind. So no rollback journal and no fsync per transaction:
      * durability comes from the swap, and this saves most of the database's cost. */
-    /* A page cache of up to 32 MB (allocated as used): a large plan's transaction spills
-     * pages to the file, which the kernel keeps cached. 64 MB was no faster for 2 million
-     * rows (bench/bigplan.sh) and added its difference to the run's peak. */
+    /* A page cache of up to 16 MB (allocated as used): a large plan's transaction spills
+     * pages to the file, which the kernel keeps cached. 64 MB was no faster than 32 for 2
+     * million rows (bench/bigplan.sh); 16 leaves room under the run's peak for the
+     * offices' R*Tree packed beside their rows (offices_begin). */
     if (exec_sql(st, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA secure_delete = ON;"
-                 " PRAGMA cache_size = -32768", "setting up the database") != NV_OK)
+                 " PRAGMA cache_size = -16384", "setting up the database") != NV_OK)
         return st->status;
 
     /* The metadata goes into our one transaction too (InitSpatialMetadata(0, …) opens
@@ -921,8 +955,7 @@ static const char fixed_times_sql[] =
  * first failure. */
 static nv_status store_end(store *st)
 {
-    nv_store_rtree_free(st->packed); /* a failure between offices_begin and offices_end */
-    st->packed = NULL;
+    nv_store_rtree_free(pack_finish(st)); /* a failure between offices_begin and offices_end */
     if (st->status == NV_OK && st->db)
         exec_sql(st, fixed_times_sql, "fixing SpatiaLite's timestamps");
     if (st->status == NV_OK && st->db)

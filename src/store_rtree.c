@@ -3,6 +3,7 @@
 
 #include "storerows.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,17 +73,23 @@ static uint32_t order_key(double d)
 enum { RADIX_BITS = 16, RADIX_DIGITS = 1 << RADIX_BITS };
 _Static_assert(32 / RADIX_BITS % 2 == 0, "radix_sort leaves its result in p after an even number of passes");
 
-/* Stable LSD radix sort of p[0..n) by order_key of x (by_y 0) or y, 16 bits a pass; tmp
- * holds n entries, count RADIX_DIGITS. qsort's comparator calls were most of the index's
- * time for millions of points. The keys are made again at each pass, not kept: 4 bytes a
- * point more would come on top of the run's peak. */
-static void radix_sort(nv_store_rtree_point *p, size_t n, int by_y, nv_store_rtree_point *tmp, size_t *count)
+/* A point while it is sorted: the key of the pass (order_key of x, then of y) and which
+ * point it is. 8 bytes, not the point's 24: the sort's two copies are what the packing
+ * adds to the run's peak while SQLite's cache fills beside it (store.c). */
+typedef struct keyed {
+    uint32_t key, i;
+} keyed;
+
+/* Stable LSD radix sort of p[0..n) by key, 16 bits a pass; tmp holds n entries, count
+ * RADIX_DIGITS. qsort's comparator calls were most of the index's time for millions of
+ * points. */
+static void radix_sort(keyed *p, size_t n, keyed *tmp, size_t *count)
 {
-    nv_store_rtree_point *src = p, *dst = tmp;
+    keyed *src = p, *dst = tmp;
     for (int shift = 0; shift < 32; shift += RADIX_BITS) {
         memset(count, 0, RADIX_DIGITS * sizeof *count);
         for (size_t i = 0; i < n; i++)
-            count[(order_key(by_y ? src[i].y : src[i].x) >> shift) & (RADIX_DIGITS - 1)]++;
+            count[(src[i].key >> shift) & (RADIX_DIGITS - 1)]++;
         size_t sum = 0;
         for (size_t d = 0; d < RADIX_DIGITS; d++) {
             size_t c = count[d];
@@ -90,28 +97,77 @@ static void radix_sort(nv_store_rtree_point *p, size_t n, int by_y, nv_store_rtr
             sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            dst[count[(order_key(by_y ? src[i].y : src[i].x) >> shift) & (RADIX_DIGITS - 1)]++] = src[i];
-        nv_store_rtree_point *t = src;
+            dst[count[(src[i].key >> shift) & (RADIX_DIGITS - 1)]++] = src[i];
+        keyed *t = src;
         src = dst, dst = t;
     }
     /* Two passes, an even number: the result is back in p. */
 }
 
-static int cmp_rowid(const void *a, const void *b)
+/* The points as the packing reads them: through the caller's function, or an array. */
+typedef struct source {
+    nv_store_rtree_point_fn fn;
+    void *src;
+    const nv_store_rtree_point *pts;
+} source;
+
+static nv_store_rtree_point point_at(const source *s, size_t i)
 {
-    const nv_store_rtree_point *p = a, *q = b;
-    return (p->rowid > q->rowid) - (p->rowid < q->rowid);
+    nv_store_rtree_point p;
+    if (s->pts)
+        return s->pts[i];
+    s->fn(s->src, i, &p);
+    return p;
 }
 
-/* The caller's points in rowid order (they usually are), so that the same points in any
- * order give the same tree. */
-static void rowid_order(nv_store_rtree_point *pts, size_t n)
+static int cmp_keyed_rowid(const void *a, const void *b)
 {
-    size_t i = 1;
-    while (i < n && pts[i - 1].rowid < pts[i].rowid)
-        i++;
-    if (i < n)
-        qsort(pts, n, sizeof *pts, cmp_rowid);
+    /* key and i hold the rowid's high and low 32 bits (rowid_order) */
+    const keyed *p = a, *q = b;
+    if (p[0].key != q[0].key)
+        return p[0].key < q[0].key ? -1 : 1;
+    return (p[0].i > q[0].i) - (p[0].i < q[0].i);
+}
+
+/* The points with finite coordinates, in rowid order (they usually are: then no sort),
+ * so that the same points in any order give the same tree; *m their number, *lo and *hi
+ * their rowids' range. NULL: out of memory (or n beyond 32-bit indices). */
+static keyed *rowid_order(const source *s, size_t n, size_t *m, sqlite3_int64 *lo, sqlite3_int64 *hi)
+{
+    keyed *p = n < UINT32_MAX ? malloc((n ? n : 1) * sizeof *p) : NULL;
+    int sorted = 1;
+    sqlite3_int64 last = 0;
+    *m = 0;
+    if (!p)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        nv_store_rtree_point q = point_at(s, i);
+        if (!isfinite(q.x) || !isfinite(q.y))
+            continue;
+        if (*m == 0 || q.rowid < *lo) *lo = q.rowid;
+        if (*m == 0 || q.rowid > *hi) *hi = q.rowid;
+        sorted &= *m == 0 || q.rowid > last;
+        last = q.rowid;
+        p[(*m)++] = (keyed){0, (uint32_t)i};
+    }
+    if (!sorted) {
+        /* Rare (store.c's fids ascend): sort by rowid, 16 bytes a point for the while. */
+        keyed *r = malloc((*m ? *m : 1) * 2 * sizeof *r);
+        if (!r) {
+            free(p);
+            return NULL;
+        }
+        for (size_t k = 0; k < *m; k++) {
+            uint64_t u = (uint64_t)point_at(s, p[k].i).rowid ^ UINT64_C(0x8000000000000000);
+            r[2 * k] = (keyed){(uint32_t)(u >> 32), (uint32_t)u};
+            r[2 * k + 1] = (keyed){0, p[k].i};
+        }
+        qsort(r, *m, 2 * sizeof *r, cmp_keyed_rowid);
+        for (size_t k = 0; k < *m; k++)
+            p[k] = r[2 * k + 1];
+        free(r);
+    }
+    return p;
 }
 
 /* The points in the order x, then rowid, every vertical slice in the order y, then x,
@@ -119,27 +175,37 @@ static void rowid_order(nv_store_rtree_point *pts, size_t n)
  * stable sort by x gives x, rowid; a stable sort of a slice by y then gives y, x, rowid.
  * (str_order breaks ties in x by y; for points, whose ties in x are few and only move a
  * point between two neighbouring slices, a sort by y before the one by x was a third of
- * the time.) 0: out of memory (nothing sorted). */
-static int str_order_points(nv_store_rtree_point *pts, size_t n, size_t per)
+ * the time.) Returns the points' indices in that order (p itself, shrunk to 4 bytes a
+ * point), NULL when out of memory (p is then freed). */
+static uint32_t *str_order_points(const source *s, keyed *p, size_t n, size_t per)
 {
-    nv_store_rtree_point *tmp = malloc(n * sizeof *tmp);
+    keyed *tmp = malloc((n ? n : 1) * sizeof *tmp);
     size_t *count = malloc(RADIX_DIGITS * sizeof *count);
     if (!tmp || !count) {
         free(tmp);
         free(count);
-        return 0;
+        free(p);
+        return NULL;
     }
-    rowid_order(pts, n);
     size_t nodes = (n + per - 1) / per, slices = 1;
     while (slices * slices < nodes)
         slices++;
     size_t slice = ((nodes + slices - 1) / slices) * per;
-    radix_sort(pts, n, 0, tmp, count);
+    for (size_t k = 0; k < n; k++)
+        p[k].key = order_key(point_at(s, p[k].i).x);
+    radix_sort(p, n, tmp, count);
+    for (size_t k = 0; k < n; k++)
+        p[k].key = order_key(point_at(s, p[k].i).y);
     for (size_t k = 0; k < n; k += slice)
-        radix_sort(pts + k, n - k < slice ? n - k : slice, 1, tmp, count);
+        radix_sort(p + k, n - k < slice ? n - k : slice, tmp, count);
     free(tmp);
     free(count);
-    return 1;
+    /* In place: entry k's 4 bytes go where entry k / 2 was, already read. */
+    uint32_t *order = (uint32_t *)(void *)p;
+    for (size_t k = 0; k < n; k++)
+        order[k] = p[k].i;
+    uint32_t *shrunk = realloc(order, (n ? n : 1) * sizeof *order);
+    return shrunk ? shrunk : order;
 }
 
 /* Sort-tile-recursive order: by x, then each vertical slice of about sqrt(n / per)
@@ -258,13 +324,8 @@ static void set_leaf(nv_store_rtree *t, size_t i, sqlite3_int64 rowid, sqlite3_i
 
 /* The dense map when the rowids span at most 4 n + 1024 values and the node numbers fit
  * in 32 bits, else room for the pairs. 0: out of memory. */
-static int alloc_leaves(nv_store_rtree *t, const nv_store_rtree_point *pts, size_t n)
+static int alloc_leaves(nv_store_rtree *t, size_t n, sqlite3_int64 lo, sqlite3_int64 hi)
 {
-    sqlite3_int64 lo = n ? pts[0].rowid : 0, hi = lo;
-    for (size_t i = 1; i < n; i++) {
-        if (pts[i].rowid < lo) lo = pts[i].rowid;
-        if (pts[i].rowid > hi) hi = pts[i].rowid;
-    }
     uint64_t range = n ? (uint64_t)hi - (uint64_t)lo + 1 : 0;
     if (n && range <= 4 * (uint64_t)n + 1024 && t->cap_nodes < UINT32_MAX) {
         t->lo = lo;
@@ -274,11 +335,11 @@ static int alloc_leaves(nv_store_rtree *t, const nv_store_rtree_point *pts, size
     return (t->leaf_of = malloc((n ? n : 1) * sizeof *t->leaf_of)) != NULL;
 }
 
-/* The points, in STR order (or rowid order when they fit in one node), as leaves
- * numbered from *next, their boxes into up[]; or, when they fit in one node, as the
- * root. 0: out of memory. */
-static int pack_leaves(nv_store_rtree *t, nv_store_rtree_point *pts, size_t n, struct node *up, size_t *n_up,
-                       sqlite3_int64 *next)
+/* The points order[0..n) (in STR order, or rowid order when they fit in one node) as
+ * leaves numbered from *next, their boxes into up[]; or, when they fit in one node, as
+ * the root. */
+static void pack_leaves(nv_store_rtree *t, const source *s, const uint32_t *order, size_t n, struct node *up,
+                        size_t *n_up, sqlite3_int64 *next)
 {
     int root = n <= t->per;
     *n_up = 0;
@@ -289,10 +350,11 @@ static int pack_leaves(nv_store_rtree *t, nv_store_rtree_point *pts, size_t n, s
         struct node *u = &up[(*n_up)++];
         for (size_t j = 0; j < k; j++) {
             float box[4];
-            point_box(&pts[i + j], box);
-            put_cell(blob, j, pts[i + j].rowid, box);
+            nv_store_rtree_point p = point_at(s, order[i + j]);
+            point_box(&p, box);
+            put_cell(blob, j, p.rowid, box);
             grow_box(u->box, box, j == 0);
-            set_leaf(t, i + j, pts[i + j].rowid, nodeno);
+            set_leaf(t, i + j, p.rowid, nodeno);
         }
         u->nodeno = nodeno;
         u->cx = ((double)u->box[0] + u->box[1]) / 2;
@@ -302,7 +364,6 @@ static int pack_leaves(nv_store_rtree *t, nv_store_rtree_point *pts, size_t n, s
     t->n_rows = n;
     if (t->leaf_of)
         qsort(t->leaf_of, n, sizeof *t->leaf_of, cmp_leaf_of);
-    return 1;
 }
 
 /* One level above nodes[0..n): the parent nodes (or the root, depth `depth`, when they
@@ -342,7 +403,7 @@ void nv_store_rtree_free(nv_store_rtree *t)
     free(t);
 }
 
-nv_store_rtree *nv_store_rtree_pack(nv_store_rtree_point *pts, size_t n, int node_size)
+static nv_store_rtree *pack(const source *s, size_t n_in, int node_size)
 {
     if (node_size < 4 + 24 * 3)
         return NULL;
@@ -351,11 +412,20 @@ nv_store_rtree *nv_store_rtree_pack(nv_store_rtree_point *pts, size_t n, int nod
         return NULL;
     t->size = node_size;
     t->per = (size_t)(node_size - 4) / 24;
-    /* Sorted before the nodes are allocated: the sort's scratch copy of the points and
-     * the nodes are never held at once. */
-    if (n <= t->per)
-        rowid_order(pts, n);
-    else if (!str_order_points(pts, n, t->per)) {
+    /* Sorted before the nodes are allocated: the sort's scratch copy and the nodes are
+     * never held at once. */
+    size_t n = 0;
+    sqlite3_int64 lo = 0, hi = 0;
+    keyed *p = rowid_order(s, n_in, &n, &lo, &hi);
+    uint32_t *order = NULL;
+    if (p && n <= t->per) {
+        order = (uint32_t *)(void *)p;
+        for (size_t k = 0; k < n; k++)
+            order[k] = p[k].i;
+    } else if (p) {
+        order = str_order_points(s, p, n, t->per);
+    }
+    if (!order) {
         free(t);
         return NULL;
     }
@@ -366,28 +436,39 @@ nv_store_rtree *nv_store_rtree_pack(nv_store_rtree_point *pts, size_t n, int nod
     t->cap_nodes = cap;
     t->nodeno = malloc(cap * sizeof *t->nodeno);
     t->blobs = malloc(cap * (size_t)node_size);
-    int leaves_ok = alloc_leaves(t, pts, n);
+    int leaves_ok = alloc_leaves(t, n, lo, hi);
     struct node *up = malloc((leaves ? leaves : 1) * sizeof *up);
     if (!t->nodeno || !t->blobs || !leaves_ok || !up) {
         free(up);
+        free(order);
         nv_store_rtree_free(t);
         return NULL;
     }
     sqlite3_int64 next = 2;
     size_t n_up = 0;
-    int ok = n == 0 || pack_leaves(t, pts, n, up, &n_up, &next);
-    for (unsigned depth = 1; ok && n > t->per; depth++) {
+    if (n)
+        pack_leaves(t, s, order, n, up, &n_up, &next);
+    free(order);
+    for (unsigned depth = 1; n > t->per; depth++) {
         int last = n_up <= t->per;
         pack_level(t, up, n_up, &n_up, depth, &next);
         if (last)
             break;
     }
     free(up);
-    if (!ok) {
-        nv_store_rtree_free(t);
-        return NULL;
-    }
     return t;
+}
+
+nv_store_rtree *nv_store_rtree_pack(const nv_store_rtree_point *pts, size_t n, int node_size)
+{
+    source s = {NULL, NULL, pts};
+    return pack(&s, n, node_size);
+}
+
+nv_store_rtree *nv_store_rtree_pack_from(size_t n, nv_store_rtree_point_fn point, void *src, int node_size)
+{
+    source s = {point, src, NULL};
+    return pack(&s, n, node_size);
 }
 
 static int step(sqlite3_stmt *st)
@@ -516,7 +597,7 @@ done:
     return rc;
 }
 
-int nv_store_rtree_load(sqlite3 *db, const char *name, nv_store_rtree_point *pts, size_t n)
+int nv_store_rtree_load(sqlite3 *db, const char *name, const nv_store_rtree_point *pts, size_t n)
 {
     int size = 0, rc;
     if (n == 0)

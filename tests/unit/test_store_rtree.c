@@ -1,11 +1,13 @@
 /* store_rtree: an R*Tree packed in one pass must be one SQLite accepts (rtreecheck) and
  * answers like one filled row by row, at every size: empty, one leaf (the root), exactly
  * full levels, and three levels; the same points in any order give the same bytes, and
- * so does the tree packed in a thread of its own and written afterwards (store.c's way). */
+ * so does the tree packed in a thread of its own and written afterwards, and the points
+ * read through a function among rows without a point (store.c's way). */
 #include "nv_test.h"
 #include "nv_test_sql.h"
 #include "store_rtree.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -41,6 +43,48 @@ static int load_in_steps(sqlite3 *db, const char *name, nv_store_rtree_point *p,
     if (rc != SQLITE_OK)
         return rc;
     if (pthread_create(&t, NULL, pack_main, &j) != 0)
+        return SQLITE_ERROR;
+    pthread_join(t, NULL);
+    if (!j.tree)
+        return SQLITE_NOMEM;
+    rc = nv_store_rtree_write(db, name, j.tree);
+    nv_store_rtree_free(j.tree);
+    return rc;
+}
+
+/* store.c's way since: the points read through a function, from the rows of a table of
+ * which some have no point (NaN coordinates: left out), packed in another thread. */
+static void every_other_point(void *src, size_t i, nv_store_rtree_point *out)
+{
+    const nv_store_rtree_point *p = src;
+    if (i % 2)
+        *out = (nv_store_rtree_point){i % 4 == 1 ? NAN : 1.0, i % 4 == 3 ? INFINITY : NAN, -7};
+    else
+        *out = p[i / 2];
+}
+
+typedef struct pack_from_job {
+    nv_store_rtree_point *p;
+    size_t n;
+    int size;
+    nv_store_rtree *tree;
+} pack_from_job;
+
+static void *pack_from_main(void *arg)
+{
+    pack_from_job *j = arg;
+    j->tree = nv_store_rtree_pack_from(2 * j->n, every_other_point, j->p, j->size);
+    return NULL;
+}
+
+static int load_from(sqlite3 *db, const char *name, nv_store_rtree_point *p, size_t n)
+{
+    pack_from_job j = {p, n, 0, NULL};
+    pthread_t t;
+    int rc = nv_store_rtree_node_size(db, name, &j.size);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (pthread_create(&t, NULL, pack_from_main, &j) != 0)
         return SQLITE_ERROR;
     pthread_join(t, NULL);
     if (!j.tree)
@@ -97,7 +141,10 @@ static char *check_size(size_t n, int shuffled, int in_steps, sqlite3_int64 step
             p[i - 1] = p[j < i ? j : i - 1];
             p[j < i ? j : i - 1] = t;
         }
-    NV_CHECK_INT(in_steps ? load_in_steps(db, "packed", p, n) : nv_store_rtree_load(db, "packed", p, n), SQLITE_OK);
+    NV_CHECK_INT(in_steps == 2   ? load_from(db, "packed", p, n)
+                 : in_steps    ? load_in_steps(db, "packed", p, n)
+                               : nv_store_rtree_load(db, "packed", p, n),
+                 SQLITE_OK);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     char *ok = nv_test_sql_text(db, "SELECT rtreecheck('packed')");
     NV_CHECK_STR(ok, "ok");
@@ -148,13 +195,17 @@ int main(void)
         char *b = check_size(sizes[i], 1, 0, 1);
         rng = seed;
         char *c = check_size(sizes[i], 0, 1, 1);
+        rng = seed;
+        char *d = check_size(sizes[i], 1, 2, 1);
         NV_CHECK(a && b && strcmp(a, b) == 0); /* the same points in another order: the same tree */
         NV_CHECK(a && c && strcmp(a, c) == 0); /* packed in a thread, written later: the same tree */
-        if (!a || !b || !c || strcmp(a, b) != 0 || strcmp(a, c) != 0)
+        NV_CHECK(a && d && strcmp(a, d) == 0); /* read through a function, rows without points among them */
+        if (!a || !b || !c || !d || strcmp(a, b) != 0 || strcmp(a, c) != 0 || strcmp(a, d) != 0)
             fprintf(stderr, "differs at %zu points\n", sizes[i]);
         sqlite3_free(a);
         sqlite3_free(b);
         sqlite3_free(c);
+        sqlite3_free(d);
     }
     /* Rowids with gaps (a table whose rejected rows have no point): mapped, the gaps not
      * written. */
