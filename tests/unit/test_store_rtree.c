@@ -20,40 +20,8 @@ static double uniform(double lo, double hi)
     return lo + (hi - lo) * (double)(rng >> 11) / 9007199254740992.0;
 }
 
-typedef struct pack_job {
-    nv_store_rtree_point *p;
-    size_t n;
-    int size;
-    nv_store_rtree *tree;
-} pack_job;
-
-static void *pack_main(void *arg)
-{
-    pack_job *j = arg;
-    j->tree = nv_store_rtree_pack(j->p, j->n, j->size);
-    return NULL;
-}
-
-/* The steps of nv_store_rtree_load, the packing in another thread. */
-static int load_in_steps(sqlite3 *db, const char *name, nv_store_rtree_point *p, size_t n)
-{
-    pack_job j = {p, n, 0, NULL};
-    pthread_t t;
-    int rc = nv_store_rtree_node_size(db, name, &j.size);
-    if (rc != SQLITE_OK)
-        return rc;
-    if (pthread_create(&t, NULL, pack_main, &j) != 0)
-        return SQLITE_ERROR;
-    pthread_join(t, NULL);
-    if (!j.tree)
-        return SQLITE_NOMEM;
-    rc = nv_store_rtree_write(db, name, j.tree);
-    nv_store_rtree_free(j.tree);
-    return rc;
-}
-
-/* store.c's way since: the points read through a function, from the rows of a table of
- * which some have no point (NaN coordinates: left out), packed in another thread. */
+/* The points read through a function (store.c's way), from the rows of a table of which
+ * some have no point (NaN or infinite coordinates: left out). */
 static void every_other_point(void *src, size_t i, nv_store_rtree_point *out)
 {
     const nv_store_rtree_point *p = src;
@@ -63,28 +31,32 @@ static void every_other_point(void *src, size_t i, nv_store_rtree_point *out)
         *out = p[i / 2];
 }
 
-typedef struct pack_from_job {
+typedef struct pack_job {
     nv_store_rtree_point *p;
     size_t n;
+    int from; /* through every_other_point, not the array */
     int size;
     nv_store_rtree *tree;
-} pack_from_job;
+} pack_job;
 
-static void *pack_from_main(void *arg)
+static void *pack_main(void *arg)
 {
-    pack_from_job *j = arg;
-    j->tree = nv_store_rtree_pack_from(2 * j->n, every_other_point, j->p, j->size);
+    pack_job *j = arg;
+    j->tree = j->from ? nv_store_rtree_pack_from(2 * j->n, every_other_point, j->p, j->size)
+                      : nv_store_rtree_pack(j->p, j->n, j->size);
     return NULL;
 }
 
-static int load_from(sqlite3 *db, const char *name, nv_store_rtree_point *p, size_t n)
+/* The steps of nv_store_rtree_load, the packing in another thread (store.c's way), from
+ * the array or (from) through a function. */
+static int load_in_steps(sqlite3 *db, const char *name, nv_store_rtree_point *p, size_t n, int from)
 {
-    pack_from_job j = {p, n, 0, NULL};
+    pack_job j = {p, n, from, 0, NULL};
     pthread_t t;
     int rc = nv_store_rtree_node_size(db, name, &j.size);
     if (rc != SQLITE_OK)
         return rc;
-    if (pthread_create(&t, NULL, pack_from_main, &j) != 0)
+    if (pthread_create(&t, NULL, pack_main, &j) != 0)
         return SQLITE_ERROR;
     pthread_join(t, NULL);
     if (!j.tree)
@@ -141,9 +113,7 @@ static char *check_size(size_t n, int shuffled, int in_steps, sqlite3_int64 step
             p[i - 1] = p[j < i ? j : i - 1];
             p[j < i ? j : i - 1] = t;
         }
-    NV_CHECK_INT(in_steps == 2   ? load_from(db, "packed", p, n)
-                 : in_steps    ? load_in_steps(db, "packed", p, n)
-                               : nv_store_rtree_load(db, "packed", p, n),
+    NV_CHECK_INT(in_steps ? load_in_steps(db, "packed", p, n, in_steps == 2) : nv_store_rtree_load(db, "packed", p, n),
                  SQLITE_OK);
     sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
     char *ok = nv_test_sql_text(db, "SELECT rtreecheck('packed')");
