@@ -315,9 +315,9 @@ static long place_by_name(const nv_boundaries *b, const nv_places *places, const
     return code_m;
 }
 
-/* Places office i: sets its result fields and returns the municipality index or -1. */
-/* Places one row: where its coordinates lie (*inside when given: located beforehand,
- * locate_rows), else its kommunkod or town (place_by_name). */
+/* Places one row: sets its result fields and returns the municipality index or -1. By
+ * where its coordinates lie (*inside when given: located beforehand, locate_rows), else
+ * by its kommunkod or town (place_by_name). */
 static long place_office(const nv_boundaries *b, const nv_polyindex *idx, const nv_places *places,
                          double snap_m, const nv_plan *plan, const nv_office *in, const int32_t *inside,
                          nv_office_result *o, char **note, nv_diags *diags, int *swapped, int *bad)

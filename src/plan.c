@@ -18,15 +18,14 @@
 #include <libgen.h>
 #include <math.h>
 #include <pthread.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef NV_DEFAULT_DATA
@@ -365,7 +364,6 @@ const nv_coverage *nv_evaluation_coverage(const nv_evaluation *e)
     return e->cov;
 }
 
-/* The session's manifest plus the plan files (recorded under their labels, if any). */
 /* The plan's files hashed (SHA-256, for the manifest) on a thread of their own while the
  * rows are placed: for a plan of millions of rows that is a tenth of a second of one core
  * while the other would be idle. The same files, read the same way, as plan_manifest
