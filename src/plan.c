@@ -53,10 +53,14 @@ typedef struct hash_job {
     long long bytes;
 } hash_job;
 
+static void hash_one(hash_job *j)
+{
+    j->st = nv_sha256_file(j->path, j->sum, &j->bytes, &j->err);
+}
+
 static void *hash_main(void *arg)
 {
-    hash_job *j = arg;
-    j->st = nv_sha256_file(j->path, j->sum, &j->bytes, &j->err);
+    hash_one(arg);
     return NULL;
 }
 
@@ -369,12 +373,8 @@ const nv_coverage *nv_evaluation_coverage(const nv_evaluation *e)
  * while the other would be idle. The same files, read the same way, as plan_manifest
  * would hash them itself. */
 typedef struct plan_hash {
-    const char *const *files;
+    hash_job *files; /* one a file, hashed in order on one thread */
     size_t n;
-    char (*sum)[65];
-    long long *bytes;
-    nv_status st;
-    nv_error err;
     pthread_t tid;
     int started;
 } plan_hash;
@@ -382,8 +382,8 @@ typedef struct plan_hash {
 static void *plan_hash_main(void *arg)
 {
     plan_hash *h = arg;
-    for (size_t i = 0; i < h->n && h->st == NV_OK; i++)
-        h->st = nv_sha256_file(h->files[i], h->sum[i], &h->bytes[i], &h->err);
+    for (size_t i = 0; i < h->n && (i == 0 || h->files[i - 1].st == NV_OK); i++)
+        hash_one(&h->files[i]);
     return NULL;
 }
 
@@ -391,10 +391,10 @@ static void *plan_hash_main(void *arg)
  * them itself). */
 static int plan_hash_start(plan_hash *h, const char *const *files, size_t n)
 {
-    *h = (plan_hash){.files = files, .n = n, .st = NV_OK};
-    h->sum = calloc(n ? n : 1, sizeof *h->sum);
-    h->bytes = calloc(n ? n : 1, sizeof *h->bytes);
-    h->started = h->sum && h->bytes && pthread_create(&h->tid, NULL, plan_hash_main, h) == 0;
+    *h = (plan_hash){.files = calloc(n ? n : 1, sizeof *h->files), .n = n};
+    for (size_t i = 0; h->files && i < n; i++)
+        h->files[i] = (hash_job){.path = files[i], .st = NV_ERR_FAIL};
+    h->started = h->files && pthread_create(&h->tid, NULL, plan_hash_main, h) == 0;
     return h->started;
 }
 
@@ -412,10 +412,8 @@ static plan_hash *plan_hash_finish(plan_hash *h)
 static void plan_hash_free(plan_hash *h)
 {
     plan_hash_finish(h);
-    free(h->sum);
-    free(h->bytes);
-    h->sum = NULL;
-    h->bytes = NULL;
+    free(h->files);
+    h->files = NULL;
 }
 
 /* The session's manifest with the plan's files added, hashed here or taken from h (NULL:
@@ -425,16 +423,18 @@ static nv_status plan_manifest(nv_session *s, const char *const *files, const ch
 {
     nv_manifest *m = nv_manifest_copy(s->manifest);
     nv_status st = m ? NV_OK : nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
-    if (st == NV_OK && h && (st = h->st) != NV_OK && err)
-        *err = h->err;
     for (size_t i = 0; i < n && st == NV_OK; i++) {
-        char sum[65];
-        long long bytes = 0;
+        hash_job j = {.path = files[i]};
         if (h)
-            memcpy(sum, h->sum[i], sizeof sum), bytes = h->bytes[i];
-        else if ((st = nv_sha256_file(files[i], sum, &bytes, err)) != NV_OK)
+            j = h->files[i];
+        else
+            hash_one(&j);
+        if ((st = j.st) != NV_OK) {
+            if (err)
+                *err = j.err;
             break;
-        if (nv_manifest_add_hashed(m, "plan", labels ? labels[i] : files[i], sum, bytes) != NV_OK)
+        }
+        if (nv_manifest_add_hashed(m, "plan", labels ? labels[i] : files[i], j.sum, j.bytes) != NV_OK)
             st = nv_error_set(err, NV_ERR_FAIL, NULL, 0, "out of memory");
     }
     if (st != NV_OK) {
